@@ -1,0 +1,147 @@
+//! The vSphere layer's one error type. Each variant's message is a sentence an
+//! administrator can act on; `remedy` adds the fix where there is one.
+
+use super::fault::{Fault, FaultKind};
+use super::tls::{TlsFailure, TlsReason};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{url:?} is not a usable vCenter URL: {reason}")]
+    BadUrl { url: String, reason: String },
+
+    #[error("cannot read the CA file {path}: {reason}")]
+    CaFile { path: String, reason: String },
+
+    #[error("{0}")]
+    Tls(String),
+
+    #[error("cannot resolve the host name {host}")]
+    Dns { host: String },
+
+    #[error("{endpoint} refused the connection")]
+    Refused { endpoint: String },
+
+    #[error("{}", tls_sentence(.endpoint, .failure))]
+    Untrusted {
+        endpoint: String,
+        failure: TlsFailure,
+    },
+
+    #[error("{endpoint} did not answer {step} within {secs} s")]
+    Timeout {
+        endpoint: String,
+        step: String,
+        secs: u64,
+    },
+
+    #[error("cannot connect to {endpoint}: {detail}")]
+    Connect { endpoint: String, detail: String },
+
+    #[error("{}", fault_sentence(.step, .fault))]
+    Fault { step: String, fault: Fault },
+
+    #[error("{endpoint} answered {step} with {what}, not a vSphere SOAP response")]
+    NotSoap {
+        endpoint: String,
+        step: String,
+        what: String,
+    },
+
+    #[error("{endpoint} sent an unreadable answer to {step}: {detail}")]
+    Decode {
+        endpoint: String,
+        step: String,
+        detail: String,
+    },
+}
+
+fn tls_sentence(endpoint: &str, f: &TlsFailure) -> String {
+    let what = match &f.reason {
+        TlsReason::UnknownIssuer => "is not signed by a trusted authority".to_string(),
+        TlsReason::NameMismatch => "is not valid for this host name".to_string(),
+        TlsReason::Expired => "has expired".to_string(),
+        TlsReason::NotYetValid => "is not valid yet".to_string(),
+        TlsReason::Other(r) => format!("was rejected ({r})"),
+    };
+    let mut s = format!("the TLS certificate of {endpoint} {what}");
+    if let Some(c) = &f.cert {
+        s.push_str(&format!(
+            " (subject: {}; issuer: {}; SHA-256: {}; expires: {})",
+            c.subject, c.issuer, c.sha256, c.not_after
+        ));
+    }
+    s
+}
+
+fn fault_sentence(step: &str, f: &Fault) -> String {
+    match &f.kind {
+        FaultKind::InvalidLogin => {
+            "login failed: the vCenter rejected the user name or password".to_string()
+        }
+        FaultKind::NotAuthenticated { .. } => {
+            format!("the vCenter session is not authenticated ({step})")
+        }
+        _ => format!("the vCenter answered {step} with the fault {f}"),
+    }
+}
+
+impl Error {
+    /// The fix to print under the error, where one is known.
+    pub fn remedy(&self) -> Option<String> {
+        Some(match self {
+            Error::BadUrl { .. } => {
+                "give --url as a host name, an IP or https://host[:port][/sdk]".into()
+            }
+            Error::CaFile { .. } => {
+                "point --ca-file (or VAUDIT_CA_FILE) at a readable PEM file of the vCenter's root CA"
+                    .into()
+            }
+            Error::Dns { .. } => {
+                "check the spelling of --url and that this machine's DNS resolves it; an IP address also works".into()
+            }
+            Error::Refused { .. } => {
+                "check the port in --url (vCenter listens on 443) and that the vCenter service is running".into()
+            }
+            Error::Untrusted { failure, .. } => match failure.reason {
+                TlsReason::NameMismatch => {
+                    "use the host name the certificate was issued for in --url".into()
+                }
+                TlsReason::Expired | TlsReason::NotYetValid => {
+                    "renew the vCenter certificate or fix this machine's clock".into()
+                }
+                _ => "download the vCenter's root CA (https://<vcenter>/certs/download.zip) and pass it with --ca-file; --insecure skips the check but is not safe".into(),
+            },
+            Error::Timeout { .. } => {
+                "check the network path to the vCenter, or raise --timeout".into()
+            }
+            Error::Fault { fault, .. } => match &fault.kind {
+                FaultKind::InvalidLogin => {
+                    "check --username and the password (VAUDIT_PASSWORD, the keyring entry from `vaudit login`, or the prompt)".into()
+                }
+                FaultKind::NoPermission { privilege_id, .. } => format!(
+                    "grant the user a role with {} on that object",
+                    privilege_id.as_deref().unwrap_or("the named privilege")
+                ),
+                FaultKind::NotAuthenticated { .. } => "log in again; the session may have expired".into(),
+                _ => return None,
+            },
+            Error::NotSoap { .. } => {
+                "check that --url points at the vCenter itself, not a proxy or a web page".into()
+            }
+            _ => return None,
+        })
+    }
+
+    pub fn is_invalid_login(&self) -> bool {
+        matches!(
+            self,
+            Error::Fault {
+                fault: Fault {
+                    kind: FaultKind::InvalidLogin,
+                    ..
+                },
+                ..
+            }
+        )
+    }
+}

@@ -1,0 +1,19 @@
+//! vim25 SOAP over HTTPS: transport, envelopes, faults, the session and the
+//! PropertyCollector. Nothing above this module sees XML.
+
+mod envelope;
+mod error;
+mod fault;
+mod property;
+mod session;
+pub mod tls;
+mod transport;
+mod types;
+pub(crate) mod xml;
+
+pub use error::Error;
+pub use fault::{Fault, FaultKind};
+pub use property::{decode_page, Page, PropertySpec};
+pub use session::Client;
+pub use transport::ConnectOptions;
+pub use types::{AboutInfo, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value};

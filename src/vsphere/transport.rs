@@ -1,0 +1,406 @@
+//! HTTP transport for vim25: one reused connection, the session cookie echoed
+//! verbatim, a per-request timeout, bounded bodies, and errors classified into
+//! the sentences an administrator can act on.
+
+use std::error::Error as StdError;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{StatusCode, Url};
+
+use super::envelope::Request;
+use super::error::Error;
+use super::fault::Fault;
+use super::tls::{self, Recorder};
+use super::xml::{Cursor, Node};
+
+/// No vim25 answer vaudit asks for comes near this: paging keeps pages small.
+const MAX_BODY: usize = 64 << 20;
+
+const COOKIE_NAME: &str = "vmware_soap_session";
+
+/// vim25 API version the requests are written against: every vCenter from 6.7
+/// on answers it, and it has everything vaudit reads.
+const SOAP_ACTION: &str = "urn:vim25/6.7";
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: Url,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub timeout: Duration,
+}
+
+impl ConnectOptions {
+    /// Accepts what govc accepts: a host name, an IP, or
+    /// `https://host[:port][/sdk]`, with `/sdk` implied.
+    pub fn parse_url(raw: &str) -> Result<Url, Error> {
+        let bad = |reason: &str| Error::BadUrl {
+            url: redact_userinfo(raw),
+            reason: reason.to_string(),
+        };
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_string()
+        } else {
+            format!("https://{trimmed}")
+        };
+        let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(bad("the scheme must be https"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("it has no host name"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            // govc accepts user:password@host; vaudit refuses it so that a
+            // password never sits in argv or a shell history.
+            return Err(bad(
+                "it carries credentials; pass --username and the password through VAUDIT_PASSWORD, the keyring or the prompt",
+            ));
+        }
+        if url.path().is_empty() || url.path() == "/" {
+            url.set_path("/sdk");
+        }
+        url.set_query(None);
+        url.set_fragment(None);
+        Ok(url)
+    }
+}
+
+pub struct Transport {
+    http: reqwest::Client,
+    url: Url,
+    endpoint: String,
+    cookie: Mutex<Option<HeaderValue>>,
+    recorder: Arc<Recorder>,
+    timeout: Duration,
+    calls: AtomicU64,
+}
+
+impl Transport {
+    pub fn new(opts: &ConnectOptions) -> Result<Self, Error> {
+        let recorder = Arc::new(Recorder::default());
+        let tls = tls::client_config(opts.ca_file.as_deref(), opts.insecure, recorder.clone())?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            .pool_max_idle_per_host(2)
+            .user_agent(concat!("vaudit/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Tls(format!("cannot set up the HTTP client: {e}")))?;
+        let endpoint = endpoint_of(&opts.url);
+        Ok(Transport {
+            http,
+            url: opts.url.clone(),
+            endpoint,
+            cookie: Mutex::new(None),
+            recorder,
+            timeout: opts.timeout,
+            calls: AtomicU64::new(0),
+        })
+    }
+
+    /// `host:port`, as errors name the server.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// SOAP round trips so far: the figure the paging and batching promises
+    /// are measured by.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn has_session_cookie(&self) -> bool {
+        self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    pub fn clear_session_cookie(&self) {
+        if let Ok(mut c) = self.cookie.lock() {
+            *c = None;
+        }
+    }
+
+    /// Sends one call and returns the raw body of a successful answer; a SOAP
+    /// fault becomes `Error::Fault`.
+    pub async fn call(&self, req: Request) -> Result<Vec<u8>, Error> {
+        let step = req.method;
+        let secret = req.secret;
+        let body = req.into_body();
+        if secret {
+            tracing::debug!(method = step, "SOAP request (body withheld: it holds a secret)");
+        } else {
+            tracing::trace!(method = step, body = %body, "SOAP request");
+        }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let mut builder = self
+            .http
+            .post(self.url.clone())
+            .header(CONTENT_TYPE, "text/xml; charset=utf-8")
+            .header("SOAPAction", SOAP_ACTION)
+            .body(body);
+        if let Some(c) = self.cookie.lock().ok().and_then(|c| c.clone()) {
+            builder = builder.header(COOKIE, c);
+        }
+        let started = std::time::Instant::now();
+        let resp = builder.send().await.map_err(|e| self.classify(e, step))?;
+        self.keep_cookie(resp.headers());
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = self.read_body(resp, step).await?;
+        tracing::debug!(
+            method = step,
+            status = status.as_u16(),
+            bytes = bytes.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "SOAP answer"
+        );
+        match status {
+            StatusCode::OK => {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Err(self.not_soap(step, "an empty reply".into()));
+                }
+                if !content_type.is_empty() && !content_type.contains("xml") {
+                    return Err(self.not_soap(step, describe_non_soap(200, &content_type, &bytes)));
+                }
+                Ok(bytes)
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => match parse_fault(&bytes) {
+                Some(fault) => Err(Error::Fault {
+                    step: step.to_string(),
+                    fault,
+                }),
+                None => Err(self.not_soap(step, describe_non_soap(500, &content_type, &bytes))),
+            },
+            other => Err(self.not_soap(
+                step,
+                describe_non_soap(other.as_u16(), &content_type, &bytes),
+            )),
+        }
+    }
+
+    /// Decodes a small answer into a tree rooted at the response element.
+    pub fn decode_tree(&self, step: &str, body: &[u8]) -> Result<Node, Error> {
+        let mut cur = Cursor::new(body);
+        let tag = cur.enter_body().map_err(|e| self.decode_err(step, e))?;
+        Node::read(&mut cur, tag).map_err(|e| self.decode_err(step, e))
+    }
+
+    pub fn decode_err(&self, step: &str, e: impl std::fmt::Display) -> Error {
+        Error::Decode {
+            endpoint: self.endpoint.clone(),
+            step: step.to_string(),
+            detail: e.to_string(),
+        }
+    }
+
+    fn not_soap(&self, step: &str, what: String) -> Error {
+        Error::NotSoap {
+            endpoint: self.endpoint.clone(),
+            step: step.to_string(),
+            what,
+        }
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response, step: &str) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if out.len() + chunk.len() > MAX_BODY {
+                        return Err(self.decode_err(
+                            step,
+                            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+                        ));
+                    }
+                    out.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(out),
+                Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
+                Err(e) => {
+                    return Err(self.decode_err(
+                        step,
+                        format!("the connection broke mid-answer ({})", root_cause(&e)),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn keep_cookie(&self, headers: &reqwest::header::HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
+            let Ok(s) = v.to_str() else { continue };
+            let pair = s.split(';').next().unwrap_or("").trim();
+            if let Some((name, _)) = pair.split_once('=') {
+                if name.trim() == COOKIE_NAME {
+                    // Echoed byte for byte: real vCenter quotes the value.
+                    if let (Ok(hv), Ok(mut slot)) = (HeaderValue::from_str(pair), self.cookie.lock())
+                    {
+                        *slot = Some(hv);
+                    }
+                }
+            }
+        }
+    }
+
+    fn timeout_err(&self, step: &str) -> Error {
+        Error::Timeout {
+            endpoint: self.endpoint.clone(),
+            step: step.to_string(),
+            secs: self.timeout.as_secs(),
+        }
+    }
+
+    fn classify(&self, e: reqwest::Error, step: &str) -> Error {
+        if let Some(failure) = self.recorder.take() {
+            return Error::Untrusted {
+                endpoint: self.endpoint.clone(),
+                failure,
+            };
+        }
+        if e.is_timeout() {
+            return self.timeout_err(step);
+        }
+        let mut src: Option<&(dyn StdError + 'static)> = e.source();
+        let mut chain = Vec::new();
+        while let Some(s) = src {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => {
+                        return Error::Refused {
+                            endpoint: self.endpoint.clone(),
+                        }
+                    }
+                    std::io::ErrorKind::TimedOut => return self.timeout_err(step),
+                    _ => {}
+                }
+            }
+            chain.push(s.to_string());
+            src = s.source();
+        }
+        let text = chain.join(": ");
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return Error::Dns {
+                host: self.url.host_str().unwrap_or_default().to_string(),
+            };
+        }
+        Error::Connect {
+            endpoint: self.endpoint.clone(),
+            detail: if text.is_empty() { e.to_string() } else { text },
+        }
+    }
+}
+
+/// Hides `user:password@` so that an error never echoes a password.
+fn redact_userinfo(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    let authority_end = raw[start..].find('/').map_or(raw.len(), |i| start + i);
+    match raw[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
+fn endpoint_of(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+fn root_cause(e: &(dyn StdError + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn parse_fault(body: &[u8]) -> Option<Fault> {
+    let mut cur = Cursor::new(body);
+    let tag = cur.enter_body().ok()?;
+    if !tag.is("Fault") {
+        return None;
+    }
+    let node = Node::read(&mut cur, tag).ok()?;
+    Some(Fault::from_node(&node))
+}
+
+/// Says what came back instead of SOAP, without echoing the body itself.
+fn describe_non_soap(status: u16, content_type: &str, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let lower = text.to_ascii_lowercase();
+    let kind = if lower.contains("<html") || content_type.contains("html") {
+        let title = lower
+            .find("<title>")
+            .and_then(|i| {
+                let rest = &text[i + 7..];
+                rest.find('<').map(|j| rest[..j].trim().chars().take(80).collect::<String>())
+            })
+            .filter(|t| !t.is_empty());
+        match title {
+            Some(t) => format!("an HTML page titled {t:?}"),
+            None => "an HTML page".to_string(),
+        }
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        "an empty body".to_string()
+    } else if content_type.is_empty() {
+        "a body of unknown type".to_string()
+    } else {
+        format!("a {content_type} body")
+    };
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("HTTP {status} {reason} and {kind}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_forms() {
+        let u = ConnectOptions::parse_url("vc.example.com").unwrap();
+        assert_eq!(u.as_str(), "https://vc.example.com/sdk");
+        let u = ConnectOptions::parse_url("https://10.0.0.5:8443").unwrap();
+        assert_eq!(u.as_str(), "https://10.0.0.5:8443/sdk");
+        let u = ConnectOptions::parse_url("https://vc/sdk").unwrap();
+        assert_eq!(u.as_str(), "https://vc/sdk");
+        assert!(ConnectOptions::parse_url("ftp://vc").is_err());
+        assert!(ConnectOptions::parse_url("").is_err());
+        let e = ConnectOptions::parse_url("https://u:secret@vc").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(e.to_string().contains("https://***@vc"), "{e}");
+    }
+
+    #[test]
+    fn describes_html() {
+        let d = describe_non_soap(
+            502,
+            "text/html",
+            b"<html><head><title>Bad Gateway</title></head></html>",
+        );
+        assert_eq!(d, "HTTP 502 Bad Gateway and an HTML page titled \"Bad Gateway\"");
+    }
+}
