@@ -4,4 +4,5 @@
 //! Data flows one way: connect ([`vsphere`]) → collect → check → report.
 
 pub mod cli;
+pub mod report;
 pub mod vsphere;

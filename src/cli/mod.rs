@@ -1,1 +1,95 @@
-pub fn run() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The binary's logic: parse, configure logging, run one command, and turn
+//! every failure into one sentence, a remedy and exit code 2.
+
+mod about;
+pub mod args;
+mod connection;
+mod credentials;
+mod error;
+mod keys;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::Cli;
+pub use error::Error;
+
+use args::Command;
+
+/// Exit code when the audit could not be completed (spec §4).
+pub const EXIT_INCOMPLETE: u8 = 2;
+
+pub fn run() -> ExitCode {
+    install_panic_hook();
+    let cli = Cli::parse();
+    init_tracing(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_INCOMPLETE);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(r) = e.remedy() {
+                eprintln!("  fix: {r}");
+            }
+            ExitCode::from(EXIT_INCOMPLETE)
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<u8, Error> {
+    match command {
+        Command::About(a) => about::run(&a).await,
+        Command::Login(a) => keys::login(&a).await,
+        Command::Logout(a) => keys::logout(&a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
+
+fn init_tracing(log: &args::LogArgs) {
+    use tracing_subscriber::EnvFilter;
+    let default = match (log.quiet, log.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,vaudit=debug",
+        (false, _) => "warn,vaudit=trace",
+    };
+    let filter = if log.verbose == 0 && !log.quiet {
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
+    } else {
+        EnvFilter::new(default)
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// A panic is a bug: say so in one line, without the payload (which could
+/// hold data from the server) or a backtrace, and exit 2 like any failure.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: vaudit hit an internal error{at}; the audit is incomplete. Please report it with the command you ran (not the password)."
+        );
+        std::process::exit(EXIT_INCOMPLETE as i32);
+    }));
+}

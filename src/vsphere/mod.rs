@@ -13,7 +13,9 @@ pub(crate) mod xml;
 
 pub use error::Error;
 pub use fault::{Fault, FaultKind};
-pub use property::{decode_page, Page, PropertySpec};
+pub use property::{Page, PropertySpec, decode_page};
 pub use session::Client;
 pub use transport::ConnectOptions;
-pub use types::{AboutInfo, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value};
+pub use types::{
+    AboutInfo, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
+};

@@ -35,7 +35,9 @@ impl Client {
         mut on_page: impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         let view = self.create_container_view(specs).await?;
-        let result = self.retrieve_pages(&view, specs, page_size, &mut on_page).await;
+        let result = self
+            .retrieve_pages(&view, specs, page_size, &mut on_page)
+            .await;
         let destroyed = self.destroy_view(&view).await;
         let objects = result?;
         destroyed?;
@@ -84,7 +86,9 @@ impl Client {
             }
             req.close("propSet");
         }
-        req.open("objectSet").moref("obj", view).text("skip", "true");
+        req.open("objectSet")
+            .moref("obj", view)
+            .text("skip", "true");
         req.open_typed("selectSet", "TraversalSpec")
             .text("name", "view")
             .text("type", "ContainerView")
@@ -148,8 +152,10 @@ impl Client {
         req.open("options").close("options");
         let page = self.page(req).await?;
         page.objects.into_iter().next().ok_or_else(|| {
-            self.transport
-                .decode_err("RetrievePropertiesEx", format!("no properties returned for {obj}"))
+            self.transport.decode_err(
+                "RetrievePropertiesEx",
+                format!("no properties returned for {obj}"),
+            )
         })
     }
 }
@@ -337,19 +343,30 @@ mod tests {
         assert_eq!(vm.obj, MoRef::new("VirtualMachine", "vm-42"));
         assert_eq!(vm.get("name"), Some(&Value::String("web & db".into())));
         assert_eq!(vm.get("config.template"), Some(&Value::Bool(true)));
-        assert_eq!(vm.get("parent"), Some(&Value::MoRef(MoRef::new("Folder", "group-v3"))));
+        assert_eq!(
+            vm.get("parent"),
+            Some(&Value::MoRef(MoRef::new("Folder", "group-v3")))
+        );
         assert_eq!(
             vm.get("config.createDate"),
             Some(&Value::DateTime("2024-01-02T03:04:05Z".into()))
         );
         assert_eq!(vm.get("summary.storage.committed"), Some(&Value::Int(123)));
-        assert_eq!(vm.get("runtime"), Some(&Value::Other("VirtualMachineRuntimeInfo".into())));
+        assert_eq!(
+            vm.get("runtime"),
+            Some(&Value::Other("VirtualMachineRuntimeInfo".into()))
+        );
         let f = &page.objects[1];
         assert_eq!(
             f.get("childType").and_then(Value::as_strings),
             Some(&["Folder".to_string(), "VirtualMachine".to_string()][..])
         );
-        assert_eq!(f.get("childEntity").and_then(Value::as_morefs).map(<[_]>::len), Some(1));
+        assert_eq!(
+            f.get("childEntity")
+                .and_then(Value::as_morefs)
+                .map(<[_]>::len),
+            Some(1)
+        );
         assert_eq!(f.missing[0].path, "configStatus");
         assert_eq!(f.missing[0].fault, "NoPermission");
     }

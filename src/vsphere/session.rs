@@ -74,9 +74,10 @@ impl Client {
         req.text("userName", user).text("password", password);
         let body = self.transport.call(req).await?;
         let node = self.transport.decode_tree("Login", &body)?;
-        let rv = node
-            .child("returnval")
-            .ok_or_else(|| self.transport.decode_err("Login", "no returnval in the answer"))?;
+        let rv = node.child("returnval").ok_or_else(|| {
+            self.transport
+                .decode_err("Login", "no returnval in the answer")
+        })?;
         let session = UserSession {
             key: rv.text_of("key").unwrap_or_default().to_string(),
             user_name: rv.text_of("userName").unwrap_or(user).to_string(),
@@ -111,9 +112,10 @@ impl Client {
             .call(Request::new("CurrentTime", &service_instance()))
             .await?;
         let node = self.transport.decode_tree("CurrentTime", &body)?;
-        node.text_of("returnval")
-            .map(str::to_owned)
-            .ok_or_else(|| self.transport.decode_err("CurrentTime", "no returnval in the answer"))
+        node.text_of("returnval").map(str::to_owned).ok_or_else(|| {
+            self.transport
+                .decode_err("CurrentTime", "no returnval in the answer")
+        })
     }
 
     /// Maps a `NotAuthenticated` reported inside an answer into the same
@@ -134,7 +136,9 @@ fn moref_of(n: &Node) -> MoRef {
 }
 
 fn decode_service_content(node: &Node) -> Result<ServiceContent, String> {
-    let rv = node.child("returnval").ok_or("no returnval in the answer")?;
+    let rv = node
+        .child("returnval")
+        .ok_or("no returnval in the answer")?;
     let opt = |name: &str| rv.child(name).map(moref_of);
     let about = rv.child("about").ok_or("no about in ServiceContent")?;
     let t = |name: &str| about.text_of(name).unwrap_or_default().to_string();

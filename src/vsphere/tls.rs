@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use ring::digest::{digest, SHA256};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use ring::digest::{SHA256, digest};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -227,7 +227,9 @@ pub fn client_config(
         if roots.is_empty() {
             return Err(Error::CaFile {
                 path: ca_file.map(|p| p.display().to_string()).unwrap_or_default(),
-                reason: "no trusted root certificates: the system has none and no --ca-file was given".into(),
+                reason:
+                    "no trusted root certificates: the system has none and no --ca-file was given"
+                        .into(),
             });
         }
         let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)

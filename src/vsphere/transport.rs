@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE};
 use reqwest::{StatusCode, Url};
 
 use super::envelope::Request;
@@ -114,10 +114,6 @@ impl Transport {
         &self.endpoint
     }
 
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
-
     /// SOAP round trips so far: the figure the paging and batching promises
     /// are measured by.
     pub fn calls(&self) -> u64 {
@@ -141,7 +137,10 @@ impl Transport {
         let secret = req.secret;
         let body = req.into_body();
         if secret {
-            tracing::debug!(method = step, "SOAP request (body withheld: it holds a secret)");
+            tracing::debug!(
+                method = step,
+                "SOAP request (body withheld: it holds a secret)"
+            );
         } else {
             tracing::trace!(method = step, body = %body, "SOAP request");
         }
@@ -221,7 +220,8 @@ impl Transport {
     }
 
     async fn read_body(&self, mut resp: reqwest::Response, step: &str) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
+        let mut out =
+            Vec::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
@@ -239,7 +239,7 @@ impl Transport {
                     return Err(self.decode_err(
                         step,
                         format!("the connection broke mid-answer ({})", root_cause(&e)),
-                    ))
+                    ));
                 }
             }
         }
@@ -252,7 +252,8 @@ impl Transport {
             if let Some((name, _)) = pair.split_once('=') {
                 if name.trim() == COOKIE_NAME {
                     // Echoed byte for byte: real vCenter quotes the value.
-                    if let (Ok(hv), Ok(mut slot)) = (HeaderValue::from_str(pair), self.cookie.lock())
+                    if let (Ok(hv), Ok(mut slot)) =
+                        (HeaderValue::from_str(pair), self.cookie.lock())
                     {
                         *slot = Some(hv);
                     }
@@ -287,7 +288,7 @@ impl Transport {
                     std::io::ErrorKind::ConnectionRefused => {
                         return Error::Refused {
                             endpoint: self.endpoint.clone(),
-                        }
+                        };
                     }
                     std::io::ErrorKind::TimedOut => return self.timeout_err(step),
                     _ => {}
@@ -354,7 +355,8 @@ fn describe_non_soap(status: u16, content_type: &str, body: &[u8]) -> String {
             .find("<title>")
             .and_then(|i| {
                 let rest = &text[i + 7..];
-                rest.find('<').map(|j| rest[..j].trim().chars().take(80).collect::<String>())
+                rest.find('<')
+                    .map(|j| rest[..j].trim().chars().take(80).collect::<String>())
             })
             .filter(|t| !t.is_empty());
         match title {
@@ -401,6 +403,9 @@ mod tests {
             "text/html",
             b"<html><head><title>Bad Gateway</title></head></html>",
         );
-        assert_eq!(d, "HTTP 502 Bad Gateway and an HTML page titled \"Bad Gateway\"");
+        assert_eq!(
+            d,
+            "HTTP 502 Bad Gateway and an HTML page titled \"Bad Gateway\""
+        );
     }
 }

@@ -146,14 +146,14 @@ impl<'a> Cursor<'a> {
                         None => {
                             return Err(XmlError::new(format!(
                                 "undeclared entity &{name}; (entities are not expanded)"
-                            )))
+                            )));
                         }
                     }
                 }
                 Event::DocType(_) => {
                     return Err(XmlError::new(
                         "a DOCTYPE declaration (refused: SOAP answers carry no DTD)",
-                    ))
+                    ));
                 }
                 Event::Eof => {
                     if self.depth != 0 {
@@ -207,7 +207,7 @@ impl<'a> Cursor<'a> {
                     return Err(XmlError::new(format!(
                         "unexpected element <{}> inside a text value",
                         tag.local_str()
-                    )))
+                    )));
                 }
                 Item::Eof => return Err(XmlError::new("the document ends inside a value")),
             }

@@ -1,0 +1,110 @@
+//! The command line, as `../shared/spec/cli.md` §1–§3 define it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vaudit",
+    version,
+    about = "Audit a VMware vCenter before deploying the Azure Arc resource bridge into it",
+    long_about = "Audit a VMware vCenter before deploying the Azure Arc resource bridge into it.\n\n\
+        vaudit finds, before `az arcappliance deploy` does, the failures the resource bridge \
+        troubleshooting guide lists: missing privileges, folders that cannot hold VMs, host \
+        resource pools without HA, stale templates, unreachable or untrusted endpoints.\n\n\
+        Exit codes: 0 every check passed, 1 a finding at or above the fail level, \
+        2 the audit could not be completed.",
+    after_help = "Environment: VAUDIT_URL/GOVC_URL, VAUDIT_USERNAME/GOVC_USERNAME, \
+        VAUDIT_PASSWORD/GOVC_PASSWORD, VAUDIT_CA_FILE/GOVC_TLS_CA_CERTS, \
+        VAUDIT_INSECURE/GOVC_INSECURE, VAUDIT_TIMEOUT, VAUDIT_OUTPUT, RUST_LOG."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// More detail on stderr: -v for each call, -vv for traces (secrets are never logged)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show the vCenter's product, version and API version, and the logged-in user
+    ///
+    /// The quickest proof that the URL, the certificate trust and the credentials work.
+    About(AboutArgs),
+    /// Log in, then store the password for --url and --username in the OS keyring
+    Login(ConnectionArgs),
+    /// Delete the stored password for --url and --username from the OS keyring
+    Logout(KeyArgs),
+    /// Print shell completions
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AboutArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Which vCenter and which user; the password never comes from a flag.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Connection")]
+pub struct KeyArgs {
+    /// vCenter host name, IP or https://host[:port][/sdk] [env: VAUDIT_URL, GOVC_URL]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// User to log in as, e.g. deployer@vsphere.local [env: VAUDIT_USERNAME, GOVC_USERNAME]
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub username: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    #[command(flatten)]
+    pub key: KeyArgs,
+
+    /// Trust the root certificates in this PEM file, besides the system's [env: VAUDIT_CA_FILE, GOVC_TLS_CA_CERTS]
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Skip certificate verification (warned about on every run) [env: VAUDIT_INSECURE, GOVC_INSECURE]
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+
+    /// Seconds to wait for each request [env: VAUDIT_TIMEOUT] [default: 30]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// table for people, json for scripts (schema vaudit/v1) [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
+    #[arg(long, short = 'o', value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}

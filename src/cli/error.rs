@@ -1,0 +1,45 @@
+//! The CLI layer's error: every way a command can fail before it has a
+//! verdict. All of them exit 2; the message names the object, the remedy the fix.
+
+use crate::vsphere;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    VSphere(#[from] vsphere::Error),
+
+    /// A missing or malformed input: a flag, an environment variable, a file.
+    #[error("{message}")]
+    Usage { message: String, remedy: String },
+
+    #[error("the OS keyring {action} failed: {detail}")]
+    Keyring {
+        action: &'static str,
+        detail: String,
+    },
+
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            remedy: remedy.into(),
+        }
+    }
+
+    pub fn remedy(&self) -> Option<String> {
+        match self {
+            Error::VSphere(e) => e.remedy(),
+            Error::Usage { remedy, .. } if !remedy.is_empty() => Some(remedy.clone()),
+            Error::Usage { .. } => None,
+            Error::Keyring { .. } => Some(
+                "set VAUDIT_PASSWORD instead, or check that this session has a kernel keyring (keyctl show @s)"
+                    .into(),
+            ),
+            Error::Output(_) => None,
+        }
+    }
+}
