@@ -13,10 +13,12 @@ package main
 // that embeds the stock object BY VALUE as its first field, registered under the
 // same moref with simulator.Map.Put (a pointer embedding breaks the
 // PropertyCollector, which reflects over the struct to serve roleList etc.).
+// The SessionManager one cannot be registered right away; see "Logins for the
+// extra users" below for why and when it is.
 //
 // Inheritance model (vSphere Security guide, "Hierarchical Inheritance of
 // Permissions" and "Multiple Permission Settings"), as implemented by
-// (*authzStore).effective:
+// (*arcAuthzManager).effective:
 //
 //   - A permission defined on the entity itself always applies.
 //   - Walking up the parent chain, the FIRST entity holding permissions that apply
@@ -41,7 +43,8 @@ package main
 //     simultaneously". Each chain is resolved with the nearest-wins rule above and
 //     the results are united. A permission on the VM itself short-circuits both.
 //   - The NoAccess role (-5) grants nothing, yet it still "applies", so it stops
-//     the walk: that is how an administrator masks an inherited grant.
+//     the walk: that is how an administrator masks an inherited grant. (Among
+//     several matching groups on one entity it is simply united with the others.)
 //   - System.Anonymous, System.View and System.Read are part of every role except
 //     NoAccess.
 //
@@ -52,7 +55,6 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"log"
 	"os"
@@ -67,6 +69,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	"github.com/vmware/govmomi/vim25/xml" // simulator.Element decodes with this fork
 )
 
 // System role ids, as on every vCenter.
@@ -497,7 +500,7 @@ func (m *arcAuthzManager) requireOnRoot(ctx *simulator.Context, priv string) *so
 	if m.effective(m.store.rootFolder, callerName(ctx))[priv] {
 		return nil
 	}
-	return simulator.Fault(fmt.Sprintf("Permission to perform this operation was denied."),
+	return simulator.Fault("Permission to perform this operation was denied.",
 		&types.NoPermission{Object: m.store.rootFolder, PrivilegeId: priv})
 }
 
@@ -564,8 +567,23 @@ func (m *arcAuthzManager) HasPrivilegeOnEntities(ctx *simulator.Context, req *ty
 	return body
 }
 
+// HasPrivilegeOnEntityResponse replaces types.HasPrivilegeOnEntityResponse on
+// the wire: govmomi's encoder applies that type's `omitempty` to each element of
+// the []bool, so every "false" would silently vanish from the answer. The
+// simulator names the response element after this type, hence the exact name.
+type HasPrivilegeOnEntityResponse struct {
+	Returnval []bool `xml:"returnval"`
+}
+
+type hasPrivilegeOnEntityBody struct {
+	Res    *HasPrivilegeOnEntityResponse `xml:"HasPrivilegeOnEntityResponse,omitempty"`
+	Fault_ *soap.Fault                   `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault,omitempty"`
+}
+
+func (b *hasPrivilegeOnEntityBody) Fault() *soap.Fault { return b.Fault_ }
+
 func (m *arcAuthzManager) HasPrivilegeOnEntity(ctx *simulator.Context, req *types.HasPrivilegeOnEntity) soap.HasFault {
-	body := &methods.HasPrivilegeOnEntityBody{}
+	body := &hasPrivilegeOnEntityBody{}
 	user, ok := m.sessionUser(ctx, req.SessionId)
 	if !ok {
 		body.Fault_ = simulator.Fault("session not found", &types.InvalidArgument{InvalidProperty: "sessionId"})
@@ -580,7 +598,7 @@ func (m *arcAuthzManager) HasPrivilegeOnEntity(ctx *simulator.Context, req *type
 	for i, a := range res.PrivAvailability {
 		granted[i] = a.IsGranted
 	}
-	body.Res = &types.HasPrivilegeOnEntityResponse{Returnval: granted}
+	body.Res = &HasPrivilegeOnEntityResponse{Returnval: granted}
 	return body
 }
 

@@ -13,7 +13,9 @@ if [ $# -ne 1 ] || [ -z "$1" ]; then
   exit 2
 fi
 
-src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src="${BASH_SOURCE[0]}"
+if [[ $src == */* ]]; then src_dir=${src%/*}; else src_dir=.; fi
+src_dir=$(cd "$src_dir" && pwd)
 gopath=/usr/share/gocode
 if ! command -v go >/dev/null 2>&1 || [ ! -d "$gopath/src/github.com/vmware/govmomi/simulator" ]; then
   echo "vcsim-arc: Go or the govmomi source is missing: run apt-get install golang-go golang-github-vmware-govmomi-dev" >&2

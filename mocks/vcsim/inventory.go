@@ -252,8 +252,10 @@ func setVMCreateDates(now time.Time) {
 	sort.Slice(vms, func(i, j int) bool { return vms[i].Name < vms[j].Name })
 	n := len(vms)
 	for i, vm := range vms {
-		age := 400*day*time.Duration(n-i)/time.Duration(n+1) + time.Duration(i%24)*time.Hour + time.Duration(i*7%60)*time.Minute
-		setCreateDate(vm.Self, now.Add(-age))
+		// float64: 400 days in ns times n overflows int64 for n > ~260.
+		age := time.Duration(float64(400*day)*float64(n-i)/float64(n+1)) +
+			time.Duration(i%24)*time.Hour + time.Duration(i*7%60)*time.Minute
+		setCreateDate(vm.Self, now.Add(-age).Truncate(time.Second))
 	}
 }
 

@@ -202,6 +202,7 @@ func main() {
 	waitForExit(o.exitOnStdinEOF)
 
 	log.Print("shutting down")
+	st.removeState() // first, so nobody connects to a dying server
 	closeWithTimeout(srv, 3*time.Second)
 	m.Remove()
 	st.remove()
@@ -296,6 +297,10 @@ func (s *stateFiles) write(name string, data []byte, mode os.FileMode) error {
 	}
 	s.written = append(s.written, path)
 	return nil
+}
+
+func (s *stateFiles) removeState() {
+	_ = os.Remove(filepath.Join(s.dir, "state.json"))
 }
 
 func (s *stateFiles) remove() {

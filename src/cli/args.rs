@@ -47,7 +47,7 @@ pub enum Command {
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
-    Logout(KeyArgs),
+    Logout(ConnectionArgs),
     /// Print shell completions
     Completions {
         /// The shell to complete for

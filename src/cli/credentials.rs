@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use super::connection::{Target, env_first};
 use super::error::Error;
+use super::keystore;
 
 /// A password that never prints: Debug and Display show asterisks.
 pub struct Secret(String);
@@ -29,15 +30,11 @@ pub enum Source {
     NotKeyring,
 }
 
-const SERVICE_PREFIX: &str = "vaudit:";
-
-/// The keyring entry is scoped to both the URL and the user.
-pub fn keyring_entry(target: &Target) -> Result<keyring::Entry, Error> {
-    let service = format!("{SERVICE_PREFIX}{}", target.opts_url);
-    keyring::Entry::new(&service, &target.username).map_err(|e| Error::Keyring {
-        action: "look-up",
-        detail: e.to_string(),
-    })
+fn keyring_err(action: &'static str) -> impl Fn(keystore::StoreError) -> Error {
+    move |e| Error::Keyring {
+        action,
+        detail: e.0,
+    }
 }
 
 pub fn password(target: &Target, source: Source) -> Result<Secret, Error> {
@@ -46,17 +43,15 @@ pub fn password(target: &Target, source: Source) -> Result<Secret, Error> {
         return Ok(Secret(v));
     }
     if source == Source::All {
-        match keyring_entry(target).and_then(|e| {
-            e.get_password().map_err(|e| Error::Keyring {
-                action: "read",
-                detail: e.to_string(),
-            })
-        }) {
-            Ok(p) => {
+        match keystore::get(target.opts_url.as_str(), &target.username) {
+            Ok(Some(p)) => {
                 tracing::debug!("password from the OS keyring");
                 return Ok(Secret(p));
             }
-            Err(e) => tracing::debug!("no keyring password: {e}"),
+            Ok(None) => tracing::debug!("no password in the OS keyring"),
+            // An unusable keyring is not fatal: the prompt or the error below
+            // still tell the user what to do.
+            Err(e) => tracing::warn!("cannot read the OS keyring: {e}"),
         }
     }
     if std::io::stdin().is_terminal() {
@@ -82,22 +77,15 @@ pub fn password(target: &Target, source: Source) -> Result<Secret, Error> {
 }
 
 pub fn store(target: &Target, password: &Secret) -> Result<(), Error> {
-    keyring_entry(target)?
-        .set_password(password.expose())
-        .map_err(|e| Error::Keyring {
-            action: "write",
-            detail: e.to_string(),
-        })
+    keystore::set(
+        target.opts_url.as_str(),
+        &target.username,
+        password.expose(),
+    )
+    .map_err(keyring_err("write"))
 }
 
 /// Deletes the entry; `Ok(false)` when there was none.
 pub fn delete(target: &Target) -> Result<bool, Error> {
-    match keyring_entry(target)?.delete_credential() {
-        Ok(()) => Ok(true),
-        Err(keyring::Error::NoEntry) => Ok(false),
-        Err(e) => Err(Error::Keyring {
-            action: "delete",
-            detail: e.to_string(),
-        }),
-    }
+    keystore::delete(target.opts_url.as_str(), &target.username).map_err(keyring_err("delete"))
 }

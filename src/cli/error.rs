@@ -36,7 +36,7 @@ impl Error {
             Error::Usage { remedy, .. } if !remedy.is_empty() => Some(remedy.clone()),
             Error::Usage { .. } => None,
             Error::Keyring { .. } => Some(
-                "set VAUDIT_PASSWORD instead, or check that this session has a kernel keyring (keyctl show @s)"
+                "set VAUDIT_PASSWORD instead, or check that this session has a kernel keyring (keyctl show @u)"
                     .into(),
             ),
             Error::Output(_) => None,

@@ -1,6 +1,6 @@
 //! `vaudit login` and `vaudit logout`: the keyring entry for one URL and user.
 
-use super::args::{ConnectionArgs, KeyArgs};
+use super::args::ConnectionArgs;
 use super::connection::{Connection, Target};
 use super::credentials::{self, Source};
 use super::error::Error;
@@ -17,8 +17,10 @@ pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-pub fn logout(args: &KeyArgs) -> Result<u8, Error> {
-    let target = Target::resolve(args)?;
+/// Takes the same flags as `login` so the two lines can be typed alike; only
+/// the URL and user matter.
+pub fn logout(args: &ConnectionArgs) -> Result<u8, Error> {
+    let target = Target::resolve(&args.key)?;
     if credentials::delete(&target)? {
         eprintln!(
             "Deleted the stored password for {} at {}.",

@@ -7,6 +7,7 @@ mod connection;
 mod credentials;
 mod error;
 mod keys;
+mod keystore;
 mod output;
 
 use std::process::ExitCode;

@@ -1,0 +1,190 @@
+//! Test harness: builds the bundled simulator once (mocks/vcsim/build.sh),
+//! starts one per test on 127.0.0.1 with TLS and real credentials, and runs
+//! the `vaudit` binary against it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Distinctive so that a leak is found by grepping for it.
+pub const SIM_PASSWORD: &str = "Sim-Pa55-q7Zr!x";
+pub const ADMIN: &str = "administrator@vsphere.local";
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Builds the simulator once per test binary; the build script itself is
+/// incremental and safe to run from several test binaries at once.
+pub fn sim_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let out_dir = repo_root().join("target").join("vcsim");
+        let out = Command::new("bash")
+            .arg(repo_root().join("mocks/vcsim/build.sh"))
+            .arg(&out_dir)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run mocks/vcsim/build.sh");
+        assert!(
+            out.status.success(),
+            "building the simulator failed (is golang-go and golang-github-vmware-govmomi-dev installed? run .ci/test)"
+        );
+        let path = String::from_utf8(out.stdout).unwrap();
+        PathBuf::from(path.lines().last().unwrap().trim())
+    })
+}
+
+/// A running simulator; stopped when dropped.
+pub struct Sim {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub url: String,
+    pub ca_file: PathBuf,
+    pub username: String,
+}
+
+impl Sim {
+    pub fn start(args: &[&str]) -> Sim {
+        Self::start_with_env(args, &[])
+    }
+
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Sim {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(sim_binary());
+        cmd.arg("-state-dir")
+            .arg(dir.path())
+            .arg("-exit-on-stdin-eof")
+            .args(args)
+            .env("VCSIM_PASSWORD", SIM_PASSWORD)
+            .env("TMPDIR", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the simulator");
+        let state = dir.path().join("state.json");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !state.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                if let Some(e) = child.stderr.take() {
+                    for l in BufReader::new(e).lines().map_while(Result::ok) {
+                        err.push_str(&l);
+                        err.push('\n');
+                    }
+                }
+                panic!("the simulator exited early ({status}): {err}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the simulator did not start in 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        Sim {
+            child,
+            url: v["url"].as_str().unwrap().to_string(),
+            ca_file: PathBuf::from(v["ca_file"].as_str().unwrap()),
+            username: v["username"].as_str().unwrap().to_string(),
+            _dir: dir,
+        }
+    }
+
+    /// `vaudit ARGS` with connection flags for this simulator and the admin
+    /// password in the environment; no other VAUDIT_/GOVC_ variable leaks in.
+    pub fn vaudit(&self, args: &[&str]) -> Command {
+        let mut cmd = vaudit();
+        cmd.args(args)
+            .arg("--url")
+            .arg(&self.url)
+            .arg("--username")
+            .arg(&self.username)
+            .arg("--ca-file")
+            .arg(&self.ca_file)
+            .env("VAUDIT_PASSWORD", SIM_PASSWORD);
+        cmd
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches("/sdk")
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The bare binary with a clean environment: no credentials, no terminal.
+pub fn vaudit() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vaudit"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("VAUDIT_") || k.starts_with("GOVC_") || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// A finished run, with the checks every run must pass: no password in any
+/// output, and never a panic.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut cmd: Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run vaudit");
+    let r = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    for secret in [SIM_PASSWORD] {
+        assert!(
+            !r.stdout.contains(secret),
+            "password in stdout:\n{}",
+            r.stdout
+        );
+        assert!(
+            !r.stderr.contains(secret),
+            "password in stderr:\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("internal error"),
+        "vaudit panicked:\n{}",
+        r.stderr
+    );
+    r
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+    }
+}
