@@ -7,7 +7,7 @@ use common::{SIM_PASSWORD, Sim, run, vaudit};
 #[test]
 fn about_prints_product_version_and_user() {
     let sim = Sim::start(&[]);
-    let mut cmd = sim.vaudit(&["about", "-o", "json"]);
+    let cmd = sim.vaudit(&["about", "-o", "json"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
@@ -19,7 +19,7 @@ fn about_prints_product_version_and_user() {
     assert_eq!(v["vcenter"]["user"], sim.username);
     assert_eq!(v["vcenter"]["insecure"], false);
 
-    let mut cmd = sim.vaudit(&["about", "-o", "table", "-vv"]);
+    let cmd = sim.vaudit(&["about", "-o", "table", "-vv"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("VMware vCenter Server"), "{}", r.stdout);
@@ -32,7 +32,7 @@ fn about_prints_product_version_and_user() {
 #[test]
 fn stdout_that_is_not_a_terminal_defaults_to_json() {
     let sim = Sim::start(&[]);
-    let mut cmd = sim.vaudit(&["about"]);
+    let cmd = sim.vaudit(&["about"]);
     assert_eq!(run(cmd).json()["schema"], "vaudit/v1");
 }
 
@@ -106,7 +106,7 @@ fn host_name_mismatch_has_its_own_sentence() {
     // The certificate names 127.0.0.1 and localhost; 127.0.0.2 is the same
     // machine under a name the certificate does not carry.
     let sim = Sim::start(&["-listen", "127.0.0.2:0"]);
-    let mut cmd = sim.vaudit(&["about"]);
+    let cmd = sim.vaudit(&["about"]);
     let r = run(cmd);
     assert_eq!(r.code, 2);
     assert!(

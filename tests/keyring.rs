@@ -9,7 +9,7 @@ use common::{Sim, run};
 fn login_stores_then_about_reads_then_logout_deletes() {
     let sim = Sim::start(&[]);
 
-    let mut login = sim.vaudit(&["login"]);
+    let login = sim.vaudit(&["login"]);
     let r = run(login);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("stored the password"), "{}", r.stderr);
@@ -21,7 +21,7 @@ fn login_stores_then_about_reads_then_logout_deletes() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["vcenter"]["user"], sim.username);
 
-    let mut logout = sim.vaudit(&["logout"]);
+    let logout = sim.vaudit(&["logout"]);
     let r = run(logout);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -46,7 +46,7 @@ fn login_with_a_wrong_password_stores_nothing() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("login failed"), "{}", r.stderr);
 
-    let mut logout = sim.vaudit(&["logout"]);
+    let logout = sim.vaudit(&["logout"]);
     let r = run(logout);
     assert_eq!(r.code, 0);
     assert!(r.stderr.contains("No password was stored"), "{}", r.stderr);

@@ -5,8 +5,9 @@ use crate::vsphere;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Boxed: the vSphere error carries certificate and fault details.
     #[error(transparent)]
-    VSphere(#[from] vsphere::Error),
+    VSphere(Box<vsphere::Error>),
 
     /// A missing or malformed input: a flag, an environment variable, a file.
     #[error("{message}")]
@@ -20,6 +21,12 @@ pub enum Error {
 
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<vsphere::Error> for Error {
+    fn from(e: vsphere::Error) -> Self {
+        Error::VSphere(Box::new(e))
+    }
 }
 
 impl Error {

@@ -24,7 +24,7 @@ pub enum Error {
     #[error("{}", tls_sentence(.endpoint, .failure))]
     Untrusted {
         endpoint: String,
-        failure: TlsFailure,
+        failure: Box<TlsFailure>,
     },
 
     #[error("{endpoint} did not answer {step} within {secs} s")]

@@ -249,15 +249,14 @@ impl Transport {
         for v in headers.get_all(SET_COOKIE) {
             let Ok(s) = v.to_str() else { continue };
             let pair = s.split(';').next().unwrap_or("").trim();
-            if let Some((name, _)) = pair.split_once('=') {
-                if name.trim() == COOKIE_NAME {
-                    // Echoed byte for byte: real vCenter quotes the value.
-                    if let (Ok(hv), Ok(mut slot)) =
-                        (HeaderValue::from_str(pair), self.cookie.lock())
-                    {
-                        *slot = Some(hv);
-                    }
-                }
+            let is_session = pair
+                .split_once('=')
+                .is_some_and(|(name, _)| name.trim() == COOKIE_NAME);
+            // Echoed byte for byte: real vCenter quotes the value.
+            if let (true, Ok(hv), Ok(mut slot)) =
+                (is_session, HeaderValue::from_str(pair), self.cookie.lock())
+            {
+                *slot = Some(hv);
             }
         }
     }
@@ -274,7 +273,7 @@ impl Transport {
         if let Some(failure) = self.recorder.take() {
             return Error::Untrusted {
                 endpoint: self.endpoint.clone(),
-                failure,
+                failure: Box::new(failure),
             };
         }
         if e.is_timeout() {

@@ -177,14 +177,12 @@ impl<'a> Cursor<'a> {
             if local.as_ref() != "type" {
                 continue;
             }
-            if let ResolveResult::Bound(ns) = ns {
-                if ns.as_ref() == XSI_NS {
-                    let v = a
-                        .normalized_value(XmlVersion::Implicit1_0)
-                        .map_err(|e| XmlError::new(format!("malformed attribute value: {e}")))?;
-                    let local = v.rsplit(':').next().unwrap_or_default().to_string();
-                    return Ok(Some(local));
-                }
+            if matches!(ns, ResolveResult::Bound(ns) if ns.as_ref() == XSI_NS) {
+                let v = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| XmlError::new(format!("malformed attribute value: {e}")))?;
+                let local = v.rsplit(':').next().unwrap_or_default().to_string();
+                return Ok(Some(local));
             }
         }
         Ok(None)

@@ -162,7 +162,8 @@ pub fn run(mut cmd: Command) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     };
-    for secret in [SIM_PASSWORD] {
+    {
+        let secret = SIM_PASSWORD;
         assert!(
             !r.stdout.contains(secret),
             "password in stdout:\n{}",
