@@ -457,6 +457,33 @@ async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
     }
 }
 
+/// Real vCenter sends InvalidProperty with an empty faultstring: the
+/// sentence must still name the property, or the user cannot act on it.
+#[tokio::test]
+#[ignore = "src/vsphere/fault.rs Display drops InvalidProperty.name (and InvalidArgument.invalidProperty, MethodNotFound.method) when the faultstring is empty"]
+async fn invalid_property_sentence_names_the_property() {
+    let server = MockServer::start().await;
+    mount_connect_and_login(&server).await;
+    soap("CreateContainerView")
+        .respond_with(ok("create-container-view.xml"))
+        .mount(&server)
+        .await;
+    soap("RetrievePropertiesEx")
+        .respond_with(fault("fault-invalid-property.xml"))
+        .mount(&server)
+        .await;
+    soap("DestroyView")
+        .respond_with(ok("destroy-view.xml"))
+        .mount(&server)
+        .await;
+    let client = logged_in(&server).await;
+    let err = client
+        .retrieve_inventory(VM_NAMES, 100, |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("config.createDates"), "{err}");
+}
+
 /// Library: a fault at CreateContainerView (before any view exists) is typed
 /// and no DestroyView is sent for a view that was never created.
 #[tokio::test]
@@ -668,7 +695,10 @@ async fn truncated_page_2_is_unreadable_and_cleaned_up() {
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("unreadable answer to ContinueRetrievePropertiesEx"), "{msg}");
+    assert!(
+        msg.contains("unreadable answer to ContinueRetrievePropertiesEx"),
+        "{msg}"
+    );
     server.verify().await;
 }
 
@@ -743,7 +773,10 @@ async fn html_proxy_page_200_is_named_with_a_fix() {
     assert!(err.contains("Access Denied - Web Gateway"), "{err}");
     assert!(err.contains("HTTP 200"), "{err}");
     assert!(err.contains("not a vSphere SOAP response"), "{err}");
-    assert!(!err.contains("corporate web gateway"), "the body is not echoed: {err}");
+    assert!(
+        !err.contains("corporate web gateway"),
+        "the body is not echoed: {err}"
+    );
     let fix = run.fix_line();
     assert!(fix.contains("--url points at the vCenter"), "{fix}");
 }
@@ -759,6 +792,29 @@ async fn html_proxy_page_502_is_named_with_a_fix() {
     assert!(err.contains("HTTP 502 Bad Gateway"), "{err}");
     assert!(err.contains("HTML page"), "{err}");
     assert!(run.fix_line().contains("--url points at the vCenter"));
+}
+
+/// A block page sent with 200 and no Content-Type (or a mislabelled XML
+/// one) should still be named as an HTML page with the --url fix.
+#[tokio::test]
+#[ignore = "src/vsphere/transport.rs: a 200 HTML body without an html Content-Type is decoded as XML and reported as 'a DOCTYPE declaration (refused…)' with no fix"]
+async fn html_proxy_page_without_content_type_is_named_with_a_fix() {
+    for ct in [None, Some("text/xml")] {
+        let mut answer =
+            ResponseTemplate::new(200).set_body_bytes(mock_file("html-proxy.html").into_bytes());
+        if let Some(ct) = ct {
+            answer = answer.insert_header("Content-Type", ct);
+        }
+        let (_server, run) = about_with_service_content(answer).await;
+        run.assert_exit(2);
+        let err = run.error_line();
+        assert!(err.contains("HTML page"), "{ct:?}: {err}");
+        assert!(
+            run.stderr.contains("--url points at the vCenter"),
+            "{ct:?}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[tokio::test]
@@ -838,7 +894,10 @@ async fn silent_server_times_out_at_the_first_call() {
     let took = started.elapsed();
     run.assert_exit(2);
     let err = run.error_line();
-    assert!(err.contains("did not answer RetrieveServiceContent within 1 s"), "{err}");
+    assert!(
+        err.contains("did not answer RetrieveServiceContent within 1 s"),
+        "{err}"
+    );
     assert!(run.fix_line().contains("--timeout"), "{}", run.stderr);
     assert!(took < NEVER, "took {took:?}: the timeout was not applied");
 }
@@ -902,7 +961,8 @@ async fn password_never_in_output_even_at_trace() {
         run.assert_exit(0)
             .assert_stderr_has("SOAP request")
             .assert_stderr_has("body withheld")
-            .assert_stderr_has("<Logout xmlns=");
+            .assert_stderr_has("<Logout xmlns=")
+            .assert_stderr_lacks("52b4c3e1-quoted");
         let login = server
             .received_requests()
             .await
@@ -933,4 +993,17 @@ async fn password_never_in_output_on_invalid_login_at_trace() {
         .await;
     let run = vaudit(about_args(&server, &["-vv"]), &[]).await;
     run.assert_exit(2).assert_stderr_has("login failed");
+}
+
+/// stderr piped to a file or CI log must not carry terminal colour codes.
+#[tokio::test]
+#[ignore = "src/cli/mod.rs init_tracing: the fmt subscriber writes ANSI colour escapes even when stderr is not a terminal"]
+async fn verbose_log_has_no_ansi_escapes_when_piped() {
+    let server = MockServer::start().await;
+    mount_connect_and_login(&server).await;
+    mount_logout(&server, 1).await;
+    let run = vaudit(about_args(&server, &["-v"]), &[]).await;
+    run.assert_exit(0)
+        .assert_stderr_has("SOAP answer")
+        .assert_stderr_lacks("\u{1b}[");
 }
