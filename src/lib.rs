@@ -4,5 +4,7 @@
 //! Data flows one way: connect ([`vsphere`]) → collect → check → report.
 
 pub mod cli;
+pub mod manifest;
+pub mod inventory;
 pub mod report;
 pub mod vsphere;

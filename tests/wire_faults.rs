@@ -460,7 +460,6 @@ async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
 /// Real vCenter sends InvalidProperty with an empty faultstring: the
 /// sentence must still name the property, or the user cannot act on it.
 #[tokio::test]
-#[ignore = "src/vsphere/fault.rs Display drops InvalidProperty.name (and InvalidArgument.invalidProperty, MethodNotFound.method) when the faultstring is empty"]
 async fn invalid_property_sentence_names_the_property() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
@@ -797,7 +796,6 @@ async fn html_proxy_page_502_is_named_with_a_fix() {
 /// A block page sent with 200 and no Content-Type (or a mislabelled XML
 /// one) should still be named as an HTML page with the --url fix.
 #[tokio::test]
-#[ignore = "src/vsphere/transport.rs: a 200 HTML body without an html Content-Type is decoded as XML and reported as 'a DOCTYPE declaration (refused…)' with no fix"]
 async fn html_proxy_page_without_content_type_is_named_with_a_fix() {
     for ct in [None, Some("text/xml")] {
         let mut answer =
@@ -997,7 +995,6 @@ async fn password_never_in_output_on_invalid_login_at_trace() {
 
 /// stderr piped to a file or CI log must not carry terminal colour codes.
 #[tokio::test]
-#[ignore = "src/cli/mod.rs init_tracing: the fmt subscriber writes ANSI colour escapes even when stderr is not a terminal"]
 async fn verbose_log_has_no_ansi_escapes_when_piped() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;

@@ -124,6 +124,17 @@ impl std::fmt::Display for Fault {
             FaultKind::ManagedObjectNotFound { obj: Some(o) } => {
                 write!(f, "ManagedObjectNotFound: {o} does not exist")
             }
+            // vCenter often leaves faultstring empty for these; the detail
+            // is what names the culprit.
+            FaultKind::InvalidProperty { name: Some(n) } if self.message.is_empty() => {
+                write!(f, "InvalidProperty: the property path {n} does not exist")
+            }
+            FaultKind::InvalidArgument { property: Some(p) } if self.message.is_empty() => {
+                write!(f, "InvalidArgument: the parameter {p} is not valid")
+            }
+            FaultKind::MethodNotFound { method: Some(m) } if self.message.is_empty() => {
+                write!(f, "MethodNotFound: the server does not implement {m}")
+            }
             _ if self.message.is_empty() => write!(f, "{}", self.type_name()),
             _ => write!(f, "{}: {}", self.type_name(), self.message),
         }

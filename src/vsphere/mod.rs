@@ -2,6 +2,7 @@
 //! PropertyCollector. Nothing above this module sees XML.
 
 mod envelope;
+mod events;
 mod error;
 mod fault;
 mod property;
@@ -12,6 +13,7 @@ mod types;
 pub(crate) mod xml;
 
 pub use error::Error;
+pub use events::VmEvent;
 pub use fault::{Fault, FaultKind};
 pub use property::{Page, PropertySpec, decode_page};
 pub use session::Client;

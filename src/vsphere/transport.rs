@@ -177,7 +177,9 @@ impl Transport {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     return Err(self.not_soap(step, "an empty reply".into()));
                 }
-                if !content_type.is_empty() && !content_type.contains("xml") {
+                if (!content_type.is_empty() && !content_type.contains("xml"))
+                    || looks_like_html(&bytes)
+                {
                     return Err(self.not_soap(step, describe_non_soap(200, &content_type, &bytes)));
                 }
                 Ok(bytes)
@@ -343,6 +345,14 @@ fn parse_fault(body: &[u8]) -> Option<Fault> {
     }
     let node = Node::read(&mut cur, tag).ok()?;
     Some(Fault::from_node(&node))
+}
+
+/// A proxy's block page can come back as 200 with no content type, or even
+/// labelled text/xml; its first bytes give it away.
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
 /// Says what came back instead of SOAP, without echoing the body itself.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A managed object reference: `Folder:group-v3`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MoRef {
     #[serde(rename = "type")]
     pub kind: String,

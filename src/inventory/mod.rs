@@ -1,0 +1,334 @@
+//! The inventory snapshot one collection pass produces. It is plain data
+//! (serde), so it can be saved with `--save` and audited offline with
+//! `--from`; the checks read only this.
+
+mod collect;
+mod tree;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::vsphere::MoRef;
+pub use crate::vsphere::VmEvent;
+pub use collect::collect;
+
+pub const SNAPSHOT_SCHEMA: &str = "vaudit-inventory/v1";
+
+/// One managed entity with the properties any check reads. Fields that do
+/// not apply to an entity's type are absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub moref: MoRef,
+    pub name: String,
+    /// The inventory path as govc writes it: `/DC0/vm/Arc`.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<MoRef>,
+    /// Folder: the kinds of children it may hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub child_types: Vec<String>,
+    /// ResourcePool / VirtualApp: the compute resource it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<MoRef>,
+    /// VirtualMachine: its pool (absent for templates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_pool: Option<MoRef>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub template: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_path: Option<String>,
+    /// ClusterComputeResource: whether vSphere HA is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_enabled: Option<bool>,
+    /// Datastore: free and total bytes, URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_space: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Entity {
+    pub fn kind(&self) -> &str {
+        &self.moref.kind
+    }
+}
+
+/// What one collection pass saw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    /// RFC 3339, this machine's clock.
+    pub collected_at: String,
+    pub vcenter_url: String,
+    pub root: MoRef,
+    pub entities: Vec<Entity>,
+    /// Deploy, clone and removal events, oldest first.
+    pub events: Vec<VmEvent>,
+    #[serde(skip)]
+    index: HashMap<MoRef, usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read the snapshot {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path} is not a vaudit inventory snapshot: {reason}")]
+    Format { path: String, reason: String },
+    #[error("cannot write the snapshot {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+impl Snapshot {
+    /// Builds a snapshot from entities whose paths are not yet known.
+    pub fn new(
+        vcenter_url: String,
+        root: MoRef,
+        entities: Vec<Entity>,
+        events: Vec<VmEvent>,
+        collected_at: String,
+    ) -> Snapshot {
+        let mut s = Snapshot {
+            schema: SNAPSHOT_SCHEMA.into(),
+            collected_at,
+            vcenter_url,
+            root,
+            entities,
+            events,
+            index: HashMap::new(),
+        };
+        tree::assign_paths(&mut s.entities, &s.root);
+        s.entities.sort_by(|a, b| a.path.cmp(&b.path).then(a.moref.cmp(&b.moref)));
+        s.reindex();
+        s
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.moref.clone(), i))
+            .collect();
+    }
+
+    pub fn get(&self, m: &MoRef) -> Option<&Entity> {
+        self.index.get(m).map(|&i| &self.entities[i])
+    }
+
+    pub fn of_kind<'a>(&'a self, kinds: &'a [&'a str]) -> impl Iterator<Item = &'a Entity> + 'a {
+        self.entities
+            .iter()
+            .filter(move |e| kinds.contains(&e.kind()))
+    }
+
+    /// The nearest ancestor (or the entity itself) of one of `kinds`.
+    pub fn ancestor_of_kind<'a>(&'a self, e: &'a Entity, kinds: &[&str]) -> Option<&'a Entity> {
+        let mut cur = Some(e);
+        // Bounded by the entity count: a parent cycle in garbage data ends.
+        for _ in 0..=self.entities.len() {
+            let c = cur?;
+            if kinds.contains(&c.kind()) {
+                return Some(c);
+            }
+            cur = c.parent.as_ref().and_then(|p| self.get(p));
+        }
+        None
+    }
+
+    pub fn datacenter_of<'a>(&'a self, e: &'a Entity) -> Option<&'a Entity> {
+        self.ancestor_of_kind(e, &["Datacenter"])
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), SnapshotError> {
+        let err = |reason: String| SnapshotError::Write {
+            path: path.display().to_string(),
+            reason,
+        };
+        let json = serde_json::to_vec_pretty(self).map_err(|e| err(e.to_string()))?;
+        std::fs::write(path, json).map_err(|e| err(e.to_string()))
+    }
+
+    pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| SnapshotError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut s: Snapshot =
+            serde_json::from_slice(&bytes).map_err(|e| SnapshotError::Format {
+                path: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        if s.schema != SNAPSHOT_SCHEMA {
+            return Err(SnapshotError::Format {
+                path: shown,
+                reason: format!("its schema is {:?}, not {SNAPSHOT_SCHEMA:?}", s.schema),
+            });
+        }
+        s.reindex();
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    //! Hand-built snapshots for the checks' unit tests.
+    use super::*;
+
+    pub struct Builder {
+        entities: Vec<Entity>,
+        events: Vec<VmEvent>,
+    }
+
+    pub fn root() -> MoRef {
+        MoRef::new("Folder", "group-d1")
+    }
+
+    impl Builder {
+        pub fn new() -> Self {
+            Builder {
+                entities: vec![],
+                events: vec![],
+            }
+        }
+
+        pub fn add(&mut self, kind: &str, id: &str, name: &str, parent: &MoRef) -> MoRef {
+            let m = MoRef::new(kind, id);
+            self.entities.push(Entity {
+                moref: m.clone(),
+                name: name.into(),
+                parent: Some(parent.clone()),
+                ..Default::default()
+            });
+            m
+        }
+
+        pub fn with(&mut self, m: &MoRef, f: impl FnOnce(&mut Entity)) {
+            let e = self.entities.iter_mut().find(|e| &e.moref == m).unwrap();
+            f(e);
+        }
+
+        pub fn folder(&mut self, id: &str, name: &str, parent: &MoRef, types: &[&str]) -> MoRef {
+            let m = self.add("Folder", id, name, parent);
+            self.with(&m, |e| e.child_types = types.iter().map(|s| s.to_string()).collect());
+            m
+        }
+
+        pub fn event(&mut self, key: i64, kind: &str, vm: &MoRef, source: Option<&MoRef>) {
+            self.events.push(VmEvent {
+                key,
+                kind: kind.into(),
+                created: "2026-01-01T00:00:00Z".into(),
+                user: String::new(),
+                vm: Some(vm.clone()),
+                vm_name: String::new(),
+                source: source.cloned(),
+            });
+        }
+
+        pub fn build(self) -> Snapshot {
+            Snapshot::new(
+                "https://vc.example.com/sdk".into(),
+                root(),
+                self.entities,
+                self.events,
+                "2026-11-23T00:00:00Z".into(),
+            )
+        }
+    }
+
+    /// A datacenter with its four standard folders, a cluster with HA and a
+    /// child pool, a standalone host, and an `Arc` VM folder.
+    pub struct Dc {
+        pub b: Builder,
+        pub dc: MoRef,
+        pub vm: MoRef,
+        pub host: MoRef,
+        pub datastore: MoRef,
+        pub network: MoRef,
+        pub arc: MoRef,
+        pub cluster: MoRef,
+        pub cluster_pool: MoRef,
+        pub child_pool: MoRef,
+        pub standalone: MoRef,
+        pub host_pool: MoRef,
+    }
+
+    pub fn datacenter() -> Dc {
+        let mut b = Builder::new();
+        let dc = b.add("Datacenter", "datacenter-2", "DC0", &root());
+        let vm = b.folder("group-v3", "vm", &dc, &["Folder", "VirtualMachine", "VirtualApp"]);
+        let host = b.folder("group-h4", "host", &dc, &["Folder", "ComputeResource"]);
+        let datastore = b.folder("group-s5", "datastore", &dc, &["Folder", "Datastore", "StoragePod"]);
+        let network = b.folder(
+            "group-n6",
+            "network",
+            &dc,
+            &["Folder", "Network", "DistributedVirtualSwitch"],
+        );
+        let arc = b.folder("group-v7", "Arc", &vm, &["Folder", "VirtualMachine", "VirtualApp"]);
+        let cluster = b.add("ClusterComputeResource", "domain-c8", "C0", &host);
+        b.with(&cluster, |e| e.ha_enabled = Some(true));
+        let cluster_pool = b.add("ResourcePool", "resgroup-9", "Resources", &cluster);
+        b.with(&cluster_pool, |e| e.owner = Some(cluster.clone()));
+        let child_pool = b.add("ResourcePool", "resgroup-10", "Arc", &cluster_pool);
+        b.with(&child_pool, |e| e.owner = Some(cluster.clone()));
+        let standalone = b.add("ComputeResource", "domain-s11", "esx1.example.com", &host);
+        let host_pool = b.add("ResourcePool", "resgroup-12", "Resources", &standalone);
+        b.with(&host_pool, |e| e.owner = Some(standalone.clone()));
+        Dc {
+            b,
+            dc,
+            vm,
+            host,
+            datastore,
+            network,
+            arc,
+            cluster,
+            cluster_pool,
+            child_pool,
+            standalone,
+            host_pool,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::*;
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_parent_chain() {
+        let d = datacenter();
+        let (arc, pool) = (d.arc.clone(), d.child_pool.clone());
+        let s = d.b.build();
+        assert_eq!(s.get(&arc).unwrap().path, "/DC0/vm/Arc");
+        assert_eq!(s.get(&pool).unwrap().path, "/DC0/host/C0/Resources/Arc");
+    }
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let s = datacenter().b.build();
+        let dir = std::env::temp_dir().join(format!("vaudit-snap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("s.json");
+        s.save(&p).unwrap();
+        let back = Snapshot::load(&p).unwrap();
+        assert_eq!(back.entities, s.entities);
+        assert!(back.get(&MoRef::new("Folder", "group-v7")).is_some());
+        std::fs::write(&p, b"{\"schema\": \"other\"}").unwrap();
+        assert!(Snapshot::load(&p).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
