@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: connect ([`vsphere`]) → collect → check → report.
 
+pub mod checks;
 pub mod cli;
-pub mod manifest;
 pub mod inventory;
+pub mod manifest;
 pub mod report;
 pub mod vsphere;

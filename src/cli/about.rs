@@ -30,6 +30,7 @@ pub async fn run(args: &AboutArgs) -> Result<u8, Error> {
             schema: report::SCHEMA,
             vcenter: vc,
             findings: vec![],
+            targets: None,
             summary: Summary::default(),
             body: Nothing {},
         })?,

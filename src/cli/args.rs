@@ -44,6 +44,12 @@ pub enum Command {
     ///
     /// The quickest proof that the URL, the certificate trust and the credentials work.
     About(AboutArgs),
+    /// List every folder with its kind; flag a target folder that cannot hold VMs
+    Folders(InventoryArgs),
+    /// List every resource pool and vApp with its owner; flag host resource pools (no HA)
+    Pools(InventoryArgs),
+    /// List every template with its age and deploy history; flag stale ones
+    Templates(TemplatesArgs),
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
@@ -107,4 +113,70 @@ pub struct OutputArgs {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+/// The deployment targets, by inventory path (/DC0/vm/Arc) or unique name.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Targets")]
+pub struct TargetArgs {
+    /// Datacenter name or path; narrows the other names to it
+    #[arg(long, value_name = "NAME")]
+    pub datacenter: Option<String>,
+    /// VM folder the appliance and its template go into
+    #[arg(long, value_name = "PATH")]
+    pub folder: Option<String>,
+    /// Resource pool the appliance runs in
+    #[arg(long, value_name = "PATH")]
+    pub pool: Option<String>,
+    /// Datastore the appliance's disks go on
+    #[arg(long, value_name = "NAME")]
+    pub datastore: Option<String>,
+    /// Network (port group) the appliance connects to
+    #[arg(long, value_name = "NAME")]
+    pub network: Option<String>,
+    /// Template the appliance is deployed from
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Snapshot")]
+pub struct SnapshotArgs {
+    /// Write the collected inventory to FILE (JSON), to audit it later offline
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
+    /// Audit a snapshot written by --save instead of a live vCenter
+    #[arg(long, value_name = "FILE", conflicts_with = "save")]
+    pub from: Option<std::path::PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 1 on findings of this severity or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+pub struct TemplatesArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+    /// Also call a template stale when it is older than DAYS
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
 }

@@ -6,6 +6,7 @@ pub mod args;
 mod connection;
 mod credentials;
 mod error;
+mod inventory_cmd;
 mod keys;
 mod keystore;
 mod output;
@@ -51,6 +52,9 @@ pub fn run() -> ExitCode {
 async fn dispatch(command: Command) -> Result<u8, Error> {
     match command {
         Command::About(a) => about::run(&a).await,
+        Command::Folders(a) => inventory_cmd::folders(&a).await,
+        Command::Pools(a) => inventory_cmd::pools(&a).await,
+        Command::Templates(a) => inventory_cmd::templates(&a).await,
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
         Command::Completions { shell } => {

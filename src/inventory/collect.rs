@@ -1,7 +1,7 @@
 //! One collection pass: a ContainerView over the entity types the checks
 //! read, paged, plus one event query for the template history.
 
-use super::{Entity, Snapshot};
+use super::{Entity, Snapshot, VCenter};
 use crate::vsphere::{Client, Error, ObjectContent, PropertySpec, Value};
 
 /// Measured against the simulator and real vCenters: large enough that a
@@ -69,7 +69,7 @@ pub const TEMPLATE_EVENTS: &[&str] = &["VmDeployedEvent", "VmClonedEvent", "VmRe
 
 pub async fn collect(
     client: &Client,
-    vcenter_url: &str,
+    vcenter: VCenter,
     with_events: bool,
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
@@ -93,7 +93,7 @@ pub async fn collect(
         }
     }
     Ok(Snapshot::new(
-        vcenter_url.to_string(),
+        vcenter,
         client.content().root_folder.clone(),
         entities,
         events,

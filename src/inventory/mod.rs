@@ -3,6 +3,7 @@
 //! `--from`; the checks read only this.
 
 mod collect;
+pub mod targets;
 mod tree;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::collect;
+pub use targets::{TargetError, TargetSpec, Targets, resolve};
 
 pub const SNAPSHOT_SCHEMA: &str = "vaudit-inventory/v1";
 
@@ -63,13 +65,27 @@ impl Entity {
     }
 }
 
+/// Where a snapshot came from: the `vcenter` block of every report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VCenter {
+    pub url: String,
+    pub product: String,
+    pub version: String,
+    pub build: String,
+    pub api_version: String,
+    pub instance_uuid: String,
+    pub user: String,
+    /// Whether certificate verification was skipped for this run.
+    pub insecure: bool,
+}
+
 /// What one collection pass saw.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     pub schema: String,
     /// RFC 3339, this machine's clock.
     pub collected_at: String,
-    pub vcenter_url: String,
+    pub vcenter: VCenter,
     pub root: MoRef,
     pub entities: Vec<Entity>,
     /// Deploy, clone and removal events, oldest first.
@@ -91,7 +107,7 @@ pub enum SnapshotError {
 impl Snapshot {
     /// Builds a snapshot from entities whose paths are not yet known.
     pub fn new(
-        vcenter_url: String,
+        vcenter: VCenter,
         root: MoRef,
         entities: Vec<Entity>,
         events: Vec<VmEvent>,
@@ -100,14 +116,15 @@ impl Snapshot {
         let mut s = Snapshot {
             schema: SNAPSHOT_SCHEMA.into(),
             collected_at,
-            vcenter_url,
+            vcenter,
             root,
             entities,
             events,
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);
-        s.entities.sort_by(|a, b| a.path.cmp(&b.path).then(a.moref.cmp(&b.moref)));
+        s.entities
+            .sort_by(|a, b| a.path.cmp(&b.path).then(a.moref.cmp(&b.moref)));
         s.reindex();
         s
     }
@@ -220,7 +237,9 @@ pub(crate) mod fixture {
 
         pub fn folder(&mut self, id: &str, name: &str, parent: &MoRef, types: &[&str]) -> MoRef {
             let m = self.add("Folder", id, name, parent);
-            self.with(&m, |e| e.child_types = types.iter().map(|s| s.to_string()).collect());
+            self.with(&m, |e| {
+                e.child_types = types.iter().map(|s| s.to_string()).collect()
+            });
             m
         }
 
@@ -238,7 +257,10 @@ pub(crate) mod fixture {
 
         pub fn build(self) -> Snapshot {
             Snapshot::new(
-                "https://vc.example.com/sdk".into(),
+                VCenter {
+                    url: "https://vc.example.com/sdk".into(),
+                    ..Default::default()
+                },
                 root(),
                 self.entities,
                 self.events,
@@ -249,6 +271,7 @@ pub(crate) mod fixture {
 
     /// A datacenter with its four standard folders, a cluster with HA and a
     /// child pool, a standalone host, and an `Arc` VM folder.
+    #[allow(dead_code)]
     pub struct Dc {
         pub b: Builder,
         pub dc: MoRef,
@@ -267,16 +290,31 @@ pub(crate) mod fixture {
     pub fn datacenter() -> Dc {
         let mut b = Builder::new();
         let dc = b.add("Datacenter", "datacenter-2", "DC0", &root());
-        let vm = b.folder("group-v3", "vm", &dc, &["Folder", "VirtualMachine", "VirtualApp"]);
+        let vm = b.folder(
+            "group-v3",
+            "vm",
+            &dc,
+            &["Folder", "VirtualMachine", "VirtualApp"],
+        );
         let host = b.folder("group-h4", "host", &dc, &["Folder", "ComputeResource"]);
-        let datastore = b.folder("group-s5", "datastore", &dc, &["Folder", "Datastore", "StoragePod"]);
+        let datastore = b.folder(
+            "group-s5",
+            "datastore",
+            &dc,
+            &["Folder", "Datastore", "StoragePod"],
+        );
         let network = b.folder(
             "group-n6",
             "network",
             &dc,
             &["Folder", "Network", "DistributedVirtualSwitch"],
         );
-        let arc = b.folder("group-v7", "Arc", &vm, &["Folder", "VirtualMachine", "VirtualApp"]);
+        let arc = b.folder(
+            "group-v7",
+            "Arc",
+            &vm,
+            &["Folder", "VirtualMachine", "VirtualApp"],
+        );
         let cluster = b.add("ClusterComputeResource", "domain-c8", "C0", &host);
         b.with(&cluster, |e| e.ha_enabled = Some(true));
         let cluster_pool = b.add("ResourcePool", "resgroup-9", "Resources", &cluster);

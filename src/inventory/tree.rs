@@ -63,17 +63,18 @@ mod tests {
         let root = MoRef::new("Folder", "root");
         let mut v = vec![e("dc", "DC0", Some("root")), e("f0", "vm", Some("dc"))];
         for i in 1..=10 {
-            v.push(e(&format!("f{i}"), &format!("L{i}"), Some(&format!("f{}", i - 1))));
+            v.push(e(
+                &format!("f{i}"),
+                &format!("L{i}"),
+                Some(&format!("f{}", i - 1)),
+            ));
         }
         // vCenter escapes '/' and '%' in names as %2f and %25.
         v.push(e("x", "a%2fb%25c", Some("f10")));
         v.reverse();
         assign_paths(&mut v, &root);
         let x = v.iter().find(|x| x.moref.value == "x").unwrap();
-        assert_eq!(
-            x.path,
-            "/DC0/vm/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/a%2fb%25c"
-        );
+        assert_eq!(x.path, "/DC0/vm/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/a%2fb%25c");
     }
 
     #[test]

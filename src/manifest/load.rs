@@ -24,7 +24,11 @@ pub enum ManifestError {
         source: io::Error,
     },
     /// The file is not valid TOML, or a key has the wrong type or name.
-    #[error("The manifest {origin} is not valid TOML{}{}: {message}.", at(location), key_note(key))]
+    #[error(
+        "The manifest {origin} is not valid TOML{}{}: {message}.",
+        at(location),
+        key_note(key)
+    )]
     Syntax {
         origin: String,
         location: Option<Location>,
@@ -170,7 +174,9 @@ impl ManifestError {
                 origin, location, ..
             } => format!(
                 "Fix the TOML{} of {origin}; each entry is a [[privilege]] table with the keys id, group, label, level and on.",
-                location.map(|l| format!(" at line {}", l.line)).unwrap_or_default()
+                location
+                    .map(|l| format!(" at line {}", l.line))
+                    .unwrap_or_default()
             ),
             ManifestError::Invalid { problem, line, .. } => {
                 let at = line.map(|l| format!(" at line {l}")).unwrap_or_default();
@@ -272,7 +278,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
             return Err(invalid(Some(id_span), Problem::BadId { id }));
         }
         if let Some(&first_line) = seen.get(&id) {
-            return Err(invalid(Some(id_span), Problem::Duplicate { id, first_line }));
+            return Err(invalid(
+                Some(id_span),
+                Problem::Duplicate { id, first_line },
+            ));
         }
         seen.insert(id.clone(), line_of(id_span.clone()));
 

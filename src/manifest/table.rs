@@ -16,7 +16,7 @@ pub fn render_table(m: &Manifest) -> String {
 
 pub(super) fn render(m: &Manifest, tty: bool) -> String {
     let mut t = Table::new();
-    t.load_preset(if tty {
+    t.load_style(if tty {
         UTF8_FULL_CONDENSED
     } else {
         ASCII_FULL_CONDENSED
@@ -28,12 +28,11 @@ pub(super) fn render(m: &Manifest, tty: bool) -> String {
     t.set_header(vec!["Group", "Privilege", "ID", "Level", "Checked on"]);
     for (group, entries) in grouped(&m.privileges) {
         for (i, p) in entries.iter().enumerate() {
-            let on = p
-                .on
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let on =
+                p.on.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
             // Break "Virtual machine > Change Configuration" after the `>`
             // so the group column stays narrow.
             let group_cell = if i == 0 {

@@ -3,23 +3,14 @@
 
 use serde::Serialize;
 
+use crate::checks::{EntityRef, Finding};
 use crate::vsphere::{AboutInfo, UserSession};
+
+pub mod table;
 
 pub const SCHEMA: &str = "vaudit/v1";
 
-/// The `vcenter` block every report carries.
-#[derive(Debug, Clone, Serialize)]
-pub struct VCenter {
-    pub url: String,
-    pub product: String,
-    pub version: String,
-    pub build: String,
-    pub api_version: String,
-    pub instance_uuid: String,
-    pub user: String,
-    /// Whether certificate verification was skipped for this run.
-    pub insecure: bool,
-}
+pub use crate::inventory::VCenter;
 
 impl VCenter {
     pub fn new(
@@ -54,7 +45,9 @@ pub struct Summary {
 pub struct Document<T: Serialize> {
     pub schema: &'static str,
     pub vcenter: VCenter,
-    pub findings: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<std::collections::BTreeMap<&'static str, EntityRef>>,
+    pub findings: Vec<Finding>,
     pub summary: Summary,
     #[serde(flatten)]
     pub body: T,

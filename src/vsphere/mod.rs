@@ -2,8 +2,8 @@
 //! PropertyCollector. Nothing above this module sees XML.
 
 mod envelope;
-mod events;
 mod error;
+mod events;
 mod fault;
 mod property;
 mod session;

@@ -1,0 +1,9 @@
+//! The checks: each a pure function from a snapshot (and the targets) to
+//! findings and the rows it reports, tested without a network.
+
+pub mod finding;
+pub mod folders;
+pub mod pools;
+pub mod templates;
+
+pub use finding::{EntityRef, Finding, Severity};

@@ -1,0 +1,262 @@
+//! Resolving the deployment targets (`--datacenter --folder --pool
+//! --datastore --network --template`) to entities of the snapshot.
+//!
+//! A path starting with `/` is an inventory path as govc writes it; a bare
+//! name is accepted when it is unique (within `--datacenter` when given).
+//! A missing or ambiguous name is an error listing the candidates.
+
+use serde::Serialize;
+
+use super::{Entity, Snapshot};
+
+/// What the user asked for, by name or path.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSpec {
+    pub datacenter: Option<String>,
+    pub folder: Option<String>,
+    pub pool: Option<String>,
+    pub datastore: Option<String>,
+    pub network: Option<String>,
+    pub template: Option<String>,
+}
+
+/// The resolved targets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Targets<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datacenter: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datastore: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<&'a Entity>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TargetError {
+    #[error("no {what} {given:?} is visible to this user{}", candidates_suffix(.candidates))]
+    NotFound {
+        what: &'static str,
+        given: String,
+        candidates: Vec<String>,
+    },
+    #[error("the {what} name {given:?} is ambiguous: it matches {}", .candidates.join(", "))]
+    Ambiguous {
+        what: &'static str,
+        given: String,
+        candidates: Vec<String>,
+    },
+}
+
+impl TargetError {
+    pub fn what(&self) -> &'static str {
+        match self {
+            TargetError::NotFound { what, .. } | TargetError::Ambiguous { what, .. } => what,
+        }
+    }
+}
+
+fn candidates_suffix(c: &[String]) -> String {
+    if c.is_empty() {
+        String::new()
+    } else {
+        format!("; candidates: {}", c.join(", "))
+    }
+}
+
+const MAX_CANDIDATES: usize = 10;
+
+struct Kind {
+    what: &'static str,
+    kinds: &'static [&'static str],
+    template_only: bool,
+}
+
+const DATACENTER: Kind = Kind {
+    what: "datacenter",
+    kinds: &["Datacenter"],
+    template_only: false,
+};
+const FOLDER: Kind = Kind {
+    what: "folder",
+    kinds: &["Folder"],
+    template_only: false,
+};
+const POOL: Kind = Kind {
+    what: "resource pool",
+    kinds: &["ResourcePool", "VirtualApp"],
+    template_only: false,
+};
+const DATASTORE: Kind = Kind {
+    what: "datastore",
+    kinds: &["Datastore"],
+    template_only: false,
+};
+const NETWORK: Kind = Kind {
+    what: "network",
+    kinds: &["Network", "DistributedVirtualPortgroup", "OpaqueNetwork"],
+    template_only: false,
+};
+const TEMPLATE: Kind = Kind {
+    what: "template",
+    kinds: &["VirtualMachine"],
+    template_only: true,
+};
+
+pub fn resolve<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> Result<Targets<'a>, TargetError> {
+    let datacenter = find(snap, &DATACENTER, spec.datacenter.as_deref(), None)?;
+    Ok(Targets {
+        datacenter,
+        folder: find(snap, &FOLDER, spec.folder.as_deref(), datacenter)?,
+        pool: find(snap, &POOL, spec.pool.as_deref(), datacenter)?,
+        datastore: find(snap, &DATASTORE, spec.datastore.as_deref(), datacenter)?,
+        network: find(snap, &NETWORK, spec.network.as_deref(), datacenter)?,
+        template: find(snap, &TEMPLATE, spec.template.as_deref(), datacenter)?,
+    })
+}
+
+fn find<'a>(
+    snap: &'a Snapshot,
+    kind: &Kind,
+    given: Option<&str>,
+    datacenter: Option<&Entity>,
+) -> Result<Option<&'a Entity>, TargetError> {
+    let Some(given) = given.map(str::trim).filter(|g| !g.is_empty()) else {
+        return Ok(None);
+    };
+    let given_path = given.trim_end_matches('/');
+    let pool: Vec<&Entity> = snap
+        .of_kind(kind.kinds)
+        .filter(|e| !kind.template_only || e.template)
+        .filter(|e| {
+            datacenter.is_none_or(|dc| snap.datacenter_of(e).map(|d| &d.moref) == Some(&dc.moref))
+        })
+        .collect();
+    let matches: Vec<&Entity> = if given_path.starts_with('/') {
+        pool.iter()
+            .copied()
+            .filter(|e| e.path == given_path)
+            .collect()
+    } else if given_path.contains('/') {
+        // A path relative to the datacenter or below it: "vm/Arc".
+        let suffix = format!("/{given_path}");
+        pool.iter()
+            .copied()
+            .filter(|e| e.path.ends_with(&suffix))
+            .collect()
+    } else {
+        pool.iter()
+            .copied()
+            .filter(|e| e.name == given_path)
+            .collect()
+    };
+    match matches.as_slice() {
+        [one] => Ok(Some(one)),
+        [] => Err(TargetError::NotFound {
+            what: kind.what,
+            given: given.to_string(),
+            candidates: nearest(&pool, given_path),
+        }),
+        many => Err(TargetError::Ambiguous {
+            what: kind.what,
+            given: given.to_string(),
+            candidates: many.iter().map(|e| e.path.clone()).collect(),
+        }),
+    }
+}
+
+/// The candidates closest to what was typed (edit distance of the last path
+/// element), so a typo's fix comes first.
+fn nearest(pool: &[&Entity], given: &str) -> Vec<String> {
+    let needle = given.rsplit('/').next().unwrap_or(given).to_lowercase();
+    let mut v: Vec<(usize, &str)> = pool
+        .iter()
+        .map(|e| {
+            (
+                strsim::levenshtein(&e.name.to_lowercase(), &needle),
+                e.path.as_str(),
+            )
+        })
+        .collect();
+    v.sort();
+    v.into_iter()
+        .take(MAX_CANDIDATES)
+        .map(|(_, p)| p.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::fixture::{datacenter, root};
+
+    #[test]
+    fn paths_bare_names_and_relative_paths() {
+        let s = datacenter().b.build();
+        let spec = TargetSpec {
+            datacenter: Some("DC0".into()),
+            folder: Some("/DC0/vm/Arc".into()),
+            pool: Some("C0/Resources/Arc".into()),
+            ..Default::default()
+        };
+        let t = resolve(&s, &spec).unwrap();
+        assert_eq!(t.folder.unwrap().moref.value, "group-v7");
+        assert_eq!(t.pool.unwrap().moref.value, "resgroup-10");
+        let t = resolve(
+            &s,
+            &TargetSpec {
+                folder: Some("vm".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.folder.unwrap().path, "/DC0/vm");
+    }
+
+    #[test]
+    fn missing_and_ambiguous_names_list_candidates() {
+        let mut d = datacenter();
+        let dc2 = d.b.add("Datacenter", "datacenter-50", "DC1", &root());
+        d.b.folder("group-v51", "vm", &dc2, &["Folder", "VirtualMachine"]);
+        let s = d.b.build();
+        let err = resolve(
+            &s,
+            &TargetSpec {
+                folder: Some("vm".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, TargetError::Ambiguous { .. }));
+        assert!(err.to_string().contains("/DC0/vm, /DC1/vm"), "{err}");
+
+        // Within a datacenter the bare name is unique again.
+        let t = resolve(
+            &s,
+            &TargetSpec {
+                datacenter: Some("DC1".into()),
+                folder: Some("vm".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.folder.unwrap().path, "/DC1/vm");
+
+        let err = resolve(
+            &s,
+            &TargetSpec {
+                folder: Some("/DC0/vm/Ark".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("no folder \"/DC0/vm/Ark\""), "{msg}");
+        assert!(msg.contains("candidates: /DC0/vm/Arc"), "{msg}");
+    }
+}
