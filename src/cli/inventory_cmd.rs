@@ -192,17 +192,30 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
         findings,
         Body { folders: &rows },
         || {
+            // An indented tree, datacenters as its branches.
             let mut t = table::new_table(&["Folder", "Kind", "Moref"]);
-            for r in &rows {
-                let depth = r.entity.path.matches('/').count().saturating_sub(1);
+            let mut lines: Vec<(&str, &str, &str)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.entity.path.as_str(),
+                        r.kind.as_str(),
+                        r.entity.moref.as_str(),
+                    )
+                })
+                .collect();
+            lines.extend(
+                snap.of_kind(&["Datacenter"])
+                    .map(|d| (d.path.as_str(), "(datacenter)", d.moref.value.as_str())),
+            );
+            lines.sort();
+            for (path, kind, moref) in lines {
+                let depth = path.matches('/').count().saturating_sub(1);
+                let name = path.rsplit('/').next().unwrap_or("");
                 t.add_row(vec![
-                    format!(
-                        "{}{}",
-                        "  ".repeat(depth),
-                        r.entity.path.rsplit('/').next().unwrap_or("")
-                    ),
-                    r.kind.as_str().to_string(),
-                    r.entity.moref.clone(),
+                    format!("{}{name}", "  ".repeat(depth)),
+                    kind.to_string(),
+                    moref.to_string(),
                 ]);
             }
             t.to_string()

@@ -2,18 +2,17 @@
 
 use std::io::IsTerminal;
 
-use comfy_table::presets::NOTHING;
-use comfy_table::{ContentArrangement, Table, TableComponent};
+use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
+
+/// No borders, one rule under the header: reads like `govc ls -l`.
+const STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
 use crate::checks::{Finding, Severity};
 
 pub fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(NOTHING);
-    t.set_style(TableComponent::HeaderLines, '─');
-    t.set_style(TableComponent::MiddleHeaderIntersections, '─');
-    t.set_style(TableComponent::LeftHeaderIntersection, '─');
-    t.set_style(TableComponent::RightHeaderIntersection, '─');
+    t.load_style(STYLE);
     t.set_content_arrangement(ContentArrangement::Dynamic);
     if !std::io::stdout().is_terminal() {
         t.set_width(100);
