@@ -63,10 +63,10 @@ fn row(t: &Entity, h: &History, now: OffsetDateTime, max_age: Option<u32>) -> Te
             "deployed from {deploys} times and {removed} of those VMs were deleted again"
         ));
     }
-    if let (Some(max), Some(a)) = (max_age, age) {
-        if a > i64::from(max) {
-            reasons.push(format!("{a} days old, older than --max-age {max}"));
-        }
+    if let (Some(max), Some(a)) = (max_age, age)
+        && a > i64::from(max)
+    {
+        reasons.push(format!("{a} days old, older than --max-age {max}"));
     }
     TemplateRow {
         entity: t.into(),

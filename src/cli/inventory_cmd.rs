@@ -35,27 +35,25 @@ pub async fn snapshot(args: &InventoryArgs, with_events: bool) -> Result<Snapsho
         None => {
             let conn = Connection::resolve(&args.connection)?;
             let progress = std::io::stderr().is_terminal();
-            let snap = conn
-                .with_session(async |client| {
-                    let vc = VCenter::new(
-                        conn.options.url.as_str(),
-                        client.about(),
-                        client.session(),
-                        conn.options.insecure,
-                    );
-                    let snap = inventory::collect(client, vc, with_events, |n| {
-                        if progress {
-                            eprint!("\rcollecting the inventory: {n} objects");
-                        }
-                    })
-                    .await?;
+            conn.with_session(async |client| {
+                let vc = VCenter::new(
+                    conn.options.url.as_str(),
+                    client.about(),
+                    client.session(),
+                    conn.options.insecure,
+                );
+                let snap = inventory::collect(client, vc, with_events, |n| {
                     if progress {
-                        eprint!("\r\x1b[2K");
+                        eprint!("\rcollecting the inventory: {n} objects");
                     }
-                    Ok(snap)
                 })
                 .await?;
-            snap
+                if progress {
+                    eprint!("\r\x1b[2K");
+                }
+                Ok(snap)
+            })
+            .await?
         }
     };
     if let Some(path) = &args.snapshot.save {
@@ -133,17 +131,29 @@ fn target_error(
     ))
 }
 
-/// Renders one command's result and returns its exit code.
-fn finish<T: Serialize>(
-    check: &str,
+/// What every inventory command reports against.
+struct Audit<'a> {
+    check: &'static str,
     format: OutputFormat,
     fail_on: FailOn,
-    snap: &Snapshot,
-    targets: &Targets<'_>,
+    snap: &'a Snapshot,
+    targets: &'a Targets<'a>,
+}
+
+/// Renders one command's result and returns its exit code.
+fn finish<T: Serialize>(
+    a: Audit<'_>,
     findings: Vec<Finding>,
     body: T,
     table: impl FnOnce() -> String,
 ) -> Result<u8, Error> {
+    let Audit {
+        check,
+        format,
+        fail_on,
+        snap,
+        targets,
+    } = a;
     let code = exit_code(&findings, fail_on);
     match format {
         OutputFormat::Json => {
@@ -184,11 +194,13 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
         folders: &'a [checks::folders::FolderRow],
     }
     finish(
-        "folders",
-        format,
-        args.fail_on,
-        &snap,
-        &targets,
+        Audit {
+            check: "folders",
+            format,
+            fail_on: args.fail_on,
+            snap: &snap,
+            targets: &targets,
+        },
         findings,
         Body { folders: &rows },
         || {
@@ -237,11 +249,13 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
         pools: &'a [checks::pools::PoolRow],
     }
     finish(
-        "pools",
-        format,
-        args.fail_on,
-        &snap,
-        &targets,
+        Audit {
+            check: "pools",
+            format,
+            fail_on: args.fail_on,
+            snap: &snap,
+            targets: &targets,
+        },
         findings,
         Body { pools: &rows },
         || {
@@ -292,11 +306,13 @@ pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
         templates: &'a [checks::templates::TemplateRow],
     }
     finish(
-        "templates",
-        format,
-        inv.fail_on,
-        &snap,
-        &targets,
+        Audit {
+            check: "templates",
+            format,
+            fail_on: inv.fail_on,
+            snap: &snap,
+            targets: &targets,
+        },
         findings,
         Body { templates: &rows },
         || {

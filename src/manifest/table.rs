@@ -2,8 +2,7 @@
 
 use std::io::IsTerminal;
 
-use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
-use comfy_table::{ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::model::{Manifest, Privilege};
 
@@ -11,13 +10,22 @@ use super::model::{Manifest, Privilege};
 /// one a line, so labels keep room; above it every cell fits on one line.
 const WIDE: u16 = 170;
 
-/// The longest line an id is packed into when the table is narrow (the
-/// longest single id part, `UpgradeVirtualHardware`, is 22).
-const ID_LINE: usize = 24;
+/// The longest line an id is packed into when the table is narrow: the
+/// longest single id part, `UpgradeVirtualHardware`.
+const ID_LINE: usize = 22;
+
+/// No borders or column lines, two spaces between columns and a rule under
+/// the header (as `kubectl get` prints): five columns need every character
+/// of 80.
+const ASCII: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('-').junction('-'));
+
+const UTF8: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
 /// The manifest as a table (Group, Privilege, ID, Level, Checked on), one
 /// block per vSphere Client group in the order the groups first appear;
-/// UTF-8 borders at the terminal's width on a terminal, ASCII at 80 columns
+/// UTF-8 lines at the terminal's width on a terminal, ASCII at 80 columns
 /// otherwise.
 pub fn render_table(m: &Manifest) -> String {
     render(m, std::io::stdout().is_terminal())
@@ -25,18 +33,18 @@ pub fn render_table(m: &Manifest) -> String {
 
 pub(super) fn render(m: &Manifest, tty: bool) -> String {
     let mut t = Table::new();
-    t.load_style(if tty {
-        UTF8_FULL_CONDENSED
-    } else {
-        ASCII_FULL_CONDENSED
-    });
+    t.load_style(if tty { UTF8 } else { ASCII });
     t.set_content_arrangement(ContentArrangement::Dynamic);
     if !tty {
         t.set_width(80);
     }
     let narrow = t.width().is_none_or(|w| w < WIDE);
     t.set_header(vec!["Group", "Privilege", "ID", "Level", "Checked on"]);
-    for (group, entries) in grouped(&m.privileges) {
+    for (n, (group, entries)) in grouped(&m.privileges).into_iter().enumerate() {
+        if n > 0 {
+            // A blank row between groups.
+            t.add_row(vec![""; 5]);
+        }
         for (i, p) in entries.iter().enumerate() {
             let kinds: Vec<&str> = p.on.iter().map(|k| k.as_str()).collect();
             let (group_cell, id, on) = if narrow {
@@ -58,9 +66,10 @@ pub(super) fn render(m: &Manifest, tty: bool) -> String {
             ]);
         }
     }
-    // Ids, levels and kinds are never broken mid-word; group and label wrap.
-    for col in 2..5 {
-        if let Some(c) = t.column_mut(col) {
+    for (i, c) in t.column_iter_mut().enumerate() {
+        c.set_padding((0, u16::from(i < 4)));
+        // Ids, levels and kinds are never broken mid-word; group and label wrap.
+        if i >= 2 {
             c.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
