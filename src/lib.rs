@@ -5,6 +5,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod inventory;
 pub mod manifest;
 pub mod report;

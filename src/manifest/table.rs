@@ -28,15 +28,21 @@ const UTF8: TableStyle =
 /// UTF-8 lines at the terminal's width on a terminal, ASCII at 80 columns
 /// otherwise.
 pub fn render_table(m: &Manifest) -> String {
-    render(m, std::io::stdout().is_terminal())
+    if std::io::stdout().is_terminal() {
+        render(m, true, None)
+    } else {
+        render(m, false, Some(80))
+    }
 }
 
-pub(super) fn render(m: &Manifest, tty: bool) -> String {
+/// The table in UTF-8 or ASCII lines, `width` columns wide (the terminal's
+/// when `None`), without trailing spaces.
+pub(super) fn render(m: &Manifest, utf8: bool, width: Option<u16>) -> String {
     let mut t = Table::new();
-    t.load_style(if tty { UTF8 } else { ASCII });
+    t.load_style(if utf8 { UTF8 } else { ASCII });
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    if !tty {
-        t.set_width(80);
+    if let Some(w) = width {
+        t.set_width(w);
     }
     let narrow = t.width().is_none_or(|w| w < WIDE);
     t.set_header(vec!["Group", "Privilege", "ID", "Level", "Checked on"]);
@@ -48,9 +54,10 @@ pub(super) fn render(m: &Manifest, tty: bool) -> String {
         for (i, p) in entries.iter().enumerate() {
             let kinds: Vec<&str> = p.on.iter().map(|k| k.as_str()).collect();
             let (group_cell, id, on) = if narrow {
-                // "Virtual machine >" above "Change Configuration".
+                // "Virtual machine" above "> Change Configuration", the `>`
+                // held to its word by a no-break space.
                 (
-                    group.replace(" > ", " >\n"),
+                    group.replace(" > ", "\n>\u{a0}"),
                     pack_id(&p.id),
                     kinds.join("\n"),
                 )
@@ -73,7 +80,10 @@ pub(super) fn render(m: &Manifest, tty: bool) -> String {
             c.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
-    t.to_string()
+    t.lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An id broken after dots into lines of at most [`ID_LINE`] characters.

@@ -562,7 +562,7 @@ fn location_counts_lines_and_characters() {
 
 #[test]
 fn table_fits_80_columns_when_piped() {
-    let out = table::render(&embedded(), false);
+    let out = table::render(&embedded(), false, Some(80));
     for line in out.lines() {
         assert!(line.chars().count() <= 80, "{line}");
     }
@@ -570,14 +570,28 @@ fn table_fits_80_columns_when_piped() {
         "Group",
         "Checked on",
         "Add new disk",
-        "VirtualMachine.Config.AddNewDisk",
+        "AddNewDisk",
         "recommended",
-        "folder, template",
+        "template",
     ] {
         assert!(out.contains(needle), "{needle}");
     }
-    // Each group heads its block once.
-    assert_eq!(out.matches("Change Configuration").count(), 1);
+    // Each group heads its block once; ids break only after a dot.
+    assert_eq!(out.matches("Configuration\n").count(), 1, "{out}");
+    assert!(out.contains("VirtualMachine.Config.\n") || out.contains("VirtualMachine.Config. "));
+    assert!(out.lines().all(|l| !l.ends_with(' ')));
+}
+
+#[test]
+fn table_on_a_wide_terminal_keeps_cells_on_one_line() {
+    let out = table::render(&embedded(), true, Some(200));
+    assert!(
+        out.contains("Virtual machine > Change Configuration"),
+        "{out}"
+    );
+    assert!(out.contains("VirtualMachine.Config.UpgradeVirtualHardware"));
+    assert!(out.contains("folder, template"));
+    assert!(out.contains("─"));
 }
 
 #[test]
@@ -589,18 +603,4 @@ fn json_shape() {
     assert_eq!(p["id"], "Datastore.AllocateSpace");
     assert_eq!(p["level"], "required");
     assert_eq!(p["on"], serde_json::json!(["datastore"]));
-}
-
-#[test]
-fn zz_show() {
-    println!("{}", table::render(&embedded(), false));
-    for t in [
-        "name = \"t\"\ndescription = \"x\"\nsource = \"unterminated\n".to_string(),
-        "name = \"t\"\n\n[[privilege]]\nid = \"Datastore.Browse\"\ngroup = \"Datastore\"\nlabel = 5\nlevel = \"required\"\n".into(),
-        format!("{ONE}levle = \"required\"\n"),
-        "name = \"t\"\n\n[[privilege]]\nid = \"Datastore.Browse\"\ngroup = \"Datastore\"\nlevel = \"required\"\n".into(),
-        ONE.replace("level = \"required\"", "level = \"x\""),
-        format!("{ONE}on = [\"cluster\"]\n"),
-        "[[privileges]]\nid=1\n".into(),
-    ] { let e = err(&t); println!("{e}\n  -> {}", e.remedy()); }
 }
