@@ -7,3 +7,7 @@ pub mod pools;
 pub mod templates;
 
 pub use finding::{EntityRef, Finding, Severity};
+pub mod capacity;
+pub mod endpoints;
+pub mod ip_plan;
+pub mod vcenter;

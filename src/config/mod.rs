@@ -49,7 +49,9 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path}: {reason}")]
     Malformed { path: String, reason: String },
-    #[error("{path} is neither an Arc resource bridge appliance file (applianceClusterConfig, infrastructureConfigPath) nor an infra file (vsphereprovider)")]
+    #[error(
+        "{path} is neither an Arc resource bridge appliance file (applianceClusterConfig, infrastructureConfigPath) nor an infra file (vsphereprovider)"
+    )]
     UnknownLayout { path: String },
     #[error("{path}: infrastructureConfigPath points at {target}, which cannot be read: {reason}")]
     MissingInfra {
@@ -288,22 +290,43 @@ mod tests {
         assert_eq!(c.network.as_deref(), Some("DC0_DVPG0"));
         assert_eq!(c.template.as_deref(), Some("arc-template-1"));
         assert_eq!(c.control_plane_endpoint.as_deref(), Some("10.0.0.60"));
-        assert_eq!(c.proxies, vec![("proxy.http".to_string(), "http://proxy.corp.local:3128".to_string())]);
+        assert_eq!(
+            c.proxies,
+            vec![(
+                "proxy.http".to_string(),
+                "http://proxy.corp.local:3128".to_string()
+            )]
+        );
         assert!(!format!("{c:?}").contains("s3cret"));
     }
 
     #[test]
     fn errors_name_file_line_and_layout() {
         let d = tempfile_dir();
-        let bad = write(&d, "bad-infra.yaml", "vsphereprovider:\n  datacenter: DC0\n  folder: [unclosed\n");
+        let bad = write(
+            &d,
+            "bad-infra.yaml",
+            "vsphereprovider:\n  datacenter: DC0\n  folder: [unclosed\n",
+        );
         let e = load(&bad).unwrap_err().to_string();
         assert!(e.contains("bad-infra.yaml") && e.contains("line"), "{e}");
-        let wrong = write(&d, "x.yaml", "vsphereprovider:\n  datacenter:\n    nested: map\n");
+        let wrong = write(
+            &d,
+            "x.yaml",
+            "vsphereprovider:\n  datacenter:\n    nested: map\n",
+        );
         let e = load(&wrong).unwrap_err().to_string();
         assert!(e.contains("datacenter") && e.contains("line 3"), "{e}");
         let other = write(&d, "k8s.yaml", "apiVersion: v1\nkind: Pod\n");
-        assert!(matches!(load(&other), Err(ConfigError::UnknownLayout { .. })));
-        let dangling = write(&d, "a-appliance.yaml", "infrastructureConfigPath: missing-infra.yaml\n");
+        assert!(matches!(
+            load(&other),
+            Err(ConfigError::UnknownLayout { .. })
+        ));
+        let dangling = write(
+            &d,
+            "a-appliance.yaml",
+            "infrastructureConfigPath: missing-infra.yaml\n",
+        );
         let e = load(&dangling).unwrap_err().to_string();
         assert!(e.contains("missing-infra.yaml"), "{e}");
     }

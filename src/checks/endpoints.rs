@@ -1,0 +1,61 @@
+//! `.local` host names: the appliance VM's Azure Linux does not resolve them
+//! (".local not supported" in the troubleshooting guide).
+
+use super::finding::{Finding, Severity};
+
+/// The host part of a URL or a bare host name.
+fn host_of(s: &str) -> &str {
+    let s = s.trim();
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
+    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
+    let s = s.rsplit_once('@').map_or(s, |(_, h)| h);
+    if s.starts_with('[') {
+        return s;
+    }
+    s.split(':').next().unwrap_or(s)
+}
+
+/// One finding per setting whose host name ends in `.local`.
+pub fn check(endpoints: &[(String, String)]) -> Vec<Finding> {
+    endpoints
+        .iter()
+        .filter_map(|(setting, value)| {
+            let host = host_of(value).trim_end_matches('.').to_ascii_lowercase();
+            (host == "local" || host.ends_with(".local")).then(|| {
+                Finding::new(
+                    "endpoints",
+                    Severity::Error,
+                    "local-domain-endpoint",
+                    None,
+                    format!("{setting} uses the host name {host}, and the appliance VM cannot resolve .local names"),
+                    format!("use the IP address or a DNS name outside .local for {setting}"),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_local_hosts_in_urls_and_names() {
+        let e = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let f = check(&[
+            e("vCenter address", "vcenter.lab.local"),
+            e("proxy.http", "http://user@proxy.corp.LOCAL.:3128/"),
+            e("datastore URL", "ds:///vmfs/volumes/abc/"),
+            e("vCenter address", "https://vc.example.com/sdk"),
+            e("dns server", "10.0.0.2"),
+            e("x", "localhost"),
+        ]);
+        assert_eq!(f.len(), 2);
+        assert!(f[0].message.contains("vcenter.lab.local"));
+        assert!(f[1].message.contains("proxy.corp.local"));
+        assert!(
+            f.iter()
+                .all(|f| f.code == "local-domain-endpoint" && f.severity == Severity::Error)
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! Facts about the vCenter itself: its version and its clock.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::finding::{Finding, Severity};
+
+/// `vcenter-version`: the resource bridge needs vCenter 7.0 or later.
+pub fn version(version: &str) -> Vec<Finding> {
+    let major: Option<u32> = version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim().parse().ok());
+    match major {
+        Some(m) if m >= 7 => vec![],
+        _ => vec![Finding::new(
+            "version",
+            Severity::Error,
+            "vcenter-version",
+            None,
+            format!(
+                "the vCenter runs version {version:?}; the Arc resource bridge needs vCenter 7.0 or later"
+            ),
+            "upgrade the vCenter to 7.0 or later before deploying".into(),
+        )],
+    }
+}
+
+/// `clock-skew`: TLS and tokens break when the clocks disagree.
+pub fn clock(server_time: &str, local: OffsetDateTime) -> Vec<Finding> {
+    let Ok(server) = OffsetDateTime::parse(server_time.trim(), &Rfc3339) else {
+        return vec![Finding::new(
+            "clock",
+            Severity::Warning,
+            "clock-skew",
+            None,
+            format!(
+                "the vCenter's time {server_time:?} could not be read, so the clocks were not compared"
+            ),
+            "check the vCenter's time settings".into(),
+        )];
+    };
+    let skew = (local - server).whole_seconds().abs();
+    let severity = if skew > 30 * 60 {
+        Severity::Error
+    } else if skew > 5 * 60 {
+        Severity::Warning
+    } else {
+        return vec![];
+    };
+    vec![Finding::new(
+        "clock",
+        severity,
+        "clock-skew",
+        None,
+        format!(
+            "this machine's clock and the vCenter's differ by {} min {} s",
+            skew / 60,
+            skew % 60
+        ),
+        "synchronise both with the same NTP servers".into(),
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version("8.0.2").is_empty());
+        assert!(version("7.0.3").is_empty());
+        assert_eq!(version("6.7.0")[0].code, "vcenter-version");
+        assert_eq!(version("")[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn skew_thresholds() {
+        let now = OffsetDateTime::parse("2026-11-23T12:00:00Z", &Rfc3339).unwrap();
+        assert!(clock("2026-11-23T12:04:00Z", now).is_empty());
+        assert_eq!(
+            clock("2026-11-23T12:10:00Z", now)[0].severity,
+            Severity::Warning
+        );
+        assert_eq!(
+            clock("2026-11-23T11:00:00.123Z", now)[0].severity,
+            Severity::Error
+        );
+    }
+}
