@@ -32,6 +32,7 @@ type options struct {
 	datacenter, cluster, clusterHost, standalone, pool, app, vm int
 	folder, folderDepth, template, templateDeploys              int
 	datastore, portgroup                                        int
+	datastoreFreeGiB                                            int
 }
 
 func parseFlags() *options {
@@ -55,6 +56,7 @@ func parseFlags() *options {
 	flag.IntVar(&o.templateDeploys, "template-deploys", 0, "appliance deploy/delete cycles from arc-template-0")
 	flag.IntVar(&o.datastore, "datastore", 1, "local datastores per datacenter")
 	flag.IntVar(&o.portgroup, "portgroup", 1, "distributed portgroups per datacenter")
+	flag.IntVar(&o.datastoreFreeGiB, "datastore-free-gib", 500, "free space every datastore reports, in GiB (capacity 2048)")
 	flag.Parse()
 	return o
 }
@@ -142,6 +144,7 @@ func main() {
 	// Note: stock Model.Folder means "put datacenters in folders"; our -folder
 	// flag means VM folders and is handled by buildInventory.
 
+	presentAsVCenter8(m)
 	if err := m.Create(); err != nil {
 		st.remove()
 		log.Fatal("model: ", err)
@@ -153,6 +156,7 @@ func main() {
 		st.remove()
 		log.Fatal("inventory: ", err)
 	}
+	fixDatastoreSpace(int64(o.datastoreFreeGiB), 2048)
 	if err := installAuthz(m, o.usersFile, o.username); err != nil {
 		m.Remove()
 		st.remove()

@@ -50,6 +50,8 @@ pub enum Command {
     Pools(InventoryArgs),
     /// List every template with its age and deploy history; flag stale ones
     Templates(TemplatesArgs),
+    /// The pre-deployment gate: every check against the Arc config's targets, one verdict
+    Check(CheckArgs),
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
@@ -176,6 +178,62 @@ pub struct InventoryArgs {
 pub struct TemplatesArgs {
     #[command(flatten)]
     pub inventory: InventoryArgs,
+    /// Also call a template stale when it is older than DAYS
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Junit,
+}
+
+/// The checks of `vaudit check`, by the names --skip and --only take.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckName {
+    Connection,
+    Version,
+    Clock,
+    Endpoints,
+    IpPlan,
+    Privileges,
+    Folders,
+    Pools,
+    Templates,
+    Datastore,
+    Network,
+    Tagging,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The Arc resource bridge *-appliance.yaml or *-infra.yaml; flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// table for people, json (schema vaudit/v1) or junit for CI [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
+    #[arg(long, short = 'o', value_enum, value_name = "FORMAT")]
+    pub output: Option<ReportFormat>,
+    /// Exit 1 on findings of this severity or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Leave these checks out (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
+    pub skip: Vec<CheckName>,
+    /// Run only these checks (comma-separated)
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "CHECK",
+        conflicts_with = "skip"
+    )]
+    pub only: Vec<CheckName>,
     /// Also call a template stale when it is older than DAYS
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,

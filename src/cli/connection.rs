@@ -79,12 +79,13 @@ pub struct Connection {
 
 impl Connection {
     pub fn resolve(args: &ConnectionArgs) -> Result<Connection, Error> {
-        Self::resolve_with(args, credentials::Source::All)
+        Self::resolve_with(args, credentials::Source::All, None)
     }
 
     pub fn resolve_with(
         args: &ConnectionArgs,
         source: credentials::Source,
+        config_password: Option<&str>,
     ) -> Result<Connection, Error> {
         let target = Target::resolve(&args.key)?;
         let ca_file = args
@@ -121,7 +122,7 @@ impl Connection {
                 target.opts_url
             );
         }
-        let password = credentials::password(&target, source)?;
+        let password = credentials::password(&target, source, config_password)?;
         Ok(Connection {
             options: ConnectOptions {
                 url: target.opts_url.clone(),

@@ -37,10 +37,20 @@ fn keyring_err(action: &'static str) -> impl Fn(keystore::StoreError) -> Error {
     }
 }
 
-pub fn password(target: &Target, source: Source) -> Result<Secret, Error> {
+/// `from_config` is the password an Arc infra file carries: after the
+/// environment, before the keyring.
+pub fn password(
+    target: &Target,
+    source: Source,
+    from_config: Option<&str>,
+) -> Result<Secret, Error> {
     if let Some((name, v)) = env_first(&["VAUDIT_PASSWORD", "GOVC_PASSWORD"]) {
         tracing::debug!("password from {name}");
         return Ok(Secret(v));
+    }
+    if let Some(p) = from_config {
+        tracing::debug!("password from the config file");
+        return Ok(Secret(p.to_string()));
     }
     if source == Source::All {
         match keystore::get(target.opts_url.as_str(), &target.username) {

@@ -7,7 +7,7 @@ use super::error::Error;
 
 /// Logs in for real first, so a mistyped password is never stored.
 pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
-    let conn = Connection::resolve_with(args, Source::NotKeyring)?;
+    let conn = Connection::resolve_with(args, Source::NotKeyring, None)?;
     conn.with_session(async |_| Ok(())).await?;
     credentials::store(&conn.target, &conn.password)?;
     eprintln!(

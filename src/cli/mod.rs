@@ -3,6 +3,7 @@
 
 mod about;
 pub mod args;
+mod check_cmd;
 mod connection;
 mod credentials;
 mod error;
@@ -55,6 +56,7 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Folders(a) => inventory_cmd::folders(&a).await,
         Command::Pools(a) => inventory_cmd::pools(&a).await,
         Command::Templates(a) => inventory_cmd::templates(&a).await,
+        Command::Check(a) => check_cmd::run(&a).await,
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
         Command::Completions { shell } => {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::checks::{EntityRef, Finding};
 use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod junit;
 pub mod table;
 
 pub const SCHEMA: &str = "vaudit/v1";
