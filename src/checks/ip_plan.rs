@@ -81,13 +81,13 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
         .gateway
         .as_deref()
         .and_then(|g| parse_ip("gateway", g, &mut out));
-    if let Some(g) = gateway {
-        if !inside(g) {
-            out.push(finding(
-                format!("the gateway {g} is outside the prefix {prefix}"),
-                "use a gateway inside the appliance's subnet",
-            ));
-        }
+    if let Some(g) = gateway
+        && !inside(g)
+    {
+        out.push(finding(
+            format!("the gateway {g} is outside the prefix {prefix}"),
+            "use a gateway inside the appliance's subnet",
+        ));
     }
     let named = [
         ("control-plane endpoint", plan.control_plane.as_deref()),
@@ -122,23 +122,21 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
                 "swap the node pool's start and end",
             ));
         } else {
-            if let Some(g) = gateway {
-                if (u32::from(s)..=u32::from(e)).contains(&u32::from(g)) {
-                    out.push(finding(
-                        format!("the node pool {s}–{e} contains the gateway {g}"),
-                        "move the node pool so it excludes the gateway",
-                    ));
-                }
+            if let Some(g) = gateway
+                && (u32::from(s)..=u32::from(e)).contains(&u32::from(g))
+            {
+                out.push(finding(
+                    format!("the node pool {s}–{e} contains the gateway {g}"),
+                    "move the node pool so it excludes the gateway",
+                ));
             }
-            if let Some(cp) = find("control-plane endpoint") {
-                if (u32::from(s)..=u32::from(e)).contains(&u32::from(cp)) {
-                    out.push(finding(
-                        format!(
-                            "the control-plane endpoint {cp} lies inside the node pool {s}–{e}"
-                        ),
-                        "give the control plane an address outside the node pool",
-                    ));
-                }
+            if let Some(cp) = find("control-plane endpoint")
+                && (u32::from(s)..=u32::from(e)).contains(&u32::from(cp))
+            {
+                out.push(finding(
+                    format!("the control-plane endpoint {cp} lies inside the node pool {s}–{e}"),
+                    "give the control plane an address outside the node pool",
+                ));
             }
         }
     }
