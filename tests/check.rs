@@ -1,0 +1,255 @@
+//! `vaudit check --config` on the sample Arc config files against the
+//! simulator: the gate's verdicts, its fail-closed exit codes and formats.
+
+mod common;
+
+use common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use serde_json::Value;
+
+fn config(name: &str) -> String {
+    repo_root()
+        .join("mocks/config")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    let mut c: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+const SCENARIO: &[&str] = &[
+    "-standalone",
+    "1",
+    "-template",
+    "2",
+    "-template-deploys",
+    "2",
+    "-folder",
+    "1",
+];
+
+#[test]
+fn clean_config_passes_and_broken_one_fails_with_exactly_its_findings() {
+    let sim = Sim::start(SCENARIO);
+    let clean = config("clean-appliance.yaml");
+    let r = run(sim.vaudit(&["check", "--config", &clean, "-o", "json"]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    // The stale template that is not the target is a warning, not a failure.
+    assert_eq!(codes(&v), ["stale-template"]);
+    assert_eq!(v["findings"][0]["severity"], "warning");
+    assert_eq!(v["targets"]["folder"]["path"], "/DC0/vm/Arc");
+    assert_eq!(v["targets"]["template"]["name"], "arc-template-1");
+    let run_checks: Vec<&str> = v["summary"]["checks_run"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for c in [
+        "endpoints",
+        "ip-plan",
+        "connection",
+        "version",
+        "clock",
+        "folders",
+        "pools",
+        "templates",
+        "datastore",
+        "network",
+    ] {
+        assert!(run_checks.contains(&c), "{c} did not run: {run_checks:?}");
+    }
+
+    let r = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &clean,
+        "-o",
+        "json",
+        "--fail-on",
+        "warning",
+    ]));
+    assert_eq!(r.code, 1);
+
+    let broken = config("broken-appliance.yaml");
+    let r = run(sim.vaudit(&["check", "--config", &broken, "-o", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        codes(&r.json()),
+        [
+            "host-resource-pool",
+            "ip-plan",
+            "local-domain-endpoint",
+            "local-domain-endpoint",
+            "non-vm-folder",
+            "stale-template"
+        ]
+    );
+}
+
+#[test]
+fn unreachable_vcenter_exits_2_and_still_reports_offline_checks() {
+    let broken = config("broken-appliance.yaml");
+    let mut cmd = vaudit();
+    cmd.args([
+        "check",
+        "--config",
+        &broken,
+        "-o",
+        "json",
+        "--url",
+        "https://127.0.0.1:1",
+    ])
+    .env("VAUDIT_PASSWORD", SIM_PASSWORD);
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(
+        codes(&v),
+        [
+            "endpoint-unreachable",
+            "ip-plan",
+            "local-domain-endpoint",
+            "local-domain-endpoint"
+        ]
+    );
+    let skipped = v["summary"]["checks_skipped"].as_array().unwrap();
+    assert!(skipped.iter().any(|c| c == "folders"), "{v}");
+}
+
+#[test]
+fn untrusted_certificate_is_a_finding_and_exit_2() {
+    let sim = Sim::start(&[]);
+    let clean = config("clean-appliance.yaml");
+    let mut cmd = vaudit();
+    cmd.args(["check", "--config", &clean, "-o", "json", "--url", &sim.url])
+        .env("VAUDIT_PASSWORD", SIM_PASSWORD);
+    let r = run(cmd);
+    assert_eq!(r.code, 2);
+    assert_eq!(codes(&r.json()), ["tls-untrusted"]);
+}
+
+#[test]
+fn skip_and_only_choose_the_checks() {
+    let sim = Sim::start(SCENARIO);
+    let broken = config("broken-appliance.yaml");
+    let r = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &broken,
+        "-o",
+        "json",
+        "--only",
+        "folders,pools",
+    ]));
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(codes(&v), ["host-resource-pool", "non-vm-folder"]);
+    assert_eq!(
+        v["summary"]["checks_run"],
+        serde_json::json!(["folders", "pools"])
+    );
+
+    let r = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &broken,
+        "-o",
+        "json",
+        "--skip",
+        "folders,pools,templates,endpoints,ip-plan",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(codes(&r.json()).is_empty());
+
+    // Offline checks only: no connection is attempted at all.
+    let mut cmd = vaudit();
+    cmd.args([
+        "check",
+        "--config",
+        &broken,
+        "-o",
+        "json",
+        "--only",
+        "ip-plan,endpoints",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        codes(&r.json()),
+        ["ip-plan", "local-domain-endpoint", "local-domain-endpoint"]
+    );
+}
+
+#[test]
+fn junit_output_is_xml_with_one_suite_per_check() {
+    let sim = Sim::start(SCENARIO);
+    let broken = config("broken-appliance.yaml");
+    let r = run(sim.vaudit(&["check", "--config", &broken, "-o", "junit"]));
+    assert_eq!(r.code, 1);
+    let mut reader = quick_xml::Reader::from_str(&r.stdout);
+    let mut suites = std::collections::BTreeMap::new();
+    let mut failures_total = 0;
+    let mut cases = 0;
+    loop {
+        match reader
+            .read_event()
+            .expect("JUnit output is well-formed XML")
+        {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |k: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == k)
+                        .map(|a| a.value.to_string())
+                };
+                match e.name().as_ref() {
+                    "testsuite" => {
+                        suites.insert(
+                            attr("name").unwrap(),
+                            attr("failures").unwrap().parse::<usize>().unwrap(),
+                        );
+                    }
+                    "testcase" => cases += 1,
+                    "failure" => failures_total += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(suites["folders"], 1);
+    assert_eq!(suites["pools"], 1);
+    assert_eq!(suites["endpoints"], 2);
+    assert_eq!(suites["version"], 0);
+    assert_eq!(failures_total, 6);
+    assert!(cases >= suites.len());
+}
+
+#[test]
+fn malformed_config_is_exit_2_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad-infra.yaml");
+    std::fs::write(&p, "vsphereprovider:\n  datacenter: DC0\n  folder: [oops\n").unwrap();
+    let r = run({
+        let mut c = vaudit();
+        c.args(["check", "--config", p.to_str().unwrap()]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("bad-infra.yaml") && r.stderr.contains("line"),
+        "{}",
+        r.stderr
+    );
+}
