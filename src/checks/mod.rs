@@ -4,6 +4,7 @@
 pub mod finding;
 pub mod folders;
 pub mod pools;
+pub mod privileges;
 pub mod templates;
 
 pub use finding::{EntityRef, Finding, Severity};

@@ -44,6 +44,8 @@ pub enum Command {
     ///
     /// The quickest proof that the URL, the certificate trust and the credentials work.
     About(AboutArgs),
+    /// The deploying user's (or --user's) effective privileges on each target, against the privilege manifest
+    Privileges(PrivilegesArgs),
     /// List every folder with its kind; flag a target folder that cannot hold VMs
     Folders(InventoryArgs),
     /// List every resource pool and vApp with its owner; flag host resource pools (no HA)
@@ -56,6 +58,8 @@ pub enum Command {
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
     Logout(ConnectionArgs),
+    /// Print an embedded privilege manifest: `manifest list`, `manifest show NAME`
+    Manifest(ManifestArgs),
     /// Print shell completions
     Completions {
         /// The shell to complete for
@@ -172,6 +176,52 @@ pub struct InventoryArgs {
     /// Exit 1 on findings of this severity or worse
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
     pub fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+pub struct PrivilegesArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 1 on findings of this severity or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Audit this user instead of the logged-in one (the logged-in user needs Authorization.ModifyPermissions at the root)
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub user: Option<String>,
+    /// Check against this manifest file instead of the embedded arc-resource-bridge one
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// For each entity with missing privileges, show the permissions that apply and a role definition to paste
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestArgs {
+    #[command(subcommand)]
+    pub action: Option<ManifestAction>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManifestAction {
+    /// List the embedded manifests
+    List {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Print one embedded manifest (default: arc-resource-bridge)
+    Show {
+        /// The manifest's name, as `manifest list` prints it
+        name: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 #[derive(Args, Debug)]

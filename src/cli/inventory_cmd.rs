@@ -91,7 +91,7 @@ pub fn exit_code(findings: &[Finding], fail_on: FailOn) -> u8 {
 
 /// A target that does not resolve ends the audit (exit 2), but JSON users
 /// still get one document carrying the `target-not-found` finding.
-fn target_error(
+pub(super) fn target_error(
     e: inventory::TargetError,
     check: &str,
     format: OutputFormat,

@@ -10,7 +10,9 @@ mod error;
 mod inventory_cmd;
 mod keys;
 mod keystore;
+mod manifest_cmd;
 mod output;
+mod privileges_cmd;
 
 use std::process::ExitCode;
 
@@ -53,12 +55,14 @@ pub fn run() -> ExitCode {
 async fn dispatch(command: Command) -> Result<u8, Error> {
     match command {
         Command::About(a) => about::run(&a).await,
+        Command::Privileges(a) => privileges_cmd::run(&a).await,
         Command::Folders(a) => inventory_cmd::folders(&a).await,
         Command::Pools(a) => inventory_cmd::pools(&a).await,
         Command::Templates(a) => inventory_cmd::templates(&a).await,
         Command::Check(a) => check_cmd::run(&a).await,
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
+        Command::Manifest(a) => manifest_cmd::run(&a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
             Ok(0)

@@ -1,6 +1,7 @@
 //! vim25 SOAP over HTTPS: transport, envelopes, faults, the session and the
 //! PropertyCollector. Nothing above this module sees XML.
 
+mod authorization;
 mod envelope;
 mod error;
 mod events;
@@ -12,6 +13,7 @@ mod transport;
 mod types;
 pub(crate) mod xml;
 
+pub use authorization::{EntityPrivilege, Permission, Role};
 pub use error::Error;
 pub use events::VmEvent;
 pub use fault::{Fault, FaultKind};

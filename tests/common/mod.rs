@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 /// Distinctive so that a leak is found by grepping for it.
 pub const SIM_PASSWORD: &str = "Sim-Pa55-q7Zr!x";
 pub const ADMIN: &str = "administrator@vsphere.local";
+/// The password of the extra users of privilege scenarios (`-users`).
+pub const DEPLOYER_PASSWORD: &str = "Dep-Pa55-w3Kx!m";
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -162,8 +164,7 @@ pub fn run(mut cmd: Command) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     };
-    {
-        let secret = SIM_PASSWORD;
+    for secret in [SIM_PASSWORD, DEPLOYER_PASSWORD] {
         assert!(
             !r.stdout.contains(secret),
             "password in stdout:\n{}",

@@ -1,0 +1,652 @@
+//! The deploying user's effective privileges against a manifest (cli.md §6:
+//! missing-privilege, missing-recommended-privilege, unknown-privilege,
+//! privilege-not-propagated, tag-privilege-not-global).
+//!
+//! Pure: the server's answers come in as data. The server is authoritative
+//! for what is granted (it counts groups and global permissions); this module
+//! only decides where each privilege is checked and what a gap means.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
+use crate::inventory::{Entity, Targets};
+use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege};
+use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
+
+pub const CHECK: &str = "privileges";
+const TAGGING: &str = "InventoryService.Tagging.";
+
+/// The entity one manifest kind is checked on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Placement {
+    pub kind: EntityKind,
+    pub entity: EntityRef,
+    /// Set when no target of this kind was given and another entity stands
+    /// in: `"datacenter"` or `"root folder"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<&'static str>,
+}
+
+impl Placement {
+    pub fn moref(&self) -> MoRef {
+        MoRef::new(self.entity.kind.clone(), self.entity.moref.clone())
+    }
+}
+
+/// Where each kind the manifest uses is checked: its target when given, else
+/// the datacenter when given, else the root folder. `template` is checked
+/// only when a template is named.
+pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) -> Vec<Placement> {
+    let fallback = || match t.datacenter {
+        Some(dc) => (dc, Some("datacenter")),
+        None => (root, Some("root folder")),
+    };
+    let mut out = Vec::new();
+    for &kind in kinds {
+        let given = match kind {
+            EntityKind::Root => Some(root),
+            EntityKind::Datacenter => t.datacenter,
+            EntityKind::Folder => t.folder,
+            EntityKind::Pool => t.pool,
+            EntityKind::Datastore => t.datastore,
+            EntityKind::Network => t.network,
+            EntityKind::Template => match t.template {
+                Some(e) => Some(e),
+                None => continue,
+            },
+        };
+        let (entity, stand_in) = match given {
+            Some(e) => (e, None),
+            None if kind == EntityKind::Datacenter => (root, Some("root folder")),
+            None => fallback(),
+        };
+        out.push(Placement {
+            kind,
+            entity: entity.into(),
+            stand_in,
+        });
+    }
+    out
+}
+
+/// The root folder as an entity (the snapshot lists only what is below it).
+pub fn root_entity(root: &MoRef) -> Entity {
+    Entity {
+        moref: root.clone(),
+        name: "Datacenters".into(),
+        path: "/".into(),
+        ..Default::default()
+    }
+}
+
+/// The ids to ask the server about: the manifest's, without the implied
+/// ones and (when the server listed its privileges) without unknown ones.
+pub fn ids_to_query(manifest: &Manifest, known: &BTreeSet<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    manifest
+        .ids()
+        .filter(|id| !IMPLIED.contains(id))
+        .filter(|id| known.is_empty() || known.contains(*id))
+        .filter(|id| seen.insert(*id))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The distinct entities of the placements, in order.
+pub fn entities_to_query(placements: &[Placement]) -> Vec<MoRef> {
+    let mut seen = HashSet::new();
+    placements
+        .iter()
+        .map(Placement::moref)
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
+}
+
+/// What the server answered.
+#[derive(Debug, Clone, Copy)]
+pub struct Answers<'a> {
+    pub manifest: &'a Manifest,
+    pub placements: &'a [Placement],
+    /// privilegeList; empty means the server did not say.
+    pub known: &'a BTreeSet<String>,
+    pub granted: &'a [EntityPrivilege],
+    /// The user checked (the logged-in one or `--user`).
+    pub user: &'a str,
+    /// The permissions defined on the target folder and pool themselves.
+    pub own_permissions: &'a [(MoRef, Vec<Permission>)],
+    pub roles: &'a [Role],
+}
+
+/// One (manifest privilege, entity it is checked on).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrivilegeRow {
+    pub entity: EntityRef,
+    pub id: String,
+    pub group: String,
+    pub label: String,
+    pub level: Level,
+    pub granted: bool,
+    /// False when the server's privilegeList does not know the id.
+    #[serde(skip_serializing_if = "is_true")]
+    pub known: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+pub struct Outcome {
+    pub rows: Vec<PrivilegeRow>,
+    pub findings: Vec<Finding>,
+}
+
+/// "DOMAIN\name" and "name@domain" are one principal, compared without case.
+pub fn canonical_principal(p: &str) -> String {
+    let p = p.trim().to_lowercase();
+    match p.split_once('\\') {
+        Some((domain, name)) => format!("{name}@{domain}"),
+        None => p,
+    }
+}
+
+fn privilege_ref(p: &Privilege) -> PrivilegeRef {
+    PrivilegeRef {
+        id: p.id.clone(),
+        group: p.group.clone(),
+        label: p.label.clone(),
+    }
+}
+
+fn finding(
+    severity: Severity,
+    code: &str,
+    entity: Option<&EntityRef>,
+    p: &Privilege,
+    message: String,
+    remedy: String,
+) -> Finding {
+    Finding {
+        check: CHECK.into(),
+        severity,
+        code: code.into(),
+        entity: entity.cloned(),
+        privilege: Some(privilege_ref(p)),
+        message,
+        remedy,
+    }
+}
+
+pub fn check(a: Answers<'_>) -> Outcome {
+    let granted: HashMap<(&MoRef, &str), bool> = a
+        .granted
+        .iter()
+        .flat_map(|e| {
+            e.granted
+                .iter()
+                .map(move |(id, g)| ((&e.entity, id.as_str()), *g))
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut findings = Vec::new();
+    let mut unknown_reported = HashSet::new();
+    let mut row_seen = HashSet::new();
+    for p in &a.manifest.privileges {
+        if IMPLIED.contains(&p.id.as_str()) {
+            continue;
+        }
+        let known = a.known.is_empty() || a.known.contains(&p.id);
+        if !known && unknown_reported.insert(p.id.clone()) {
+            findings.push(finding(
+                Severity::Warning,
+                "unknown-privilege",
+                None,
+                p,
+                format!(
+                    "the server does not know the privilege {} ({} > {}); the manifest may be for another vSphere version, so it is not counted as missing",
+                    p.id, p.group, p.label
+                ),
+                format!(
+                    "check the id against the server's privileges (govc role.ls Admin) and fix or remove {} in the manifest",
+                    p.id
+                ),
+            ));
+        }
+        for pl in a.placements.iter().filter(|pl| p.on.contains(&pl.kind)) {
+            let moref = pl.moref();
+            if !row_seen.insert((p.id.clone(), moref.clone())) {
+                continue;
+            }
+            let is_granted = known && granted.get(&(&moref, p.id.as_str())).copied() == Some(true);
+            rows.push(PrivilegeRow {
+                entity: pl.entity.clone(),
+                id: p.id.clone(),
+                group: p.group.clone(),
+                label: p.label.clone(),
+                level: p.level,
+                granted: is_granted,
+                known,
+            });
+            if !known {
+                continue;
+            }
+            let severity = match p.level {
+                Level::Required => Severity::Error,
+                Level::Recommended => Severity::Warning,
+            };
+            let path = &pl.entity.path;
+            if !is_granted && pl.kind == EntityKind::Root && p.id.starts_with(TAGGING) {
+                findings.push(finding(
+                    severity,
+                    "tag-privilege-not-global",
+                    Some(&pl.entity),
+                    p,
+                    format!(
+                        "{} ({}) is not granted to {} at the root: vSphere honours tagging privileges only as a global permission or on the tag itself",
+                        p.id, p.label, a.user
+                    ),
+                    format!(
+                        "add {} to a role and grant it to {} as a global permission (Administration > Access Control > Global Permissions, propagate on)",
+                        p.id, a.user
+                    ),
+                ));
+            } else if !is_granted {
+                let (code, what) = match p.level {
+                    Level::Required => ("missing-privilege", "required"),
+                    Level::Recommended => ("missing-recommended-privilege", "recommended"),
+                };
+                findings.push(finding(
+                    severity,
+                    code,
+                    Some(&pl.entity),
+                    p,
+                    format!(
+                        "{} ({} > {}) is {what} but not granted to {} on {path}",
+                        p.id, p.group, p.label, a.user
+                    ),
+                    format!(
+                        "add {} to the role {} holds on {path} or on an ancestor with propagate on (run with --explain to see which role)",
+                        p.id, a.user
+                    ),
+                ));
+            } else if matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
+                && pl.stand_in.is_none()
+                && let Some(principals) = only_non_propagating(&a, &moref, &p.id)
+            {
+                findings.push(finding(
+                    Severity::Warning,
+                    "privilege-not-propagated",
+                    Some(&pl.entity),
+                    p,
+                    format!(
+                        "{} on {path} comes only from a permission with propagate off ({}), so the VM created inside will not have it",
+                        p.id,
+                        principals.join(", ")
+                    ),
+                    format!(
+                        "edit the permission of {} on {path} and turn on \"Propagate to children\"",
+                        principals.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Outcome { rows, findings }
+}
+
+/// The principals whose permissions on `entity` grant `id` to the user, when
+/// every one of them has propagate off; `None` when one propagates or none
+/// grants it there (then it is inherited, and it propagates).
+///
+/// The user's own permission on an entity beats its groups'. Group
+/// membership is not known here, so when the user has no permission of its
+/// own, every group permission on the entity is taken as possibly applying.
+fn only_non_propagating(a: &Answers<'_>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
+    let perms = a
+        .own_permissions
+        .iter()
+        .find(|(e, _)| e == entity)
+        .map(|(_, p)| p.as_slice())
+        .unwrap_or_default();
+    let user = canonical_principal(a.user);
+    let own: Vec<&Permission> = perms
+        .iter()
+        .filter(|p| !p.group && canonical_principal(&p.principal) == user)
+        .collect();
+    let applying: Vec<&Permission> = if own.is_empty() {
+        perms.iter().filter(|p| p.group).collect()
+    } else {
+        own
+    };
+    let role_has = |role_id: i32| {
+        a.roles
+            .iter()
+            .find(|r| r.id == role_id)
+            .is_some_and(|r| r.privileges.iter().any(|x| x == id))
+    };
+    let granting: Vec<&Permission> = applying
+        .into_iter()
+        .filter(|p| role_has(p.role_id))
+        .collect();
+    if granting.is_empty() || granting.iter().any(|p| p.propagate) {
+        return None;
+    }
+    Some(granting.iter().map(|p| p.principal.clone()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn er(kind: &str, moref: &str, path: &str) -> EntityRef {
+        EntityRef {
+            kind: kind.into(),
+            moref: moref.into(),
+            name: path.rsplit('/').next().unwrap().into(),
+            path: path.into(),
+        }
+    }
+
+    fn priv_(id: &str, level: Level, on: &[EntityKind]) -> Privilege {
+        Privilege {
+            id: id.into(),
+            group: "G".into(),
+            label: id.rsplit('.').next().unwrap().into(),
+            level,
+            on: on.to_vec(),
+        }
+    }
+
+    fn manifest(p: Vec<Privilege>) -> Manifest {
+        Manifest {
+            name: "t".into(),
+            description: String::new(),
+            source: None,
+            privileges: p,
+        }
+    }
+
+    fn root() -> Placement {
+        Placement {
+            kind: EntityKind::Root,
+            entity: er("Folder", "group-d1", "/"),
+            stand_in: None,
+        }
+    }
+
+    fn folder() -> Placement {
+        Placement {
+            kind: EntityKind::Folder,
+            entity: er("Folder", "group-v9", "/DC0/vm/Arc"),
+            stand_in: None,
+        }
+    }
+
+    fn answer(pl: &Placement, granted: &[(&str, bool)]) -> EntityPrivilege {
+        EntityPrivilege {
+            entity: pl.moref(),
+            granted: granted.iter().map(|(i, g)| (i.to_string(), *g)).collect(),
+        }
+    }
+
+    fn known(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn codes(o: &Outcome) -> Vec<(String, Option<String>, String)> {
+        o.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.code.clone(),
+                    f.privilege.as_ref().map(|p| p.id.clone()),
+                    f.severity.as_str().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn run(
+        m: &Manifest,
+        pls: &[Placement],
+        k: &BTreeSet<String>,
+        g: &[EntityPrivilege],
+        perms: &[(MoRef, Vec<Permission>)],
+        roles: &[Role],
+    ) -> Outcome {
+        check(Answers {
+            manifest: m,
+            placements: pls,
+            known: k,
+            granted: g,
+            user: "deployer@vsphere.local",
+            own_permissions: perms,
+            roles,
+        })
+    }
+
+    #[test]
+    fn missing_required_and_recommended() {
+        let m = manifest(vec![
+            priv_(
+                "VirtualMachine.Config.AddNewDisk",
+                Level::Required,
+                &[EntityKind::Folder],
+            ),
+            priv_(
+                "VirtualMachine.Provisioning.Customize",
+                Level::Recommended,
+                &[EntityKind::Folder],
+            ),
+            priv_("Folder.Create", Level::Required, &[EntityKind::Folder]),
+        ]);
+        let pls = [folder()];
+        let k = known(&[
+            "VirtualMachine.Config.AddNewDisk",
+            "VirtualMachine.Provisioning.Customize",
+            "Folder.Create",
+        ]);
+        let g = [answer(
+            &pls[0],
+            &[
+                ("VirtualMachine.Config.AddNewDisk", false),
+                ("VirtualMachine.Provisioning.Customize", false),
+                ("Folder.Create", true),
+            ],
+        )];
+        let o = run(&m, &pls, &k, &g, &[], &[]);
+        assert_eq!(
+            codes(&o),
+            vec![
+                (
+                    "missing-privilege".into(),
+                    Some("VirtualMachine.Config.AddNewDisk".into()),
+                    "error".into()
+                ),
+                (
+                    "missing-recommended-privilege".into(),
+                    Some("VirtualMachine.Provisioning.Customize".into()),
+                    "warning".into()
+                ),
+            ]
+        );
+        assert_eq!(o.rows.len(), 3);
+        assert!(o.rows[2].granted);
+        assert_eq!(o.findings[0].entity.as_ref().unwrap().path, "/DC0/vm/Arc");
+    }
+
+    #[test]
+    fn unknown_is_a_warning_not_missing_and_implied_never_reported() {
+        let m = manifest(vec![
+            priv_("Bogus.Thing", Level::Required, &[EntityKind::Folder]),
+            priv_("System.Read", Level::Required, &[EntityKind::Folder]),
+        ]);
+        let pls = [folder()];
+        let k = known(&["Folder.Create"]);
+        let o = run(&m, &pls, &k, &[], &[], &[]);
+        assert_eq!(
+            codes(&o),
+            vec![(
+                "unknown-privilege".into(),
+                Some("Bogus.Thing".into()),
+                "warning".into()
+            )]
+        );
+        assert_eq!(o.rows.len(), 1);
+        assert!(!o.rows[0].known && !o.rows[0].granted);
+        assert_eq!(ids_to_query(&m, &k), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unanswered_pair_is_not_granted() {
+        let m = manifest(vec![priv_(
+            "Folder.Create",
+            Level::Required,
+            &[EntityKind::Folder],
+        )]);
+        let pls = [folder()];
+        let o = run(&m, &pls, &known(&["Folder.Create"]), &[], &[], &[]);
+        assert_eq!(codes(&o)[0].0, "missing-privilege");
+    }
+
+    #[test]
+    fn tagging_missing_at_root_is_not_global() {
+        let id = "InventoryService.Tagging.AttachTag";
+        let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Root])]);
+        let pls = [root()];
+        let g = [answer(&pls[0], &[(id, false)])];
+        let o = run(&m, &pls, &known(&[id]), &g, &[], &[]);
+        assert_eq!(
+            codes(&o),
+            vec![(
+                "tag-privilege-not-global".into(),
+                Some(id.into()),
+                "error".into()
+            )]
+        );
+    }
+
+    fn perm(principal: &str, group: bool, role: i32, propagate: bool) -> Permission {
+        Permission {
+            entity: None,
+            principal: principal.into(),
+            group,
+            role_id: role,
+            propagate,
+        }
+    }
+
+    #[test]
+    fn non_propagating_permission_on_the_folder() {
+        let id = "Folder.Create";
+        let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Folder])]);
+        let pls = [folder()];
+        let g = [answer(&pls[0], &[(id, true)])];
+        let roles = [Role {
+            id: 1001,
+            name: "arc".into(),
+            privileges: vec![id.into()],
+        }];
+        let k = known(&[id]);
+        let perms = vec![(
+            pls[0].moref(),
+            vec![perm(r"VSPHERE.LOCAL\deployer", false, 1001, false)],
+        )];
+        let o = run(&m, &pls, &k, &g, &perms, &roles);
+        assert_eq!(
+            codes(&o),
+            vec![(
+                "privilege-not-propagated".into(),
+                Some(id.into()),
+                "warning".into()
+            )]
+        );
+
+        // Propagating: fine.
+        let perms = vec![(
+            pls[0].moref(),
+            vec![perm("deployer@vsphere.local", false, 1001, true)],
+        )];
+        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
+
+        // A group's non-propagating permission while the user's own one
+        // (which wins) does not hold the privilege: not this entity's doing.
+        let perms = vec![(
+            pls[0].moref(),
+            vec![
+                perm("arc-admins@vsphere.local", true, 1001, false),
+                perm("deployer@vsphere.local", false, -2, true),
+            ],
+        )];
+        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
+
+        // Only a group's non-propagating permission: flagged.
+        let perms = vec![(
+            pls[0].moref(),
+            vec![perm("arc-admins@vsphere.local", true, 1001, false)],
+        )];
+        assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
+
+        // A stand-in entity is never judged for propagation.
+        let mut dc = folder();
+        dc.stand_in = Some("datacenter");
+        let perms = vec![(
+            dc.moref(),
+            vec![perm("deployer@vsphere.local", false, 1001, false)],
+        )];
+        assert!(run(&m, &[dc], &k, &g, &perms, &roles).findings.is_empty());
+    }
+
+    #[test]
+    fn kinds_without_a_target_fall_back_and_rows_are_deduplicated() {
+        use crate::inventory::fixture;
+        let snap = fixture::datacenter().b.build();
+        let root = &root_entity(&snap.root);
+        let dc = snap.of_kind(&["Datacenter"]).next().unwrap();
+        let kinds: BTreeSet<EntityKind> = [
+            EntityKind::Root,
+            EntityKind::Folder,
+            EntityKind::Pool,
+            EntityKind::Template,
+        ]
+        .into();
+        let none = Targets::default();
+        let pls = placements(&kinds, &none, root);
+        assert_eq!(pls.len(), 3, "no template named: not checked");
+        assert!(
+            pls.iter()
+                .skip(1)
+                .all(|p| p.stand_in == Some("root folder"))
+        );
+        let with_dc = Targets {
+            datacenter: Some(dc),
+            ..Default::default()
+        };
+        let pls = placements(&kinds, &with_dc, root);
+        assert_eq!(pls[1].stand_in, Some("datacenter"));
+        assert_eq!(pls[1].entity.path, dc.path);
+        assert_eq!(entities_to_query(&pls).len(), 2);
+
+        // VApp.Import on pool and folder, both standing in as the datacenter: one row.
+        let m = manifest(vec![priv_(
+            "VApp.Import",
+            Level::Required,
+            &[EntityKind::Pool, EntityKind::Folder],
+        )]);
+        let o = run(&m, &pls, &known(&["VApp.Import"]), &[], &[], &[]);
+        assert_eq!(o.rows.len(), 1);
+    }
+
+    #[test]
+    fn principal_spellings_are_one() {
+        assert_eq!(
+            canonical_principal(r"VSPHERE.LOCAL\Arc"),
+            "arc@vsphere.local"
+        );
+        assert_eq!(
+            canonical_principal("Arc@VSPHERE.local"),
+            "arc@vsphere.local"
+        );
+    }
+}

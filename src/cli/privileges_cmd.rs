@@ -1,0 +1,559 @@
+//! `vaudit privileges`: the deploying user's (or `--user`'s) effective
+//! privileges on each target entity, diffed against a privilege manifest.
+//!
+//! One session, a constant number of SOAP calls whatever the manifest size:
+//! the inventory pass, privilegeList, roleList, one HasPrivilegeOnEntities
+//! (or HasUserPrivilegeOnEntities) for every (entity, privilege) pair, the
+//! permissions on the target folder and pool, and with `--explain` the
+//! permissions reaching each entity that lacks something.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+
+use super::args::{OutputFormat, PrivilegesArgs};
+use super::connection::Connection;
+use super::error::Error;
+use super::inventory_cmd::{exit_code, target_error};
+use super::output;
+use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
+use crate::checks::{EntityRef, Finding, Severity};
+use crate::inventory::{self, Snapshot, TargetError};
+use crate::manifest::{self, EntityKind, Manifest};
+use crate::report::{self, Document, Summary, VCenter, table};
+use crate::vsphere::{Client, EntityPrivilege, MoRef, Permission, Role};
+
+/// Everything the session gathered.
+struct Gathered {
+    snap: Snapshot,
+    targets: BTreeMap<&'static str, EntityRef>,
+    placements: Vec<Placement>,
+    known: BTreeSet<String>,
+    granted: Vec<EntityPrivilege>,
+    own_permissions: Vec<(MoRef, Vec<Permission>)>,
+    roles: Vec<Role>,
+    user: String,
+    /// `--explain`: the permissions reaching each entity with a gap.
+    applying: Vec<(MoRef, Vec<Permission>)>,
+}
+
+enum Session {
+    Done(Box<Gathered>),
+    NoTarget(Box<Snapshot>, TargetError),
+}
+
+pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
+    let format = output::format(&args.output)?;
+    let manifest = match &args.manifest {
+        Some(path) => {
+            manifest::load_file(path).map_err(|e| Error::usage(e.to_string(), e.remedy()))?
+        }
+        None => manifest::default_manifest(),
+    };
+    let conn = Connection::resolve(&args.connection)?;
+    let spec = args.targets.spec();
+    let progress = std::io::stderr().is_terminal();
+    let session = conn
+        .with_session(async |client| {
+            let vc = VCenter::new(
+                conn.options.url.as_str(),
+                client.about(),
+                client.session(),
+                conn.options.insecure,
+            );
+            let snap = inventory::collect(client, vc, false, |n| {
+                if progress {
+                    eprint!("\rcollecting the inventory: {n} objects");
+                }
+            })
+            .await?;
+            if progress {
+                eprint!("\r\x1b[2K");
+            }
+            gather(client, snap, &spec, &manifest, args).await
+        })
+        .await?;
+    let g = match session {
+        Session::Done(g) => g,
+        Session::NoTarget(snap, e) => return target_error(e, privileges::CHECK, format, &snap),
+    };
+    let outcome = privileges::check(answers(&g, &manifest));
+    let explain = args.explain.then(|| explain(&g, &outcome.rows, &manifest));
+    let code = exit_code(&outcome.findings, args.fail_on);
+    match format {
+        OutputFormat::Json => {
+            #[derive(Serialize)]
+            struct Body<'a> {
+                user: &'a str,
+                manifest: &'a str,
+                checked_on: &'a [Placement],
+                privileges: &'a [PrivilegeRow],
+                #[serde(skip_serializing_if = "Option::is_none")]
+                explain: Option<&'a Explain>,
+            }
+            let count = |s| outcome.findings.iter().filter(|f| f.severity == s).count();
+            report::print_json(&Document {
+                schema: report::SCHEMA,
+                vcenter: g.snap.vcenter.clone(),
+                targets: Some(g.targets.clone()),
+                summary: Summary {
+                    errors: count(Severity::Error),
+                    warnings: count(Severity::Warning),
+                    checks_run: vec![privileges::CHECK.into()],
+                    checks_skipped: vec![],
+                },
+                findings: outcome.findings.clone(),
+                body: Body {
+                    user: &g.user,
+                    manifest: &manifest.name,
+                    checked_on: &g.placements,
+                    privileges: &outcome.rows,
+                    explain: explain.as_ref(),
+                },
+            })?;
+        }
+        OutputFormat::Table => {
+            print!(
+                "{}",
+                render_table(&g, &manifest, &outcome.rows, &outcome.findings)
+            );
+            if let Some(x) = &explain {
+                print!("{}", render_explain(x));
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
+    Answers {
+        manifest,
+        placements: &g.placements,
+        known: &g.known,
+        granted: &g.granted,
+        user: &g.user,
+        own_permissions: &g.own_permissions,
+        roles: &g.roles,
+    }
+}
+
+async fn gather(
+    client: &Client,
+    snap: Snapshot,
+    spec: &inventory::TargetSpec,
+    manifest: &Manifest,
+    args: &PrivilegesArgs,
+) -> Result<Session, Error> {
+    let targets = match inventory::resolve(&snap, spec) {
+        Ok(t) => t,
+        Err(e) => return Ok(Session::NoTarget(Box::new(snap), e)),
+    };
+    let root = privileges::root_entity(&snap.root);
+    let placements = privileges::placements(&manifest.kinds(), &targets, &root);
+    let mut tmap = super::inventory_cmd::targets_map(&targets);
+    tmap.insert("root", EntityRef::from(&root));
+    // The target folder and pool themselves (not a stand-in) are where a
+    // non-propagating permission would strand a privilege.
+    let propagation_targets: Vec<MoRef> = [targets.folder, targets.pool]
+        .into_iter()
+        .flatten()
+        .map(|e| e.moref.clone())
+        .collect();
+
+    let known = client.privilege_list().await?;
+    if known.is_empty() {
+        tracing::warn!(
+            "the server's privilegeList is empty: unknown privilege ids cannot be told apart"
+        );
+    }
+    let roles = client.role_list().await?;
+    let ids = privileges::ids_to_query(manifest, &known);
+    let entities = privileges::entities_to_query(&placements);
+    let user = match &args.user {
+        Some(u) => u.clone(),
+        None => client
+            .session()
+            .map(|s| s.user_name.clone())
+            .unwrap_or_default(),
+    };
+    let granted = if ids.is_empty() || entities.is_empty() {
+        vec![]
+    } else if let Some(u) = &args.user {
+        client
+            .has_user_privilege_on_entities(&entities, u, &ids)
+            .await?
+    } else {
+        let key = client.session().map(|s| s.key.clone()).unwrap_or_default();
+        client
+            .has_privilege_on_entities(&entities, &key, &ids)
+            .await?
+    };
+    let mut own_permissions = Vec::new();
+    for m in &propagation_targets {
+        own_permissions.push((
+            m.clone(),
+            client.retrieve_entity_permissions(m, false).await?,
+        ));
+    }
+    let mut g = Gathered {
+        snap,
+        targets: tmap,
+        placements,
+        known,
+        granted,
+        own_permissions,
+        roles,
+        user,
+        applying: vec![],
+    };
+    if args.explain {
+        let outcome = privileges::check(answers(&g, manifest));
+        let mut gaps: Vec<MoRef> = Vec::new();
+        for r in outcome.rows.iter().filter(|r| r.known && !r.granted) {
+            let m = MoRef::new(r.entity.kind.clone(), r.entity.moref.clone());
+            if !gaps.contains(&m) {
+                gaps.push(m);
+            }
+        }
+        // At most one call per entity kind: bounded by the seven kinds.
+        for m in gaps {
+            let perms = client.retrieve_entity_permissions(&m, true).await?;
+            g.applying.push((m, perms));
+        }
+    }
+    Ok(Session::Done(Box::new(g)))
+}
+
+#[derive(Debug, Serialize)]
+struct Explain {
+    entities: Vec<ExplainEntity>,
+    /// Every missing privilege id, once.
+    missing: Vec<String>,
+    govc: Vec<String>,
+    powercli: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExplainEntity {
+    entity: EntityRef,
+    missing: Vec<String>,
+    permissions: Vec<ExplainPermission>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExplainPermission {
+    /// Where the permission is defined (inventory path).
+    defined_on: String,
+    principal: String,
+    group: bool,
+    role: String,
+    role_id: i32,
+    propagate: bool,
+}
+
+fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain {
+    let role_name = |id: i32| {
+        g.roles
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| format!("role {id}"))
+    };
+    let path_of = |m: &MoRef| {
+        if *m == g.snap.root {
+            "/".to_string()
+        } else {
+            g.snap
+                .get(m)
+                .map(|e| e.path.clone())
+                .unwrap_or_else(|| m.to_string())
+        }
+    };
+    let mut missing: Vec<String> = Vec::new();
+    let mut entities = Vec::new();
+    for (m, perms) in &g.applying {
+        let gaps: Vec<&PrivilegeRow> = rows
+            .iter()
+            .filter(|r| {
+                r.known && !r.granted && r.entity.kind == m.kind && r.entity.moref == m.value
+            })
+            .collect();
+        let Some(first) = gaps.first() else { continue };
+        for r in &gaps {
+            if !missing.contains(&r.id) {
+                missing.push(r.id.clone());
+            }
+        }
+        entities.push(ExplainEntity {
+            entity: first.entity.clone(),
+            missing: gaps.iter().map(|r| r.id.clone()).collect(),
+            permissions: perms
+                .iter()
+                .map(|p| ExplainPermission {
+                    defined_on: p
+                        .entity
+                        .as_ref()
+                        .map(&path_of)
+                        .unwrap_or_else(|| first.entity.path.clone()),
+                    principal: p.principal.clone(),
+                    group: p.group,
+                    role: role_name(p.role_id),
+                    role_id: p.role_id,
+                    propagate: p.propagate,
+                })
+                .collect(),
+        });
+    }
+    // The roles to extend: those of the permissions that decide for the user
+    // on each entity with a gap (custom roles only; system ones are fixed).
+    let mut extend: Vec<String> = entities
+        .iter()
+        .flat_map(|e| deciding(&e.permissions, &g.user))
+        .filter(|p| p.role_id > 0)
+        .map(|p| p.role.clone())
+        .collect();
+    extend.sort();
+    extend.dedup();
+    let ids = missing.join(" ");
+    let quoted = missing
+        .iter()
+        .map(|i| format!("'{i}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut govc = Vec::new();
+    let mut powercli = Vec::new();
+    if !missing.is_empty() {
+        for r in &extend {
+            govc.push(format!("govc role.update -a {} {ids}", shell_word(r)));
+            powercli.push(format!(
+                "Set-VIRole -Role '{r}' -AddPrivilege (Get-VIPrivilege -Id {quoted})"
+            ));
+        }
+        let all: Vec<&str> = manifest
+            .ids()
+            .filter(|i| !manifest::IMPLIED.contains(i))
+            .filter(|i| g.known.is_empty() || g.known.contains(*i))
+            .collect();
+        govc.push(format!(
+            "govc role.create {} {}",
+            shell_word(&manifest.name),
+            all.join(" ")
+        ));
+        powercli.push(format!(
+            "New-VIRole -Name '{}' -Privilege (Get-VIPrivilege -Id {})",
+            manifest.name,
+            all.iter()
+                .map(|i| format!("'{i}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    Explain {
+        entities,
+        missing,
+        govc,
+        powercli,
+    }
+}
+
+/// The permissions that decide for the user, given every permission that
+/// reaches an entity, nearest first: the nearest entity holding a permission
+/// of the user's own or of a group (membership is not known here) decides;
+/// there the user's own permissions beat the groups'.
+fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPermission> {
+    let user = privileges::canonical_principal(user);
+    let own =
+        |p: &ExplainPermission| !p.group && privileges::canonical_principal(&p.principal) == user;
+    let Some(first) = perms.iter().find(|p| p.group || own(p)) else {
+        return vec![];
+    };
+    let there: Vec<&ExplainPermission> = perms
+        .iter()
+        .filter(|p| p.defined_on == first.defined_on && (p.group || own(p)))
+        .collect();
+    if there.iter().any(|p| own(p)) {
+        there.into_iter().filter(|p| own(p)).collect()
+    } else {
+        there
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn render_explain(x: &Explain) -> String {
+    let mut out = String::new();
+    if x.entities.is_empty() {
+        return out;
+    }
+    out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+    for e in &x.entities {
+        out.push_str(&format!(
+            "\n{} ({} missing)\n",
+            e.entity.path,
+            e.missing.len()
+        ));
+        if e.permissions.is_empty() {
+            out.push_str("  no permission reaches it for anyone\n");
+        }
+        for p in &e.permissions {
+            out.push_str(&format!(
+                "  on {}: {}{} has role {} ({}), propagate {}\n",
+                p.defined_on,
+                if p.group { "group " } else { "" },
+                p.principal,
+                p.role,
+                p.role_id,
+                if p.propagate { "on" } else { "off" }
+            ));
+        }
+    }
+    out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
+    for l in &x.govc {
+        out.push_str(&format!("  {l}\n"));
+    }
+    for l in &x.powercli {
+        out.push_str(&format!("  {l}\n"));
+    }
+    out
+}
+
+fn render_table(
+    g: &Gathered,
+    manifest: &Manifest,
+    rows: &[PrivilegeRow],
+    findings: &[Finding],
+) -> String {
+    let mut out = format!(
+        "Privileges of {} against the {} manifest\n",
+        g.user, manifest.name
+    );
+    for p in &g.placements {
+        if let Some(s) = p.stand_in {
+            out.push_str(&format!(
+                "  {}: not given, checked on {} (the {s})\n",
+                kind_word(p.kind),
+                p.entity.path
+            ));
+        }
+    }
+    out.push('\n');
+    let mut sorted: Vec<&PrivilegeRow> = rows.iter().collect();
+    // Missing first, then unknown, then granted; within each as the
+    // vSphere Client groups them.
+    let rank = |r: &PrivilegeRow| match (r.known, r.granted) {
+        (true, false) => 0,
+        (false, _) => 1,
+        (true, true) => 2,
+    };
+    sorted.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(a.group.cmp(&b.group))
+            .then(a.label.cmp(&b.label))
+            .then(a.entity.path.cmp(&b.entity.path))
+    });
+    // One section per vSphere Client group; each privilege's label with its
+    // API id under it, so the table fits 80 columns.
+    let mut t = table::new_table(&["", "Privilege", "On"]);
+    let mut last: Option<(usize, &str)> = None;
+    for r in sorted {
+        let (status, color) = match rank(r) {
+            0 if r.level == manifest::Level::Required => ("MISSING", Color::Red),
+            0 => ("missing", Color::Yellow),
+            1 => ("unknown", Color::Yellow),
+            _ => ("ok", Color::Green),
+        };
+        if last != Some((rank(r), r.group.as_str())) {
+            t.add_row(vec![
+                Cell::new(""),
+                Cell::new(format!("{}:", r.group)),
+                Cell::new(""),
+            ]);
+        }
+        last = Some((rank(r), r.group.as_str()));
+        t.add_row(vec![
+            Cell::new(status).fg(color),
+            Cell::new(format!("  {}\n  {}", r.label, r.id)),
+            Cell::new(&r.entity.path),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+
+    // Findings: the gaps per entity on one line each, then the others.
+    let mut per_entity: BTreeMap<(String, &str), Vec<&str>> = BTreeMap::new();
+    for f in findings {
+        if matches!(
+            f.code.as_str(),
+            "missing-privilege" | "missing-recommended-privilege"
+        ) {
+            let path = f
+                .entity
+                .as_ref()
+                .map(|e| e.path.clone())
+                .unwrap_or_default();
+            per_entity
+                .entry((path, f.code.as_str()))
+                .or_default()
+                .push(f.privilege.as_ref().map(|p| p.id.as_str()).unwrap_or(""));
+        }
+    }
+    for ((path, code), ids) in &per_entity {
+        let tag = if *code == "missing-privilege" {
+            "ERROR"
+        } else {
+            "WARN "
+        };
+        out.push_str(&format!(
+            "{tag} {code}: {} not granted to {} on {path}: {}\n",
+            ids.len(),
+            g.user,
+            ids.join(", ")
+        ));
+        out.push_str(&format!(
+            "      fix: add them to the role {} holds on {path} or an ancestor (propagate on); --explain shows which role\n",
+            g.user
+        ));
+    }
+    let others: Vec<Finding> = findings
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.code.as_str(),
+                "missing-privilege" | "missing-recommended-privilege"
+            )
+        })
+        .cloned()
+        .collect();
+    let rest = table::findings(&others);
+    // table::findings ends with its own summary line: keep only the findings.
+    let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
+    let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
+    if !rest.is_empty() {
+        out.push_str(rest);
+        out.push('\n');
+    }
+    let checked = rows.iter().filter(|r| r.known).count();
+    let granted = rows.iter().filter(|r| r.granted).count();
+    let entities: BTreeSet<&str> = rows.iter().map(|r| r.entity.path.as_str()).collect();
+    out.push_str(&format!(
+        "{granted} of {checked} privilege checks granted on {} entities; {}",
+        entities.len(),
+        table::summary_line(findings)
+    ));
+    out
+}
+
+fn kind_word(k: EntityKind) -> &'static str {
+    k.as_str()
+}

@@ -1,0 +1,510 @@
+//! `vaudit privileges` against the simulator's vCenter-like authorization:
+//! scenarios are set up over SOAP with the library client as the
+//! administrator (roles, permissions), extra users come from `-users`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, run, vaudit};
+use serde_json::Value;
+use vaudit::vsphere::{Client, ConnectOptions, MoRef, Permission};
+
+const DEPLOYER: &str = "deployer@vsphere.local";
+const GROUPED: &str = "grouped@vsphere.local";
+const GROUP: &str = "arc-admins@vsphere.local";
+const ARC: &str = "/DC0/vm/Arc";
+
+/// Privileges the partial role leaves out (all are checked on the folder).
+const LEFT_OUT: [&str; 3] = [
+    "VirtualMachine.Config.AddNewDisk",
+    "VirtualMachine.Interact.PowerOn",
+    "Folder.Create",
+];
+
+fn users_file(dir: &Path) -> String {
+    let path = dir.join("users.json");
+    let json = serde_json::json!({
+        "groups": [GROUP],
+        "users": [
+            {"name": DEPLOYER, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": []},
+            {"name": GROUPED, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": [GROUP]},
+        ]
+    });
+    std::fs::write(&path, json.to_string()).unwrap();
+    path.display().to_string()
+}
+
+fn start(dir: &Path) -> Sim {
+    let users = users_file(dir);
+    Sim::start_with_env(
+        &["-users", &users],
+        &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)],
+    )
+}
+
+/// `vaudit ARGS` logged in as `user` (an extra user of the users file).
+fn as_user(sim: &Sim, user: &str, args: &[&str]) -> std::process::Command {
+    let mut cmd = vaudit();
+    cmd.args(args)
+        .arg("--url")
+        .arg(&sim.url)
+        .arg("--username")
+        .arg(user)
+        .arg("--ca-file")
+        .arg(&sim.ca_file)
+        .env("VAUDIT_PASSWORD", DEPLOYER_PASSWORD);
+    cmd
+}
+
+fn manifest_ids() -> Vec<String> {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "show", "-o", "json"]);
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()["manifest"]["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Scenario set-up as the administrator, over SOAP.
+struct Admin {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl Admin {
+    fn connect(sim: &Sim) -> Admin {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let opts = ConnectOptions {
+            url: ConnectOptions::parse_url(&sim.url).unwrap(),
+            ca_file: Some(sim.ca_file.clone()),
+            insecure: false,
+            timeout: Duration::from_secs(30),
+        };
+        let client = rt.block_on(async {
+            let mut c = Client::connect(&opts).await.unwrap();
+            c.login(ADMIN, SIM_PASSWORD).await.unwrap();
+            c
+        });
+        Admin { rt, client }
+    }
+
+    fn role(&self, name: &str, privs: &[String]) -> i32 {
+        let privs: Vec<&str> = privs.iter().map(String::as_str).collect();
+        self.rt
+            .block_on(self.client.add_authorization_role(name, &privs))
+            .unwrap()
+    }
+
+    fn grant(&self, entity: &MoRef, principal: &str, group: bool, role_id: i32, propagate: bool) {
+        let p = Permission {
+            entity: None,
+            principal: principal.into(),
+            group,
+            role_id,
+            propagate,
+        };
+        self.rt
+            .block_on(self.client.set_entity_permissions(entity, &[p]))
+            .unwrap();
+    }
+
+    fn root(&self) -> MoRef {
+        self.client.content().root_folder.clone()
+    }
+}
+
+/// The moref of an inventory path, from `vaudit folders`.
+fn folder_moref(sim: &Sim, path: &str) -> MoRef {
+    let r = run(sim.vaudit(&["folders", "-o", "json"]));
+    let v = r.json();
+    let f = v["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entity"]["path"] == path)
+        .unwrap_or_else(|| panic!("no folder {path}"));
+    MoRef::new("Folder", f["entity"]["moref"].as_str().unwrap())
+}
+
+fn partial(all: &[String]) -> Vec<String> {
+    all.iter()
+        .filter(|i| !LEFT_OUT.contains(&i.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// (code, privilege id, entity path) of every finding.
+fn findings(v: &Value) -> BTreeSet<(String, String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["privilege"]["id"].as_str().unwrap_or("").to_string(),
+                f["entity"]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn missing_on_arc() -> BTreeSet<(String, String, String)> {
+    LEFT_OUT
+        .iter()
+        .map(|i| {
+            (
+                "missing-privilege".to_string(),
+                i.to_string(),
+                ARC.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn small_manifest(dir: &Path, extra: &str) -> String {
+    let path = dir.join("small.toml");
+    let mut text = String::from("name = \"small\"\n");
+    for (id, label) in [
+        ("Folder.Create", "Create folder"),
+        ("VirtualMachine.Config.AddNewDisk", "Add new disk"),
+        ("VirtualMachine.Interact.PowerOn", "Power on"),
+    ] {
+        text.push_str(&format!(
+            "\n[[privilege]]\nid = \"{id}\"\ngroup = \"G\"\nlabel = \"{label}\"\nlevel = \"required\"\non = [\"folder\"]\n"
+        ));
+    }
+    text.push_str(extra);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn administrator_with_everything_at_the_root_passes() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&["privileges", "--folder", ARC, "-o", "json"]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["schema"], "vaudit/v1");
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
+    let rows = v["privileges"].as_array().unwrap();
+    assert!(rows.len() >= 66, "{}", rows.len());
+    for row in rows {
+        for k in ["entity", "id", "group", "label", "level", "granted"] {
+            assert!(row.get(k).is_some(), "{k} missing in {row}");
+        }
+        for k in ["type", "moref", "name", "path"] {
+            assert!(row["entity"].get(k).is_some(), "{row}");
+        }
+        assert_eq!(row["granted"], true, "{row}");
+    }
+    assert!(rows.iter().any(|r| r["entity"]["path"] == ARC));
+    assert!(
+        rows.iter()
+            .all(|r| !r["id"].as_str().unwrap().starts_with("System."))
+    );
+    // Kinds without a target are checked on the root folder, and it says so.
+    assert!(
+        v["checked_on"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["kind"] == "datastore" && p["stand_in"] == "root folder"),
+        "{}",
+        v["checked_on"]
+    );
+
+    let r = run(sim.vaudit(&["privileges", "--folder", ARC, "-o", "table"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("checked on / (the root folder)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("No findings."), "{}", r.stdout);
+}
+
+#[test]
+fn a_custom_role_missing_a_known_set_on_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    let part = admin.role("arc-partial", &partial(&all));
+    let arc = folder_moref(&sim, ARC);
+    admin.grant(&admin.root(), DEPLOYER, false, full, true);
+    admin.grant(&arc, DEPLOYER, false, part, true);
+
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &["privileges", "--folder", ARC, "-o", "json"],
+    ));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(findings(&v), missing_on_arc());
+    assert_eq!(v["summary"]["errors"], 3);
+    let missing: BTreeSet<&str> = v["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["granted"] == false)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, LEFT_OUT.into_iter().collect());
+
+    // --explain names the role to extend and prints a role definition.
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &["privileges", "--folder", ARC, "--explain", "-o", "table"],
+    ));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("arc-partial"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("govc role.update -a arc-partial Folder.Create VirtualMachine.Config.AddNewDisk VirtualMachine.Interact.PowerOn\n"),
+        "{}",
+        r.stdout
+    );
+    // The root's role does not decide on the folder: not the one to extend.
+    assert!(
+        !r.stdout.contains("role.update -a arc-full"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("govc role.create arc-resource-bridge "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("New-VIRole -Name"), "{}", r.stdout);
+    assert!(r.stdout.contains("MISSING"), "{}", r.stdout);
+
+    // The same audit by the administrator, with --user.
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--user",
+        DEPLOYER,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(findings(&v), missing_on_arc());
+    assert_eq!(v["user"], DEPLOYER);
+
+    // A user without Authorization.ModifyPermissions cannot audit another.
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &["privileges", "--folder", ARC, "--user", ADMIN, "-o", "json"],
+    ));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("Authorization.ModifyPermissions"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn privileges_only_through_a_group_and_a_user_permission_overriding_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    let part = admin.role("arc-partial", &partial(&all));
+    admin.grant(&admin.root(), GROUP, true, full, true);
+
+    let r = run(as_user(
+        &sim,
+        GROUPED,
+        &["privileges", "--folder", ARC, "-o", "json"],
+    ));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(findings(&r.json()).is_empty());
+
+    // On the folder, the group keeps the full role but the user's own
+    // permission (the partial role) wins there.
+    let arc = folder_moref(&sim, ARC);
+    admin.grant(&arc, GROUP, true, full, true);
+    admin.grant(&arc, GROUPED, false, part, true);
+    let r = run(as_user(
+        &sim,
+        GROUPED,
+        &["privileges", "--folder", ARC, "-o", "json"],
+    ));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(findings(&r.json()), missing_on_arc());
+}
+
+#[test]
+fn a_non_propagating_permission_on_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    let arc = folder_moref(&sim, ARC);
+    admin.grant(&arc, DEPLOYER, false, full, false);
+    let small = small_manifest(dir.path(), "");
+    let args = [
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &small,
+        "-o",
+        "json",
+    ];
+    let r = run(as_user(&sim, DEPLOYER, &args));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let want: BTreeSet<_> = LEFT_OUT
+        .iter()
+        .map(|i| {
+            (
+                "privilege-not-propagated".to_string(),
+                i.to_string(),
+                ARC.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(findings(&r.json()), want);
+
+    let mut strict = args.to_vec();
+    strict.extend(["--fail-on", "warning"]);
+    let r = run(as_user(&sim, DEPLOYER, &strict));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+fn an_id_the_server_does_not_know_is_unknown_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(&[]);
+    let small = small_manifest(
+        dir.path(),
+        "\n[[privilege]]\nid = \"VirtualMachine.Config.NoSuchThing\"\ngroup = \"G\"\nlabel = \"No such thing\"\nlevel = \"required\"\non = [\"folder\"]\n",
+    );
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &small,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(
+        findings(&v),
+        [(
+            "unknown-privilege".to_string(),
+            "VirtualMachine.Config.NoSuchThing".to_string(),
+            String::new()
+        )]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(v["summary"]["warnings"], 1);
+}
+
+#[test]
+fn a_bad_manifest_file_is_exit_2_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "name = \"bad\"\n\n[[privilege]]\nid = \"Folder.Create\"\ngroup = \"Folder\"\nlabel = \"Create folder\"\nlevel = \"mandatory\"\non = [\"folder\"]\n",
+    )
+    .unwrap();
+    // The manifest is read before any connection is made.
+    let r = run({
+        let mut c = vaudit();
+        c.args([
+            "privileges",
+            "--url",
+            "https://127.0.0.1:9/sdk",
+            "--username",
+            "x@vsphere.local",
+            "--manifest",
+            path.to_str().unwrap(),
+        ])
+        .env("VAUDIT_PASSWORD", "irrelevant");
+        c
+    });
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("line 7"), "{}", r.stderr);
+    assert!(r.stderr.contains("fix:"), "{}", r.stderr);
+}
+
+#[test]
+fn the_check_costs_a_constant_number_of_calls_whatever_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(&[]);
+    let calls = |extra: &[&str]| {
+        let mut args = vec!["privileges", "--folder", ARC, "-o", "json", "-v"];
+        args.extend(extra);
+        let r = run(sim.vaudit(&args));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let n = r
+            .stderr
+            .split("calls=")
+            .nth(1)
+            .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+            .unwrap_or_else(|| panic!("no calls= in {}", r.stderr))
+            .to_string();
+        n.parse::<u32>().unwrap()
+    };
+    let small = small_manifest(dir.path(), "");
+    let builtin = calls(&[]);
+    assert_eq!(builtin, calls(&["--manifest", &small]));
+    // ServiceContent, Login, CreateContainerView, one page, DestroyView,
+    // privilegeList, roleList, HasPrivilegeOnEntities, the folder's
+    // permissions, Logout.
+    assert_eq!(builtin, 10);
+}
+
+#[test]
+fn manifest_list_and_show() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "list", "-o", "json"]);
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["manifests"][0]["name"], "arc-resource-bridge");
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "show", "arc-resource-bridge", "-o", "table"]);
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("VirtualMachine.Config.AddNewDisk") || r.stdout.contains("AddNewDisk")
+    );
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "show", "nope"]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("arc-resource-bridge"), "{}", r.stderr);
+}
