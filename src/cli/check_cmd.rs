@@ -52,6 +52,8 @@ impl Gate<'_> {
 struct Online {
     snap: Snapshot,
     server_time: String,
+    /// `None` when the privileges check is not enabled or a target is missing.
+    privileges: Option<Vec<Finding>>,
 }
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
@@ -104,6 +106,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
 
     let online_needed = [
         CheckName::Connection,
+        CheckName::Privileges,
         CheckName::Version,
         CheckName::Clock,
         CheckName::Folders,
@@ -139,6 +142,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             &connection,
             cfg.password.as_deref(),
             gate.enabled(CheckName::Templates),
+            gate.enabled(CheckName::Privileges).then_some(&spec),
         )
         .await
         {
@@ -153,6 +157,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                 for c in [
                     CheckName::Version,
                     CheckName::Clock,
+                    CheckName::Privileges,
                     CheckName::Folders,
                     CheckName::Pools,
                     CheckName::Templates,
@@ -186,6 +191,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                             format!("give an existing {} in the config or as a flag", e.what()),
                         ));
                         for c in [
+                            CheckName::Privileges,
                             CheckName::Folders,
                             CheckName::Pools,
                             CheckName::Templates,
@@ -199,6 +205,9 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                         target_refs = targets_map(&t);
                         let snap = &on.snap;
                         let now = time::OffsetDateTime::now_utc();
+                        if let Some(p) = &on.privileges {
+                            gate.run(CheckName::Privileges, &mut || p.clone());
+                        }
                         gate.run(CheckName::Folders, &mut || {
                             checks::folders::check(snap, t.folder)
                         });
@@ -228,9 +237,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             }
         }
     }
-    for c in [CheckName::Privileges, CheckName::Tagging] {
-        gate.skip_because(c, "not part of `vaudit check` yet");
-    }
+    gate.skip_because(CheckName::Tagging, "not part of `vaudit check` yet");
 
     let code = if incomplete {
         2
@@ -252,6 +259,7 @@ async fn online(
     args: &super::args::ConnectionArgs,
     config_password: Option<&str>,
     with_events: bool,
+    privileges_for: Option<&TargetSpec>,
 ) -> Result<Online, Error> {
     let conn = Connection::resolve_with(args, Source::All, config_password)?;
     conn.with_session(async |client| {
@@ -263,7 +271,17 @@ async fn online(
         );
         let snap = inventory::collect(client, vc, with_events, |_| {}).await?;
         let server_time = client.current_time().await?;
-        Ok(Online { snap, server_time })
+        let privileges = match privileges_for {
+            Some(spec) => super::privileges_cmd::check_findings(client, &snap, spec)
+                .await?
+                .ok(),
+            None => None,
+        };
+        Ok(Online {
+            snap,
+            server_time,
+            privileges,
+        })
     })
     .await
 }

@@ -72,7 +72,15 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             if progress {
                 eprint!("\r\x1b[2K");
             }
-            gather(client, snap, &spec, &manifest, args).await
+            gather(
+                client,
+                snap,
+                &spec,
+                &manifest,
+                args.user.as_deref(),
+                args.explain,
+            )
+            .await
         })
         .await?;
     let g = match session {
@@ -127,6 +135,21 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     Ok(code)
 }
 
+/// The privileges check as `vaudit check` runs it: the logged-in user and
+/// the embedded manifest, in the gate's own session. `Ok(Err(..))` when a
+/// target does not resolve (the gate reports that once, itself).
+pub(super) async fn check_findings(
+    client: &Client,
+    snap: &Snapshot,
+    spec: &inventory::TargetSpec,
+) -> Result<Result<Vec<Finding>, TargetError>, Error> {
+    let manifest = manifest::default_manifest();
+    match gather(client, snap.clone(), spec, &manifest, None, false).await? {
+        Session::Done(g) => Ok(Ok(privileges::check(answers(&g, &manifest)).findings)),
+        Session::NoTarget(_, e) => Ok(Err(e)),
+    }
+}
+
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
     Answers {
         manifest,
@@ -144,7 +167,8 @@ async fn gather(
     snap: Snapshot,
     spec: &inventory::TargetSpec,
     manifest: &Manifest,
-    args: &PrivilegesArgs,
+    for_user: Option<&str>,
+    with_explain: bool,
 ) -> Result<Session, Error> {
     let targets = match inventory::resolve(&snap, spec) {
         Ok(t) => t,
@@ -171,8 +195,8 @@ async fn gather(
     let roles = client.role_list().await?;
     let ids = privileges::ids_to_query(manifest, &known);
     let entities = privileges::entities_to_query(&placements);
-    let user = match &args.user {
-        Some(u) => u.clone(),
+    let user = match for_user {
+        Some(u) => u.to_string(),
         None => client
             .session()
             .map(|s| s.user_name.clone())
@@ -180,7 +204,7 @@ async fn gather(
     };
     let granted = if ids.is_empty() || entities.is_empty() {
         vec![]
-    } else if let Some(u) = &args.user {
+    } else if let Some(u) = for_user {
         client
             .has_user_privilege_on_entities(&entities, u, &ids)
             .await?
@@ -208,7 +232,7 @@ async fn gather(
         user,
         applying: vec![],
     };
-    if args.explain {
+    if with_explain {
         let outcome = privileges::check(answers(&g, manifest));
         let mut gaps: Vec<MoRef> = Vec::new();
         for r in outcome.rows.iter().filter(|r| r.known && !r.granted) {
