@@ -54,6 +54,8 @@ struct Online {
     server_time: String,
     /// `None` when the privileges check is not enabled or a target is missing.
     privileges: Option<Vec<Finding>>,
+    /// `None` when the tagging check is not enabled.
+    tagging: Option<Vec<Finding>>,
 }
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
@@ -106,6 +108,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
 
     let online_needed = [
         CheckName::Connection,
+        CheckName::Tagging,
         CheckName::Privileges,
         CheckName::Version,
         CheckName::Clock,
@@ -143,6 +146,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             cfg.password.as_deref(),
             gate.enabled(CheckName::Templates),
             gate.enabled(CheckName::Privileges).then_some(&spec),
+            gate.enabled(CheckName::Tagging),
         )
         .await
         {
@@ -157,6 +161,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                 for c in [
                     CheckName::Version,
                     CheckName::Clock,
+                    CheckName::Tagging,
                     CheckName::Privileges,
                     CheckName::Folders,
                     CheckName::Pools,
@@ -173,6 +178,9 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                 }
                 vcenter = on.snap.vcenter.clone();
                 gate.run(CheckName::Connection, &mut Vec::new);
+                if let Some(t) = &on.tagging {
+                    gate.run(CheckName::Tagging, &mut || t.clone());
+                }
                 gate.run(CheckName::Version, &mut || {
                     checks::vcenter::version(&vcenter.version)
                 });
@@ -237,7 +245,6 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             }
         }
     }
-    gate.skip_because(CheckName::Tagging, "not part of `vaudit check` yet");
 
     let code = if incomplete {
         2
@@ -260,6 +267,7 @@ async fn online(
     config_password: Option<&str>,
     with_events: bool,
     privileges_for: Option<&TargetSpec>,
+    with_tagging: bool,
 ) -> Result<Online, Error> {
     let conn = Connection::resolve_with(args, Source::All, config_password)?;
     conn.with_session(async |client| {
@@ -271,6 +279,21 @@ async fn online(
         );
         let snap = inventory::collect(client, vc, with_events, |_| {}).await?;
         let server_time = client.current_time().await?;
+        let tagging = if with_tagging {
+            Some(match client.rest_tag_categories(&conn.target.username, conn.password.expose()).await {
+                Ok(_) => vec![],
+                Err(e) => vec![Finding::new(
+                    "tagging",
+                    Severity::Error,
+                    "tagging-unavailable",
+                    None,
+                    format!("the vAPI REST endpoint for tags did not work: {e}"),
+                    "the appliance is tagged during deployment: make sure https://<vcenter>/api (or /rest) is reachable, and grant the tagging privileges as a global permission (Administration > Global Permissions), since vSphere honours them only there or on the tag".into(),
+                )],
+            })
+        } else {
+            None
+        };
         let privileges = match privileges_for {
             Some(spec) => super::privileges_cmd::check_findings(client, &snap, spec)
                 .await?
@@ -281,6 +304,7 @@ async fn online(
             snap,
             server_time,
             privileges,
+            tagging,
         })
     })
     .await

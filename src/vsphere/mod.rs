@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod fault;
 mod property;
+mod rest;
 mod session;
 pub mod tls;
 mod transport;
@@ -18,6 +19,7 @@ pub use error::Error;
 pub use events::VmEvent;
 pub use fault::{Fault, FaultKind};
 pub use property::{Page, PropertySpec, decode_page};
+pub use rest::TagCategories;
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{

@@ -198,6 +198,33 @@ impl Transport {
         }
     }
 
+    /// One vAPI REST call on the same connection and trust: `path` replaces
+    /// the SOAP URL's `/sdk`. Returns the status and body; only transport
+    /// failures are errors.
+    pub async fn rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        basic: Option<(&str, &str)>,
+        session: Option<&str>,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        let mut url = self.url.clone();
+        url.set_path(path);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let mut b = self.http.request(method, url);
+        if let Some((u, p)) = basic {
+            b = b.basic_auth(u, Some(p));
+        }
+        if let Some(s) = session {
+            b = b.header("vmware-api-session-id", s);
+        }
+        let resp = b.send().await.map_err(|e| self.classify(e, path))?;
+        let status = resp.status();
+        let body = self.read_body(resp, path).await?;
+        tracing::debug!(path, status = status.as_u16(), "REST answer");
+        Ok((status, body))
+    }
+
     /// Decodes a small answer into a tree rooted at the response element.
     pub fn decode_tree(&self, step: &str, body: &[u8]) -> Result<Node, Error> {
         let mut cur = Cursor::new(body);

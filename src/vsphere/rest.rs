@@ -1,0 +1,100 @@
+//! The vAPI REST endpoint, which serves tags: the appliance is tagged during
+//! deployment, so the gate proves a REST session can be opened with the same
+//! credentials and the tag categories listed.
+
+use reqwest::{Method, StatusCode};
+
+use super::error::Error;
+use super::session::Client;
+
+/// What the REST probe found.
+#[derive(Debug, Clone)]
+pub struct TagCategories {
+    /// The session path that worked: `/api/session` (vCenter 7.0 U2 and
+    /// later) or `/rest/com/vmware/cis/session` (older, and vcsim).
+    pub endpoint: String,
+    pub count: usize,
+}
+
+impl Client {
+    /// Opens a REST session, lists tag categories, closes the session.
+    pub async fn rest_tag_categories(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> Result<TagCategories, Error> {
+        let t = &self.transport;
+        // New API first; a 404 means an older vCenter (or vcsim).
+        let (status, body) = t
+            .rest(Method::POST, "/api/session", Some((user, password)), None)
+            .await?;
+        let (endpoint, token, list, close) = if status == StatusCode::NOT_FOUND {
+            let (status, body) = t
+                .rest(
+                    Method::POST,
+                    "/rest/com/vmware/cis/session",
+                    Some((user, password)),
+                    None,
+                )
+                .await?;
+            let token = session_token(t, "/rest/com/vmware/cis/session", status, &body)?;
+            (
+                "/rest/com/vmware/cis/session",
+                token,
+                "/rest/com/vmware/cis/tagging/category",
+                "/rest/com/vmware/cis/session",
+            )
+        } else {
+            let token = session_token(t, "/api/session", status, &body)?;
+            (
+                "/api/session",
+                token,
+                "/api/cis/tagging/category",
+                "/api/session",
+            )
+        };
+        let (status, body) = t.rest(Method::GET, list, None, Some(&token)).await?;
+        let _ = t.rest(Method::DELETE, close, None, Some(&token)).await;
+        if !status.is_success() {
+            return Err(t.decode_err(list, format!("HTTP {status}")));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| t.decode_err(list, e))?;
+        let items = v.get("value").unwrap_or(&v);
+        // vcsim writes `{"value": null}` for no categories.
+        let count = match items {
+            serde_json::Value::Null => 0,
+            other => other
+                .as_array()
+                .map(Vec::len)
+                .ok_or_else(|| t.decode_err(list, "the answer is not a list"))?,
+        };
+        Ok(TagCategories {
+            endpoint: endpoint.to_string(),
+            count,
+        })
+    }
+}
+
+fn session_token(
+    t: &super::transport::Transport,
+    path: &str,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<String, Error> {
+    if status == StatusCode::UNAUTHORIZED {
+        return Err(t.decode_err(
+            path,
+            "the REST endpoint rejected the user name or password (HTTP 401)",
+        ));
+    }
+    if !status.is_success() {
+        return Err(t.decode_err(path, format!("HTTP {status}")));
+    }
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| t.decode_err(path, e))?;
+    let token = v.get("value").unwrap_or(&v);
+    token
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| t.decode_err(path, "no session token in the answer"))
+}
