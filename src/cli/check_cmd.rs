@@ -271,13 +271,7 @@ async fn online(
 ) -> Result<Online, Error> {
     let conn = Connection::resolve_with(args, Source::All, config_password)?;
     conn.with_session(async |client| {
-        let vc = VCenter::new(
-            conn.options.url.as_str(),
-            client.about(),
-            client.session(),
-            conn.options.insecure,
-        );
-        let snap = inventory::collect(client, vc, with_events, |_| {}).await?;
+        let snap = conn.collect(client, with_events).await?;
         let server_time = client.current_time().await?;
         let tagging = if with_tagging {
             Some(match client.rest_tag_categories(&conn.target.username, conn.password.expose()).await {

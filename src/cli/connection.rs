@@ -135,6 +135,33 @@ impl Connection {
         })
     }
 
+    /// One collection pass in an open session, with progress on stderr when
+    /// it is a terminal: the start of every command that audits the inventory.
+    pub async fn collect(
+        &self,
+        client: &Client,
+        with_events: bool,
+    ) -> Result<crate::inventory::Snapshot, Error> {
+        use std::io::IsTerminal;
+        let vc = crate::report::VCenter::new(
+            self.options.url.as_str(),
+            client.about(),
+            client.session(),
+            self.options.insecure,
+        );
+        let progress = std::io::stderr().is_terminal();
+        let snap = crate::inventory::collect(client, vc, with_events, |n| {
+            if progress {
+                eprint!("\rcollecting the inventory: {n} objects");
+            }
+        })
+        .await?;
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        Ok(snap)
+    }
+
     /// Connects and logs in, runs `body`, and logs out whatever `body`
     /// returned, so no session is left open on the vCenter.
     pub async fn with_session<T>(

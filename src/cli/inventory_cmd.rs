@@ -2,7 +2,6 @@
 //! (or a saved snapshot), the targets resolved in it, one check, one report.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 
 use serde::Serialize;
 
@@ -12,7 +11,7 @@ use super::error::Error;
 use super::output;
 use crate::checks::{self, EntityRef, Finding, Severity};
 use crate::inventory::{self, Snapshot, TargetSpec, Targets};
-use crate::report::{self, Document, Summary, VCenter, table};
+use crate::report::{self, Document, Summary, table};
 
 impl TargetArgs {
     pub fn spec(&self) -> TargetSpec {
@@ -34,26 +33,8 @@ pub async fn snapshot(args: &InventoryArgs, with_events: bool) -> Result<Snapsho
             .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?,
         None => {
             let conn = Connection::resolve(&args.connection)?;
-            let progress = std::io::stderr().is_terminal();
-            conn.with_session(async |client| {
-                let vc = VCenter::new(
-                    conn.options.url.as_str(),
-                    client.about(),
-                    client.session(),
-                    conn.options.insecure,
-                );
-                let snap = inventory::collect(client, vc, with_events, |n| {
-                    if progress {
-                        eprint!("\rcollecting the inventory: {n} objects");
-                    }
-                })
-                .await?;
-                if progress {
-                    eprint!("\r\x1b[2K");
-                }
-                Ok(snap)
-            })
-            .await?
+            conn.with_session(async |client| conn.collect(client, with_events).await)
+                .await?
         }
     };
     if let Some(path) = &args.snapshot.save {

@@ -8,7 +8,6 @@
 //! permissions reaching each entity that lacks something.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -22,7 +21,7 @@ use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
 use crate::checks::{EntityRef, Finding, Severity};
 use crate::inventory::{self, Snapshot, TargetError};
 use crate::manifest::{self, EntityKind, Manifest};
-use crate::report::{self, Document, Summary, VCenter, table};
+use crate::report::{self, Document, Summary, table};
 use crate::vsphere::{Client, EntityPrivilege, MoRef, Permission, Role};
 
 /// Everything the session gathered.
@@ -54,24 +53,9 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     };
     let conn = Connection::resolve(&args.connection)?;
     let spec = args.targets.spec();
-    let progress = std::io::stderr().is_terminal();
     let session = conn
         .with_session(async |client| {
-            let vc = VCenter::new(
-                conn.options.url.as_str(),
-                client.about(),
-                client.session(),
-                conn.options.insecure,
-            );
-            let snap = inventory::collect(client, vc, false, |n| {
-                if progress {
-                    eprint!("\rcollecting the inventory: {n} objects");
-                }
-            })
-            .await?;
-            if progress {
-                eprint!("\r\x1b[2K");
-            }
+            let snap = conn.collect(client, false).await?;
             gather(
                 client,
                 snap,
