@@ -314,7 +314,7 @@ mod tests {
         req.moref("entity", &MoRef::new("Folder", "f"));
         req.text("sessionId", "k");
         req.text("privId", "A.B");
-        let body = req.into_body();
+        let body = req.body();
         let e = body.find("<entity").unwrap();
         let s = body.find("<sessionId>").unwrap();
         let p = body.find("<privId>").unwrap();

@@ -11,12 +11,33 @@ const HEAD: &str = concat!(
     r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>"#
 );
 
+/// Calls that change server state or consume a server-side cursor: sending
+/// one twice is not the same as sending it once, so they are never retried.
+const NOT_IDEMPOTENT: &[&str] = &[
+    "Login",
+    "Logout",
+    "CreateContainerView",
+    "DestroyView",
+    "ContinueRetrievePropertiesEx",
+    "CancelRetrievePropertiesEx",
+    "AddAuthorizationRole",
+    "UpdateAuthorizationRole",
+    "RemoveAuthorizationRole",
+    "SetEntityPermissions",
+    "RemoveEntityPermission",
+];
+
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`.
+#[derive(Clone)]
 pub struct Request {
     pub method: &'static str,
     buf: String,
     /// Set for calls whose body must never reach a log (Login).
     pub secret: bool,
+    /// Set for calls that refer to objects of this session (a view, a
+    /// result token): after a re-login they are meaningless, so the caller,
+    /// not the transport, decides how to start over.
+    pub session_bound: bool,
 }
 
 impl Request {
@@ -25,6 +46,7 @@ impl Request {
             method,
             buf: String::with_capacity(512),
             secret: false,
+            session_bound: false,
         };
         r.buf.push_str(HEAD);
         r.buf.push('<');
@@ -75,11 +97,25 @@ impl Request {
         self
     }
 
-    pub fn into_body(mut self) -> String {
-        self.buf.push_str("</");
-        self.buf.push_str(self.method);
-        self.buf.push_str("></soapenv:Body></soapenv:Envelope>");
-        self.buf
+    /// Safe to send again after a transient failure.
+    pub fn idempotent(&self) -> bool {
+        !NOT_IDEMPOTENT.contains(&self.method)
+    }
+
+    /// Safe to send again after logging in anew.
+    pub fn survives_relogin(&self) -> bool {
+        !self.secret
+            && !self.session_bound
+            && !matches!(self.method, "Logout" | "RetrieveServiceContent")
+    }
+
+    pub fn body(&self) -> String {
+        let mut b = String::with_capacity(self.buf.len() + self.method.len() + 48);
+        b.push_str(&self.buf);
+        b.push_str("</");
+        b.push_str(self.method);
+        b.push_str("></soapenv:Body></soapenv:Envelope>");
+        b
     }
 }
 
@@ -91,7 +127,7 @@ mod tests {
     fn escapes_values() {
         let mut r = Request::new("Login", &MoRef::new("SessionManager", "SessionManager"));
         r.text("userName", "a<b>&\"c\"");
-        let body = r.into_body();
+        let body = r.body();
         assert!(body.contains("<userName>a&lt;b&gt;&amp;&quot;c&quot;</userName>"));
         assert!(body.ends_with("</Login></soapenv:Body></soapenv:Envelope>"));
     }

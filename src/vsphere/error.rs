@@ -132,6 +132,35 @@ impl Error {
         })
     }
 
+    pub fn is_not_authenticated(&self) -> bool {
+        matches!(
+            self,
+            Error::Fault {
+                fault: Fault {
+                    kind: FaultKind::NotAuthenticated { .. },
+                    ..
+                },
+                ..
+            }
+        )
+    }
+
+    /// A failure that another attempt may not meet: the connection dropped,
+    /// a proxy or load balancer answered for a busy vCenter, or the answer
+    /// was cut off. Refusals, DNS and timeouts are not retried: they repeat.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Connect { .. } => true,
+            Error::NotSoap { what, .. } => {
+                what.starts_with("HTTP 502")
+                    || what.starts_with("HTTP 503")
+                    || what.starts_with("HTTP 504")
+            }
+            Error::Decode { detail, .. } => detail.contains("connection broke mid-answer"),
+            _ => false,
+        }
+    }
+
     pub fn is_invalid_login(&self) -> bool {
         matches!(
             self,

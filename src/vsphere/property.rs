@@ -34,10 +34,29 @@ impl Client {
         page_size: u32,
         mut on_page: impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
+        match self
+            .retrieve_inventory_once(specs, page_size, &mut on_page)
+            .await
+        {
+            // The view and the result token died with the session: log in
+            // again and start the pass over, once.
+            Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
+                self.transport.relogin().await?;
+                self.retrieve_inventory_once(specs, page_size, &mut on_page)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn retrieve_inventory_once(
+        &self,
+        specs: &[PropertySpec<'_>],
+        page_size: u32,
+        on_page: &mut impl FnMut(usize),
+    ) -> Result<Vec<ObjectContent>, Error> {
         let view = self.create_container_view(specs).await?;
-        let result = self
-            .retrieve_pages(&view, specs, page_size, &mut on_page)
-            .await;
+        let result = self.retrieve_pages(&view, specs, page_size, on_page).await;
         let destroyed = self.destroy_view(&view).await;
         let objects = result?;
         destroyed?;
@@ -47,6 +66,7 @@ impl Client {
     async fn create_container_view(&self, specs: &[PropertySpec<'_>]) -> Result<MoRef, Error> {
         let vm = self.require("ViewManager", &self.content().view_manager)?;
         let mut req = Request::new("CreateContainerView", &vm);
+        req.session_bound = true;
         req.moref("container", &self.content().root_folder.clone());
         for s in specs {
             req.text("type", s.kind);
@@ -63,10 +83,9 @@ impl Client {
     }
 
     async fn destroy_view(&self, view: &MoRef) -> Result<(), Error> {
-        self.transport
-            .call(Request::new("DestroyView", view))
-            .await
-            .map(|_| ())
+        let mut req = Request::new("DestroyView", view);
+        req.session_bound = true;
+        self.transport.call(req).await.map(|_| ())
     }
 
     async fn retrieve_pages(
@@ -78,6 +97,7 @@ impl Client {
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
         let mut req = Request::new("RetrievePropertiesEx", &pc);
+        req.session_bound = true;
         req.open("specSet");
         for s in specs {
             req.open("propSet").text("type", s.kind);
@@ -109,6 +129,7 @@ impl Client {
                 return Ok(all);
             };
             let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
+            req.session_bound = true;
             req.text("token", &token);
             page = match self.page(req).await {
                 Ok(p) => p,

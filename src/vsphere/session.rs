@@ -73,6 +73,7 @@ impl Client {
         req.secret = true;
         req.text("userName", user).text("password", password);
         let body = self.transport.call(req).await?;
+        self.transport.remember_login(sm, user, password);
         let node = self.transport.decode_tree("Login", &body)?;
         let rv = node.child("returnval").ok_or_else(|| {
             self.transport

@@ -15,12 +15,16 @@ use super::envelope::Request;
 use super::error::Error;
 use super::fault::Fault;
 use super::tls::{self, Recorder};
+use super::types::MoRef;
 use super::xml::{Cursor, Node};
 
 /// No vim25 answer vaudit asks for comes near this: paging keeps pages small.
 const MAX_BODY: usize = 64 << 20;
 
 const COOKIE_NAME: &str = "vmware_soap_session";
+
+/// Long enough for a load balancer to move on, short enough not to matter.
+const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
 /// vim25 API version the requests are written against: every vCenter from 6.7
 /// on answers it, and it has everything vaudit reads.
@@ -82,6 +86,8 @@ pub struct Transport {
     recorder: Arc<Recorder>,
     timeout: Duration,
     calls: AtomicU64,
+    /// Session manager, user and password, for one re-login.
+    credentials: Mutex<Option<(MoRef, String, String)>>,
 }
 
 impl Transport {
@@ -106,6 +112,7 @@ impl Transport {
             recorder,
             timeout: opts.timeout,
             calls: AtomicU64::new(0),
+            credentials: Mutex::new(None),
         })
     }
 
@@ -130,12 +137,62 @@ impl Transport {
         }
     }
 
+    /// Keeps what a re-login needs, for the one re-login an expired session
+    /// gets. Held only in memory, never logged.
+    pub fn remember_login(&self, session_manager: MoRef, user: &str, password: &str) {
+        if let Ok(mut c) = self.credentials.lock() {
+            *c = Some((session_manager, user.to_string(), password.to_string()));
+        }
+    }
+
+    pub fn can_relogin(&self) -> bool {
+        self.credentials
+            .lock()
+            .map(|c| c.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Logs in again with the remembered credentials (an expired session).
+    pub async fn relogin(&self) -> Result<(), Error> {
+        let Some((sm, user, password)) = self.credentials.lock().ok().and_then(|c| c.clone())
+        else {
+            return Err(Error::Connect {
+                endpoint: self.endpoint.clone(),
+                detail: "the session expired and there are no credentials to log in again".into(),
+            });
+        };
+        tracing::warn!("the vCenter session expired; logging in again");
+        self.clear_session_cookie();
+        let mut req = Request::new("Login", &sm);
+        req.secret = true;
+        req.text("userName", &user).text("password", &password);
+        self.call_once(&req).await.map(|_| ())
+    }
+
     /// Sends one call and returns the raw body of a successful answer; a SOAP
-    /// fault becomes `Error::Fault`.
+    /// fault becomes `Error::Fault`. An idempotent read is sent once more
+    /// after a transient failure (a reset connection, a 502/503/504, a body
+    /// cut off), and a call that finds its session expired is sent again
+    /// after one re-login. Anything else fails at once.
     pub async fn call(&self, req: Request) -> Result<Vec<u8>, Error> {
+        match self.call_once(&req).await {
+            Err(e) if req.idempotent() && e.is_transient() => {
+                tracing::warn!(method = req.method, "retrying once after: {e}");
+                tokio::time::sleep(RETRY_BACKOFF).await;
+                self.call_once(&req).await
+            }
+            Err(e) if e.is_not_authenticated() && req.survives_relogin() && self.can_relogin() => {
+                self.relogin().await?;
+                self.call_once(&req).await
+            }
+            other => other,
+        }
+    }
+
+    async fn call_once(&self, req: &Request) -> Result<Vec<u8>, Error> {
         let step = req.method;
         let secret = req.secret;
-        let body = req.into_body();
+        let body = req.body();
         if secret {
             tracing::debug!(
                 method = step,

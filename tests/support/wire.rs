@@ -56,6 +56,12 @@ pub fn login_ok() -> ResponseTemplate {
 
 /// RetrieveServiceContent and Login answered normally, each exactly once.
 pub async fn mount_connect_and_login(server: &MockServer) {
+    mount_connect_with_logins(server, 1).await;
+}
+
+/// As `mount_connect_and_login`, expecting `logins` Login calls (a re-login
+/// after an expired session makes two).
+pub async fn mount_connect_with_logins(server: &MockServer, logins: u64) {
     soap("RetrieveServiceContent")
         .respond_with(ok("service-content.xml"))
         .expect(1)
@@ -64,7 +70,7 @@ pub async fn mount_connect_and_login(server: &MockServer) {
         .await;
     soap("Login")
         .respond_with(login_ok())
-        .expect(1)
+        .expect(logins)
         .named("Login")
         .mount(server)
         .await;

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# vaudit at scale: the bundled simulator with ~10,000 VMs, 300 VM folders,
+# 202 resource pools and 20 templates (its files on tmpfs), then, in one run:
+#
+#   1. `vaudit folders|pools|templates|check --skip privileges`: wall time
+#      (median of $RUNS), peak RSS (/usr/bin/time -v), SOAP round trips
+#      (`calls=N` from `-v`);
+#   2. the wire's limit: the very SOAP (and REST) requests each command sent,
+#      captured from `-vv`, replayed with curl. Its time is what the server and
+#      the link cost with no client work: the sum of curl's per-request
+#      time_total, less each request's TCP+TLS set-up but the first (vaudit
+#      keeps one connection);
+#   3. the peer: benches/pyvmomi_inventory.py (pyVmomi from PyPI in a venv
+#      under target/), the same ContainerView + RetrievePropertiesEx collection.
+#
+# Prints a table and the ratios vaudit/wire and pyVmomi/vaudit.
+#
+#   bash benches/scale.sh                        # ~10,000 VMs, 3 runs each
+#   RUNS=5 VM_PER_CLUSTER=2490 bash benches/scale.sh   # ~5,000 VMs
+#
+# Needs: cargo, Go + govmomi source (mocks/vcsim/build.sh), curl, python3 with
+# venv, and /usr/bin/time (installed with apt-get when missing, as root).
+# Everything talks to 127.0.0.1; the simulator is stopped on any exit.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-3}
+# VMs = clusters x VM_PER_CLUSTER + templates (no standalone host).
+CLUSTERS=${CLUSTERS:-2}
+VM_PER_CLUSTER=${VM_PER_CLUSTER:-4990}
+FOLDERS=${FOLDERS:-300}
+POOLS_PER_CLUSTER=${POOLS_PER_CLUSTER:-100}
+TEMPLATES=${TEMPLATES:-20}
+SIM_START_TIMEOUT=${SIM_START_TIMEOUT:-900}
+CMD_TIMEOUT=${CMD_TIMEOUT:-600}
+PASSWORD="scale-$$-$RANDOM"
+USER_NAME=administrator@vsphere.local
+
+die() { echo "scale.sh: $*" >&2; exit 2; }
+log() { echo "scale.sh: $*" >&2; }
+
+# --- prerequisites ------------------------------------------------------------
+if [[ ! -x /usr/bin/time ]]; then
+    log "installing GNU time (apt-get install time)"
+    if [[ $(id -u) -eq 0 ]]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq time >/dev/null \
+        || die "cannot install GNU time; install package 'time'"
+fi
+command -v curl >/dev/null || die "curl is missing"
+command -v python3 >/dev/null || die "python3 is missing"
+
+# tmpfs for the simulator's datastore files and our scratch files.
+SHM=/dev/shm
+[[ -d $SHM && -w $SHM ]] || SHM=${TMPDIR:-/tmp}
+WORK=$(mktemp -d "$SHM/vaudit-scale.XXXXXX")
+SIM_PID=
+cleanup() {
+    local rc=$?
+    if [[ -n $SIM_PID ]] && kill -0 "$SIM_PID" 2>/dev/null; then
+        kill -TERM "$SIM_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SIM_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cd "$ROOT"
+log "building the simulator and vaudit (release)"
+SIM_BIN=$(bash mocks/vcsim/build.sh "$ROOT/target/vcsim") || die "cannot build the simulator"
+cargo build --release --quiet || die "cargo build --release failed"
+VAUDIT=$ROOT/target/release/vaudit
+
+VENV=$ROOT/target/bench-venv
+if ! "$VENV/bin/python" -c 'import pyVmomi' 2>/dev/null; then
+    log "installing pyVmomi into $VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+    "$VENV/bin/pip" install -q pyvmomi || die "pip install pyvmomi failed"
+fi
+PYVMOMI_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyvmomi"))')
+
+# --- the simulator ------------------------------------------------------------
+log "starting the simulator: $CLUSTERS clusters x $VM_PER_CLUSTER VMs, $FOLDERS folders, $((CLUSTERS * (POOLS_PER_CLUSTER + 1))) pools, $TEMPLATES templates"
+started=$(date +%s)
+VCSIM_PASSWORD=$PASSWORD TMPDIR=$WORK "$SIM_BIN" -state-dir "$WORK/sim" \
+    -listen 127.0.0.1:0 -datacenter 1 -cluster "$CLUSTERS" -cluster-host 2 -standalone 0 \
+    -pool "$POOLS_PER_CLUSTER" -vm "$VM_PER_CLUSTER" -folder "$FOLDERS" -template "$TEMPLATES" \
+    >"$WORK/sim.log" 2>&1 &
+SIM_PID=$!
+until [[ -s $WORK/sim/state.json ]]; do
+    kill -0 "$SIM_PID" 2>/dev/null || { tail -5 "$WORK/sim.log" >&2; die "the simulator exited"; }
+    (($(date +%s) - started < SIM_START_TIMEOUT)) || die "the simulator was not up after ${SIM_START_TIMEOUT}s"
+    sleep 1
+done
+read -r URL CA < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["url"], s["ca_file"])' "$WORK/sim/state.json")
+case $URL in https://127.0.0.1:*) ;; *) die "unexpected simulator URL $URL" ;; esac
+log "simulator up in $(($(date +%s) - started))s at $URL"
+
+export VAUDIT_URL=$URL VAUDIT_USERNAME=$USER_NAME VAUDIT_PASSWORD=$PASSWORD VAUDIT_CA_FILE=$CA
+unset VAUDIT_INSECURE GOVC_URL GOVC_USERNAME GOVC_PASSWORD GOVC_INSECURE RUST_LOG
+
+CONFIG=$ROOT/mocks/config/clean-appliance.yaml
+declare -A ARGS=(
+    [folders]="folders"
+    [pools]="pools"
+    [templates]="templates"
+    [check]="check --skip privileges --config $CONFIG --url $URL"
+)
+ORDER=(folders pools templates check)
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# run_timed OUTPREFIX CMD...: one run under /usr/bin/time -v; stdout dropped.
+# Exit 0 and 1 (findings) are a completed audit; anything else stops the bench.
+run_timed() {
+    local pre=$1; shift
+    local t0 t1 rc=0
+    t0=$(date +%s%N)
+    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$@" >/dev/null 2>"$pre.err" || rc=$?
+    t1=$(date +%s%N)
+    if ((rc > 1)); then
+        tail -5 "$pre.err" >&2
+        die "'$*' exited $rc"
+    fi
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}' >"$pre.wall"
+    awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2 / 1024}' "$pre.time" >"$pre.rss"
+}
+
+declare -A WALL RSS TRIPS WIRE WIRE_TRIPS
+
+# --- 1. vaudit ------------------------------------------------------------------
+for name in "${ORDER[@]}"; do
+    read -ra argv <<<"${ARGS[$name]}"
+    for i in $(seq "$RUNS"); do
+        run_timed "$WORK/$name.$i" "$VAUDIT" "${argv[@]}" -v
+    done
+    WALL[$name]=$(cat "$WORK/$name".*.wall | median)
+    RSS[$name]=$(cat "$WORK/$name".*.rss | median)
+    TRIPS[$name]=$(grep -ho 'calls=[0-9]*' "$WORK/$name.1.err" | tail -1 | cut -d= -f2)
+    log "$name: ${WALL[$name]}s, ${RSS[$name]} MiB, ${TRIPS[$name]:-?} round trips"
+done
+
+# --- 2. the wire: the same requests with curl ---------------------------------
+H_SOAP='<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
+T_SOAP='</soapenv:Body></soapenv:Envelope>'
+BASE=${URL%/sdk}
+
+# capture NAME: the ordered requests of one `-vv` run, one file each:
+# NNN.soap (body, view and token made placeholders), NNN.login, NNN.rest.
+capture() {
+    local name=$1 dir=$WORK/replay.$name
+    read -ra argv <<<"${ARGS[$name]}"
+    mkdir -p "$dir"
+    local rc=0
+    timeout "$CMD_TIMEOUT" "$VAUDIT" "${argv[@]}" -vv >/dev/null 2>"$dir/trace" || rc=$?
+    ((rc <= 1)) || die "capture of $name exited $rc"
+    python3 - "$dir" <<'PY'
+import re, sys
+d = sys.argv[1]
+n = 0
+for line in open(f"{d}/trace", encoding="utf-8", errors="replace"):
+    line = re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip("\n")
+    if "SOAP request" in line and "body withheld" in line and 'method="Login"' in line:
+        kind, text = "login", ""
+    elif "SOAP request" in line and " body=" in line:
+        kind, text = "soap", line.split(" body=", 1)[1]
+        # The view and the result token belong to the captured session.
+        text = re.sub(r'(<(?:obj|_this) type="ContainerView">)[^<]*(<)', r"\1@VIEW@\2", text)
+        text = re.sub(r"<token>[^<]*</token>", "<token>@TOKEN@</token>", text)
+    elif "REST answer" in line:
+        m = re.search(r'path="?([^" ]+)"?', line)
+        kind, text = "rest", m.group(1)
+    else:
+        continue
+    n += 1
+    with open(f"{d}/{n:03d}.{kind}", "w", encoding="utf-8") as f:
+        f.write(text)
+PY
+    ls "$dir"/*.soap >/dev/null 2>&1 || die "no SOAP request bodies in the -vv trace of $name"
+}
+
+# replay NAME: sends the captured requests in order with curl, one process
+# each, with a cookie jar. Prints the wire seconds and the SOAP call count.
+replay() {
+    local name=$1 dir=$WORK/replay.$name
+    local jar=$dir/jar view="" token="" session="" rest_seen=0 trips=0
+    local -a timing=()
+    rm -f "$jar" "$dir/times"
+    local curl_common=(-sS --cacert "$CA" --max-time "$CMD_TIMEOUT" -b "$jar" -c "$jar"
+        -w '%{time_appconnect} %{time_total} %{http_code}\n' -o "$dir/resp")
+    for f in "$dir"/[0-9]*.*; do
+        case $f in
+        *.soap)
+            local body
+            body=$(<"$f")
+            body=${body//@VIEW@/$view}
+            body=${body//@TOKEN@/$token}
+            curl "${curl_common[@]}" -H 'Content-Type: text/xml; charset=utf-8' \
+                -H 'SOAPAction: urn:vim25/6.7' --data-binary "$body" "$URL" >>"$dir/times"
+            trips=$((trips + 1))
+            ;;
+        *.login)
+            curl "${curl_common[@]}" -H 'Content-Type: text/xml; charset=utf-8' \
+                -H 'SOAPAction: urn:vim25/6.7' --data-binary @- "$URL" >>"$dir/times" <<EOF
+$H_SOAP<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>$USER_NAME</userName><password>$PASSWORD</password></Login>$T_SOAP
+EOF
+            trips=$((trips + 1))
+            ;;
+        *.rest)
+            local path
+            path=$(<"$f")
+            if [[ $path == */session ]]; then
+                if [[ -z $session ]]; then
+                    curl "${curl_common[@]}" -X POST -u "$USER_NAME:$PASSWORD" "$BASE$path" >>"$dir/times"
+                    session=$(python3 -c 'import json,sys
+try: v=json.load(open(sys.argv[1]))
+except Exception: v=None
+print(v.get("value","") if isinstance(v,dict) else (v or ""))' "$dir/resp")
+                else
+                    curl "${curl_common[@]}" -X DELETE -H "vmware-api-session-id: $session" "$BASE$path" >>"$dir/times"
+                fi
+            else
+                curl "${curl_common[@]}" -H "vmware-api-session-id: $session" "$BASE$path" >>"$dir/times"
+            fi
+            rest_seen=$((rest_seen + 1))
+            trips=$((trips + 1))
+            ;;
+        esac
+        if grep -q '<CreateContainerViewResponse' "$dir/resp" 2>/dev/null; then
+            view=$(sed -n 's/.*<returnval type="ContainerView">\([^<]*\)<.*/\1/p' "$dir/resp")
+        fi
+        if grep -q '<token>' "$dir/resp" 2>/dev/null; then
+            token=$(sed -n 's/.*<token>\([^<]*\)<\/token>.*/\1/p' "$dir/resp")
+        fi
+    done
+    # One TCP+TLS set-up, as on a kept-alive connection.
+    awk -v trips="$trips" 'NR == 1 {first = $1} {sum += $2 - $1}
+        END {printf "%.3f %d\n", sum + first, trips}' "$dir/times"
+}
+
+for name in "${ORDER[@]}"; do
+    capture "$name"
+    samples=()
+    for i in $(seq "$RUNS"); do
+        read -r secs trips < <(replay "$name")
+        samples+=("$secs")
+    done
+    WIRE[$name]=$(printf '%s\n' "${samples[@]}" | median)
+    WIRE_TRIPS[$name]=$trips
+    log "$name wire: ${WIRE[$name]}s in $trips requests"
+done
+
+# --- 3. the peer: pyVmomi ------------------------------------------------------
+PY_WALL=() PY_RSS=()
+for i in $(seq "$RUNS"); do
+    pre=$WORK/pyvmomi.$i
+    t0=$(date +%s%N)
+    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$VENV/bin/python" \
+        "$ROOT/benches/pyvmomi_inventory.py" --url "$URL" --ca-file "$CA" \
+        --username "$USER_NAME" --page-size 1000 >"$pre.out" 2>"$pre.err" \
+        || { tail -5 "$pre.err" >&2; die "the pyVmomi script failed"; }
+    t1=$(date +%s%N)
+    PY_WALL+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')")
+    PY_RSS+=("$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$pre.time")")
+done
+PY_W=$(printf '%s\n' "${PY_WALL[@]}" | median)
+PY_R=$(printf '%s\n' "${PY_RSS[@]}" | median)
+PY_T=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_calls"])' "$WORK/pyvmomi.1.out")
+PY_OBJ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["objects"])' "$WORK/pyvmomi.1.out")
+
+# --- the table ------------------------------------------------------------------
+VMS=$((CLUSTERS * VM_PER_CLUSTER + TEMPLATES))
+echo
+echo "vaudit at scale: $VMS VMs, $PY_OBJ inventory objects, median of $RUNS runs, $(nproc) CPUs"
+printf '%-38s %9s %10s %12s %11s\n' "command" "wall s" "RSS MiB" "round trips" "vs wire"
+for name in "${ORDER[@]}"; do
+    printf '%-38s %9s %10s %12s %10.2fx\n' "vaudit ${ARGS[$name]%% --config*}" "${WALL[$name]}" \
+        "${RSS[$name]}" "${TRIPS[$name]:-?}" "$(awk -v a="${WALL[$name]}" -v b="${WIRE[$name]}" 'BEGIN {print a / b}')"
+done
+for name in "${ORDER[@]}"; do
+    printf '%-38s %9s %10s %12s\n' "curl replay of $name" "${WIRE[$name]}" "-" "${WIRE_TRIPS[$name]}"
+done
+printf '%-38s %9s %10s %12s\n' "pyVmomi $PYVMOMI_VERSION inventory" "$PY_W" "$PY_R" "$PY_T"
+echo
+awk -v p="$PY_W" -v f="${WALL[folders]}" -v c="${WALL[check]}" 'BEGIN {
+    printf "pyVmomi / vaudit folders: %.2fx   pyVmomi / vaudit check: %.2fx\n", p / f, p / c }'
+echo "targets: vaudit/wire <= 1.25x, pyVmomi/vaudit >= 3x, peak RSS < 64 MiB"
