@@ -43,7 +43,7 @@ fn xml(body: String) -> ResponseTemplate {
 
 #[derive(Clone, Copy, Debug)]
 enum Fault {
-    SoapFault,
+    Soap500,
     Http500Plain,
     BadGateway,
     ServiceUnavailableOnce,
@@ -55,7 +55,7 @@ enum Fault {
 impl Fault {
     fn answer(self) -> ResponseTemplate {
         match self {
-            Fault::SoapFault => fault("fault-other.xml"),
+            Fault::Soap500 => fault("fault-other.xml"),
             Fault::Http500Plain => {
                 ResponseTemplate::new(500).set_body_raw("Internal Server Error", "text/plain")
             }
@@ -86,7 +86,7 @@ impl Fault {
 
     fn sentence(self) -> &'static str {
         match self {
-            Fault::SoapFault => "SystemError",
+            Fault::Soap500 => "SystemError",
             Fault::Http500Plain => "HTTP 500",
             Fault::BadGateway => "HTTP 502",
             Fault::ServiceUnavailableOnce => "HTTP 503",
@@ -158,7 +158,7 @@ const STEPS: &[Step] = &[
 ];
 
 const FAULTS: &[Fault] = &[
-    Fault::SoapFault,
+    Fault::Soap500,
     Fault::Http500Plain,
     Fault::BadGateway,
     Fault::ServiceUnavailableOnce,
