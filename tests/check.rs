@@ -253,3 +253,29 @@ fn malformed_config_is_exit_2_naming_the_file_and_line() {
         r.stderr
     );
 }
+
+#[test]
+fn a_certificate_about_to_expire_is_a_warning() {
+    let sim = Sim::start(&["-cert-days", "10"]);
+    let r = run(sim.vaudit(&["check", "-o", "json", "--only", "connection"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(codes(&v), ["tls-expiring"]);
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expires in 10 days"),
+        "{v}"
+    );
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "connection",
+        "--fail-on",
+        "warning",
+    ]));
+    assert_eq!(r.code, 1);
+}

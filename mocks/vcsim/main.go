@@ -32,7 +32,7 @@ type options struct {
 	datacenter, cluster, clusterHost, standalone, pool, app, vm int
 	folder, folderDepth, template, templateDeploys              int
 	datastore, portgroup                                        int
-	datastoreFreeGiB                                            int
+	datastoreFreeGiB, certDays                                  int
 }
 
 func parseFlags() *options {
@@ -56,6 +56,7 @@ func parseFlags() *options {
 	flag.IntVar(&o.templateDeploys, "template-deploys", 0, "appliance deploy/delete cycles from arc-template-0")
 	flag.IntVar(&o.datastore, "datastore", 1, "local datastores per datacenter")
 	flag.IntVar(&o.portgroup, "portgroup", 1, "distributed portgroups per datacenter")
+	flag.IntVar(&o.certDays, "cert-days", 365, "days the generated TLS certificate stays valid")
 	flag.IntVar(&o.datastoreFreeGiB, "datastore-free-gib", 500, "free space every datastore reports, in GiB (capacity 2048)")
 	flag.Parse()
 	return o
@@ -163,7 +164,7 @@ func main() {
 		log.Fatal(err)
 	}
 
-	tlsConfig, caPEM, err := serverTLS()
+	tlsConfig, caPEM, err := serverTLS(o.certDays)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 )
 
 // serverTLS returns the server's tls.Config and the PEM a client must trust.
-func serverTLS() (*tls.Config, []byte, error) {
+func serverTLS(validDays int) (*tls.Config, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -38,7 +38,7 @@ func serverTLS() (*tls.Config, []byte, error) {
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: "vcsim-arc"},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(30 * 24 * time.Hour),
+		NotAfter:              now.Add(time.Duration(validDays) * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true, // emits basicConstraints CA:FALSE

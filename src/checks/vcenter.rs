@@ -88,3 +88,57 @@ mod tests {
         );
     }
 }
+
+/// `tls-expiring`: the certificate verified today but expires within 30
+/// days; the appliance would lose the vCenter then.
+pub fn certificate(
+    cert: Option<&crate::vsphere::tls::CertSummary>,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let Some((cert, not_after)) = cert.and_then(|c| c.not_after_unix.map(|t| (c, t))) else {
+        return vec![];
+    };
+    let days = (not_after - now.unix_timestamp()) / 86_400;
+    if days >= 30 {
+        return vec![];
+    }
+    vec![Finding::new(
+        "connection",
+        Severity::Warning,
+        "tls-expiring",
+        None,
+        format!(
+            "the vCenter certificate ({}) expires in {days} days, on {}",
+            cert.subject, cert.not_after
+        ),
+        "renew the vCenter certificate (Certificate Management in the vSphere Client) before deploying".into(),
+    )]
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+    use crate::vsphere::tls::CertSummary;
+
+    #[test]
+    fn warns_within_30_days() {
+        let now = OffsetDateTime::parse("2026-11-23T12:00:00Z", &Rfc3339).unwrap();
+        let mut c = CertSummary {
+            subject: "CN=vc".into(),
+            issuer: "CN=ca".into(),
+            sha256: String::new(),
+            not_after: "Dec 1 2026".into(),
+            not_after_unix: Some(now.unix_timestamp() + 8 * 86_400),
+        };
+        let f = certificate(Some(&c), now);
+        assert_eq!(f[0].code, "tls-expiring");
+        assert!(
+            f[0].message.contains("expires in 8 days"),
+            "{}",
+            f[0].message
+        );
+        c.not_after_unix = Some(now.unix_timestamp() + 400 * 86_400);
+        assert!(certificate(Some(&c), now).is_empty());
+        assert!(certificate(None, now).is_empty());
+    }
+}

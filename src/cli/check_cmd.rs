@@ -56,6 +56,7 @@ struct Online {
     privileges: Option<Vec<Finding>>,
     /// `None` when the tagging check is not enabled.
     tagging: Option<Vec<Finding>>,
+    certificate: Option<vsphere::tls::CertSummary>,
 }
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
@@ -177,7 +178,12 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                     eprint!("\r\x1b[2K");
                 }
                 vcenter = on.snap.vcenter.clone();
-                gate.run(CheckName::Connection, &mut Vec::new);
+                gate.run(CheckName::Connection, &mut || {
+                    checks::vcenter::certificate(
+                        on.certificate.as_ref(),
+                        time::OffsetDateTime::now_utc(),
+                    )
+                });
                 if let Some(t) = &on.tagging {
                     gate.run(CheckName::Tagging, &mut || t.clone());
                 }
@@ -299,6 +305,7 @@ async fn online(
             server_time,
             privileges,
             tagging,
+            certificate: client.server_certificate(),
         })
     })
     .await

@@ -53,6 +53,11 @@ impl Client {
         self.transport.endpoint()
     }
 
+    /// The vCenter's verified certificate, when TLS was verified.
+    pub fn server_certificate(&self) -> Option<super::tls::CertSummary> {
+        self.transport.server_certificate()
+    }
+
     /// SOAP round trips made on this connection.
     pub fn calls(&self) -> u64 {
         self.transport.calls()

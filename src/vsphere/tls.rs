@@ -26,6 +26,9 @@ pub struct CertSummary {
     pub issuer: String,
     pub sha256: String,
     pub not_after: String,
+    /// `not_after` as Unix seconds, for expiry arithmetic.
+    #[serde(skip)]
+    pub not_after_unix: Option<i64>,
 }
 
 impl CertSummary {
@@ -42,12 +45,14 @@ impl CertSummary {
                 issuer: cert.issuer().to_string(),
                 sha256,
                 not_after: cert.validity().not_after.to_string(),
+                not_after_unix: Some(cert.validity().not_after.timestamp()),
             },
             Err(_) => CertSummary {
                 subject: "(unparsable certificate)".into(),
                 issuer: "(unparsable certificate)".into(),
                 sha256,
                 not_after: String::new(),
+                not_after_unix: None,
             },
         }
     }
@@ -69,17 +74,32 @@ pub struct TlsFailure {
     pub cert: Option<CertSummary>,
 }
 
-/// Holds the last rejection so the transport can explain a failed handshake.
+/// Holds the last rejection so the transport can explain a failed
+/// handshake, and the certificate of the last accepted one so the gate can
+/// warn before it expires.
 #[derive(Debug, Default)]
-pub struct Recorder(Mutex<Option<TlsFailure>>);
+pub struct Recorder {
+    failure: Mutex<Option<TlsFailure>>,
+    accepted: Mutex<Option<CertSummary>>,
+}
 
 impl Recorder {
     pub fn take(&self) -> Option<TlsFailure> {
-        self.0.lock().ok().and_then(|mut g| g.take())
+        self.failure.lock().ok().and_then(|mut g| g.take())
     }
     fn record(&self, f: TlsFailure) {
-        if let Ok(mut g) = self.0.lock() {
+        if let Ok(mut g) = self.failure.lock() {
             *g = Some(f);
+        }
+    }
+    pub fn accepted(&self) -> Option<CertSummary> {
+        self.accepted.lock().ok().and_then(|g| g.clone())
+    }
+    fn accept(&self, der: &[u8]) {
+        if let Ok(mut g) = self.accepted.lock() {
+            if g.is_none() {
+                *g = Some(CertSummary::from_der(der));
+            }
         }
     }
 }
@@ -101,6 +121,7 @@ impl ServerCertVerifier for RecordingVerifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         self.inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .inspect(|_| self.recorder.accept(end_entity))
             .inspect_err(|e| {
                 let reason = match e {
                     rustls::Error::InvalidCertificate(c) => match c {

@@ -127,6 +127,12 @@ impl Transport {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// The certificate the server presented and we verified (none with
+    /// --insecure or plain http).
+    pub fn server_certificate(&self) -> Option<super::tls::CertSummary> {
+        self.recorder.accepted()
+    }
+
     pub fn has_session_cookie(&self) -> bool {
         self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
     }
