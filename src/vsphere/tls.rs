@@ -96,10 +96,10 @@ impl Recorder {
         self.accepted.lock().ok().and_then(|g| g.clone())
     }
     fn accept(&self, der: &[u8]) {
-        if let Ok(mut g) = self.accepted.lock() {
-            if g.is_none() {
-                *g = Some(CertSummary::from_der(der));
-            }
+        if let Ok(mut g) = self.accepted.lock()
+            && g.is_none()
+        {
+            *g = Some(CertSummary::from_der(der));
         }
     }
 }
