@@ -20,6 +20,30 @@ use crate::inventory::{self, Snapshot, TargetSpec};
 use crate::report::{self, Document, Summary, VCenter, junit, table};
 use crate::vsphere;
 
+/// The checks that need a session with the vCenter.
+const ONLINE: &[CheckName] = &[
+    CheckName::Connection,
+    CheckName::Tagging,
+    CheckName::Privileges,
+    CheckName::Version,
+    CheckName::Clock,
+    CheckName::Folders,
+    CheckName::Pools,
+    CheckName::Templates,
+    CheckName::Datastore,
+    CheckName::Network,
+];
+
+/// The online checks that read the deployment targets.
+const TARGETED: &[CheckName] = &[
+    CheckName::Privileges,
+    CheckName::Folders,
+    CheckName::Pools,
+    CheckName::Templates,
+    CheckName::Datastore,
+    CheckName::Network,
+];
+
 /// Which checks run, and what they found.
 struct Gate<'a> {
     only: &'a [CheckName],
@@ -107,20 +131,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         })
     });
 
-    let online_needed = [
-        CheckName::Connection,
-        CheckName::Tagging,
-        CheckName::Privileges,
-        CheckName::Version,
-        CheckName::Clock,
-        CheckName::Folders,
-        CheckName::Pools,
-        CheckName::Templates,
-        CheckName::Datastore,
-        CheckName::Network,
-    ]
-    .into_iter()
-    .any(|c| gate.enabled(c));
+    let online_needed = ONLINE.iter().any(|&c| gate.enabled(c));
 
     let spec = TargetSpec {
         datacenter: args.targets.datacenter.clone().or(cfg.datacenter.clone()),
@@ -159,17 +170,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                 // Connection is where a failure is reported even when the
                 // check itself was skipped: the gate must not look green.
                 gate.findings.push(connection_finding(&e));
-                for c in [
-                    CheckName::Version,
-                    CheckName::Clock,
-                    CheckName::Tagging,
-                    CheckName::Privileges,
-                    CheckName::Folders,
-                    CheckName::Pools,
-                    CheckName::Templates,
-                    CheckName::Datastore,
-                    CheckName::Network,
-                ] {
+                for &c in ONLINE.iter().filter(|&&c| c != CheckName::Connection) {
                     gate.skip_because(c, "the vCenter could not be reached");
                 }
             }
@@ -204,14 +205,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                             e.to_string(),
                             format!("give an existing {} in the config or as a flag", e.what()),
                         ));
-                        for c in [
-                            CheckName::Privileges,
-                            CheckName::Folders,
-                            CheckName::Pools,
-                            CheckName::Templates,
-                            CheckName::Datastore,
-                            CheckName::Network,
-                        ] {
+                        for &c in TARGETED {
                             gate.skip_because(c, "a target was not found");
                         }
                     }
