@@ -228,6 +228,11 @@ fn save_then_from_gives_the_same_findings_offline() {
     }
     let saved = std::fs::read_to_string(&snap).unwrap();
     assert!(!saved.contains(common::SIM_PASSWORD));
+    // Enumerated values (VirtualMachinePowerState) are read, not dropped.
+    assert!(
+        saved.contains("\"power_state\": \"powered"),
+        "no power state saved"
+    );
 }
 
 #[test]

@@ -325,10 +325,12 @@ pub(crate) fn decode_value(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<Val
             }
             Value::MoRefs(v)
         }
-        other => {
-            cur.skip()?;
-            Value::Other(other.to_string())
-        }
+        // Enumerations (VirtualMachinePowerState, …) are plain text under
+        // their own type name; data objects nest elements and are skipped.
+        other => match cur.text_or_skip()? {
+            Some(text) if !text.trim().is_empty() => Value::String(text.trim().to_string()),
+            _ => Value::Other(other.to_string()),
+        },
     })
 }
 
@@ -347,6 +349,7 @@ mod tests {
  <propSet><name>config.createDate</name><val xsi:type="xsd:dateTime">2024-01-02T03:04:05Z</val></propSet>
  <propSet><name>summary.storage.committed</name><val xsi:type="xsd:long">123</val></propSet>
  <propSet><name>runtime</name><val xsi:type="VirtualMachineRuntimeInfo"><powerState>poweredOff</powerState><device><runtimeState xsi:type="VirtualMachineDeviceRuntimeInfoVirtualEthernetCardRuntimeState"/></device></val></propSet>
+ <propSet><name>runtime.powerState</name><val xsi:type="VirtualMachinePowerState">poweredOn</val></propSet>
 </objects>
 <objects><obj type="Folder">group-v3</obj>
  <propSet><name>childType</name><val xsi:type="ArrayOfString"><string>Folder</string><string>VirtualMachine</string></val></propSet>

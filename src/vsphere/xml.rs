@@ -212,6 +212,31 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The text of the element just started if it holds only text (an enum
+    /// value such as `poweredOn`); `None`, with the element skipped, if it
+    /// holds elements (a data object).
+    pub fn text_or_skip(&mut self) -> Result<Option<String>> {
+        let mut out = String::new();
+        loop {
+            match self.next()? {
+                Item::Text(t) => {
+                    if out.len() + t.len() > MAX_TEXT {
+                        return Err(XmlError::new("a text value longer than 1 MiB"));
+                    }
+                    out.push_str(&t)
+                }
+                Item::End => return Ok(Some(out)),
+                Item::Start(_) => {
+                    // Inside the child now: skip it, then the rest.
+                    self.skip()?;
+                    self.skip()?;
+                    return Ok(None);
+                }
+                Item::Eof => return Err(XmlError::new("the document ends inside a value")),
+            }
+        }
+    }
+
     /// Skips the rest of the element just started, whatever it holds.
     pub fn skip(&mut self) -> Result<()> {
         let target = self.depth - 1;
