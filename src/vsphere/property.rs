@@ -255,7 +255,7 @@ fn decode_object(cur: &mut Cursor<'_>) -> XmlResult<ObjectContent> {
                     // LocalizedMethodFault: the MethodFault is its `fault` child.
                     while let Some(f) = cur.next_child()? {
                         if f.is("fault") {
-                            fault = f.xsi_type().unwrap_or("unknown").to_string();
+                            fault = cur.xsi_type(&f)?.unwrap_or_else(|| "unknown".into());
                         }
                         cur.skip()?;
                     }
@@ -285,7 +285,7 @@ fn moref(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<MoRef> {
 /// Decodes a typed `val` by its xsi:type. Unknown complex types are skipped
 /// whole and kept only by name.
 pub(crate) fn decode_value(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<Value> {
-    let ty = tag.xsi_type().unwrap_or("string").to_string();
+    let ty = cur.xsi_type(tag)?.unwrap_or_else(|| "string".into());
     let bad = |what: &str, text: &str| XmlError(format!("{text:?} is not a valid {what}"));
     Ok(match ty.as_str() {
         "string" => Value::String(cur.text()?),

@@ -49,7 +49,6 @@ pub enum Item<'a> {
 
 pub struct Tag<'a> {
     start: BytesStart<'a>,
-    xsi_type: Option<String>,
 }
 
 impl<'a> Tag<'a> {
@@ -63,11 +62,6 @@ impl<'a> Tag<'a> {
 
     pub fn local_str(&self) -> String {
         self.local().to_owned()
-    }
-
-    /// The local part of `xsi:type` (`xsd:string` gives `string`).
-    pub fn xsi_type(&self) -> Option<&str> {
-        self.xsi_type.as_deref()
     }
 
     /// An unprefixed attribute such as the `type` of a ManagedObjectReference.
@@ -114,8 +108,7 @@ impl<'a> Cursor<'a> {
                             "XML nested deeper than {MAX_DEPTH} elements"
                         )));
                     }
-                    let xsi_type = self.xsi_type_of(&start)?;
-                    return Ok(Item::Start(Tag { start, xsi_type }));
+                    return Ok(Item::Start(Tag { start }));
                 }
                 Event::End(_) => {
                     self.depth -= 1;
@@ -167,8 +160,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn xsi_type_of(&self, start: &BytesStart<'_>) -> Result<Option<String>> {
-        for a in start.attributes().with_checks(false) {
+    /// The local part of the `xsi:type` of the element just started
+    /// (`xsd:string` gives `string`). Resolved on demand, while that
+    /// element's namespace bindings are in scope: most elements have none.
+    pub fn xsi_type(&self, tag: &Tag<'_>) -> Result<Option<String>> {
+        for a in tag.start.attributes().with_checks(false) {
             let a = a.map_err(|e| XmlError::new(format!("malformed attribute: {e}")))?;
             if a.value.len() > MAX_TEXT {
                 return Err(XmlError::new("an attribute value longer than 1 MiB"));
@@ -315,7 +311,7 @@ impl Node {
         }
         let mut node = Node {
             name: tag.local_str(),
-            xsi_type: tag.xsi_type().map(str::to_owned),
+            xsi_type: cur.xsi_type(&tag)?,
             attrs: Vec::new(),
             text: String::new(),
             children: Vec::new(),
