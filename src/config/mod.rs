@@ -150,11 +150,29 @@ struct NetworkDetail {
     k8snodeippoolend: Option<String>,
 }
 
+/// Far larger than any Arc config file; stops `/dev/zero` or a wrong path
+/// to a disk image from eating the machine's memory.
+const MAX_FILE: u64 = 1 << 20;
+
+/// Reads a config file of at most `MAX_FILE` bytes.
+fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    f.take(MAX_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_FILE {
+        return Err("it is larger than 1 MiB, which no Arc config file is".into());
+    }
+    Ok(text)
+}
+
 fn read(path: &Path) -> Result<(String, serde_norway::Value), ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+    let text = read_text(path).map_err(|reason| ConfigError::Read {
         path: shown.clone(),
-        reason: e.to_string(),
+        reason,
     })?;
     let value = serde_norway::from_str(&text).map_err(|e| malformed(&shown, e))?;
     Ok((text, value))
@@ -201,10 +219,10 @@ pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
         let base = path.parent().unwrap_or(Path::new("."));
         let infra_path = base.join(&infra);
         let infra_shown = infra_path.display().to_string();
-        let text = std::fs::read_to_string(&infra_path).map_err(|e| ConfigError::MissingInfra {
+        let text = read_text(&infra_path).map_err(|reason| ConfigError::MissingInfra {
             path: shown.clone(),
             target: infra.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
         cfg.files.push(infra_path);
         apply_infra(&mut cfg, &infra_shown, &text)?;
@@ -322,6 +340,13 @@ mod tests {
             load(&other),
             Err(ConfigError::UnknownLayout { .. })
         ));
+        let zero = write(
+            &d,
+            "z-appliance.yaml",
+            "infrastructureConfigPath: /dev/zero\n",
+        );
+        let e = load(&zero).unwrap_err().to_string();
+        assert!(e.contains("larger than 1 MiB"), "{e}");
         let dangling = write(
             &d,
             "a-appliance.yaml",

@@ -108,6 +108,11 @@ impl<'a> Cursor<'a> {
                             "XML nested deeper than {MAX_DEPTH} elements"
                         )));
                     }
+                    // Bounded here, for every element, even those whose
+                    // attributes are never read.
+                    if start.attributes_raw().len() > MAX_TEXT {
+                        return Err(XmlError::new("an attribute value longer than 1 MiB"));
+                    }
                     return Ok(Item::Start(Tag { start }));
                 }
                 Event::End(_) => {
