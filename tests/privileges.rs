@@ -508,3 +508,25 @@ fn manifest_list_and_show() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("arc-resource-bridge"), "{}", r.stderr);
 }
+
+#[test]
+fn the_privilege_table_fits_80_columns_when_piped() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&["privileges", "-o", "table", "--folder", "/DC0/vm/Arc"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The table: from its header to the blank line that ends it.
+    let rows: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("Privilege "))
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(rows.len() > 60, "{}", r.stdout);
+    for l in rows {
+        assert!(
+            l.chars().count() <= 80,
+            "{} chars: {l:?}",
+            l.chars().count()
+        );
+    }
+}

@@ -95,6 +95,17 @@ fn init_tracing(log: &args::LogArgs) {
 /// hold data from the server) or a backtrace, and exit 2 like any failure.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `vaudit … | head` closes stdout early: not a bug, and nothing
+        // left to say to a reader that is gone.
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.contains("Broken pipe") {
+            std::process::exit(EXIT_INCOMPLETE as i32);
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

@@ -15,7 +15,7 @@ pub fn new_table(header: &[&str]) -> Table {
     t.load_style(STYLE);
     t.set_content_arrangement(ContentArrangement::Dynamic);
     if !std::io::stdout().is_terminal() {
-        t.set_width(100);
+        t.set_width(80);
     }
     t.set_header(header.to_vec());
     t
