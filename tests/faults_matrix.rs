@@ -150,6 +150,12 @@ const STEPS: &[Step] = &[
         idempotent: true,
     },
     Step {
+        method: "HasPrivilegeOnEntities",
+        also: None,
+        after_the_audit: false,
+        idempotent: true,
+    },
+    Step {
         method: "Logout",
         also: None,
         after_the_audit: true,
@@ -197,6 +203,17 @@ const COMMANDS: &[(&[&str], &[&str])] = &[
             "RetrievePropertiesEx",
             "ContinueRetrievePropertiesEx",
             "QueryEvents",
+            "Logout",
+        ],
+    ),
+    (
+        &["privileges"],
+        &[
+            "Login",
+            "CreateContainerView",
+            "RetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx",
+            "HasPrivilegeOnEntities",
             "Logout",
         ],
     ),
@@ -298,10 +315,31 @@ async fn mount_healthy(server: &MockServer) {
         ))))
         .mount(server)
         .await;
+    // privilegeList and roleList: none (every id counts as known); the
+    // privilege call grants nothing, so a healthy `privileges` exits 1.
+    soap("RetrievePropertiesEx")
+        .and(body_string_contains(r#"<obj type="AuthorizationManager">"#))
+        .respond_with(xml(envelope(
+            r#"<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>"#,
+        )))
+        .with_priority(2)
+        .mount(server)
+        .await;
+    soap("HasPrivilegeOnEntities")
+        .respond_with(xml(envelope(
+            r#"<HasPrivilegeOnEntitiesResponse xmlns="urn:vim25"></HasPrivilegeOnEntitiesResponse>"#,
+        )))
+        .mount(server)
+        .await;
     soap("Logout")
         .respond_with(ok("logout.xml"))
         .mount(server)
         .await;
+}
+
+/// The exit code of a command whose audit completed against the healthy mock.
+fn healthy_exit(command: &[&str]) -> i32 {
+    if command[0] == "privileges" { 1 } else { 0 }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -316,7 +354,12 @@ async fn every_command_fails_closed_at_every_step() {
                 let recovers = matches!(fault, Fault::ServiceUnavailableOnce) && step.idempotent;
                 if step.after_the_audit || recovers {
                     // The audit itself completed: a clean inventory passes.
-                    assert_eq!(run.code, Some(0), "{cell}: {}", run.stderr);
+                    assert_eq!(
+                        run.code,
+                        Some(healthy_exit(command)),
+                        "{cell}: {}",
+                        run.stderr
+                    );
                     assert!(run.stdout.contains("\"schema\": \"vaudit/v1\""), "{cell}");
                     // Logout's answer carries nothing: a 200 with a broken
                     // body is as good as any; every other fault is warned of.
@@ -372,7 +415,7 @@ async fn every_command_fails_closed_at_every_step() {
             }
         }
     }
-    assert!(cells >= 150, "{cells} cells");
+    assert!(cells >= 200, "{cells} cells");
 }
 
 #[tokio::test]
