@@ -418,6 +418,118 @@ async fn every_command_fails_closed_at_every_step() {
     assert!(cells >= 200, "{cells} cells");
 }
 
+/// A loopback proxy in front of the mock that drops the connection, without
+/// an answer, on the first `times` requests whose body holds `needle`: the
+/// "connection reset" wiremock itself cannot produce.
+fn resetting_proxy(upstream: std::net::SocketAddr, needle: String, times: usize) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// One HTTP/1.1 message with a Content-Length body (all wiremock and
+    /// reqwest send here); `None` at the end of the connection.
+    fn read_message(r: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+        let mut head = Vec::new();
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().ok()?;
+            }
+            head.extend_from_slice(line.as_bytes());
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).ok()?;
+        head.extend(body);
+        Some(head)
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (needle, dropped) = (needle.clone(), dropped.clone());
+            std::thread::spawn(move || {
+                let mut writer = client.try_clone().unwrap();
+                let mut reader = BufReader::new(client);
+                let up = TcpStream::connect(upstream).unwrap();
+                let mut up_writer = up.try_clone().unwrap();
+                let mut up_reader = BufReader::new(up);
+                while let Some(req) = read_message(&mut reader) {
+                    let hit = String::from_utf8_lossy(&req).contains(needle.as_str());
+                    if hit && dropped.fetch_add(1, Ordering::SeqCst) < times {
+                        // Close both directions with nothing said.
+                        let _ = writer.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    if up_writer.write_all(&req).is_err() {
+                        return;
+                    }
+                    let Some(resp) = read_message(&mut up_reader) else {
+                        return;
+                    };
+                    if writer.write_all(&resp).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_connection_reset_at_each_step_is_retried_or_exit_2() {
+    for step in STEPS.iter().filter(|s| COMMANDS[2].1.contains(&s.method)) {
+        for times in [1usize, 100] {
+            let server = MockServer::start().await;
+            mount_healthy(&server).await;
+            let needle = match step.also {
+                Some(also) => also.to_string(),
+                None => format!("<{} xmlns", step.method),
+            };
+            let url = resetting_proxy(*server.address(), needle, times);
+            let args: Vec<String> = [
+                "templates",
+                "--url",
+                &url,
+                "-u",
+                USER,
+                "-o",
+                "json",
+                "--timeout",
+                "5",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let run = vaudit(args, &[]).await;
+            let cell = format!("{} {:?} reset x{times}", step.method, step.also);
+            let recovers = times == 1 && step.idempotent;
+            if recovers || step.after_the_audit {
+                assert_eq!(run.code, Some(0), "{cell}: {}", run.stderr);
+                continue;
+            }
+            assert_eq!(run.code, Some(2), "{cell}: {}\n{}", run.stderr, run.stdout);
+            assert!(
+                run.stderr.contains("the connection to 127.0.0.1"),
+                "{cell}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains(step.method), "{cell}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{cell}: {}", run.stdout);
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_expired_session_on_page_3_logs_in_again_and_completes() {
     let server = MockServer::start().await;

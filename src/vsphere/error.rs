@@ -34,8 +34,12 @@ pub enum Error {
         secs: u64,
     },
 
-    #[error("cannot connect to {endpoint}: {detail}")]
-    Connect { endpoint: String, detail: String },
+    #[error("the connection to {endpoint} failed during {step}: {detail}")]
+    Connect {
+        endpoint: String,
+        step: String,
+        detail: String,
+    },
 
     #[error("{}", fault_sentence(.step, .fault))]
     Fault { step: String, fault: Fault },

@@ -164,6 +164,7 @@ impl Transport {
         else {
             return Err(Error::Connect {
                 endpoint: self.endpoint.clone(),
+                step: "Login".into(),
                 detail: "the session expired and there are no credentials to log in again".into(),
             });
         };
@@ -396,6 +397,7 @@ impl Transport {
         }
         Error::Connect {
             endpoint: self.endpoint.clone(),
+            step: step.to_string(),
             detail: if text.is_empty() { e.to_string() } else { text },
         }
     }
