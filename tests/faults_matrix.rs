@@ -37,6 +37,13 @@ fn page(response: &str, first: usize, token: Option<&str>) -> String {
     ))
 }
 
+/// 200 with an empty `response` element: no events, no privileges.
+fn empty(response: &str) -> ResponseTemplate {
+    xml(envelope(&format!(
+        r#"<{response} xmlns="urn:vim25"></{response}>"#
+    )))
+}
+
 fn xml(body: String) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body, XML)
 }
@@ -301,9 +308,7 @@ async fn mount_healthy(server: &MockServer) {
         .mount(server)
         .await;
     soap("QueryEvents")
-        .respond_with(xml(envelope(
-            r#"<QueryEventsResponse xmlns="urn:vim25"></QueryEventsResponse>"#,
-        )))
+        .respond_with(empty("QueryEventsResponse"))
         .mount(server)
         .await;
     let now = time::OffsetDateTime::now_utc()
@@ -319,16 +324,12 @@ async fn mount_healthy(server: &MockServer) {
     // privilege call grants nothing, so a healthy `privileges` exits 1.
     soap("RetrievePropertiesEx")
         .and(body_string_contains(r#"<obj type="AuthorizationManager">"#))
-        .respond_with(xml(envelope(
-            r#"<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>"#,
-        )))
+        .respond_with(empty("RetrievePropertiesExResponse"))
         .with_priority(2)
         .mount(server)
         .await;
     soap("HasPrivilegeOnEntities")
-        .respond_with(xml(envelope(
-            r#"<HasPrivilegeOnEntitiesResponse xmlns="urn:vim25"></HasPrivilegeOnEntitiesResponse>"#,
-        )))
+        .respond_with(empty("HasPrivilegeOnEntitiesResponse"))
         .mount(server)
         .await;
     soap("Logout")

@@ -192,31 +192,32 @@ impl<'a> Cursor<'a> {
     /// Reads the text of the element just started, up to its end. Child
     /// elements are an error: callers use this only for leaf values.
     pub fn text(&mut self) -> Result<String> {
-        let mut out = String::new();
-        loop {
-            match self.next()? {
-                Item::Text(t) => {
-                    if out.len() + t.len() > MAX_TEXT {
-                        return Err(XmlError::new("a text value longer than 1 MiB"));
-                    }
-                    out.push_str(&t)
-                }
-                Item::End => return Ok(out),
-                Item::Start(tag) => {
-                    return Err(XmlError::new(format!(
-                        "unexpected element <{}> inside a text value",
-                        tag.local_str()
-                    )));
-                }
-                Item::Eof => return Err(XmlError::new("the document ends inside a value")),
-            }
-        }
+        self.leaf_text()?.map_err(|tag| {
+            XmlError::new(format!(
+                "unexpected element <{}> inside a text value",
+                tag.local_str()
+            ))
+        })
     }
 
     /// The text of the element just started if it holds only text (an enum
     /// value such as `poweredOn`); `None`, with the element skipped, if it
     /// holds elements (a data object).
     pub fn text_or_skip(&mut self) -> Result<Option<String>> {
+        match self.leaf_text()? {
+            Ok(text) => Ok(Some(text)),
+            Err(_child) => {
+                // Inside the child now: skip it, then the rest.
+                self.skip()?;
+                self.skip()?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Collects text up to the element's end (`Ok`), or stops at its first
+    /// child element (`Err`, the cursor then inside that child).
+    fn leaf_text(&mut self) -> Result<std::result::Result<String, Tag<'a>>> {
         let mut out = String::new();
         loop {
             match self.next()? {
@@ -226,13 +227,8 @@ impl<'a> Cursor<'a> {
                     }
                     out.push_str(&t)
                 }
-                Item::End => return Ok(Some(out)),
-                Item::Start(_) => {
-                    // Inside the child now: skip it, then the rest.
-                    self.skip()?;
-                    self.skip()?;
-                    return Ok(None);
-                }
+                Item::End => return Ok(Ok(out)),
+                Item::Start(tag) => return Ok(Err(tag)),
                 Item::Eof => return Err(XmlError::new("the document ends inside a value")),
             }
         }
