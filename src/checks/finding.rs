@@ -35,7 +35,7 @@ pub struct EntityRef {
 impl From<&Entity> for EntityRef {
     fn from(e: &Entity) -> Self {
         EntityRef {
-            kind: e.moref.kind.clone(),
+            kind: e.moref.kind.to_string(),
             moref: e.moref.value.clone(),
             name: e.name.clone(),
             path: e.path.clone(),

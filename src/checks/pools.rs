@@ -42,7 +42,7 @@ pub fn row(snap: &Snapshot, pool: &Entity) -> PoolRow {
     let kind = match owner.map(Entity::kind) {
         Some("ClusterComputeResource") => PoolKind::Cluster,
         Some("ComputeResource") => PoolKind::Host,
-        _ => match pool.owner.as_ref().map(|m| m.kind.as_str()) {
+        _ => match pool.owner.as_ref().map(|m| &*m.kind) {
             Some("ClusterComputeResource") => PoolKind::Cluster,
             Some("ComputeResource") => PoolKind::Host,
             _ => PoolKind::Unknown,
@@ -55,7 +55,7 @@ pub fn row(snap: &Snapshot, pool: &Entity) -> PoolRow {
         root: pool
             .parent
             .as_ref()
-            .is_some_and(|p| COMPUTE.contains(&p.kind.as_str())),
+            .is_some_and(|p| COMPUTE.contains(&&*p.kind)),
         vapp: pool.kind() == "VirtualApp",
         ha_enabled: owner.and_then(|o| o.ha_enabled),
     }

@@ -285,7 +285,7 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
         let gaps: Vec<&PrivilegeRow> = rows
             .iter()
             .filter(|r| {
-                r.known && !r.granted && r.entity.kind == m.kind && r.entity.moref == m.value
+                r.known && !r.granted && *r.entity.kind == *m.kind && r.entity.moref == m.value
             })
             .collect();
         let Some(first) = gaps.first() else { continue };

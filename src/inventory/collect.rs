@@ -109,7 +109,7 @@ fn entity(o: ObjectContent) -> Entity {
     let mut parent_vapp = None;
     let mut parent_folder = None;
     for (path, v) in o.props {
-        match (path.as_str(), v) {
+        match (&*path, v) {
             ("name", Value::String(s)) => e.name = s,
             ("parent", Value::MoRef(m)) => e.parent = Some(m),
             ("parentVApp", Value::MoRef(m)) => parent_vapp = Some(m),

@@ -3,6 +3,9 @@
 //! decoded straight from the stream into `ObjectContent`, without a DOM, since
 //! this is where a 10,000-VM inventory flows through.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use super::envelope::Request;
 use super::error::Error;
 use super::session::Client;
@@ -204,6 +207,7 @@ pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
         return Err(XmlError("a SOAP fault in a successful answer".into()));
     }
     let mut page = Page::default();
+    let mut shared = Shared::default();
     // An empty result has no returnval at all.
     while let Some(rv) = cur.next_child()? {
         if !rv.is("returnval") {
@@ -214,7 +218,7 @@ pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
             if tag.is("token") {
                 page.token = Some(cur.text()?.trim().to_string()).filter(|t| !t.is_empty());
             } else if tag.is("objects") {
-                page.objects.push(decode_object(&mut cur)?);
+                page.objects.push(decode_object(&mut cur, &mut shared)?);
             } else {
                 cur.skip()?;
             }
@@ -223,21 +227,56 @@ pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
     Ok(page)
 }
 
-fn decode_object(cur: &mut Cursor<'_>) -> XmlResult<ObjectContent> {
+/// More than the paths and types of the inventory's property specs.
+const MAX_SHARED: usize = 64;
+
+/// One copy per page of the strings every object repeats (property names,
+/// reference types), each found again by where the last object had it:
+/// objects of a type list their properties in one order.
+#[derive(Default)]
+struct Shared {
+    seen: Vec<Arc<str>>,
+    next: usize,
+    /// How many properties the last object had.
+    last_count: usize,
+}
+
+impl Shared {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        let at = match self.seen.get(self.next) {
+            Some(n) if &**n == name => self.next,
+            _ => match self.seen.iter().position(|n| &**n == name) {
+                Some(at) => at,
+                // A hostile page of endless new names must not make the
+                // search quadratic: past a spec's worth, names are not shared.
+                None if self.seen.len() >= MAX_SHARED => return Arc::from(name),
+                None => {
+                    self.seen.push(Arc::from(name));
+                    self.seen.len() - 1
+                }
+            },
+        };
+        self.next = at + 1;
+        self.seen[at].clone()
+    }
+}
+
+fn decode_object(cur: &mut Cursor<'_>, shared: &mut Shared) -> XmlResult<ObjectContent> {
     let mut obj = None;
-    let mut props = Vec::new();
+    // Objects of a type come in runs: as many as the last one had.
+    let mut props = Vec::with_capacity(shared.last_count);
     let mut missing = Vec::new();
     while let Some(tag) = cur.next_child()? {
         if tag.is("obj") {
-            obj = Some(moref(cur, &tag)?);
+            obj = Some(moref(cur, &tag, shared)?);
         } else if tag.is("propSet") {
             let mut name = None;
             let mut val = None;
             while let Some(t) = cur.next_child()? {
                 if t.is("name") {
-                    name = Some(cur.text()?.trim().to_string());
+                    name = Some(shared.get(cur.text()?.trim()));
                 } else if t.is("val") {
-                    val = Some(decode_value(cur, &t)?);
+                    val = Some(decode_value(cur, &t, shared)?);
                 } else {
                     cur.skip()?;
                 }
@@ -255,7 +294,9 @@ fn decode_object(cur: &mut Cursor<'_>) -> XmlResult<ObjectContent> {
                     // LocalizedMethodFault: the MethodFault is its `fault` child.
                     while let Some(f) = cur.next_child()? {
                         if f.is("fault") {
-                            fault = cur.xsi_type(&f)?.unwrap_or_else(|| "unknown".into());
+                            fault = cur
+                                .xsi_type(&f)?
+                                .map_or_else(|| "unknown".into(), Cow::into_owned);
                         }
                         cur.skip()?;
                     }
@@ -269,6 +310,7 @@ fn decode_object(cur: &mut Cursor<'_>) -> XmlResult<ObjectContent> {
         }
     }
     let obj = obj.ok_or_else(|| XmlError("an object without its reference".into()))?;
+    shared.last_count = props.len();
     Ok(ObjectContent {
         obj,
         props,
@@ -276,19 +318,19 @@ fn decode_object(cur: &mut Cursor<'_>) -> XmlResult<ObjectContent> {
     })
 }
 
-fn moref(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<MoRef> {
-    let kind = tag.attr("type")?.unwrap_or_default();
+fn moref(cur: &mut Cursor<'_>, tag: &Tag<'_>, shared: &mut Shared) -> XmlResult<MoRef> {
+    let kind = shared.get(tag.attr("type")?.as_deref().unwrap_or_default());
     let value = cur.text()?.trim().to_string();
     Ok(MoRef { kind, value })
 }
 
 /// Decodes a typed `val` by its xsi:type. Unknown complex types are skipped
 /// whole and kept only by name.
-pub(crate) fn decode_value(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<Value> {
-    let ty = cur.xsi_type(tag)?.unwrap_or_else(|| "string".into());
+fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) -> XmlResult<Value> {
+    let ty = cur.xsi_type(tag)?;
     let bad = |what: &str, text: &str| XmlError(format!("{text:?} is not a valid {what}"));
-    Ok(match ty.as_str() {
-        "string" => Value::String(cur.text()?),
+    Ok(match ty.as_deref().unwrap_or("string") {
+        "string" => Value::String(cur.text()?.into_owned()),
         "boolean" => {
             let t = cur.text()?;
             match t.trim() {
@@ -302,12 +344,12 @@ pub(crate) fn decode_value(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<Val
             Value::Int(t.trim().parse().map_err(|_| bad("integer", t.trim()))?)
         }
         "dateTime" => Value::DateTime(cur.text()?.trim().to_string()),
-        "ManagedObjectReference" => Value::MoRef(moref(cur, tag)?),
+        "ManagedObjectReference" => Value::MoRef(moref(cur, tag, shared)?),
         "ArrayOfString" => {
             let mut v = Vec::new();
             while let Some(t) = cur.next_child()? {
                 if t.is("string") {
-                    v.push(cur.text()?);
+                    v.push(cur.text()?.into_owned());
                 } else {
                     cur.skip()?;
                 }
@@ -318,7 +360,7 @@ pub(crate) fn decode_value(cur: &mut Cursor<'_>, tag: &Tag<'_>) -> XmlResult<Val
             let mut v = Vec::new();
             while let Some(t) = cur.next_child()? {
                 if t.is("ManagedObjectReference") {
-                    v.push(moref(cur, &t)?);
+                    v.push(moref(cur, &t, shared)?);
                 } else {
                     cur.skip()?;
                 }

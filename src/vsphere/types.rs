@@ -1,17 +1,21 @@
 //! The vim25 data the rest of vaudit sees: plain Rust values, no XML.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A managed object reference: `Folder:group-v3`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MoRef {
+    /// One of a few dozen type names, shared rather than copied into each
+    /// of the thousands of references an inventory holds.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Arc<str>,
     pub value: String,
 }
 
 impl MoRef {
-    pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(kind: impl Into<Arc<str>>, value: impl Into<String>) -> Self {
         MoRef {
             kind: kind.into(),
             value: value.into(),
@@ -90,13 +94,18 @@ pub struct MissingProperty {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectContent {
     pub obj: MoRef,
-    pub props: Vec<(String, Value)>,
+    /// Names are shared by every object of a page that has them: a
+    /// 10,000-VM inventory repeats nine names 10,000 times.
+    pub props: Vec<(Arc<str>, Value)>,
     pub missing: Vec<MissingProperty>,
 }
 
 impl ObjectContent {
     pub fn get(&self, path: &str) -> Option<&Value> {
-        self.props.iter().find(|(p, _)| p == path).map(|(_, v)| v)
+        self.props
+            .iter()
+            .find(|(p, _)| &**p == path)
+            .map(|(_, v)| v)
     }
 }
 
