@@ -847,7 +847,7 @@ fn a_million_objects_with_references_decode_in_bounded_time() {
 
 /// Namespace prefixes are resolved by a linear scan of the bindings in
 /// scope, for every prefixed attribute: N declarations and M prefixed
-/// attributes would cost N×M. quick-xml refuses more than 128 bindings in
+/// attributes would cost N×M. The decoder refuses more than 128 bindings in
 /// scope, so a 7 MB body of 100,000 declarations is refused at once.
 #[test]
 fn many_namespace_bindings_are_refused() {

@@ -216,7 +216,7 @@ pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
         }
         while let Some(tag) = cur.next_child()? {
             if tag.is("token") {
-                page.token = Some(cur.text()?.trim().to_string()).filter(|t| !t.is_empty());
+                page.token = Some(cur.text()?.trim_ascii().to_string()).filter(|t| !t.is_empty());
             } else if tag.is("objects") {
                 page.objects.push(decode_object(&mut cur, &mut shared)?);
             } else {
@@ -274,7 +274,7 @@ fn decode_object(cur: &mut Cursor<'_>, shared: &mut Shared) -> XmlResult<ObjectC
             let mut val = None;
             while let Some(t) = cur.next_child()? {
                 if t.is("name") {
-                    name = Some(shared.get(cur.text()?.trim()));
+                    name = Some(shared.get(cur.text()?.trim_ascii()));
                 } else if t.is("val") {
                     val = Some(decode_value(cur, &t, shared)?);
                 } else {
@@ -289,7 +289,7 @@ fn decode_object(cur: &mut Cursor<'_>, shared: &mut Shared) -> XmlResult<ObjectC
             let mut fault = String::new();
             while let Some(t) = cur.next_child()? {
                 if t.is("path") {
-                    path = cur.text()?.trim().to_string();
+                    path = cur.text()?.trim_ascii().to_string();
                 } else if t.is("fault") {
                     // LocalizedMethodFault: the MethodFault is its `fault` child.
                     while let Some(f) = cur.next_child()? {
@@ -320,7 +320,7 @@ fn decode_object(cur: &mut Cursor<'_>, shared: &mut Shared) -> XmlResult<ObjectC
 
 fn moref(cur: &mut Cursor<'_>, tag: &Tag<'_>, shared: &mut Shared) -> XmlResult<MoRef> {
     let kind = shared.get(tag.attr("type")?.as_deref().unwrap_or_default());
-    let value = cur.text()?.trim().to_string();
+    let value = cur.text()?.trim_ascii().to_string();
     Ok(MoRef { kind, value })
 }
 
@@ -333,7 +333,7 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
         "string" => Value::String(cur.text()?.into_owned()),
         "boolean" => {
             let t = cur.text()?;
-            match t.trim() {
+            match t.trim_ascii() {
                 "true" | "1" => Value::Bool(true),
                 "false" | "0" => Value::Bool(false),
                 other => return Err(bad("boolean", other)),
@@ -341,9 +341,13 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
         }
         "int" | "long" | "short" | "byte" => {
             let t = cur.text()?;
-            Value::Int(t.trim().parse().map_err(|_| bad("integer", t.trim()))?)
+            Value::Int(
+                t.trim_ascii()
+                    .parse()
+                    .map_err(|_| bad("integer", t.trim_ascii()))?,
+            )
         }
-        "dateTime" => Value::DateTime(cur.text()?.trim().to_string()),
+        "dateTime" => Value::DateTime(cur.text()?.trim_ascii().to_string()),
         "ManagedObjectReference" => Value::MoRef(moref(cur, tag, shared)?),
         "ArrayOfString" => {
             let mut v = Vec::new();
@@ -370,7 +374,9 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
         // Enumerations (VirtualMachinePowerState, …) are plain text under
         // their own type name; data objects nest elements and are skipped.
         other => match cur.text_or_skip()? {
-            Some(text) if !text.trim().is_empty() => Value::String(text.trim().to_string()),
+            Some(text) if !text.trim_ascii().is_empty() => {
+                Value::String(text.trim_ascii().to_string())
+            }
             _ => Value::Other(other.to_string()),
         },
     })

@@ -4,8 +4,9 @@
 //! page of 1,000 VMs is about 1 MB and a 10,000-VM answer ten times that, and
 //! a general reader's event loop alone (quick-xml's, measured on this class
 //! of machine) runs below the 200 MB/s the audit budgets for decoding. This
-//! one checks UTF-8 once per body, finds markup with `memchr`, and lends
-//! values out of the body, copying only those it must unescape.
+//! one checks UTF-8 once per body, finds markup eight bytes a step, and
+//! lends values out of the body, copying only those it must unescape.
+//! quick-xml remains the oracle it is tested against (`oracle_tests`).
 //!
 //! It reads what SOAP answers hold (elements, attributes, text, CDATA,
 //! comments, processing instructions) and refuses the rest: no DTD, no
@@ -22,6 +23,13 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memmem};
 
+mod lex;
+mod tree;
+
+pub use lex::escape;
+use lex::{attribute_value, find_either, local_part, next_attribute, shown, unescape};
+pub use tree::Node;
+
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// Deeper than any vim25 answer nests; far below what could exhaust the stack.
@@ -31,8 +39,6 @@ const MAX_TEXT: usize = 1 << 20;
 /// Prefixes are resolved by a linear scan of the bindings in scope; a bound
 /// keeps that scan short whatever the server declares.
 const MAX_BINDINGS: usize = 128;
-/// Longer than any entity or character reference (`&#x10FFFF;`).
-const MAX_REFERENCE: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -216,11 +222,11 @@ impl<'a> Cursor<'a> {
             }
             match b.get(self.pos + 1) {
                 Some(b'/') => return self.end_tag().map(|()| Item::End),
-                Some(b'?') => self.pos = self.past("?>", "a processing instruction")?,
+                Some(b'?') => self.pos = self.past("<?", "?>", "a processing instruction")?,
                 Some(b'!') => {
                     let rest = &b[self.pos + 2..];
                     if rest.starts_with(b"--") {
-                        self.pos = self.past("-->", "a comment")?;
+                        self.pos = self.past("<!--", "-->", "a comment")?;
                     } else if rest.starts_with(b"[CDATA[") {
                         return self.cdata().map(Item::Text);
                     } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"DOCTYPE") {
@@ -237,10 +243,12 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The position just past the next `end`, for markup the cursor skips.
-    fn past(&self, end: &str, what: &str) -> Result<usize> {
-        memmem::find(&self.doc.as_bytes()[self.pos..], end.as_bytes())
-            .map(|i| self.pos + i + end.len())
+    /// The position just past the `end` of the markup that `open` starts
+    /// here, for markup the cursor skips (`<!-->` is not a whole comment).
+    fn past(&self, open: &str, end: &str, what: &str) -> Result<usize> {
+        let from = self.pos + open.len();
+        memmem::find(&self.doc.as_bytes()[from..], end.as_bytes())
+            .map(|i| from + i + end.len())
             .ok_or_else(|| XmlError::new(format!("the document ends inside {what}")))
     }
 
@@ -260,7 +268,9 @@ impl<'a> Cursor<'a> {
         if !reference {
             return Ok(Cow::Borrowed(raw));
         }
-        unescape(raw, false).map_err(|e| XmlError::malformed(start, e))
+        unescape(raw, false)
+            .map(Cow::Owned)
+            .map_err(|e| XmlError::malformed(start, e))
     }
 
     fn cdata(&mut self) -> Result<Cow<'a, str>> {
@@ -405,8 +415,9 @@ impl<'a> Cursor<'a> {
     }
 
     /// The local part of the `xsi:type` of the element just started
-    /// (`xsd:string` gives `string`). Resolved on demand, while that
-    /// element's namespace bindings are in scope: most elements have none.
+    /// (`xsd:string` gives `string`). Its prefix was resolved when the tag
+    /// was read; a tag with several `p:type` attributes is resolved here,
+    /// so callers ask while the element is the innermost one open.
     pub fn xsi_type(&self, tag: &Tag<'a>) -> Result<Option<Cow<'a, str>>> {
         let raw = if tag.xsi.is(Span::NOWHERE) {
             return Ok(None);
@@ -579,311 +590,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The position of the first `x` or `y` in `hay` from `from` on, or its
-/// length. Eight bytes a step, without a call: the values between tags are
-/// mostly a few dozen bytes, too short for a vectorised search to pay for
-/// its set-up.
-#[inline]
-fn find_either(hay: &[u8], from: usize, x: u8, y: u8) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // A high bit set in each byte of `w` that is zero; the lowest such bit
-    // marks the first zero byte exactly (later ones may be false).
-    let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
-    let mut i = from;
-    while let Some(chunk) = hay.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let hits = zeros(w ^ (ONES * x as u64)) | zeros(w ^ (ONES * y as u64));
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < hay.len() && hay[i] != x && hay[i] != y {
-        i += 1;
-    }
-    i
-}
-
-fn local_part(name: &str) -> &str {
-    // By hand: names are short, and this runs for every typed value.
-    match name.bytes().rposition(|c| c == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
-    }
-}
-
-/// A name from the body as an error shows it: a hostile server's 1 MiB
-/// element name is not repeated in full.
-fn shown(s: &str) -> Cow<'_, str> {
-    const MAX: usize = 64;
-    if s.len() <= MAX {
-        return Cow::Borrowed(s);
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    Cow::Owned(format!("{}…", &s[..end]))
-}
-
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-/// Reads the attribute at `*at` in `s` (a start tag's attributes, ending at
-/// `>`, `/` or the end of `s`): its name and raw value. `None` at the end of
-/// the list, with `*at` on the `>` or `/`.
-fn next_attribute<'s>(s: &'s str, at: &mut usize) -> Result<Option<(&'s str, &'s str)>> {
-    let b = s.as_bytes();
-    let mut i = *at;
-    while i < b.len() && is_space(b[i]) {
-        i += 1;
-    }
-    *at = i;
-    if i == b.len() || b[i] == b'>' || b[i] == b'/' {
-        return Ok(None);
-    }
-    let name_start = i;
-    while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'=' | b'>' | b'/' | b'<') {
-        i += 1;
-    }
-    let name = &s[name_start..i];
-    while i < b.len() && is_space(b[i]) {
-        i += 1;
-    }
-    if b.get(i) != Some(&b'=') {
-        return Err(XmlError::new(format!(
-            "malformed attribute: {} has no value",
-            shown(name)
-        )));
-    }
-    i += 1;
-    while i < b.len() && is_space(b[i]) {
-        i += 1;
-    }
-    let quote = match b.get(i) {
-        Some(&q @ (b'"' | b'\'')) => q,
-        _ => {
-            return Err(XmlError::new(format!(
-                "malformed attribute: the value of {} is not quoted",
-                shown(name)
-            )));
-        }
-    };
-    let close = find_either(b, i + 1, quote, quote);
-    if close == b.len() {
-        return Err(XmlError::new(format!(
-            "malformed attribute: the value of {} is not closed",
-            shown(name)
-        )));
-    }
-    let value = &s[i + 1..close];
-    *at = close + 1;
-    Ok(Some((name, value)))
-}
-
-/// An attribute value as the XML spec normalises it: references resolved,
-/// line breaks and tabs read as spaces.
-fn attribute_value(raw: &str) -> Result<Cow<'_, str>> {
-    unescape(raw, true).map_err(|e| XmlError::new(format!("malformed attribute value: {e}")))
-}
-
-/// Resolves the predefined entities and character references in `raw`; any
-/// other entity is refused, never looked up. Lends `raw` back when there is
-/// nothing to change.
-fn unescape(raw: &str, attribute: bool) -> std::result::Result<Cow<'_, str>, String> {
-    let plain = |c: u8| c != b'&' && !(attribute && matches!(c, b'\t' | b'\r' | b'\n'));
-    // Text was scanned for `&` already; an attribute has line breaks too.
-    if raw.bytes().all(|c| c != b'&' && c >= b' ') {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(i) = rest.bytes().position(|c| !plain(c)) {
-        out.push_str(&rest[..i]);
-        if rest.as_bytes()[i] != b'&' {
-            out.push(' ');
-            rest = &rest[i + 1..];
-            continue;
-        }
-        let after = &rest[i + 1..];
-        let window = &after.as_bytes()[..after.len().min(MAX_REFERENCE)];
-        let semi = memchr(b';', window).ok_or("'&' without a ';' ending its reference")?;
-        let name = &after[..semi];
-        out.push(reference(name)?);
-        rest = &after[semi + 1..];
-    }
-    out.push_str(rest);
-    Ok(Cow::Owned(out))
-}
-
-fn reference(name: &str) -> std::result::Result<char, String> {
-    let Some(num) = name.strip_prefix('#') else {
-        return match name {
-            "lt" => Ok('<'),
-            "gt" => Ok('>'),
-            "amp" => Ok('&'),
-            "apos" => Ok('\''),
-            "quot" => Ok('"'),
-            _ => Err(format!(
-                "undeclared entity &{name}; (entities are not expanded)"
-            )),
-        };
-    };
-    let (digits, radix) = match num.strip_prefix('x') {
-        Some(hex) => (hex, 16),
-        None => (num, 10),
-    };
-    let well_formed = !digits.is_empty() && digits.bytes().all(|c| (c as char).is_digit(radix));
-    u32::from_str_radix(digits, radix)
-        .ok()
-        .filter(|&c| well_formed && c != 0)
-        .and_then(char::from_u32)
-        .ok_or_else(|| format!("bad character reference &{name};"))
-}
-
-/// A small decoded element tree, for the answers that are small and shaped
-/// (faults, ServiceContent, UserSession, privilege results). The hot path, the
-/// PropertyCollector, decodes from the stream instead.
-#[derive(Debug, Clone, Default)]
-pub struct Node {
-    pub name: String,
-    pub xsi_type: Option<String>,
-    pub attrs: Vec<(String, String)>,
-    pub text: String,
-    pub children: Vec<Node>,
-}
-
-/// Far more elements than any small answer holds: bounds memory on garbage.
-const MAX_TREE_NODES: usize = 200_000;
-
-impl Node {
-    /// Reads the element just started (its tag given) into a tree.
-    pub fn read<'a>(cur: &mut Cursor<'a>, tag: Tag<'a>) -> Result<Node> {
-        let mut count = 0usize;
-        Self::read_counted(cur, tag, &mut count)
-    }
-
-    fn read_counted<'a>(cur: &mut Cursor<'a>, tag: Tag<'a>, count: &mut usize) -> Result<Node> {
-        *count += 1;
-        if *count > MAX_TREE_NODES {
-            return Err(XmlError::new("an answer with too many elements"));
-        }
-        let mut node = Node {
-            name: tag.local_str(),
-            xsi_type: cur.xsi_type(&tag)?.map(Cow::into_owned),
-            attrs: Vec::new(),
-            text: String::new(),
-            children: Vec::new(),
-        };
-        if let Some(t) = tag.attr("type")? {
-            node.attrs.push(("type".into(), t.into_owned()));
-        }
-        loop {
-            match cur.next()? {
-                Item::Start(child) => node.children.push(Self::read_counted(cur, child, count)?),
-                Item::Text(t) => {
-                    if node.text.len() + t.len() > MAX_TEXT {
-                        return Err(XmlError::new("a text value longer than 1 MiB"));
-                    }
-                    node.text.push_str(&t)
-                }
-                Item::End => return Ok(node),
-                Item::Eof => return Err(XmlError::new("the document ends inside an element")),
-            }
-        }
-    }
-
-    pub fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    pub fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node> + 's {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    pub fn text_of(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.trim())
-    }
-
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Escapes text for an element body or attribute value.
-pub fn escape(s: &str) -> Cow<'_, str> {
-    let special = |c: char| matches!(c, '<' | '>' | '&' | '"' | '\'');
-    if !s.contains(special) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body_node(xml: &str) -> Result<Node> {
-        let mut cur = Cursor::new(xml.as_bytes());
-        let tag = cur.enter_body()?;
-        Node::read(&mut cur, tag)
-    }
-
-    #[test]
-    fn resolves_xsi_under_any_prefix() {
-        let xml = r#"<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><R xmlns="urn:vim25"><val xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="xsd:string">a &amp; b&#33;</val><val xmlns:foo="urn:other" foo:type="xsd:int">1</val></R></soapenv:Body></soapenv:Envelope>"#;
-        let n = body_node(xml).unwrap();
-        assert_eq!(n.children[0].xsi_type.as_deref(), Some("string"));
-        assert_eq!(n.children[0].text, "a & b!");
-        // A `type` attribute in another namespace is not the schema type.
-        assert_eq!(n.children[1].xsi_type, None);
-    }
-
-    #[test]
-    fn refuses_doctype_and_undeclared_entities() {
-        let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><Envelope><Body><x>&lol2;</x></Body></Envelope>"#;
-        let err = body_node(laughs).unwrap_err();
-        assert!(err.0.contains("DOCTYPE"), "{err}");
-        let undeclared = r#"<Envelope><Body><x>&xxe;</x></Body></Envelope>"#;
-        let err = body_node(undeclared).unwrap_err();
-        assert!(err.0.contains("undeclared entity"), "{err}");
-    }
-
-    #[test]
-    fn bounds_depth() {
-        let mut xml = String::from("<Envelope><Body>");
-        for _ in 0..10_000 {
-            xml.push_str("<a>");
-        }
-        let err = body_node(&xml).unwrap_err();
-        assert!(err.0.contains("nested deeper"), "{err}");
-    }
-
-    #[test]
-    fn truncated_document_is_an_error() {
-        let err = body_node("<Envelope><Body><R><val>abc").unwrap_err();
-        assert!(err.0.contains("ends inside"), "{err}");
-    }
-
-    #[test]
-    fn non_soap_is_an_error() {
-        let err = body_node("<html><body>proxy</body></html>").unwrap_err();
-        assert!(err.0.contains("SOAP Envelope"), "{err}");
-    }
-}
+mod oracle_tests;
+#[cfg(test)]
+mod tests;
