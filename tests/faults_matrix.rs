@@ -589,3 +589,144 @@ async fn a_session_that_stays_expired_is_exit_2() {
     assert!(run.stderr.contains("not authenticated"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+/// The tagging check (`check --only tagging`) over the vAPI REST endpoints:
+/// the new `/api` first, the old `/rest` when `/api` is absent. Any way the
+/// tag-category list cannot be read is a `tagging-unavailable` finding that
+/// fails the gate (exit 1) and names the endpoint; the SOAP audit is whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tagging_check_reports_each_rest_failure_as_tagging_unavailable() {
+    use wiremock::Mock;
+    use wiremock::matchers::{method, path};
+
+    let json = |body: &str| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(body)
+    };
+    let categories = r#"[{"id":"urn:vmomi:InventoryServiceCategory:1"}]"#;
+    // (case, [(method, path, answer)], expected: None = pass, Some(words))
+    type Route = (&'static str, &'static str, ResponseTemplate);
+    let cases: Vec<(&str, Vec<Route>, Option<&str>)> = vec![
+        (
+            "new API",
+            vec![
+                ("POST", "/api/session", json(r#""tok""#)),
+                ("GET", "/api/cis/tagging/category", json(categories)),
+            ],
+            None,
+        ),
+        (
+            "old API when /api is absent",
+            vec![
+                ("POST", "/api/session", ResponseTemplate::new(404)),
+                (
+                    "POST",
+                    "/rest/com/vmware/cis/session",
+                    json(r#"{"value":"tok"}"#),
+                ),
+                (
+                    "GET",
+                    "/rest/com/vmware/cis/tagging/category",
+                    json(r#"{"value":null}"#),
+                ),
+            ],
+            None,
+        ),
+        (
+            "REST login refused",
+            vec![("POST", "/api/session", ResponseTemplate::new(401))],
+            Some("rejected the user name or password"),
+        ),
+        (
+            "neither API",
+            vec![
+                ("POST", "/api/session", ResponseTemplate::new(404)),
+                (
+                    "POST",
+                    "/rest/com/vmware/cis/session",
+                    ResponseTemplate::new(404),
+                ),
+            ],
+            Some("/rest/com/vmware/cis/session"),
+        ),
+        (
+            "list fails",
+            vec![
+                ("POST", "/api/session", json(r#""tok""#)),
+                (
+                    "GET",
+                    "/api/cis/tagging/category",
+                    ResponseTemplate::new(500),
+                ),
+            ],
+            Some("/api/cis/tagging/category"),
+        ),
+        (
+            "list is not JSON",
+            vec![
+                ("POST", "/api/session", json(r#""tok""#)),
+                (
+                    "GET",
+                    "/api/cis/tagging/category",
+                    json("<html>proxy</html>"),
+                ),
+            ],
+            Some("/api/cis/tagging/category"),
+        ),
+        (
+            "no token",
+            vec![("POST", "/api/session", json("{}"))],
+            Some("no session token"),
+        ),
+    ];
+    for (case, routes, expected) in cases {
+        let server = MockServer::start().await;
+        mount_healthy(&server).await;
+        Mock::given(method("DELETE"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&server)
+            .await;
+        for (m, p, answer) in routes {
+            Mock::given(method(m))
+                .and(path(p))
+                .respond_with(answer)
+                .mount(&server)
+                .await;
+        }
+        let run = vaudit(
+            [
+                "check",
+                "--only",
+                "tagging",
+                "--url",
+                &server.uri(),
+                "-u",
+                USER,
+                "-o",
+                "json",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            &[],
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{case}: {e}\n{}\n{}", run.stdout, run.stderr));
+        let findings = v["findings"].as_array().unwrap();
+        match expected {
+            None => {
+                assert_eq!(run.code, Some(0), "{case}: {}\n{}", run.stdout, run.stderr);
+                assert!(findings.is_empty(), "{case}: {}", run.stdout);
+            }
+            Some(words) => {
+                assert_eq!(run.code, Some(1), "{case}: {}\n{}", run.stdout, run.stderr);
+                assert_eq!(findings.len(), 1, "{case}: {}", run.stdout);
+                assert_eq!(findings[0]["code"], "tagging-unavailable", "{case}");
+                let message = findings[0]["message"].as_str().unwrap();
+                assert!(message.contains(words), "{case}: {message}");
+            }
+        }
+    }
+}

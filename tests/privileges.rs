@@ -294,20 +294,30 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
     assert!(r.stdout.contains("New-VIRole -Name"), "{}", r.stdout);
     assert!(r.stdout.contains("MISSING"), "{}", r.stdout);
 
-    // The same audit by the administrator, with --user.
+    // The same audit by the administrator with --user, alone and in the gate.
+    for command in [&["privileges"][..], &["check", "--only", "privileges"]] {
+        let mut args = command.to_vec();
+        args.extend(["--folder", ARC, "--user", DEPLOYER, "-o", "json"]);
+        let r = run(sim.vaudit(&args));
+        assert_eq!(r.code, 1, "{command:?}: {}\n{}", r.stdout, r.stderr);
+        let v = r.json();
+        assert_eq!(findings(&v), missing_on_arc(), "{command:?}");
+        if command[0] == "privileges" {
+            assert_eq!(v["user"], DEPLOYER);
+        }
+    }
+    // Without --user, the gate audits the administrator, who has them all.
     let r = run(sim.vaudit(&[
+        "check",
+        "--only",
         "privileges",
         "--folder",
         ARC,
-        "--user",
-        DEPLOYER,
         "-o",
         "json",
     ]));
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    let v = r.json();
-    assert_eq!(findings(&v), missing_on_arc());
-    assert_eq!(v["user"], DEPLOYER);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(findings(&r.json()).is_empty(), "{}", r.stdout);
 
     // A user without Authorization.ModifyPermissions cannot audit another.
     let r = run(as_user(
@@ -424,6 +434,21 @@ fn an_id_the_server_does_not_know_is_unknown_not_missing() {
         .collect()
     );
     assert_eq!(v["summary"]["warnings"], 1);
+
+    // The gate takes the same manifest.
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &small,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(findings(&r.json()), findings(&v));
 }
 
 #[test]
@@ -435,24 +460,27 @@ fn a_bad_manifest_file_is_exit_2_naming_the_line() {
         "name = \"bad\"\n\n[[privilege]]\nid = \"Folder.Create\"\ngroup = \"Folder\"\nlabel = \"Create folder\"\nlevel = \"mandatory\"\non = [\"folder\"]\n",
     )
     .unwrap();
-    // The manifest is read before any connection is made.
-    let r = run({
-        let mut c = vaudit();
-        c.args([
-            "privileges",
-            "--url",
-            "https://127.0.0.1:9/sdk",
-            "--username",
-            "x@vsphere.local",
-            "--manifest",
-            path.to_str().unwrap(),
-        ])
-        .env("VAUDIT_PASSWORD", "irrelevant");
-        c
-    });
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("line 7"), "{}", r.stderr);
-    assert!(r.stderr.contains("fix:"), "{}", r.stderr);
+    // The manifest is read before any connection is made, by the audit and
+    // by the gate alike.
+    for command in ["privileges", "check"] {
+        let r = run({
+            let mut c = vaudit();
+            c.args([
+                command,
+                "--url",
+                "https://127.0.0.1:9/sdk",
+                "--username",
+                "x@vsphere.local",
+                "--manifest",
+                path.to_str().unwrap(),
+            ])
+            .env("VAUDIT_PASSWORD", "irrelevant");
+            c
+        });
+        assert_eq!(r.code, 2, "{command}: {}", r.stderr);
+        assert!(r.stderr.contains("line 7"), "{command}: {}", r.stderr);
+        assert!(r.stderr.contains("fix:"), "{command}: {}", r.stderr);
+    }
 }
 
 #[test]

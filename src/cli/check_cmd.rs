@@ -14,6 +14,7 @@ use super::connection::{Connection, env_first};
 use super::credentials::Source;
 use super::error::Error;
 use super::inventory_cmd::{exit_code, targets_map};
+use super::privileges_cmd::Audit;
 use crate::checks::{self, Finding, Severity, ip_plan::IpPlan};
 use crate::config::{self, ArcConfig};
 use crate::inventory::{self, Snapshot, TargetSpec};
@@ -85,6 +86,7 @@ struct Online {
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     let format = report_format(args)?;
+    let manifest = super::privileges_cmd::load_manifest(args.manifest.as_deref())?;
     let cfg = match &args.config {
         Some(p) => config::load(p).map_err(|e| Error::usage(e.to_string(), e.remedy()))?,
         None => ArcConfig::default(),
@@ -157,7 +159,11 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             &connection,
             cfg.password.as_deref(),
             gate.enabled(CheckName::Templates),
-            gate.enabled(CheckName::Privileges).then_some(&spec),
+            gate.enabled(CheckName::Privileges).then_some(&Audit {
+                spec: &spec,
+                manifest: &manifest,
+                user: args.user.as_deref(),
+            }),
             gate.enabled(CheckName::Tagging),
         )
         .await
@@ -266,7 +272,7 @@ async fn online(
     args: &super::args::ConnectionArgs,
     config_password: Option<&str>,
     with_events: bool,
-    privileges_for: Option<&TargetSpec>,
+    privileges_for: Option<&Audit<'_>>,
     with_tagging: bool,
 ) -> Result<Online, Error> {
     let conn = Connection::resolve_with(args, Source::All, config_password)?;
@@ -289,7 +295,7 @@ async fn online(
             None
         };
         let privileges = match privileges_for {
-            Some(spec) => super::privileges_cmd::check_findings(client, &snap, spec)
+            Some(audit) => super::privileges_cmd::check_findings(client, &snap, audit)
                 .await?
                 .ok(),
             None => None,

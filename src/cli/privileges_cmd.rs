@@ -45,12 +45,7 @@ enum Session {
 
 pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let format = output::format(&args.output)?;
-    let manifest = match &args.manifest {
-        Some(path) => {
-            manifest::load_file(path).map_err(|e| Error::usage(e.to_string(), e.remedy()))?
-        }
-        None => manifest::default_manifest(),
-    };
+    let manifest = load_manifest(args.manifest.as_deref())?;
     let conn = Connection::resolve(&args.connection)?;
     let spec = args.targets.spec();
     let session = conn
@@ -119,18 +114,46 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     Ok(code)
 }
 
-/// The privileges check as `vaudit check` runs it: the logged-in user and
-/// the embedded manifest, in the gate's own session. `Ok(Err(..))` when a
-/// target does not resolve (the gate reports that once, itself).
+/// The privileges check as `vaudit check` runs it, in the gate's own
+/// session. `Ok(Err(..))` when a target does not resolve (the gate reports
+/// that once, itself).
 pub(super) async fn check_findings(
     client: &Client,
     snap: &Snapshot,
-    spec: &inventory::TargetSpec,
+    audit: &Audit<'_>,
 ) -> Result<Result<Vec<Finding>, TargetError>, Error> {
-    let manifest = manifest::default_manifest();
-    match gather(client, snap.clone(), spec, &manifest, None, false).await? {
-        Session::Done(g) => Ok(Ok(privileges::check(answers(&g, &manifest)).findings)),
+    let manifest = audit.manifest;
+    match gather(
+        client,
+        snap.clone(),
+        audit.spec,
+        manifest,
+        audit.user,
+        false,
+    )
+    .await?
+    {
+        Session::Done(g) => Ok(Ok(privileges::check(answers(&g, manifest)).findings)),
         Session::NoTarget(_, e) => Ok(Err(e)),
+    }
+}
+
+/// What the gate's privilege check audits: the targets, against a manifest,
+/// for the logged-in user or another.
+pub(super) struct Audit<'a> {
+    pub spec: &'a inventory::TargetSpec,
+    pub manifest: &'a Manifest,
+    pub user: Option<&'a str>,
+}
+
+/// The manifest a command was given, or the embedded one; read before any
+/// connection, so a bad file costs no login.
+pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, Error> {
+    match path {
+        Some(path) => {
+            manifest::load_file(path).map_err(|e| Error::usage(e.to_string(), e.remedy()))
+        }
+        None => Ok(manifest::default_manifest()),
     }
 }
 
