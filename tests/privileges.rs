@@ -402,6 +402,19 @@ fn a_non_propagating_permission_on_the_folder() {
     strict.extend(["--fail-on", "warning"]);
     let r = run(as_user(&sim, DEPLOYER, &strict));
     assert_eq!(r.code, 1, "{}", r.stderr);
+
+    // A propagating permission at the root that grants one of them: a VM
+    // made in the folder inherits that one from the root, so only the others
+    // are stranded.
+    let one = admin.role("arc-folder-create", &["Folder.Create".to_string()]);
+    admin.grant(&admin.root(), DEPLOYER, false, one, true);
+    let r = run(as_user(&sim, DEPLOYER, &args));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let want: BTreeSet<_> = want
+        .into_iter()
+        .filter(|(_, id, _)| id != "Folder.Create")
+        .collect();
+    assert_eq!(findings(&r.json()), want);
 }
 
 #[test]

@@ -114,8 +114,9 @@ pub struct Answers<'a> {
     pub granted: &'a [EntityPrivilege],
     /// The user checked (the logged-in one or `--user`).
     pub user: &'a str,
-    /// The permissions defined on the target folder and pool themselves.
-    pub own_permissions: &'a [(MoRef, Vec<Permission>)],
+    /// The permissions on the target folder and pool: those defined there
+    /// and those that reach them from ancestors (`entity` tells which).
+    pub permissions: &'a [(MoRef, Vec<Permission>)],
     pub roles: &'a [Role],
 }
 
@@ -296,40 +297,46 @@ pub fn check(a: Answers<'_>) -> Outcome {
 }
 
 /// The principals whose permissions on `entity` grant `id` to the user, when
-/// every one of them has propagate off; `None` when one propagates or none
-/// grants it there (then it is inherited, and it propagates).
+/// every one of them has propagate off and no permission inherited from an
+/// ancestor grants it too; `None` otherwise (what is created inside then has
+/// it, through a permission that propagates).
 ///
-/// The user's own permission on an entity beats its groups'. Group
-/// membership is not known here, so when the user has no permission of its
-/// own, every group permission on the entity is taken as possibly applying.
-fn only_non_propagating(a: &Answers<'_>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
+/// The user's own permissions beat its groups'. Group membership is not
+/// known here, so when the user has none of its own at a level, every group
+/// permission there is taken as possibly applying.
+fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
     let perms = a
-        .own_permissions
+        .permissions
         .iter()
         .find(|(e, _)| e == entity)
         .map(|(_, p)| p.as_slice())
         .unwrap_or_default();
-    let user = canonical_principal(a.user);
-    let own: Vec<&Permission> = perms
+    // An answer that does not say where a permission is defined is taken
+    // as defined on the entity.
+    let (here, inherited): (Vec<&Permission>, Vec<&Permission>) = perms
         .iter()
-        .filter(|p| !p.group && canonical_principal(&p.principal) == user)
-        .collect();
-    let applying: Vec<&Permission> = if own.is_empty() {
-        perms.iter().filter(|p| p.group).collect()
-    } else {
-        own
+        .partition(|p| p.entity.as_ref().is_none_or(|e| e == entity));
+    let user = canonical_principal(a.user);
+    let applying = |perms: Vec<&'p Permission>| -> Vec<&'p Permission> {
+        let (own, groups): (Vec<_>, Vec<_>) = perms
+            .into_iter()
+            .filter(|p| p.group || canonical_principal(&p.principal) == user)
+            .partition(|p| !p.group);
+        if own.is_empty() { groups } else { own }
     };
-    let role_has = |role_id: i32| {
+    let role_has = |p: &&Permission| {
         a.roles
             .iter()
-            .find(|r| r.id == role_id)
+            .find(|r| r.id == p.role_id)
             .is_some_and(|r| r.privileges.iter().any(|x| x == id))
     };
-    let granting: Vec<&Permission> = applying
-        .into_iter()
-        .filter(|p| role_has(p.role_id))
-        .collect();
+    let granting: Vec<&Permission> = applying(here).into_iter().filter(role_has).collect();
     if granting.is_empty() || granting.iter().any(|p| p.propagate) {
+        return None;
+    }
+    // Inherited permissions reach the entity, so they propagate: one that
+    // grants `id` reaches what is created inside as well.
+    if applying(inherited).iter().any(role_has) {
         return None;
     }
     Some(granting.iter().map(|p| p.principal.clone()).collect())
@@ -421,7 +428,7 @@ mod tests {
             known: k,
             granted: g,
             user: "deployer@vsphere.local",
-            own_permissions: perms,
+            permissions: perms,
             roles,
         })
     }
@@ -587,6 +594,36 @@ mod tests {
             vec![perm("arc-admins@vsphere.local", true, 1001, false)],
         )];
         assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
+
+        // The same, while a permission inherited from an ancestor (it
+        // propagates, or it would not reach here) grants it too: what is
+        // created inside has it from there.
+        let at_root = |principal: &str, group: bool, role: i32| Permission {
+            entity: Some(MoRef::new("Folder", "group-d1")),
+            ..perm(principal, group, role, true)
+        };
+        let perms = vec![(
+            pls[0].moref(),
+            vec![
+                perm("deployer@vsphere.local", false, 1001, false),
+                at_root("deployer@vsphere.local", false, 1001),
+            ],
+        )];
+        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
+        // ... but not when the inherited role lacks it, nor when only a group
+        // inherits it while the user's own inherited permission wins.
+        for inherited in [
+            vec![at_root("deployer@vsphere.local", false, -2)],
+            vec![
+                at_root("arc-admins@vsphere.local", true, 1001),
+                at_root("deployer@vsphere.local", false, -2),
+            ],
+        ] {
+            let mut here = vec![perm("deployer@vsphere.local", false, 1001, false)];
+            here.extend(inherited);
+            let perms = vec![(pls[0].moref(), here)];
+            assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
+        }
 
         // A stand-in entity is never judged for propagation.
         let mut dc = folder();

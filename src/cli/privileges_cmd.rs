@@ -31,7 +31,7 @@ struct Gathered {
     placements: Vec<Placement>,
     known: BTreeSet<String>,
     granted: Vec<EntityPrivilege>,
-    own_permissions: Vec<(MoRef, Vec<Permission>)>,
+    permissions: Vec<(MoRef, Vec<Permission>)>,
     roles: Vec<Role>,
     user: String,
     /// `--explain`: the permissions reaching each entity with a gap.
@@ -164,7 +164,7 @@ fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
         known: &g.known,
         granted: &g.granted,
         user: &g.user,
-        own_permissions: &g.own_permissions,
+        permissions: &g.permissions,
         roles: &g.roles,
     }
 }
@@ -221,11 +221,11 @@ async fn gather(
             .has_privilege_on_entities(&entities, &key, &ids)
             .await?
     };
-    let mut own_permissions = Vec::new();
+    let mut permissions = Vec::new();
     for m in &propagation_targets {
-        own_permissions.push((
+        permissions.push((
             m.clone(),
-            client.retrieve_entity_permissions(m, false).await?,
+            client.retrieve_entity_permissions(m, true).await?,
         ));
     }
     let mut g = Gathered {
@@ -234,7 +234,7 @@ async fn gather(
         placements,
         known,
         granted,
-        own_permissions,
+        permissions,
         roles,
         user,
         applying: vec![],
