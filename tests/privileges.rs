@@ -302,9 +302,12 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
         assert_eq!(r.code, 1, "{command:?}: {}\n{}", r.stdout, r.stderr);
         let v = r.json();
         assert_eq!(findings(&v), missing_on_arc(), "{command:?}");
-        if command[0] == "privileges" {
-            assert_eq!(v["user"], DEPLOYER);
-        }
+        let whose = if command[0] == "check" {
+            "privileges_user"
+        } else {
+            "user"
+        };
+        assert_eq!(v[whose], DEPLOYER, "{command:?}");
     }
     // Without --user, the gate audits the administrator, who has them all.
     let r = run(sim.vaudit(&[

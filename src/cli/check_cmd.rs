@@ -260,6 +260,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     render(
         format,
         &vcenter,
+        args.user.as_deref(),
         target_refs,
         &gate.findings,
         &gate.ran,
@@ -358,6 +359,7 @@ fn report_format(args: &CheckArgs) -> Result<ReportFormat, Error> {
 fn render(
     format: ReportFormat,
     vcenter: &VCenter,
+    privileges_user: Option<&str>,
     targets: BTreeMap<&'static str, crate::checks::EntityRef>,
     findings: &[Finding],
     ran: &[CheckName],
@@ -373,6 +375,10 @@ fn render(
             #[derive(Serialize)]
             struct Body {
                 skipped_reasons: BTreeMap<String, String>,
+                /// Whose privileges were checked, when not the logged-in
+                /// user's (`--user`).
+                #[serde(skip_serializing_if = "Option::is_none")]
+                privileges_user: Option<String>,
             }
             let count = |s| findings.iter().filter(|f| f.severity == s).count();
             report::print_json(&Document {
@@ -388,6 +394,7 @@ fn render(
                 },
                 body: Body {
                     skipped_reasons: skipped.iter().map(|(c, r)| (name(c), r.clone())).collect(),
+                    privileges_user: privileges_user.map(str::to_string),
                 },
             })?;
         }
