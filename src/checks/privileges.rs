@@ -115,7 +115,8 @@ pub struct Answers<'a> {
     /// The user checked (the logged-in one or `--user`).
     pub user: &'a str,
     /// The permissions on the target folder and pool: those defined there
-    /// and those that reach them from ancestors (`entity` tells which).
+    /// and those that reach them from ancestors (`entity` tells which),
+    /// nearest first.
     pub permissions: &'a [(MoRef, Vec<Permission>)],
     pub roles: &'a [Role],
 }
@@ -297,13 +298,13 @@ pub fn check(a: Answers<'_>) -> Outcome {
 }
 
 /// The principals whose permissions on `entity` grant `id` to the user, when
-/// every one of them has propagate off and no permission inherited from an
-/// ancestor grants it too; `None` otherwise (what is created inside then has
-/// it, through a permission that propagates).
+/// every one of them has propagate off and what is created inside would not
+/// get it from an ancestor either; `None` otherwise.
 ///
-/// The user's own permissions beat its groups'. Group membership is not
-/// known here, so when the user has none of its own at a level, every group
-/// permission there is taken as possibly applying.
+/// vSphere resolves a user's permissions level by level, nearest first: at
+/// the first level with a permission for the user (its own, else its
+/// groups'), that level decides. Group membership is not known here, so
+/// every group permission is taken as possibly applying.
 fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
     let perms = a
         .permissions
@@ -311,32 +312,38 @@ fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option
         .find(|(e, _)| e == entity)
         .map(|(_, p)| p.as_slice())
         .unwrap_or_default();
-    // An answer that does not say where a permission is defined is taken
-    // as defined on the entity.
-    let (here, inherited): (Vec<&Permission>, Vec<&Permission>) = perms
-        .iter()
-        .partition(|p| p.entity.as_ref().is_none_or(|e| e == entity));
     let user = canonical_principal(a.user);
-    let applying = |perms: Vec<&'p Permission>| -> Vec<&'p Permission> {
-        let (own, groups): (Vec<_>, Vec<_>) = perms
-            .into_iter()
-            .filter(|p| p.group || canonical_principal(&p.principal) == user)
-            .partition(|p| !p.group);
-        if own.is_empty() { groups } else { own }
-    };
+    let for_user = |p: &&Permission| p.group || canonical_principal(&p.principal) == user;
+    // Where a permission is defined, `None` for the entity itself (also
+    // when an answer does not say).
+    fn defined_at<'x>(p: &'x Permission, entity: &MoRef) -> Option<&'x MoRef> {
+        p.entity.as_ref().filter(|e| *e != entity)
+    }
+    let mut levels = perms.chunk_by(|x, y| defined_at(x, entity) == defined_at(y, entity));
     let role_has = |p: &&Permission| {
         a.roles
             .iter()
             .find(|r| r.id == p.role_id)
             .is_some_and(|r| r.privileges.iter().any(|x| x == id))
     };
-    let granting: Vec<&Permission> = applying(here).into_iter().filter(role_has).collect();
+    // The permissions that decide at one level: the user's own, else its
+    // groups'; none when the level has none for the user.
+    let deciding = |level: &'p [Permission]| -> Vec<&'p Permission> {
+        let (own, groups): (Vec<_>, Vec<_>) = level.iter().filter(for_user).partition(|p| !p.group);
+        if own.is_empty() { groups } else { own }
+    };
+    let here = match perms.first() {
+        Some(p) if defined_at(p, entity).is_none() => levels.next().unwrap_or_default(),
+        _ => &[],
+    };
+    let granting: Vec<&Permission> = deciding(here).into_iter().filter(role_has).collect();
     if granting.is_empty() || granting.iter().any(|p| p.propagate) {
         return None;
     }
-    // Inherited permissions reach the entity, so they propagate: one that
-    // grants `id` reaches what is created inside as well.
-    if applying(inherited).iter().any(role_has) {
+    // Inherited permissions reach the entity, so they propagate: what is
+    // created inside gets whatever the nearest level for the user grants.
+    let inherited = levels.map(deciding).find(|d| !d.is_empty());
+    if inherited.is_some_and(|d| d.iter().any(role_has)) {
         return None;
     }
     Some(granting.iter().map(|p| p.principal.clone()).collect())
@@ -624,6 +631,28 @@ mod tests {
             let perms = vec![(pls[0].moref(), here)];
             assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
         }
+
+        // Levels resolve nearest first: the user's own read-only permission
+        // on a nearer ancestor masks the root's grant; a nearer level with
+        // nothing for the user does not.
+        let at = |kind: &str, id: &str, principal: &str, role: i32| Permission {
+            entity: Some(MoRef::new(kind, id)),
+            ..perm(principal, false, role, true)
+        };
+        let masked = vec![
+            perm("deployer@vsphere.local", false, 1001, false),
+            at("Folder", "group-v3", "deployer@vsphere.local", -2),
+            at("Folder", "group-d1", "deployer@vsphere.local", 1001),
+        ];
+        let perms = vec![(pls[0].moref(), masked)];
+        assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
+        let someone_else = vec![
+            perm("deployer@vsphere.local", false, 1001, false),
+            at("Folder", "group-v3", "other@vsphere.local", -2),
+            at("Folder", "group-d1", "deployer@vsphere.local", 1001),
+        ];
+        let perms = vec![(pls[0].moref(), someone_else)];
+        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
 
         // A stand-in entity is never judged for propagation.
         let mut dc = folder();

@@ -157,6 +157,21 @@ pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, 
     }
 }
 
+/// How many parents up from `entity` a permission is defined (0: on it;
+/// unknown places last).
+fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
+    let Some(on) = defined_on else { return 0 };
+    let mut cur = Some(entity);
+    for depth in 0..=snap.entities.len() {
+        match cur {
+            Some(m) if m == on => return depth,
+            Some(m) => cur = snap.get(m).and_then(|e| e.parent.as_ref()),
+            None => break,
+        }
+    }
+    usize::MAX
+}
+
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
     Answers {
         manifest,
@@ -223,10 +238,11 @@ async fn gather(
     };
     let mut permissions = Vec::new();
     for m in &propagation_targets {
-        permissions.push((
-            m.clone(),
-            client.retrieve_entity_permissions(m, true).await?,
-        ));
+        let mut perms = client.retrieve_entity_permissions(m, true).await?;
+        // Nearest first, as vSphere resolves them: the server does not
+        // promise an order.
+        perms.sort_by_key(|p| distance(&snap, m, p.entity.as_ref()));
+        permissions.push((m.clone(), perms));
     }
     let mut g = Gathered {
         snap,
