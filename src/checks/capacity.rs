@@ -1,7 +1,12 @@
 //! The target datastore's free space and the target network's name.
 
+use super::facts::Facts;
 use super::finding::{Finding, Severity};
+use super::outcome::Outcome;
 use crate::inventory::{Entity, Snapshot};
+
+pub const DATASTORE: &str = "datastore";
+pub const NETWORK: &str = "network";
 
 const GIB: i64 = 1 << 30;
 
@@ -62,6 +67,44 @@ pub fn network(snap: &Snapshot, net: &Entity) -> Vec<Finding> {
         ),
         "rename the port groups so the appliance's network name is unique in the datacenter".into(),
     )]
+}
+
+/// The registry's entry for the target datastore. Free space below zero or
+/// above the capacity, or no capacity at all, is a server answer that cannot
+/// be true: no verdict rests on it.
+pub fn run_datastore(f: &Facts<'_>) -> Outcome {
+    let Some(ds) = f.targets.datastore else {
+        return Outcome::not_verified("no datastore");
+    };
+    if let Some(why) = impossible_space(ds) {
+        return Outcome::not_verified(why);
+    }
+    Outcome::Verified(datastore(ds))
+}
+
+pub fn impossible_space(ds: &Entity) -> Option<String> {
+    let (free, cap) = (ds.free_space?, ds.capacity);
+    let bad = if free < 0 {
+        format!("negative free space ({free} bytes)")
+    } else if let Some(c) = cap.filter(|&c| c <= 0) {
+        format!("a capacity of {c} bytes")
+    } else if let Some(c) = cap.filter(|&c| free > c) {
+        format!("more free space ({free} bytes) than capacity ({c} bytes)")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the vCenter reports {bad} for the datastore {}, which cannot be true: refresh the datastore's storage information (Datastore > Refresh Capacity Information) and check it in the vSphere Client",
+        ds.path
+    ))
+}
+
+/// The registry's entry for the target network.
+pub fn run_network(f: &Facts<'_>) -> Outcome {
+    match (f.snapshot(), f.targets.network) {
+        (Some(snap), Some(n)) => Outcome::Verified(network(snap, n)),
+        _ => Outcome::not_verified("no network"),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
 //! `.local` host names: the appliance VM's Azure Linux does not resolve them
 //! (".local not supported" in the troubleshooting guide).
 
+use super::facts::Facts;
 use super::finding::{Finding, Severity};
+use super::outcome::Outcome;
+
+pub const CHECK: &str = "endpoints";
 
 /// The host part of a URL or a bare host name.
 fn host_of(s: &str) -> &str {
@@ -33,6 +37,24 @@ pub fn check(endpoints: &[(String, String)]) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// The registry's entry: every host name the config or the flags give.
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let mut eps: Vec<(String, String)> = Vec::new();
+    if let Some(u) = f.vcenter_address {
+        eps.push(("the vCenter address".into(), u.to_string()));
+    }
+    eps.extend(f.config.proxies.iter().cloned());
+    for d in &f.config.dns_servers {
+        eps.push(("a DNS server".into(), d.clone()));
+    }
+    if eps.is_empty() {
+        return Outcome::not_verified(
+            "no address to check: give --config (the appliance or infra file) or --url",
+        );
+    }
+    Outcome::Verified(check(&eps))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::Entity;
+pub use crate::inventory::EntityRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -18,27 +19,6 @@ impl Severity {
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
-        }
-    }
-}
-
-/// `{type, moref, name, path}`: how every report names an entity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntityRef {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub moref: String,
-    pub name: String,
-    pub path: String,
-}
-
-impl From<&Entity> for EntityRef {
-    fn from(e: &Entity) -> Self {
-        EntityRef {
-            kind: e.moref.kind.to_string(),
-            moref: e.moref.value.clone(),
-            name: e.name.clone(),
-            path: e.path.clone(),
         }
     }
 }

@@ -3,8 +3,12 @@
 
 use serde::Serialize;
 
+use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity, list_paths};
+use super::outcome::Outcome;
 use crate::inventory::{Entity, Snapshot};
+
+pub const CHECK: &str = "folders";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +105,14 @@ pub fn check(snap: &Snapshot, target: Option<&Entity>) -> Vec<Finding> {
             list_paths(vm_folders, 5)
         ),
     )]
+}
+
+/// The registry's entry: the target folder (the registry made sure there is one).
+pub fn run(f: &Facts<'_>) -> Outcome {
+    match f.snapshot() {
+        Some(snap) => Outcome::Verified(check(snap, f.targets.folder)),
+        None => Outcome::not_verified("no inventory"),
+    }
 }
 
 #[cfg(test)]

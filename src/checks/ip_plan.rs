@@ -3,7 +3,11 @@
 
 use std::net::Ipv4Addr;
 
+use super::facts::Facts;
 use super::finding::{Finding, Severity};
+use super::outcome::Outcome;
+
+pub const CHECK: &str = "ip-plan";
 
 #[derive(Debug, Default, Clone)]
 pub struct IpPlan {
@@ -141,6 +145,29 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The registry's entry: the plan is judged only when the config gives one.
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let c = f.config;
+    let plan = IpPlan {
+        control_plane: c.control_plane_endpoint.clone(),
+        pool_start: c.node_ip_pool_start.clone(),
+        pool_end: c.node_ip_pool_end.clone(),
+        prefix: c.ip_prefix.clone(),
+        gateway: c.gateway.clone(),
+    };
+    if plan.prefix.is_none() {
+        let why = if f.config_given {
+            "the config has no vsphereprovider.network.ipaddressprefix"
+        } else {
+            "no config given"
+        };
+        return Outcome::not_verified(format!(
+            "{why}: give --config with vsphereprovider.network.{{ipaddressprefix, gateway, k8snodeippoolstart, k8snodeippoolend}} and applianceClusterConfig.controlPlaneEndpoint"
+        ));
+    }
+    Outcome::Verified(check(&plan))
 }
 
 #[cfg(test)]

@@ -1,14 +1,22 @@
-//! The checks: each a pure function from a snapshot (and the targets) to
-//! findings and the rows it reports, tested without a network.
+//! The checks: each a pure function from gathered facts to findings, and
+//! the one registry that names them all (`registry::CHECKS`).
 
+pub mod capacity;
+pub mod connection;
+pub mod endpoints;
+pub mod facts;
 pub mod finding;
 pub mod folders;
+pub mod ip_plan;
+pub mod outcome;
 pub mod pools;
 pub mod privileges;
+pub mod registry;
+pub mod tagging;
+pub mod targets;
 pub mod templates;
-
-pub use finding::{EntityRef, Finding, Severity};
-pub mod capacity;
-pub mod endpoints;
-pub mod ip_plan;
 pub mod vcenter;
+
+pub use facts::{Facts, Live, Vcenter};
+pub use finding::{EntityRef, Finding, Severity};
+pub use outcome::{CheckResult, Outcome, Status, Verdict};

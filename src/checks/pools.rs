@@ -3,8 +3,12 @@
 
 use serde::Serialize;
 
+use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity, list_paths};
+use super::outcome::Outcome;
 use crate::inventory::{Entity, Snapshot};
+
+pub const CHECK: &str = "pools";
 
 const COMPUTE: &[&str] = &["ComputeResource", "ClusterComputeResource"];
 
@@ -115,6 +119,21 @@ pub fn check(snap: &Snapshot, target: Option<&Entity>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The registry's entry. With a target only the target matters (the other
+/// host pools are notes `vaudit pools` lists without one).
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let target = f.targets.pool;
+    match f.snapshot() {
+        Some(snap) => Outcome::Verified(
+            check(snap, target)
+                .into_iter()
+                .filter(|x| f.whole_inventory || target.is_none() || x.severity != Severity::Info)
+                .collect(),
+        ),
+        None => Outcome::not_verified("no inventory"),
+    }
 }
 
 #[cfg(test)]

@@ -10,99 +10,18 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::facts::Facts;
 use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
-use crate::inventory::{Entity, Targets};
+use super::outcome::Outcome;
 use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege};
 use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
 
 pub const CHECK: &str = "privileges";
+
+pub use crate::inventory::placement::{
+    Placement, canonical_principal, entities_to_query, ids_to_query, placements, root_entity,
+};
 const TAGGING: &str = "InventoryService.Tagging.";
-
-/// The entity one manifest kind is checked on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Placement {
-    pub kind: EntityKind,
-    pub entity: EntityRef,
-    /// Set when no target of this kind was given and another entity stands
-    /// in: `"datacenter"` or `"root folder"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stand_in: Option<&'static str>,
-}
-
-impl Placement {
-    pub fn moref(&self) -> MoRef {
-        MoRef::new(self.entity.kind.clone(), self.entity.moref.clone())
-    }
-}
-
-/// Where each kind the manifest uses is checked: its target when given, else
-/// the datacenter when given, else the root folder. `template` is checked
-/// only when a template is named.
-pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) -> Vec<Placement> {
-    let fallback = || match t.datacenter {
-        Some(dc) => (dc, Some("datacenter")),
-        None => (root, Some("root folder")),
-    };
-    let mut out = Vec::new();
-    for &kind in kinds {
-        let given = match kind {
-            EntityKind::Root => Some(root),
-            EntityKind::Datacenter => t.datacenter,
-            EntityKind::Folder => t.folder,
-            EntityKind::Pool => t.pool,
-            EntityKind::Datastore => t.datastore,
-            EntityKind::Network => t.network,
-            EntityKind::Template => match t.template {
-                Some(e) => Some(e),
-                None => continue,
-            },
-        };
-        let (entity, stand_in) = match given {
-            Some(e) => (e, None),
-            None if kind == EntityKind::Datacenter => (root, Some("root folder")),
-            None => fallback(),
-        };
-        out.push(Placement {
-            kind,
-            entity: entity.into(),
-            stand_in,
-        });
-    }
-    out
-}
-
-/// The root folder as an entity (the snapshot lists only what is below it).
-pub fn root_entity(root: &MoRef) -> Entity {
-    Entity {
-        moref: root.clone(),
-        name: "Datacenters".into(),
-        path: "/".into(),
-        ..Default::default()
-    }
-}
-
-/// The ids to ask the server about: the manifest's, without the implied
-/// ones and (when the server listed its privileges) without unknown ones.
-pub fn ids_to_query(manifest: &Manifest, known: &BTreeSet<String>) -> Vec<String> {
-    let mut seen = HashSet::new();
-    manifest
-        .ids()
-        .filter(|id| !IMPLIED.contains(id))
-        .filter(|id| known.is_empty() || known.contains(*id))
-        .filter(|id| seen.insert(*id))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The distinct entities of the placements, in order.
-pub fn entities_to_query(placements: &[Placement]) -> Vec<MoRef> {
-    let mut seen = HashSet::new();
-    placements
-        .iter()
-        .map(Placement::moref)
-        .filter(|m| seen.insert(m.clone()))
-        .collect()
-}
 
 /// What the server answered.
 #[derive(Debug, Clone, Copy)]
@@ -139,18 +58,9 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
-pub struct Outcome {
+pub struct PrivilegeAudit {
     pub rows: Vec<PrivilegeRow>,
     pub findings: Vec<Finding>,
-}
-
-/// "DOMAIN\name" and "name@domain" are one principal, compared without case.
-pub fn canonical_principal(p: &str) -> String {
-    let p = p.trim().to_lowercase();
-    match p.split_once('\\') {
-        Some((domain, name)) => format!("{name}@{domain}"),
-        None => p,
-    }
 }
 
 fn privilege_ref(p: &Privilege) -> PrivilegeRef {
@@ -180,7 +90,7 @@ fn finding(
     }
 }
 
-pub fn check(a: Answers<'_>) -> Outcome {
+pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     let granted: HashMap<(&MoRef, &str), bool> = a
         .granted
         .iter()
@@ -294,7 +204,79 @@ pub fn check(a: Answers<'_>) -> Outcome {
             }
         }
     }
-    Outcome { rows, findings }
+    PrivilegeAudit { rows, findings }
+}
+
+/// The registry's entry. Kinds with no target were checked on a stand-in
+/// (the datacenter or the root folder): a grant there may not reach the
+/// objects below, so the gate cannot call them verified.
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let Some(snap) = f.snapshot() else {
+        return Outcome::not_verified("no inventory");
+    };
+    if !f.target_errors.is_empty() {
+        return Outcome::not_verified("a target was not found (see the targets check)");
+    }
+    let root = root_entity(&snap.root);
+    let placements = placements(&f.manifest.kinds(), &f.targets, &root);
+    let Some(answers) = &snap.privileges else {
+        return Outcome::not_verified(
+            "the snapshot holds no privilege answers: save it with `vaudit check --save` and the same targets",
+        );
+    };
+    let ids = ids_to_query(f.manifest, &answers.known);
+    if !answers.covers(&placements, &ids, f.privileges_user) {
+        return Outcome::not_verified(format!(
+            "the snapshot's privilege answers (for {}) do not cover these targets, this manifest or this --user: save it again with the same ones",
+            answers.user
+        ));
+    }
+    let audit = check(Answers {
+        manifest: f.manifest,
+        placements: &placements,
+        known: &answers.known,
+        granted: &answers.granted,
+        user: &answers.user,
+        permissions: &answers.permissions,
+        roles: &answers.roles,
+    });
+    let stand_ins: Vec<&Placement> = placements.iter().filter(|p| p.stand_in.is_some()).collect();
+    if stand_ins.is_empty() {
+        return Outcome::Verified(audit.findings);
+    }
+    let approximate = |e: &Option<EntityRef>| {
+        e.as_ref()
+            .is_some_and(|e| stand_ins.iter().any(|p| p.entity == *e))
+    };
+    let kinds: Vec<String> = stand_ins
+        .iter()
+        .map(|p| format!("{} (set {})", p.kind.as_str(), how_to_give(p.kind)))
+        .collect();
+    Outcome::NotVerified {
+        reason: format!(
+            "checked only on a stand-in, which a grant may not reach below: {}",
+            kinds.join("; ")
+        ),
+        findings: audit
+            .findings
+            .into_iter()
+            .filter(|x| !approximate(&x.entity))
+            .collect(),
+    }
+}
+
+fn how_to_give(k: EntityKind) -> &'static str {
+    use super::registry::Target;
+    let t = match k {
+        EntityKind::Datacenter => Target::Datacenter,
+        EntityKind::Folder => Target::Folder,
+        EntityKind::Pool => Target::Pool,
+        EntityKind::Datastore => Target::Datastore,
+        EntityKind::Network => Target::Network,
+        EntityKind::Template => Target::Template,
+        EntityKind::Root => return "nothing: the root is always known",
+    };
+    t.how_to_give()
 }
 
 /// The principals whose permissions on `entity` grant `id` to the user, when
@@ -352,6 +334,7 @@ fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::Targets;
 
     fn er(kind: &str, moref: &str, path: &str) -> EntityRef {
         EntityRef {
@@ -408,7 +391,7 @@ mod tests {
         ids.iter().map(|s| s.to_string()).collect()
     }
 
-    fn codes(o: &Outcome) -> Vec<(String, Option<String>, String)> {
+    fn codes(o: &PrivilegeAudit) -> Vec<(String, Option<String>, String)> {
         o.findings
             .iter()
             .map(|f| {
@@ -428,7 +411,7 @@ mod tests {
         g: &[EntityPrivilege],
         perms: &[(MoRef, Vec<Permission>)],
         roles: &[Role],
-    ) -> Outcome {
+    ) -> PrivilegeAudit {
         check(Answers {
             manifest: m,
             placements: pls,

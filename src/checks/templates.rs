@@ -8,8 +8,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity};
+use super::outcome::Outcome;
 use crate::inventory::{Entity, MoRef, Snapshot};
+
+pub const CHECK: &str = "templates";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateRow {
@@ -33,7 +37,7 @@ struct History {
 fn history(snap: &Snapshot) -> History {
     let mut produced: HashMap<MoRef, HashSet<MoRef>> = HashMap::new();
     let mut removed = HashSet::new();
-    for e in &snap.events {
+    for e in snap.events.iter().flatten() {
         match (e.kind.as_str(), &e.vm, &e.source) {
             ("VmDeployedEvent" | "VmClonedEvent", Some(vm), Some(src)) => {
                 produced.entry(src.clone()).or_default().insert(vm.clone());
@@ -134,6 +138,41 @@ pub fn check(
         }
     }
     out
+}
+
+/// The registry's entry. The deploy history decides staleness, so a
+/// snapshot without it cannot say a template is clean; and a template
+/// created after the vCenter's own "now" means the dates cannot be trusted.
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let Some(snap) = f.snapshot() else {
+        return Outcome::not_verified("no inventory");
+    };
+    if snap.events.is_none() {
+        return Outcome::not_verified(
+            "the snapshot holds no event history, so deploys and deletions of templates are unknown: save it with `vaudit templates --save` or `vaudit check --save`",
+        );
+    }
+    if let Some(why) = impossible_dates(snap) {
+        return Outcome::not_verified(why);
+    }
+    Outcome::Verified(check(snap, f.targets.template, f.now, f.max_age))
+}
+
+/// A template created after the vCenter's clock said "now" when the
+/// snapshot was taken: the server's dates are not to be believed.
+pub fn impossible_dates(snap: &Snapshot) -> Option<String> {
+    let server = OffsetDateTime::parse(snap.server_time.as_deref()?.trim(), &Rfc3339).ok()?;
+    templates(snap).find_map(|t| {
+        let created = OffsetDateTime::parse(t.created.as_deref()?, &Rfc3339).ok()?;
+        (created > server + time::Duration::minutes(5)).then(|| {
+            format!(
+                "the template {} has createDate {}, later than the vCenter's own clock ({}): its age and history cannot be trusted; check the vCenter's time (NTP) and the template",
+                t.path,
+                t.created.as_deref().unwrap_or_default(),
+                snap.server_time.as_deref().unwrap_or_default()
+            )
+        })
+    })
 }
 
 #[cfg(test)]

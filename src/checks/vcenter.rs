@@ -3,7 +3,12 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::facts::{Facts, Insecure};
 use super::finding::{Finding, Severity};
+use super::outcome::Outcome;
+
+pub const VERSION: &str = "version";
+pub const CLOCK: &str = "clock";
 
 /// `vcenter-version`: the resource bridge needs vCenter 7.0 or later.
 pub fn version(version: &str) -> Vec<Finding> {
@@ -60,6 +65,50 @@ pub fn clock(server_time: &str, local: OffsetDateTime) -> Vec<Finding> {
         ),
         "synchronise both with the same NTP servers".into(),
     )]
+}
+
+/// The registry's entry for the version.
+pub fn run_version(f: &Facts<'_>) -> Outcome {
+    match f.snapshot() {
+        Some(s) if !s.vcenter.version.trim().is_empty() => {
+            Outcome::Verified(version(&s.vcenter.version))
+        }
+        _ => Outcome::not_verified("the vCenter did not report its version (ServiceContent.about)"),
+    }
+}
+
+/// The registry's entry for the clock: only a live session's reading of
+/// the vCenter's time compares with this machine's clock now.
+pub fn run_clock(f: &Facts<'_>) -> Outcome {
+    match f.snapshot().and_then(|s| s.server_time.as_deref()) {
+        Some(t) => Outcome::Verified(clock(t, f.now)),
+        None => Outcome::not_verified("the vCenter's time was not read (CurrentTime)"),
+    }
+}
+
+/// `tls-not-verified`: every verdict rests on a server nobody verified. A
+/// warning when the user typed `--insecure`; an error when only a variable
+/// did, since one left behind in a CI environment must not pass the gate.
+pub fn tls_verification(insecure: Option<Insecure>) -> Vec<Finding> {
+    match insecure {
+        None => vec![],
+        Some(Insecure::Flag) => vec![Finding::new(
+            "connection",
+            Severity::Warning,
+            "tls-not-verified",
+            None,
+            "certificate verification was off (--insecure): the connection and every verdict rest on an unverified server".into(),
+            "trust the vCenter's CA with --ca-file (or VAUDIT_CA_FILE) and drop --insecure".into(),
+        )],
+        Some(Insecure::Environment(var)) => vec![Finding::new(
+            "connection",
+            Severity::Error,
+            "tls-not-verified",
+            None,
+            format!("certificate verification was turned off by the environment variable {var}: the connection and every verdict rest on an unverified server"),
+            format!("unset {var} and trust the vCenter's CA with --ca-file (or VAUDIT_CA_FILE); pass --insecure on the command line if you really mean it"),
+        )],
+    }
 }
 
 #[cfg(test)]

@@ -3,17 +3,17 @@
 use comfy_table::{Table, presets::NOTHING};
 use serde::Serialize;
 
-use super::args::{AboutArgs, OutputFormat};
+use super::args::AboutArgs;
 use super::connection::Connection;
 use super::error::Error;
 use super::output;
-use crate::report::{self, Document, Summary, VCenter};
+use crate::report::{self, Document, Format, VCenter};
 
 #[derive(Serialize)]
 struct Nothing {}
 
 pub async fn run(args: &AboutArgs) -> Result<u8, Error> {
-    let format = output::format(&args.output)?;
+    let format = output::resolve("about", args.output.output)?;
     let conn = Connection::resolve(&args.connection)?;
     let vc = conn
         .with_session(async |client| {
@@ -26,15 +26,8 @@ pub async fn run(args: &AboutArgs) -> Result<u8, Error> {
         })
         .await?;
     match format {
-        OutputFormat::Json => report::print_json(&Document {
-            schema: report::SCHEMA,
-            vcenter: vc,
-            findings: vec![],
-            targets: None,
-            summary: Summary::default(),
-            body: Nothing {},
-        })?,
-        OutputFormat::Table => {
+        Format::Json => report::print_json(&Document::new(vc, None, vec![], vec![], Nothing {}))?,
+        _ => {
             let mut t = Table::new();
             t.load_style(NOTHING);
             for (k, v) in [

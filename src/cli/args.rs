@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::report::Format;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "vaudit",
@@ -53,6 +55,7 @@ pub enum Command {
     /// List every template with its age and deploy history; flag stale ones
     Templates(TemplatesArgs),
     /// The pre-deployment gate: every check against the Arc config's targets, one verdict
+    #[command(after_long_help = crate::checks::registry::help())]
     Check(CheckArgs),
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
@@ -110,15 +113,23 @@ pub struct ConnectionArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// table for people, json for scripts (schema vaudit/v1) [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
-    #[arg(long, short = 'o', value_enum, value_name = "FORMAT")]
-    pub output: Option<OutputFormat>,
+    /// table for people, json for scripts (schema vaudit/v1), markdown for CI summaries; junit for check [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
+    #[arg(long, short = 'o', value_parser = format_parser(), value_name = "FORMAT")]
+    pub output: Option<Format>,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    Table,
-    Json,
+/// Every format name is accepted by the parser; whether a command renders
+/// it is decided once, in `output::resolve`, with a sentence that says
+/// which commands do.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::NAMES)
+        .map(|s: String| Format::parse(&s).unwrap_or(Format::Table))
+}
+
+/// The check names `--skip` and `--only` take: the registry's.
+fn check_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::checks::registry::names())
 }
 
 /// The deployment targets, by inventory path (/DC0/vm/Arc) or unique name.
@@ -239,30 +250,6 @@ pub struct TemplatesArgs {
     pub manifest: Option<PathBuf>,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    Table,
-    Json,
-    Junit,
-}
-
-/// The checks of `vaudit check`, by the names --skip and --only take.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckName {
-    Connection,
-    Version,
-    Clock,
-    Endpoints,
-    IpPlan,
-    Privileges,
-    Folders,
-    Pools,
-    Templates,
-    Datastore,
-    Network,
-    Tagging,
-}
-
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// The Arc resource bridge *-appliance.yaml or *-infra.yaml; flags override it
@@ -272,24 +259,25 @@ pub struct CheckArgs {
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub targets: TargetArgs,
-    /// table for people, json (schema vaudit/v1) or junit for CI [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
-    #[arg(long, short = 'o', value_enum, value_name = "FORMAT")]
-    pub output: Option<ReportFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
     /// Exit 1 on findings of this severity or worse
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
     pub fail_on: FailOn,
-    /// Leave these checks out (comma-separated)
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
-    pub skip: Vec<CheckName>,
+    /// Leave these checks out (comma-separated; the list is under --help)
+    #[arg(long, value_parser = check_parser(), value_delimiter = ',', value_name = "CHECK")]
+    pub skip: Vec<String>,
     /// Run only these checks (comma-separated)
     #[arg(
         long,
-        value_enum,
+        value_parser = check_parser(),
         value_delimiter = ',',
         value_name = "CHECK",
         conflicts_with = "skip"
     )]
-    pub only: Vec<CheckName>,
+    pub only: Vec<String>,
     /// Also call a template stale when it is older than DAYS
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,

@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::args::{FailOn, InventoryArgs, OutputFormat, TargetArgs, TemplatesArgs};
+use super::args::{FailOn, InventoryArgs, TargetArgs, TemplatesArgs};
 use super::connection::Connection;
 use super::error::Error;
 use super::output;
-use crate::checks::{self, EntityRef, Finding, Severity};
+use crate::checks::facts::{Facts, Vcenter};
+use crate::checks::registry;
+use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome, Severity, Status, Verdict};
 use crate::inventory::{self, Snapshot, TargetSpec, Targets};
-use crate::report::{self, Document, Summary, table};
+use crate::report::{self, Document, Format, table};
 
 impl TargetArgs {
     pub fn spec(&self) -> TargetSpec {
@@ -27,14 +29,24 @@ impl TargetArgs {
 }
 
 /// Reads the snapshot from `--from`, or collects it (and writes `--save`).
-pub async fn snapshot(args: &InventoryArgs, with_events: bool) -> Result<Snapshot, Error> {
+/// A saved snapshot is always complete (event history and the vCenter's
+/// clock), so any command's `--save` serves every offline check; without
+/// `--save` only what the command reads is asked for.
+pub async fn snapshot(args: &InventoryArgs, history: bool) -> Result<Snapshot, Error> {
+    let history = history || args.snapshot.save.is_some();
     let snap = match &args.snapshot.from {
         Some(path) => Snapshot::load(path)
             .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?,
         None => {
             let conn = Connection::resolve(&args.connection)?;
-            conn.with_session(async |client| conn.collect(client, with_events).await)
-                .await?
+            conn.with_session(async |client| {
+                let mut snap = conn.collect(client, history).await?;
+                if history {
+                    snap.server_time = Some(client.current_time().await?);
+                }
+                Ok(snap)
+            })
+            .await?
         }
     };
     if let Some(path) = &args.snapshot.save {
@@ -61,115 +73,137 @@ pub fn targets_map(t: &Targets<'_>) -> BTreeMap<&'static str, EntityRef> {
     m
 }
 
-/// Exit code for a finished audit: 1 when a finding reaches the fail level.
-pub fn exit_code(findings: &[Finding], fail_on: FailOn) -> u8 {
-    let level = match fail_on {
+/// What every listing command reports against.
+struct Audit<'a> {
+    check: &'static str,
+    format: Format,
+    fail_on: FailOn,
+    snap: &'a Snapshot,
+    spec: &'a TargetSpec,
+    max_age: Option<u32>,
+}
+
+/// The listing's check, through the registry: the `targets` check when a
+/// target is named, then the command's own. Without its target a listing
+/// judges what applies to the whole inventory (pools, templates) or, for
+/// folders, nothing: the result then says so (`skipped`, listed only).
+fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
+    let manifest = crate::manifest::default_manifest();
+    let config = crate::config::ArcConfig::default();
+    let (targets, target_errors) = inventory::resolve_each(a.snap, a.spec);
+    let facts = Facts {
+        config: &config,
+        config_given: false,
+        spec: a.spec,
+        vcenter_address: None,
+        now: time::OffsetDateTime::now_utc(),
+        max_age: a.max_age,
+        manifest: &manifest,
+        privileges_user: None,
+        whole_inventory: true,
+        vcenter: Vcenter::Offline { snap: a.snap },
+        targets,
+        target_errors,
+    };
+    let fail_on = match a.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
-    u8::from(findings.iter().any(|f| f.severity >= level))
-}
-
-/// A target that does not resolve ends the audit (exit 2), but JSON users
-/// still get one document carrying the `target-not-found` finding.
-pub(super) fn target_error(
-    e: inventory::TargetError,
-    check: &str,
-    format: OutputFormat,
-    snap: &Snapshot,
-) -> Result<u8, Error> {
-    if format == OutputFormat::Json {
-        let f = Finding::new(
-            check,
-            Severity::Error,
-            "target-not-found",
-            None,
-            e.to_string(),
-            format!("give an existing {} (path or unique name)", e.what()),
-        );
-        #[derive(Serialize)]
-        struct Empty {}
-        report::print_json(&Document {
-            schema: report::SCHEMA,
-            vcenter: snap.vcenter.clone(),
-            targets: None,
-            findings: vec![f],
-            summary: Summary {
-                errors: 1,
-                warnings: 0,
-                checks_run: vec![],
-                checks_skipped: vec![check.into()],
-            },
-            body: Empty {},
-        })?;
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    let mut push = |name: &str, o: Outcome| {
+        results.push(CheckResult::from_outcome(name, &o, fail_on));
+        findings.extend(o.findings().iter().cloned());
+    };
+    if a.spec.datacenter.is_some()
+        || a.spec.folder.is_some()
+        || a.spec.pool.is_some()
+        || a.spec.datastore.is_some()
+        || a.spec.network.is_some()
+        || a.spec.template.is_some()
+    {
+        push(checks::targets::CHECK, checks::targets::run(&facts));
     }
-    Err(Error::usage(
-        e.to_string(),
-        format!(
-            "give an existing {} as a path (/DC0/...) or a unique name",
-            e.what()
-        ),
-    ))
-}
-
-/// What every inventory command reports against.
-struct Audit<'a> {
-    check: &'static str,
-    format: OutputFormat,
-    fail_on: FailOn,
-    snap: &'a Snapshot,
-    targets: &'a Targets<'a>,
+    let Some(check) = registry::get(a.check) else {
+        return (results, findings);
+    };
+    let given = check.targets.iter().all(|t| t.asked(a.spec).is_some());
+    if given {
+        push(a.check, registry::run_one(check, &facts));
+    } else if a.check == checks::folders::CHECK {
+        results.push(CheckResult::skipped(
+            a.check,
+            "no --folder given: every folder is listed, none is judged as the target",
+        ));
+    } else {
+        push(a.check, (check.run)(&facts));
+    }
+    (results, findings)
 }
 
 /// Renders one command's result and returns its exit code.
 fn finish<T: Serialize>(
     a: Audit<'_>,
-    findings: Vec<Finding>,
     body: T,
     table: impl FnOnce() -> String,
 ) -> Result<u8, Error> {
-    let Audit {
-        check,
-        format,
-        fail_on,
-        snap,
-        targets,
-    } = a;
-    let code = exit_code(&findings, fail_on);
-    match format {
-        OutputFormat::Json => {
-            let count = |s| findings.iter().filter(|f| f.severity == s).count();
-            report::print_json(&Document {
-                schema: report::SCHEMA,
-                vcenter: snap.vcenter.clone(),
-                targets: Some(targets_map(targets)),
-                summary: Summary {
-                    errors: count(Severity::Error),
-                    warnings: count(Severity::Warning),
-                    checks_run: vec![check.into()],
-                    checks_skipped: vec![],
-                },
-                findings,
-                body,
-            })?;
-        }
-        OutputFormat::Table => {
-            println!("{}", table());
-            print!("{}", table::findings(&findings));
+    let (results, findings) = judge(&a);
+    let verdict = Verdict::of(&results);
+    let targets = targets_map(&inventory::resolve_each(a.snap, a.spec).0);
+    if a.format != Format::Table {
+        // Scripts read stdout; a person watching the job reads stderr.
+        for r in results.iter().filter(|r| r.status == Status::NotVerified) {
+            eprintln!(
+                "error: {} not verified: {}",
+                r.name,
+                r.reason.as_deref().unwrap_or("")
+            );
+            for f in findings.iter().filter(|f| f.check == r.name) {
+                eprintln!("  {}\n  fix: {}", f.message, f.remedy);
+            }
         }
     }
-    Ok(code)
+    match a.format {
+        Format::Json => {
+            report::print_json(&Document::new(
+                a.snap.vcenter.clone(),
+                Some(targets),
+                results,
+                findings,
+                body,
+            ))?;
+        }
+        Format::Markdown => {
+            print!(
+                "{}",
+                report::markdown::render(
+                    &format!("vaudit {}", a.check),
+                    verdict,
+                    &results,
+                    &findings
+                )
+            );
+        }
+        _ => {
+            println!("{}", table());
+            print!("{}", table::findings(&findings));
+            for r in results.iter().filter(|r| r.status == Status::NotVerified) {
+                println!(
+                    "not verified: {}: {}",
+                    r.name,
+                    r.reason.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    Ok(verdict.exit_code())
 }
 
 pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
-    let format = output::format(&args.output)?;
+    let format = output::resolve("folders", args.output.output)?;
     let snap = snapshot(args, false).await?;
-    let targets = match inventory::resolve(&snap, &args.targets.spec()) {
-        Ok(t) => t,
-        Err(e) => return target_error(e, "folders", format, &snap),
-    };
+    let spec = args.targets.spec();
     let rows = checks::folders::rows(&snap);
-    let findings = checks::folders::check(&snap, targets.folder);
     #[derive(Serialize)]
     struct Body<'a> {
         folders: &'a [checks::folders::FolderRow],
@@ -180,9 +214,9 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
             format,
             fail_on: args.fail_on,
             snap: &snap,
-            targets: &targets,
+            spec: &spec,
+            max_age: None,
         },
-        findings,
         Body { folders: &rows },
         || {
             // An indented tree, datacenters as its branches.
@@ -217,14 +251,10 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
 }
 
 pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
-    let format = output::format(&args.output)?;
+    let format = output::resolve("pools", args.output.output)?;
     let snap = snapshot(args, false).await?;
-    let targets = match inventory::resolve(&snap, &args.targets.spec()) {
-        Ok(t) => t,
-        Err(e) => return target_error(e, "pools", format, &snap),
-    };
+    let spec = args.targets.spec();
     let rows = checks::pools::rows(&snap);
-    let findings = checks::pools::check(&snap, targets.pool);
     #[derive(Serialize)]
     struct Body<'a> {
         pools: &'a [checks::pools::PoolRow],
@@ -235,9 +265,9 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
             format,
             fail_on: args.fail_on,
             snap: &snap,
-            targets: &targets,
+            spec: &spec,
+            max_age: None,
         },
-        findings,
         Body { pools: &rows },
         || {
             let mut t = table::new_table(&["Pool", "Kind", "Owner", "HA"]);
@@ -273,15 +303,11 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
 
 pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
     let inv = &args.inventory;
-    let format = output::format(&inv.output)?;
+    let format = output::resolve("templates", inv.output.output)?;
     let snap = snapshot(inv, true).await?;
-    let targets = match inventory::resolve(&snap, &inv.targets.spec()) {
-        Ok(t) => t,
-        Err(e) => return target_error(e, "templates", format, &snap),
-    };
+    let spec = inv.targets.spec();
     let now = time::OffsetDateTime::now_utc();
     let rows = checks::templates::rows(&snap, now, args.max_age);
-    let findings = checks::templates::check(&snap, targets.template, now, args.max_age);
     #[derive(Serialize)]
     struct Body<'a> {
         templates: &'a [checks::templates::TemplateRow],
@@ -292,9 +318,9 @@ pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
             format,
             fail_on: inv.fail_on,
             snap: &snap,
-            targets: &targets,
+            spec: &spec,
+            max_age: args.max_age,
         },
-        findings,
         Body { templates: &rows },
         || {
             let mut t = table::new_table(&[

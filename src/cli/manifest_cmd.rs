@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use super::args::{ManifestAction, ManifestArgs, OutputArgs, OutputFormat};
+use super::args::{ManifestAction, ManifestArgs, OutputArgs};
 use super::error::Error;
 use super::output;
 use crate::manifest::{self, Manifest};
-use crate::report::{self, table};
+use crate::report::{self, Format, table};
 
 pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
     let pick = |o: &OutputArgs| OutputArgs {
@@ -21,8 +21,8 @@ pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
 
 fn list(out: &OutputArgs) -> Result<u8, Error> {
     let all = manifest::builtin();
-    match output::format(out)? {
-        OutputFormat::Json => {
+    match output::resolve("manifest", out.output)? {
+        Format::Json => {
             #[derive(Serialize)]
             struct Entry<'a> {
                 name: &'a str,
@@ -48,7 +48,7 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
                     .collect(),
             })?;
         }
-        OutputFormat::Table => {
+        _ => {
             let mut t = table::new_table(&["Name", "Privileges", "Description"]);
             for m in &all {
                 t.add_row(vec![
@@ -72,8 +72,8 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
             format!("give one of: {}", names.join(", ")),
         ));
     };
-    match output::format(out)? {
-        OutputFormat::Json => {
+    match output::resolve("manifest", out.output)? {
+        Format::Json => {
             #[derive(Serialize)]
             struct Doc<'a> {
                 schema: &'static str,
@@ -84,7 +84,7 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
                 manifest: &m,
             })?;
         }
-        OutputFormat::Table => print!("{}", manifest::render_table(&m)),
+        _ => print!("{}", manifest::render_table(&m)),
     }
     Ok(0)
 }

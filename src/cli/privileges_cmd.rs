@@ -12,27 +12,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 
-use super::args::{OutputFormat, PrivilegesArgs};
+use super::args::{FailOn, PrivilegesArgs};
 use super::connection::Connection;
 use super::error::Error;
-use super::inventory_cmd::{exit_code, target_error};
 use super::output;
 use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
-use crate::checks::{EntityRef, Finding, Severity};
-use crate::inventory::{self, Snapshot, TargetError};
+use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
+use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, EntityKind, Manifest};
-use crate::report::{self, Document, Summary, table};
-use crate::vsphere::{Client, EntityPrivilege, MoRef, Permission, Role};
+use crate::report::{self, Document, Format, table};
+use crate::vsphere::{Client, MoRef, Permission};
 
 /// Everything the session gathered.
 struct Gathered {
     snap: Snapshot,
     targets: BTreeMap<&'static str, EntityRef>,
     placements: Vec<Placement>,
-    known: BTreeSet<String>,
-    granted: Vec<EntityPrivilege>,
-    permissions: Vec<(MoRef, Vec<Permission>)>,
-    roles: Vec<Role>,
+    answers: PrivilegeAnswers,
     user: String,
     /// `--explain`: the permissions reaching each entity with a gap.
     applying: Vec<(MoRef, Vec<Permission>)>,
@@ -40,11 +36,11 @@ struct Gathered {
 
 enum Session {
     Done(Box<Gathered>),
-    NoTarget(Box<Snapshot>, TargetError),
+    NoTarget(Box<Snapshot>, Vec<TargetError>),
 }
 
 pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
-    let format = output::format(&args.output)?;
+    let format = output::resolve("privileges", args.output.output)?;
     let manifest = load_manifest(args.manifest.as_deref())?;
     let conn = Connection::resolve(&args.connection)?;
     let spec = args.targets.spec();
@@ -64,13 +60,22 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         .await?;
     let g = match session {
         Session::Done(g) => g,
-        Session::NoTarget(snap, e) => return target_error(e, privileges::CHECK, format, &snap),
+        Session::NoTarget(snap, errors) => return no_target(&snap, errors, format),
     };
     let outcome = privileges::check(answers(&g, &manifest));
     let explain = args.explain.then(|| explain(&g, &outcome.rows, &manifest));
-    let code = exit_code(&outcome.findings, args.fail_on);
+    let fail_on = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    };
+    let result = CheckResult::from_outcome(
+        privileges::CHECK,
+        &Outcome::Verified(outcome.findings.clone()),
+        fail_on,
+    );
+    let code = Verdict::of(std::slice::from_ref(&result)).exit_code();
     match format {
-        OutputFormat::Json => {
+        Format::Json => {
             #[derive(Serialize)]
             struct Body<'a> {
                 user: &'a str,
@@ -80,28 +85,30 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 #[serde(skip_serializing_if = "Option::is_none")]
                 explain: Option<&'a Explain>,
             }
-            let count = |s| outcome.findings.iter().filter(|f| f.severity == s).count();
-            report::print_json(&Document {
-                schema: report::SCHEMA,
-                vcenter: g.snap.vcenter.clone(),
-                targets: Some(g.targets.clone()),
-                summary: Summary {
-                    errors: count(Severity::Error),
-                    warnings: count(Severity::Warning),
-                    checks_run: vec![privileges::CHECK.into()],
-                    checks_skipped: vec![],
-                },
-                findings: outcome.findings.clone(),
-                body: Body {
+            report::print_json(&Document::new(
+                g.snap.vcenter.clone(),
+                Some(g.targets.clone()),
+                vec![result],
+                outcome.findings.clone(),
+                Body {
                     user: &g.user,
                     manifest: &manifest.name,
                     checked_on: &g.placements,
                     privileges: &outcome.rows,
                     explain: explain.as_ref(),
                 },
-            })?;
+            ))?;
         }
-        OutputFormat::Table => {
+        Format::Markdown => print!(
+            "{}",
+            report::markdown::render(
+                &format!("vaudit privileges: {}", g.user),
+                Verdict::of(std::slice::from_ref(&result)),
+                std::slice::from_ref(&result),
+                &outcome.findings
+            )
+        ),
+        _ => {
             print!(
                 "{}",
                 render_table(&g, &manifest, &outcome.rows, &outcome.findings)
@@ -114,36 +121,54 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     Ok(code)
 }
 
-/// The privileges check as `vaudit check` runs it, in the gate's own
-/// session. `Ok(Err(..))` when a target does not resolve (the gate reports
-/// that once, itself).
-pub(super) async fn check_findings(
-    client: &Client,
-    snap: &Snapshot,
-    audit: &Audit<'_>,
-) -> Result<Result<Vec<Finding>, TargetError>, Error> {
-    let manifest = audit.manifest;
-    match gather(
-        client,
-        snap.clone(),
-        audit.spec,
-        manifest,
-        audit.user,
-        false,
-    )
-    .await?
-    {
-        Session::Done(g) => Ok(Ok(privileges::check(answers(&g, manifest)).findings)),
-        Session::NoTarget(_, e) => Ok(Err(e)),
+/// A named target that does not exist: one report with the targets check's
+/// findings, exit 2.
+fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Result<u8, Error> {
+    let first = errors.first().map(|e| (e.to_string(), e.what()));
+    let findings: Vec<Finding> = errors
+        .iter()
+        .map(|e| {
+            Finding::new(
+                crate::checks::targets::CHECK,
+                Severity::Error,
+                "target-not-found",
+                None,
+                e.to_string(),
+                format!("give an existing {} (path or unique name)", e.what()),
+            )
+        })
+        .collect();
+    if format == Format::Json {
+        let results = vec![
+            CheckResult::from_outcome(
+                crate::checks::targets::CHECK,
+                &Outcome::NotVerified {
+                    reason: "a target was not found".into(),
+                    findings: findings.clone(),
+                },
+                Severity::Error,
+            ),
+            CheckResult::from_outcome(
+                privileges::CHECK,
+                &Outcome::not_verified("a target was not found (see the targets check)"),
+                Severity::Error,
+            ),
+        ];
+        #[derive(Serialize)]
+        struct Empty {}
+        report::print_json(&Document::new(
+            snap.vcenter.clone(),
+            None,
+            results,
+            findings,
+            Empty {},
+        ))?;
     }
-}
-
-/// What the gate's privilege check audits: the targets, against a manifest,
-/// for the logged-in user or another.
-pub(super) struct Audit<'a> {
-    pub spec: &'a inventory::TargetSpec,
-    pub manifest: &'a Manifest,
-    pub user: Option<&'a str>,
+    let (message, what) = first.unwrap_or_default();
+    Err(Error::usage(
+        message,
+        format!("give an existing {what} as a path (/DC0/...) or a unique name"),
+    ))
 }
 
 /// The manifest a command was given, or the embedded one; read before any
@@ -157,30 +182,15 @@ pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, 
     }
 }
 
-/// How many parents up from `entity` a permission is defined (0: on it;
-/// unknown places last).
-fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
-    let Some(on) = defined_on else { return 0 };
-    let mut cur = Some(entity);
-    for depth in 0..=snap.entities.len() {
-        match cur {
-            Some(m) if m == on => return depth,
-            Some(m) => cur = snap.get(m).and_then(|e| e.parent.as_ref()),
-            None => break,
-        }
-    }
-    usize::MAX
-}
-
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
     Answers {
         manifest,
         placements: &g.placements,
-        known: &g.known,
-        granted: &g.granted,
+        known: &g.answers.known,
+        granted: &g.answers.granted,
         user: &g.user,
-        permissions: &g.permissions,
-        roles: &g.roles,
+        permissions: &g.answers.permissions,
+        roles: &g.answers.roles,
     }
 }
 
@@ -192,67 +202,21 @@ async fn gather(
     for_user: Option<&str>,
     with_explain: bool,
 ) -> Result<Session, Error> {
-    let targets = match inventory::resolve(&snap, spec) {
-        Ok(t) => t,
-        Err(e) => return Ok(Session::NoTarget(Box::new(snap), e)),
-    };
+    let (targets, errors) = inventory::resolve_each(&snap, spec);
+    if !errors.is_empty() {
+        return Ok(Session::NoTarget(Box::new(snap), errors));
+    }
     let root = privileges::root_entity(&snap.root);
     let placements = privileges::placements(&manifest.kinds(), &targets, &root);
     let mut tmap = super::inventory_cmd::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
-    // The target folder and pool themselves (not a stand-in) are where a
-    // non-propagating permission would strand a privilege.
-    let propagation_targets: Vec<MoRef> = [targets.folder, targets.pool]
-        .into_iter()
-        .flatten()
-        .map(|e| e.moref.clone())
-        .collect();
-
-    let known = client.privilege_list().await?;
-    if known.is_empty() {
-        tracing::warn!(
-            "the server's privilegeList is empty: unknown privilege ids cannot be told apart"
-        );
-    }
-    let roles = client.role_list().await?;
-    let ids = privileges::ids_to_query(manifest, &known);
-    let entities = privileges::entities_to_query(&placements);
-    let user = match for_user {
-        Some(u) => u.to_string(),
-        None => client
-            .session()
-            .map(|s| s.user_name.clone())
-            .unwrap_or_default(),
-    };
-    let granted = if ids.is_empty() || entities.is_empty() {
-        vec![]
-    } else if let Some(u) = for_user {
-        client
-            .has_user_privilege_on_entities(&entities, u, &ids)
-            .await?
-    } else {
-        let key = client.session().map(|s| s.key.clone()).unwrap_or_default();
-        client
-            .has_privilege_on_entities(&entities, &key, &ids)
-            .await?
-    };
-    let mut permissions = Vec::new();
-    for m in &propagation_targets {
-        let mut perms = client.retrieve_entity_permissions(m, true).await?;
-        // Nearest first, as vSphere resolves them: the server does not
-        // promise an order.
-        perms.sort_by_key(|p| distance(&snap, m, p.entity.as_ref()));
-        permissions.push((m.clone(), perms));
-    }
+    let asked = inventory::privileges::gather(client, &snap, &targets, manifest, for_user).await?;
     let mut g = Gathered {
+        user: asked.user.clone(),
+        answers: asked,
         snap,
         targets: tmap,
         placements,
-        known,
-        granted,
-        permissions,
-        roles,
-        user,
         applying: vec![],
     };
     if with_explain {
@@ -302,7 +266,8 @@ struct ExplainPermission {
 
 fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain {
     let role_name = |id: i32| {
-        g.roles
+        g.answers
+            .roles
             .iter()
             .find(|r| r.id == id)
             .map(|r| r.name.clone())
@@ -381,7 +346,7 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
         let all: Vec<&str> = manifest
             .ids()
             .filter(|i| !manifest::IMPLIED.contains(i))
-            .filter(|i| g.known.is_empty() || g.known.contains(*i))
+            .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
             .collect();
         govc.push(format!(
             "govc role.create {} {}",

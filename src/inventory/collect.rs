@@ -77,9 +77,9 @@ pub async fn collect(
         .retrieve_inventory(SPECS, PAGE_SIZE, on_progress)
         .await?;
     let events = if with_events {
-        client.query_vm_events(TEMPLATE_EVENTS).await?
+        Some(client.query_vm_events(TEMPLATE_EVENTS).await?)
     } else {
-        Vec::new()
+        None
     };
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)

@@ -3,6 +3,8 @@
 //! `--from`; the checks read only this.
 
 mod collect;
+pub mod placement;
+pub mod privileges;
 pub mod targets;
 mod tree;
 
@@ -13,10 +15,14 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
-pub use collect::collect;
-pub use targets::{TargetError, TargetSpec, Targets, resolve};
+pub use collect::{TEMPLATE_EVENTS, collect};
+pub use privileges::PrivilegeAnswers;
+pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
 
-pub const SNAPSHOT_SCHEMA: &str = "vaudit-inventory/v1";
+/// Raised whenever a field the offline checks need is added: an older
+/// snapshot lacks it, and an offline run must not mistake "absent" for
+/// "nothing there".
+pub const SNAPSHOT_SCHEMA: &str = "vaudit-snapshot/v2";
 
 /// One managed entity with the properties any check reads. Fields that do
 /// not apply to an entity's type are absent.
@@ -65,6 +71,27 @@ impl Entity {
     }
 }
 
+/// `{type, moref, name, path}`: how every report names an entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityRef {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub moref: String,
+    pub name: String,
+    pub path: String,
+}
+
+impl From<&Entity> for EntityRef {
+    fn from(e: &Entity) -> Self {
+        EntityRef {
+            kind: e.moref.kind.to_string(),
+            moref: e.moref.value.clone(),
+            name: e.name.clone(),
+            path: e.path.clone(),
+        }
+    }
+}
+
 /// Where a snapshot came from: the `vcenter` block of every report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VCenter {
@@ -88,8 +115,16 @@ pub struct Snapshot {
     pub vcenter: VCenter,
     pub root: MoRef,
     pub entities: Vec<Entity>,
-    /// Deploy, clone and removal events, oldest first.
-    pub events: Vec<VmEvent>,
+    /// Deploy, clone and removal events, oldest first; `None` when they
+    /// were not collected (the template history is then unknown, not empty).
+    pub events: Option<Vec<VmEvent>>,
+    /// The vCenter's own clock when the snapshot was taken (RFC 3339).
+    #[serde(default)]
+    pub server_time: Option<String>,
+    /// The privilege and permission answers for the targets, when a
+    /// privilege audit ran in the collecting session.
+    #[serde(default)]
+    pub privileges: Option<PrivilegeAnswers>,
     #[serde(skip)]
     index: HashMap<MoRef, usize>,
 }
@@ -110,7 +145,7 @@ impl Snapshot {
         vcenter: VCenter,
         root: MoRef,
         entities: Vec<Entity>,
-        events: Vec<VmEvent>,
+        events: Option<Vec<VmEvent>>,
         collected_at: String,
     ) -> Snapshot {
         let mut s = Snapshot {
@@ -120,6 +155,8 @@ impl Snapshot {
             root,
             entities,
             events,
+            server_time: None,
+            privileges: None,
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);
@@ -181,17 +218,38 @@ impl Snapshot {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
+        // The schema first, so an old snapshot gets the sentence that says
+        // what to do rather than a missing-field error.
+        #[derive(Deserialize)]
+        struct Head {
+            schema: Option<String>,
+        }
+        let head: Head = serde_json::from_slice(&bytes).map_err(|e| SnapshotError::Format {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        match head.schema.as_deref() {
+            Some(SNAPSHOT_SCHEMA) => {}
+            Some(other) => {
+                return Err(SnapshotError::Format {
+                    path: shown,
+                    reason: format!(
+                        "its schema is {other:?}, and this vaudit reads {SNAPSHOT_SCHEMA:?} only; write it again with --save"
+                    ),
+                });
+            }
+            None => {
+                return Err(SnapshotError::Format {
+                    path: shown,
+                    reason: "it has no schema field".into(),
+                });
+            }
+        }
         let mut s: Snapshot =
             serde_json::from_slice(&bytes).map_err(|e| SnapshotError::Format {
                 path: shown.clone(),
                 reason: e.to_string(),
             })?;
-        if s.schema != SNAPSHOT_SCHEMA {
-            return Err(SnapshotError::Format {
-                path: shown,
-                reason: format!("its schema is {:?}, not {SNAPSHOT_SCHEMA:?}", s.schema),
-            });
-        }
         s.reindex();
         Ok(s)
     }
@@ -263,7 +321,7 @@ pub(crate) mod fixture {
                 },
                 root(),
                 self.entities,
-                self.events,
+                Some(self.events),
                 "2026-11-23T00:00:00Z".into(),
             )
         }

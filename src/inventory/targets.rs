@@ -120,6 +120,40 @@ pub fn resolve<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> Result<Targets<'a>,
     })
 }
 
+/// Every target on its own: those found, and an error for each one asked
+/// for and not found, so a report can name them all at once.
+pub fn resolve_each<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> (Targets<'a>, Vec<TargetError>) {
+    let mut errors = Vec::new();
+    let mut keep = |r: Result<Option<&'a Entity>, TargetError>| {
+        r.unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
+    };
+    let datacenter = keep(find(snap, &DATACENTER, spec.datacenter.as_deref(), None));
+    let folder = keep(find(snap, &FOLDER, spec.folder.as_deref(), datacenter));
+    let pool = keep(find(snap, &POOL, spec.pool.as_deref(), datacenter));
+    let datastore = keep(find(
+        snap,
+        &DATASTORE,
+        spec.datastore.as_deref(),
+        datacenter,
+    ));
+    let network = keep(find(snap, &NETWORK, spec.network.as_deref(), datacenter));
+    let template = keep(find(snap, &TEMPLATE, spec.template.as_deref(), datacenter));
+    (
+        Targets {
+            datacenter,
+            folder,
+            pool,
+            datastore,
+            network,
+            template,
+        },
+        errors,
+    )
+}
+
 fn find<'a>(
     snap: &'a Snapshot,
     kind: &Kind,

@@ -1,70 +1,81 @@
-//! JUnit XML for CI systems: one testsuite per check, one testcase per
-//! finding (or one passing case for a clean check), failures carrying the
-//! finding's message and remedy.
+//! JUnit XML for CI (spec §5): one testsuite per check of the registry and
+//! one testcase per check, named after the check whatever its outcome, so a
+//! CI system follows each check across runs. A failed check is a
+//! `<failure>`, a check that could not be verified an `<error>`, one left
+//! out by the user `<skipped>`.
 
-use crate::checks::{Finding, Severity};
+use crate::checks::{CheckResult, Finding, Severity, Status};
 use crate::vsphere::xml_escape as esc;
 
-/// `checks`: (name, ran) in report order.
-pub fn render(checks: &[(String, bool)], findings: &[Finding]) -> String {
+pub fn render(results: &[CheckResult], findings: &[Finding], seconds: f64) -> String {
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total_fail = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
     out.push_str(&format!(
-        "<testsuites name=\"vaudit\" failures=\"{total_fail}\">\n"
+        "<testsuites name=\"vaudit\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
+        results.len(),
+        count(Status::Fail),
+        count(Status::NotVerified),
+        count(Status::Skipped),
     ));
-    for (check, ran) in checks {
-        let mine: Vec<&Finding> = findings.iter().filter(|f| &f.check == check).collect();
-        let failures = mine
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
-        let tests = mine.len().max(1);
-        let skipped = usize::from(!ran && mine.is_empty());
+    for r in results {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.check == r.name).collect();
+        let is = |s: Status| usize::from(r.status == s);
         out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n",
-            esc(check)
+            "  <testsuite name=\"{n}\" tests=\"1\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n    <testcase classname=\"vaudit.{n}\" name=\"{n}\">",
+            is(Status::Fail),
+            is(Status::NotVerified),
+            is(Status::Skipped),
+            n = esc(&r.name),
         ));
-        if mine.is_empty() {
-            out.push_str(&format!(
-                "    <testcase classname=\"vaudit.{0}\" name=\"{0}\">",
-                esc(check)
-            ));
-            if !ran {
-                out.push_str("<skipped/>");
-            }
-            out.push_str("</testcase>\n");
-        }
-        for f in mine {
-            let target = f.entity.as_ref().map(|e| e.path.as_str()).unwrap_or("");
-            let name = match &f.privilege {
-                Some(p) => format!("{} {} {}", f.code, target, p.id),
-                None => format!("{} {}", f.code, target),
-            };
-            out.push_str(&format!(
-                "    <testcase classname=\"vaudit.{}\" name=\"{}\">",
-                esc(check),
-                esc(name.trim())
-            ));
-            let body = format!("{}\nfix: {}", f.message, f.remedy);
-            match f.severity {
-                Severity::Error => out.push_str(&format!(
-                    "<failure type=\"{}\" message=\"{}\">{}</failure>",
-                    esc(&f.code),
-                    esc(&f.message),
-                    esc(&body)
-                )),
-                _ => out.push_str(&format!(
-                    "<system-out>{}: {}</system-out>",
+        let body = mine
+            .iter()
+            .map(|f| {
+                let on = f
+                    .entity
+                    .as_ref()
+                    .map(|e| format!(" [{}]", e.path))
+                    .unwrap_or_default();
+                format!(
+                    "{} {}{on}: {}\nfix: {}",
                     f.severity.as_str(),
+                    f.code,
+                    f.message,
+                    f.remedy
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let reason = r.reason.as_deref().unwrap_or("");
+        match r.status {
+            Status::Fail => {
+                let errors = mine
+                    .iter()
+                    .filter(|f| f.severity >= Severity::Warning)
+                    .count();
+                out.push_str(&format!(
+                    "<failure type=\"{}\" message=\"{}\">{}</failure>",
+                    esc(mine.first().map(|f| f.code.as_str()).unwrap_or("fail")),
+                    esc(&format!("{errors} finding(s) at the fail level")),
                     esc(&body)
-                )),
+                ));
             }
-            out.push_str("</testcase>\n");
+            Status::NotVerified => out.push_str(&format!(
+                "<error type=\"not-verified\" message=\"{}\">{}</error>",
+                esc(reason),
+                esc(&if body.is_empty() {
+                    reason.to_string()
+                } else {
+                    format!("{reason}\n\n{body}")
+                })
+            )),
+            Status::Skipped => out.push_str(&format!("<skipped message=\"{}\"/>", esc(reason))),
+            Status::Pass | Status::Warn => {
+                if !body.is_empty() {
+                    out.push_str(&format!("<system-out>{}</system-out>", esc(&body)));
+                }
+            }
         }
-        out.push_str("  </testsuite>\n");
+        out.push_str("</testcase>\n  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
     out

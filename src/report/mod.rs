@@ -1,13 +1,19 @@
-//! Renderers: the same results as a table for people or as the `vaudit/v1`
-//! JSON document for scripts.
+//! Renderers: the same results as a table for people, the `vaudit/v1` JSON
+//! document for scripts, JUnit XML for CI, markdown for step summaries and
+//! tickets. Every command feeds them the same `Document`.
 
 use serde::Serialize;
 
-use crate::checks::{EntityRef, Finding};
+use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
 use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod format;
+pub mod gate;
 pub mod junit;
+pub mod markdown;
 pub mod table;
+
+pub use format::Format;
 
 pub const SCHEMA: &str = "vaudit/v1";
 
@@ -33,12 +39,37 @@ impl VCenter {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    pub verdict: Verdict,
     pub errors: usize,
     pub warnings: usize,
+    pub notes: usize,
     pub checks_run: Vec<String>,
     pub checks_skipped: Vec<String>,
+    pub checks_not_verified: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(results: &[CheckResult], findings: &[Finding]) -> Summary {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        let named = |keep: &dyn Fn(Status) -> bool| {
+            results
+                .iter()
+                .filter(|r| keep(r.status))
+                .map(|r| r.name.clone())
+                .collect()
+        };
+        Summary {
+            verdict: Verdict::of(results),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            notes: count(Severity::Info),
+            checks_run: named(&|s| !matches!(s, Status::Skipped | Status::NotVerified)),
+            checks_skipped: named(&|s| s == Status::Skipped),
+            checks_not_verified: named(&|s| s == Status::NotVerified),
+        }
+    }
 }
 
 /// The top of every JSON document; commands flatten their own lists in.
@@ -50,14 +81,38 @@ pub struct Document<T: Serialize> {
     pub targets: Option<std::collections::BTreeMap<&'static str, EntityRef>>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    pub checks: Vec<CheckResult>,
     #[serde(flatten)]
     pub body: T,
 }
 
+impl<T: Serialize> Document<T> {
+    pub fn new(
+        vcenter: VCenter,
+        targets: Option<std::collections::BTreeMap<&'static str, EntityRef>>,
+        checks: Vec<CheckResult>,
+        findings: Vec<Finding>,
+        body: T,
+    ) -> Self {
+        Document {
+            schema: SCHEMA,
+            summary: Summary::new(&checks, &findings),
+            vcenter,
+            targets,
+            findings,
+            checks,
+            body,
+        }
+    }
+}
+
+/// Writes one JSON document and a newline.
+pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    writeln!(out)
+}
+
 /// Writes one JSON document and a newline to stdout.
 pub fn print_json<T: Serialize>(doc: &T) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, doc).map_err(std::io::Error::other)?;
-    writeln!(out)
+    write_json(&mut std::io::stdout().lock(), doc)
 }

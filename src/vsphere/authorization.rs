@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::envelope::Request;
 use super::error::Error;
@@ -15,14 +15,14 @@ use super::xml::Node;
 
 /// The server's answer for one entity: each asked privilege, granted or not,
 /// in the order asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityPrivilege {
     pub entity: MoRef,
     pub granted: Vec<(String, bool)>,
 }
 
 /// One permission: a principal (user or group) holding a role on an entity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     /// Where it is defined (the server fills it in answers; ignored when set).
     pub entity: Option<MoRef>,
@@ -33,7 +33,7 @@ pub struct Permission {
 }
 
 /// A role and its privilege ids.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     pub id: i32,
     pub name: String,

@@ -1,0 +1,84 @@
+//! Everything the checks read, gathered before any of them runs: the
+//! config, the targets asked for and found, and what the vCenter answered
+//! (live, from a saved snapshot, or nothing and why).
+
+use time::OffsetDateTime;
+
+use super::finding::Finding;
+use crate::config::ArcConfig;
+use crate::inventory::{Snapshot, TargetError, TargetSpec, Targets};
+use crate::manifest::Manifest;
+use crate::vsphere::tls::CertSummary;
+
+/// Where the vCenter facts come from.
+pub enum Vcenter<'a> {
+    /// A session ran in this process: everything is at hand.
+    Live { snap: &'a Snapshot, live: &'a Live },
+    /// A snapshot written by `--save`: what only a session can tell (the
+    /// certificate, the clock, the REST endpoint) is out of reach.
+    Offline { snap: &'a Snapshot },
+    /// No session: why (no address given, the login failed…), and the
+    /// finding that says so when the failure is itself a verdict.
+    Unavailable {
+        reason: String,
+        finding: Option<Finding>,
+    },
+}
+
+/// What only a live session knows.
+#[derive(Debug, Default, Clone)]
+pub struct Live {
+    pub certificate: Option<CertSummary>,
+    /// `None` when the tagging check was not asked for; the error text
+    /// when the vAPI REST session or the tag list failed.
+    pub tagging: Option<Result<(), String>>,
+    /// How certificate verification was turned off, if it was.
+    pub insecure: Option<Insecure>,
+}
+
+/// Who turned certificate verification off: a flag the user typed is a
+/// choice, a variable left in the environment may be an accident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insecure {
+    Flag,
+    Environment(&'static str),
+}
+
+pub struct Facts<'a> {
+    pub config: &'a ArcConfig,
+    /// Whether a `--config` file was read.
+    pub config_given: bool,
+    /// The targets asked for: flags over the config.
+    pub spec: &'a TargetSpec,
+    /// The vCenter address as given (flag, environment or config).
+    pub vcenter_address: Option<&'a str>,
+    pub now: OffsetDateTime,
+    pub max_age: Option<u32>,
+    pub manifest: &'a Manifest,
+    /// `--user`: whose privileges, when not the logged-in user's.
+    pub privileges_user: Option<&'a str>,
+    /// A listing command: notes on the rest of the inventory belong in the
+    /// report; the gate keeps to its targets.
+    pub whole_inventory: bool,
+    pub vcenter: Vcenter<'a>,
+    /// The targets found in the snapshot (empty without one).
+    pub targets: Targets<'a>,
+    /// The targets asked for that the snapshot does not hold.
+    pub target_errors: Vec<TargetError>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn snapshot(&self) -> Option<&'a Snapshot> {
+        match self.vcenter {
+            Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => Some(snap),
+            Vcenter::Unavailable { .. } => None,
+        }
+    }
+
+    pub fn live(&self) -> Option<&'a Live> {
+        match self.vcenter {
+            Vcenter::Live { live, .. } => Some(live),
+            _ => None,
+        }
+    }
+}

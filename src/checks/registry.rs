@@ -1,0 +1,344 @@
+//! The one list of checks. `--skip`/`--only` values, shell completions, the
+//! help text, the JUnit suites and the gate's table all come from it, so a
+//! check added here cannot be forgotten by any of them.
+//!
+//! Each entry says what the check needs; what it needs and did not get makes
+//! it `not-verified` with the way to supply it, before its function runs. So
+//! a check's function only ever sees the facts it asked for, and a check
+//! with nothing to look at can never come out `pass`.
+
+use super::facts::{Facts, Vcenter};
+use super::finding::Severity;
+use super::outcome::{CheckResult, Outcome};
+use super::{
+    capacity, connection, endpoints, folders, ip_plan, pools, privileges, tagging, targets,
+    templates, vcenter,
+};
+use crate::inventory::{Entity, TargetSpec, Targets};
+
+/// What of the vCenter a check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Nothing: the config or the flags are enough.
+    Nothing,
+    /// The inventory: a live session or a saved snapshot will do.
+    Snapshot,
+    /// Something only a live session can tell.
+    Session,
+}
+
+/// A deployment target a check judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Datacenter,
+    Folder,
+    Pool,
+    Datastore,
+    Network,
+    Template,
+}
+
+impl Target {
+    /// The config key and the flag that set it, for reasons and remedies.
+    pub fn how_to_give(self) -> &'static str {
+        match self {
+            Target::Datacenter => "vsphereprovider.datacenter in the config, or --datacenter",
+            Target::Folder => "vsphereprovider.folder in the config, or --folder",
+            Target::Pool => "vsphereprovider.resourcepool in the config, or --pool",
+            Target::Datastore => "vsphereprovider.datastore in the config, or --datastore",
+            Target::Network => "vsphereprovider.network.segment in the config, or --network",
+            Target::Template => {
+                "vsphereprovider.appliancevm.vmtemplate in the config, or --template"
+            }
+        }
+    }
+
+    pub fn what(self) -> &'static str {
+        match self {
+            Target::Datacenter => "datacenter",
+            Target::Folder => "folder",
+            Target::Pool => "resource pool",
+            Target::Datastore => "datastore",
+            Target::Network => "network",
+            Target::Template => "template",
+        }
+    }
+
+    pub fn asked(self, spec: &TargetSpec) -> Option<&str> {
+        match self {
+            Target::Datacenter => spec.datacenter.as_deref(),
+            Target::Folder => spec.folder.as_deref(),
+            Target::Pool => spec.pool.as_deref(),
+            Target::Datastore => spec.datastore.as_deref(),
+            Target::Network => spec.network.as_deref(),
+            Target::Template => spec.template.as_deref(),
+        }
+    }
+
+    pub fn found<'a>(self, t: &Targets<'a>) -> Option<&'a Entity> {
+        match self {
+            Target::Datacenter => t.datacenter,
+            Target::Folder => t.folder,
+            Target::Pool => t.pool,
+            Target::Datastore => t.datastore,
+            Target::Network => t.network,
+            Target::Template => t.template,
+        }
+    }
+}
+
+pub struct Check {
+    /// The name `--skip`/`--only` take, the JUnit suite, the `check` field
+    /// of its findings.
+    pub name: &'static str,
+    /// One line for `vaudit check --help`.
+    pub about: &'static str,
+    pub reads: Reads,
+    /// Targets without which it has nothing to judge.
+    pub targets: &'static [Target],
+    pub run: fn(&Facts<'_>) -> Outcome,
+}
+
+/// Every check of `vaudit check`, in report order.
+pub static CHECKS: &[Check] = &[
+    Check {
+        name: endpoints::CHECK,
+        about: "no host name of the config (vCenter, proxy, DNS) ends in .local",
+        reads: Reads::Nothing,
+        targets: &[],
+        run: endpoints::run,
+    },
+    Check {
+        name: ip_plan::CHECK,
+        about: "control-plane and node IPs inside the prefix, clear of the gateway, /29 or larger",
+        reads: Reads::Nothing,
+        targets: &[],
+        run: ip_plan::run,
+    },
+    Check {
+        name: connection::CHECK,
+        about: "the vCenter answers, its certificate verifies and is not expiring, the login works",
+        reads: Reads::Nothing,
+        targets: &[],
+        run: connection::run,
+    },
+    Check {
+        name: tagging::CHECK,
+        about: "the vAPI REST endpoint the deployment tags through answers",
+        reads: Reads::Session,
+        targets: &[],
+        run: tagging::run,
+    },
+    Check {
+        name: vcenter::VERSION,
+        about: "the vCenter is 7.0 or later",
+        reads: Reads::Snapshot,
+        targets: &[],
+        run: vcenter::run_version,
+    },
+    Check {
+        name: vcenter::CLOCK,
+        about: "this machine's clock agrees with the vCenter's",
+        reads: Reads::Session,
+        targets: &[],
+        run: vcenter::run_clock,
+    },
+    Check {
+        name: targets::CHECK,
+        about: "every target the config or the flags name exists and is visible",
+        reads: Reads::Snapshot,
+        targets: &[],
+        run: targets::run,
+    },
+    Check {
+        name: privileges::CHECK,
+        about: "the deploying user holds the manifest's privileges on every target",
+        reads: Reads::Snapshot,
+        targets: &[],
+        run: privileges::run,
+    },
+    Check {
+        name: folders::CHECK,
+        about: "the target folder can hold VMs and templates",
+        reads: Reads::Snapshot,
+        targets: &[Target::Folder],
+        run: folders::run,
+    },
+    Check {
+        name: pools::CHECK,
+        about: "the target pool belongs to a cluster, not a standalone host",
+        reads: Reads::Snapshot,
+        targets: &[Target::Pool],
+        run: pools::run,
+    },
+    Check {
+        name: templates::CHECK,
+        about: "the target template is not stale or duplicated",
+        reads: Reads::Snapshot,
+        targets: &[Target::Template],
+        run: templates::run,
+    },
+    Check {
+        name: capacity::DATASTORE,
+        about: "the target datastore has room for the appliance",
+        reads: Reads::Snapshot,
+        targets: &[Target::Datastore],
+        run: capacity::run_datastore,
+    },
+    Check {
+        name: capacity::NETWORK,
+        about: "the target network's name is unique in its datacenter",
+        reads: Reads::Snapshot,
+        targets: &[Target::Network],
+        run: capacity::run_network,
+    },
+];
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CHECKS.iter().map(|c| c.name)
+}
+
+pub fn get(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
+/// The check list for `vaudit check --help`.
+pub fn help() -> String {
+    let width = CHECKS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut s = String::from("Checks (for --skip and --only):\n");
+    for c in CHECKS {
+        s.push_str(&format!("  {:width$}  {}\n", c.name, c.about));
+    }
+    s
+}
+
+/// Which checks the user asked for: all but `skip`, or only `only`.
+pub struct Selection<'a> {
+    pub only: &'a [String],
+    pub skip: &'a [String],
+}
+
+impl Selection<'_> {
+    pub fn enabled(&self, name: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|o| o == name))
+            && !self.skip.iter().any(|s| s == name)
+    }
+
+    /// Why a check is out, in the user's own words.
+    fn why_out(&self, name: &str) -> String {
+        if self.skip.iter().any(|s| s == name) {
+            format!("--skip {name}")
+        } else {
+            "not in --only".into()
+        }
+    }
+}
+
+/// What one run of the registry produced.
+pub struct Run {
+    pub results: Vec<CheckResult>,
+    pub findings: Vec<crate::checks::Finding>,
+}
+
+/// Runs every selected check on the facts.
+pub fn run(facts: &Facts<'_>, selection: &Selection<'_>, fail_on: Severity) -> Run {
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    for c in CHECKS {
+        if !selection.enabled(c.name) {
+            results.push(CheckResult::skipped(c.name, selection.why_out(c.name)));
+            continue;
+        }
+        let outcome = run_one(c, facts);
+        results.push(CheckResult::from_outcome(c.name, &outcome, fail_on));
+        findings.extend(match outcome {
+            Outcome::Verified(f) | Outcome::NotVerified { findings: f, .. } => f,
+        });
+    }
+    Run { results, findings }
+}
+
+/// One check, behind the needs its entry declares: a target the user did
+/// not give is named first (it is theirs to supply), then the vCenter facts,
+/// then a target that was given and not found.
+pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
+    for &t in c.targets {
+        if t.asked(facts.spec).is_none() {
+            return Outcome::not_verified(format!(
+                "no {} given: set {}",
+                t.what(),
+                t.how_to_give()
+            ));
+        }
+    }
+    if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
+        return Outcome::not_verified(reason);
+    }
+    for &t in c.targets {
+        if let Some(reason) = missing_target(t, facts) {
+            return Outcome::not_verified(reason);
+        }
+    }
+    (c.run)(facts)
+}
+
+fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
+    match (reads, v) {
+        (Reads::Nothing, _) => None,
+        (_, Vcenter::Unavailable { reason, .. }) => Some(format!("not run: {reason}")),
+        (Reads::Session, Vcenter::Offline { .. }) => Some(
+            "offline snapshot: this needs a live session; run without --from to verify it".into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Why a target the check needs is not there to judge, if it is not.
+pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
+    match t.asked(facts.spec) {
+        None => Some(format!("no {} given: set {}", t.what(), t.how_to_give())),
+        Some(given) if t.found(&facts.targets).is_none() => Some(format!(
+            "the {} {given:?} was not found (see the targets check)",
+            t.what()
+        )),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for n in names() {
+            assert!(seen.insert(n), "{n} twice");
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
+        }
+    }
+
+    #[test]
+    fn help_lists_every_check() {
+        let h = help();
+        for n in names() {
+            assert!(h.contains(&format!("  {n} ")), "{n} missing from help");
+        }
+    }
+
+    #[test]
+    fn skip_and_only_select_by_name() {
+        let skip = vec!["pools".to_string()];
+        let s = Selection {
+            only: &[],
+            skip: &skip,
+        };
+        assert!(!s.enabled("pools") && s.enabled("folders"));
+        let only = vec!["folders".to_string()];
+        let s = Selection {
+            only: &only,
+            skip: &[],
+        };
+        assert!(s.enabled("folders") && !s.enabled("pools"));
+    }
+}

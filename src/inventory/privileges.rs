@@ -1,0 +1,140 @@
+//! The privilege and permission answers for the targets, collected in the
+//! same session as the inventory and saved with it, so the privilege check
+//! judges a snapshot offline exactly as it judged it live.
+//!
+//! One session, a constant number of calls whatever the manifest size:
+//! privilegeList, roleList, one HasPrivilegeOnEntities (or
+//! HasUserPrivilegeOnEntities) for every (entity, privilege) pair, and the
+//! permissions reaching the target folder and pool.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::placement::{self as privileges, Placement};
+use super::{Entity, Snapshot, Targets};
+use crate::manifest::Manifest;
+use crate::vsphere::{Client, EntityPrivilege, Error, MoRef, Permission, Role};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivilegeAnswers {
+    /// Whose privileges: the logged-in user, or `--user`'s principal.
+    pub user: String,
+    /// Whether `user` came from `--user` (HasUserPrivilegeOnEntities).
+    pub for_user: bool,
+    /// privilegeList; empty means the server did not say.
+    pub known: BTreeSet<String>,
+    pub roles: Vec<Role>,
+    /// The entities and ids asked about: an offline run may only reuse
+    /// answers to the questions it would ask itself.
+    pub entities: Vec<MoRef>,
+    pub ids: Vec<String>,
+    pub granted: Vec<EntityPrivilege>,
+    /// The permissions reaching the target folder and pool, nearest first.
+    pub permissions: Vec<(MoRef, Vec<Permission>)>,
+}
+
+impl PrivilegeAnswers {
+    /// Whether these answers cover every question the placements and the
+    /// manifest ask, for the same principal.
+    pub fn covers(&self, placements: &[Placement], ids: &[String], user: Option<&str>) -> bool {
+        if let Some(u) = user
+            && (!self.for_user
+                || privileges::canonical_principal(u)
+                    != privileges::canonical_principal(&self.user))
+        {
+            return false;
+        }
+        if user.is_none() && self.for_user {
+            return false;
+        }
+        privileges::entities_to_query(placements)
+            .iter()
+            .all(|m| self.entities.contains(m))
+            && ids.iter().all(|i| self.ids.contains(i))
+    }
+}
+
+/// The root folder as an entity, for placements.
+pub fn root_entity(snap: &Snapshot) -> Entity {
+    privileges::root_entity(&snap.root)
+}
+
+/// How many parents up from `entity` a permission is defined (0: on it;
+/// unknown places last).
+fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
+    let Some(on) = defined_on else { return 0 };
+    let mut cur = Some(entity);
+    for depth in 0..=snap.entities.len() {
+        match cur {
+            Some(m) if m == on => return depth,
+            Some(m) => cur = snap.get(m).and_then(|e| e.parent.as_ref()),
+            None => break,
+        }
+    }
+    usize::MAX
+}
+
+/// Asks the server everything the privilege check needs for these targets.
+pub async fn gather(
+    client: &Client,
+    snap: &Snapshot,
+    targets: &Targets<'_>,
+    manifest: &Manifest,
+    for_user: Option<&str>,
+) -> Result<PrivilegeAnswers, Error> {
+    let root = root_entity(snap);
+    let placements = privileges::placements(&manifest.kinds(), targets, &root);
+    let known = client.privilege_list().await?;
+    if known.is_empty() {
+        tracing::warn!(
+            "the server's privilegeList is empty: unknown privilege ids cannot be told apart"
+        );
+    }
+    let roles = client.role_list().await?;
+    let ids = privileges::ids_to_query(manifest, &known);
+    let entities = privileges::entities_to_query(&placements);
+    let user = match for_user {
+        Some(u) => u.to_string(),
+        None => client
+            .session()
+            .map(|s| s.user_name.clone())
+            .unwrap_or_default(),
+    };
+    let granted = if ids.is_empty() || entities.is_empty() {
+        vec![]
+    } else if let Some(u) = for_user {
+        client
+            .has_user_privilege_on_entities(&entities, u, &ids)
+            .await?
+    } else {
+        let key = client.session().map(|s| s.key.clone()).unwrap_or_default();
+        client
+            .has_privilege_on_entities(&entities, &key, &ids)
+            .await?
+    };
+    // The target folder and pool themselves (not a stand-in) are where a
+    // non-propagating permission would strand a privilege.
+    let mut permissions = Vec::new();
+    for m in [targets.folder, targets.pool]
+        .into_iter()
+        .flatten()
+        .map(|e| e.moref.clone())
+    {
+        let mut perms = client.retrieve_entity_permissions(&m, true).await?;
+        // Nearest first, as vSphere resolves them: the server does not
+        // promise an order.
+        perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
+        permissions.push((m, perms));
+    }
+    Ok(PrivilegeAnswers {
+        user,
+        for_user: for_user.is_some(),
+        known,
+        roles,
+        entities,
+        ids,
+        granted,
+        permissions,
+    })
+}

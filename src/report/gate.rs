@@ -1,0 +1,103 @@
+//! `vaudit check`'s report in every format, from the registry's results.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{Document, Format, VCenter, junit, markdown, table};
+use crate::checks::{CheckResult, EntityRef, Finding, Status, Verdict};
+
+pub struct GateReport<'a> {
+    pub vcenter: &'a VCenter,
+    pub targets: BTreeMap<&'static str, EntityRef>,
+    /// `--user`: whose privileges were audited, when not the logged-in user's.
+    pub privileges_user: Option<&'a str>,
+    pub results: &'a [CheckResult],
+    pub findings: &'a [Finding],
+    pub seconds: f64,
+    pub fail_on_warning: bool,
+    /// Where the facts came from when not from a live session.
+    pub snapshot: Option<&'a str>,
+}
+
+pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let verdict = Verdict::of(r.results);
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Body<'a> {
+                /// Whose privileges were checked, when not the logged-in
+                /// user's (`--user`).
+                #[serde(skip_serializing_if = "Option::is_none")]
+                privileges_user: Option<&'a str>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                snapshot: Option<&'a str>,
+            }
+            super::write_json(
+                out,
+                &Document::new(
+                    r.vcenter.clone(),
+                    Some(r.targets.clone()),
+                    r.results.to_vec(),
+                    r.findings.to_vec(),
+                    Body {
+                        privileges_user: r.privileges_user,
+                        snapshot: r.snapshot,
+                    },
+                ),
+            )
+        }
+        Format::Junit => out.write_all(junit::render(r.results, r.findings, r.seconds).as_bytes()),
+        Format::Markdown => {
+            let title = match r.vcenter.url.as_str() {
+                "" => "vaudit check".to_string(),
+                u => format!("vaudit check: {u}"),
+            };
+            out.write_all(markdown::render(&title, verdict, r.results, r.findings).as_bytes())
+        }
+        Format::Table => {
+            if !r.vcenter.product.is_empty() {
+                writeln!(
+                    out,
+                    "{} {} at {} as {}",
+                    r.vcenter.product, r.vcenter.version, r.vcenter.url, r.vcenter.user
+                )?;
+            }
+            if let Some(path) = r.snapshot {
+                writeln!(out, "From the offline snapshot {path}")?;
+            }
+            if let Some(u) = r.privileges_user {
+                writeln!(out, "Privileges audited for {u}")?;
+            }
+            writeln!(out)?;
+            let mut t = table::new_table(&["Check", "Status", "Findings"]);
+            for c in r.results {
+                let detail = match (c.status, &c.reason) {
+                    (Status::NotVerified | Status::Skipped, Some(why)) => why.clone(),
+                    _ => c.findings.to_string(),
+                };
+                t.add_row(vec![c.name.clone(), c.status.as_str().to_string(), detail]);
+            }
+            writeln!(out, "{t}\n")?;
+            write!(out, "{}", table::findings(r.findings))?;
+            writeln!(out, "{}", verdict_sentence(verdict, r.fail_on_warning))
+        }
+    }
+}
+
+/// The last line of a table: the verdict in words, which always matches the
+/// exit code.
+pub fn verdict_sentence(v: Verdict, fail_on_warning: bool) -> &'static str {
+    match v {
+        Verdict::Pass => "Verdict: pass.",
+        Verdict::Warn => "Verdict: pass, with warnings.",
+        Verdict::Fail if fail_on_warning => {
+            "Verdict: fail (--fail-on warning: warnings fail the gate)."
+        }
+        Verdict::Fail => "Verdict: fail.",
+        Verdict::Incomplete => {
+            "Verdict: incomplete: at least one check could not be verified (see its reason)."
+        }
+    }
+}
