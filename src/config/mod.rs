@@ -53,6 +53,10 @@ pub enum ConfigError {
         "{path} is neither an Arc resource bridge appliance file (applianceClusterConfig, infrastructureConfigPath) nor an infra file (vsphereprovider)"
     )]
     UnknownLayout { path: String },
+    #[error(
+        "{path} is an appliance file without infrastructureConfigPath, so it names no vCenter, credentials or targets"
+    )]
+    NoInfra { path: String },
     #[error("{path}: infrastructureConfigPath points at {target}, which cannot be read: {reason}")]
     MissingInfra {
         path: String,
@@ -70,6 +74,9 @@ impl ConfigError {
             }
             ConfigError::UnknownLayout { .. } => {
                 "give --config the *-appliance.yaml or *-infra.yaml written by az arcappliance createconfig".into()
+            }
+            ConfigError::NoInfra { .. } => {
+                "add infrastructureConfigPath: <name>-infra.yaml to the appliance file, or give --config the infra file itself".into()
             }
             ConfigError::MissingInfra { .. } => {
                 "fix infrastructureConfigPath (relative paths are taken from the appliance file's folder)".into()
@@ -215,7 +222,10 @@ pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
             }
         }
     }
-    if let Some(infra) = app.infrastructure_config_path {
+    let Some(infra) = app.infrastructure_config_path else {
+        return Err(ConfigError::NoInfra { path: shown });
+    };
+    {
         let base = path.parent().unwrap_or(Path::new("."));
         let infra_path = base.join(&infra);
         let infra_shown = infra_path.display().to_string();
