@@ -152,6 +152,7 @@ func main() {
 	}
 	installPaging(m)
 	installHook()
+	installSearchIndex(m)
 	if err := buildInventory(m, inv); err != nil {
 		m.Remove()
 		st.remove()
