@@ -12,7 +12,8 @@ features_smoke.sh, which starts one simulator per feature and runs them all):
   ha-off       -ha=false
   placement    -datastore 2 -datastore-standalone-only LocalDS_1
                -host-names 127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8
-               -vc-version 7.0.3 -esxi-version 6.7.0 -pool-reservation-mib 4096
+               -vc-version 7.0.3 -esxi-version 6.7.0,DC0_C0_H1=7.0.3
+               -host-memory-gib 4 -pool-reservation-mib 6144 -pool-expandable=false
   perf         -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25
   perf-off     -perf-stats=false
   events       -bad-logins 127.0.0.30=2
@@ -145,8 +146,114 @@ def feature_guest(s):
     check(text(p.get("guest.toolsRunningStatus")) == "guestToolsRunning", "powered on again: guestToolsRunning")
 
 
+# --- issue 17: HA -----------------------------------------------------------
+
+def ha_flags(s):
+    out = {}
+    for ref, p in s.all("ClusterComputeResource", ["configurationEx", "configuration.dasConfig.enabled"]).items():
+        ex = p["configurationEx"]
+        check(ex.get(XSI_TYPE) == "ClusterConfigInfoEx", "configurationEx is a ClusterConfigInfoEx")
+        out[ref] = (txt(ex, "vim:dasConfig/vim:enabled"), text(p.get("configuration.dasConfig.enabled")))
+    return out
+
+
+def feature_ha(s):
+    flags = ha_flags(s)
+    check(flags and all(v == ("true", "true") for v in flags.values()),
+          "every cluster: configurationEx.dasConfig.enabled = configuration.dasConfig.enabled = true (%s)" % flags)
+
+
+def feature_ha_off(s):
+    flags = ha_flags(s)
+    check(flags and all(v == ("false", "false") for v in flags.values()),
+          "-ha=false: both dasConfig.enabled = false (%s)" % flags)
+
+
+# --- issue 15: placement ----------------------------------------------------
+
+MIB = 1 << 20
+
+
+def pool_runtime(s, ref):
+    p = s.get("ResourcePool", ref, ["runtime.memory.unreservedForVm", "runtime.cpu.unreservedForVm",
+                                     "runtime.memory.reservationUsed", "summary.runtime.memory.unreservedForVm"])
+    return (int(text(p["runtime.memory.unreservedForVm"])) // MIB, int(text(p["runtime.cpu.unreservedForVm"])),
+            int(text(p["runtime.memory.reservationUsed"])) // MIB, int(text(p["summary.runtime.memory.unreservedForVm"])) // MIB)
+
+
+def feature_placement(s):
+    about = s.sc.find("vim:about", NS)
+    check((txt(about, "vim:version"), txt(about, "vim:apiVersion")) == ("7.0.3", "7.0.3.0"),
+          "-vc-version 7.0.3: about.version 7.0.3, apiVersion 7.0.3.0")
+    hosts = s.all("HostSystem", ["name", "datastore", "parent", "config.product.version",
+                                 "summary.config.product.version", "summary.hardware.memorySize"])
+    names = {ref: p["name"].text for ref, p in hosts.items()}
+    check(sorted(names.values()) == ["127.0.0.5", "127.0.0.6", "127.0.0.7", "127.0.0.8"],
+          "-host-names: hosts named %s" % sorted(names.values()))
+    by_name = {v: k for k, v in names.items()}
+    standalone = by_name["127.0.0.5"]
+    check(hosts[standalone]["parent"].get("type") == "ComputeResource", "first name went to the standalone host (creation order)")
+    cr = s.get("ComputeResource", hosts[standalone]["parent"].text, ["name"])
+    check(text(cr["name"]) == "127.0.0.5", "the standalone host's ComputeResource carries its name")
+    versions = {names[r]: (text(p["config.product.version"]), text(p["summary.config.product.version"])) for r, p in hosts.items()}
+    check(versions == {"127.0.0.5": ("6.7.0", "6.7.0"), "127.0.0.6": ("6.7.0", "6.7.0"),
+                       "127.0.0.7": ("7.0.3", "7.0.3"), "127.0.0.8": ("6.7.0", "6.7.0")},
+          "-esxi-version 6.7.0,DC0_C0_H1=7.0.3: config/summary product versions %s" % versions)
+    r = s.call("FindAllByIp", moref("SearchIndex", s.si) + "<ip>127.0.0.6</ip><vmSearch>false</vmSearch>")
+    check([e.text for e in r.findall("vim:returnval", NS)] == [by_name["127.0.0.6"]],
+          "FindAllByIp(127.0.0.6, hosts) -> that host (vmk0 address = IP-literal name)")
+
+    dss = s.all("Datastore", ["name", "host"])
+    ds_by_name = {p["name"].text: ref for ref, p in dss.items()}
+    mounts = {p["name"].text: sorted(k.text for k in p["host"].findall("vim:DatastoreHostMount/vim:key", NS))
+              for p in dss.values()}
+    check(mounts["LocalDS_0"] == sorted(hosts), "LocalDS_0: Datastore.host[] lists every host (stock: only the last)")
+    check(mounts["LocalDS_1"] == [standalone], "-datastore-standalone-only LocalDS_1: host[] = the standalone host only")
+    for ref, p in hosts.items():
+        mounted = sorted(x.text for x in p["datastore"])
+        want = sorted(d for d, m in ((ds_by_name[n], m) for n, m in mounts.items()) if ref in m)
+        check(mounted == want, "%s: HostSystem.datastore agrees with Datastore.host[]" % names[ref])
+    clusters = s.all("ClusterComputeResource", ["datastore", "resourcePool", "host"])
+    (cref, cluster), = clusters.items()
+    check(ds_by_name["LocalDS_1"] not in strings(cluster["datastore"]), "the cluster's datastore list lacks LocalDS_1")
+    folder_children = [r for p in s.all("Folder", ["childEntity"]).values() for r in strings(p.get("childEntity"))]
+    check(len(folder_children) == len(set(folder_children)), "no folder lists a child twice (stock: once per host)")
+    check(int(text(hosts[standalone]["summary.hardware.memorySize"])) == 4 << 30, "-host-memory-gib 4")
+
+    # Pools: 3 cluster hosts x 4 GiB = 12288 MiB; DC0_C0_RP1 reserves 6144 MiB,
+    # not expandable (-pool-reservation-mib 6144 -pool-expandable=false).
+    root = cluster["resourcePool"].text
+    rp1 = s.by_name("ResourcePool", "DC0_C0_RP1")
+    check(pool_runtime(s, root)[:3] == (6144, 110112, 6144),
+          "root pool: unreservedForVm 6144 MiB = 12288 - 6144 reserved by RP1; cpu 3 x 16 x 2294 MHz (%s)" % (pool_runtime(s, root),))
+    check(pool_runtime(s, rp1) == (6144, 0, 0, 6144), "RP1 (6144 MiB, not expandable): unreservedForVm 6144 MiB, cpu 0 (%s)" % (pool_runtime(s, rp1),))
+
+    def alloc(mem, exp, cpu=0):
+        a = "<reservation>%d</reservation><expandableReservation>%s</expandableReservation><limit>-1</limit>" \
+            "<shares><shares>0</shares><level>normal</level></shares>"
+        return "<cpuAllocation>%s</cpuAllocation><memoryAllocation>%s</memoryAllocation>" % (
+            a % (cpu, "true"), a % (mem, "true" if exp else "false"))
+
+    r = s.call("CreateResourcePool", moref("ResourcePool", rp1) + "<name>smoke-child</name><spec>%s</spec>" % alloc(2048, True))
+    child = r.findtext("vim:returnval", namespaces=NS)
+    check(pool_runtime(s, rp1)[:3] == (4096, 0, 2048), "RP1 after a 2048 MiB child: unreservedForVm 4096 MiB (%s)" % (pool_runtime(s, rp1),))
+    check(pool_runtime(s, child)[0] == 2048 + 4096, "expandable child: own 2048 + parent's 4096 MiB")
+    s.call("UpdateConfig", moref("ResourcePool", child) + "<config>%s</config>" % alloc(4096, True))
+    check(pool_runtime(s, rp1)[:3] == (2048, 0, 4096), "UpdateConfig child 4096 MiB: RP1 unreservedForVm 2048 MiB (%s)" % (pool_runtime(s, rp1),))
+    check(pool_runtime(s, child)[0] == 4096 + 2048, "child: own 4096 + RP1's 2048 MiB")
+    check(pool_runtime(s, root)[0] == 6144, "root unchanged: RP1 is not expandable, it reserves exactly 6144 MiB")
+    s.call("UpdateConfig", moref("ResourcePool", rp1) + "<config>%s</config>" % alloc(8192, False))
+    check(pool_runtime(s, root)[0] == 4096, "UpdateConfig RP1 8192 MiB: root unreservedForVm 12288 - 8192 = 4096 MiB")
+    check(pool_runtime(s, rp1)[0] == 4096, "RP1: 8192 - 4096 (child) = 4096 MiB")
+    task = s.call("Destroy_Task", moref("ResourcePool", child)).findtext("vim:returnval", namespaces=NS)
+    s.wait(task)
+
+
 FEATURES = {
     "guest": feature_guest,
+    "ha": feature_ha,
+    "ha-off": feature_ha_off,
+    "placement": feature_placement,
 }
 
 

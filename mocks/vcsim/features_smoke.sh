@@ -13,8 +13,11 @@ export VCSIM_PASSWORD=${VCSIM_PASSWORD:-smoke-$$}
 # feature -> simulator flags (keep in step with features_smoke.py's docstring)
 declare -A FLAGS=(
   [guest]=""
+  [ha]=""
+  [ha-off]="-ha=false"
+  [placement]="-datastore 2 -datastore-standalone-only LocalDS_1 -host-names 127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8 -vc-version 7.0.3 -esxi-version 6.7.0,DC0_C0_H1=7.0.3 -host-memory-gib 4 -pool-reservation-mib 6144 -pool-expandable=false"
 )
-ORDER=(guest)
+ORDER=(guest ha ha-off placement)
 [ $# -gt 0 ] && ORDER=("$@")
 
 for f in "${ORDER[@]}"; do

@@ -62,6 +62,9 @@ func invalidToken() *soap.Fault {
 // RetrievePropertiesEx honours options.maxObjects: at most that many objects,
 // plus a token when more remain. maxObjects unset or <= 0 returns everything.
 func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrievePropertiesEx) soap.HasFault {
+	if poolPropsWanted(req.SpecSet) {
+		recomputePools() // placement.go
+	}
 	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, req)
 	body, ok := res.(*methods.RetrievePropertiesExBody)
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
