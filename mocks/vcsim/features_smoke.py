@@ -14,7 +14,8 @@ features_smoke.sh, which starts one simulator per feature and runs them all):
                -host-names 127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8
                -vc-version 7.0.3 -esxi-version 6.7.0,DC0_C0_H1=7.0.3
                -host-memory-gib 4 -pool-reservation-mib 6144 -pool-expandable=false
-  perf         -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25
+  perf         -datastore 2 -datastore-standalone-only LocalDS_1
+               -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25
   perf-off     -perf-stats=false
   events       -bad-logins 127.0.0.30=2
   ...
@@ -249,11 +250,104 @@ def feature_placement(s):
     s.wait(task)
 
 
+# --- issue 16: datastore latency --------------------------------------------
+
+def perf_setup(s):
+    hosts = {p["name"].text: ref for ref, p in s.all("HostSystem", ["name"]).items()}
+    dss = {p["name"].text: p["summary.url"].text.rstrip("/").rsplit("/", 1)[-1]
+           for p in s.all("Datastore", ["name", "summary.url"]).values()}
+    return hosts, dss
+
+
+def query_perf(s, specs):
+    body = moref("PerformanceManager", s.perf) + "".join(specs)
+    r = s.call("QueryPerf", body)
+    out = {}
+    for em in ([] if r is None else r.findall("vim:returnval", NS)):
+        times = [txt(i, "vim:timestamp") for i in em.findall("vim:sampleInfo", NS)]
+        series = {(txt(v, "vim:id/vim:counterId"), txt(v, "vim:id/vim:instance") or ""): [int(x.text) for x in v.findall("vim:value", NS)]
+                  for v in em.findall("vim:value", NS)}
+        out[txt(em, "vim:entity")] = (times, series)
+    return out
+
+
+def perf_spec(host, instance, start=True, counter=183, interval=20):
+    # An hour ending on a 5-minute boundary in the past: a whole number of
+    # samples at 20 s and at 300 s, whatever the clock says.
+    end = int(time.time()) // 300 * 300 - 300
+    fmt = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    st = "<startTime>%s</startTime><endTime>%s</endTime>" % (fmt(end - 3600), fmt(end)) if start else ""
+    return ('<querySpec><entity type="HostSystem">%s</entity>%s<metricId><counterId>%d</counterId>'
+            "<instance>%s</instance></metricId><intervalId>%d</intervalId></querySpec>") % (host, st, counter, escape(instance), interval)
+
+
+def feature_perf(s):
+    hosts, dss = perf_setup(s)
+    pm = s.get("PerformanceManager", s.perf, ["perfCounter", "historicalInterval"])
+    counters = {}
+    for c in pm["perfCounter"].findall("vim:PerfCounterInfo", NS):
+        name = "%s.%s.%s" % (txt(c, "vim:groupInfo/vim:key"), txt(c, "vim:nameInfo/vim:key"), txt(c, "vim:rollupType"))
+        counters[name] = (txt(c, "vim:key"), txt(c, "vim:unitInfo/vim:key"), txt(c, "vim:level"))
+    check(counters.get("datastore.totalWriteLatency.average") == ("183", "millisecond", "1"),
+          "perfCounter: datastore.totalWriteLatency.average = key 183, millisecond, level 1")
+    check(counters.get("datastore.totalReadLatency.average", ("",))[0] == "182"
+          and counters.get("datastore.maxTotalLatency.latest", ("",))[0] == "184", "read latency 182, maxTotalLatency 184")
+    enabled = [txt(i, "vim:enabled") for i in pm["historicalInterval"].findall("vim:PerfInterval", NS)]
+    check(enabled == ["true"] * 4, "historicalInterval: 4 intervals, enabled")
+    r = s.call("QueryPerfCounter", moref("PerformanceManager", s.perf) + "<counterId>183</counterId>")
+    check(txt(r, "vim:returnval/vim:nameInfo/vim:key") == "totalWriteLatency", "QueryPerfCounter(183)")
+
+    h0, h1, sa = hosts["DC0_C0_H0"], hosts["DC0_C0_H1"], hosts["DC0_H0"]
+    r = s.call("QueryAvailablePerfMetric", moref("PerformanceManager", s.perf)
+               + '<entity type="HostSystem">%s</entity><intervalId>20</intervalId>' % sa)
+    avail = {(txt(m, "vim:counterId"), txt(m, "vim:instance")) for m in r.findall("vim:returnval", NS)}
+    check({("183", dss["LocalDS_0"]), ("183", dss["LocalDS_1"])} <= avail,
+          "QueryAvailablePerfMetric(standalone host): 183 for each mounted datastore (instance = volume UUID)")
+    r = s.call("QueryAvailablePerfMetric", moref("PerformanceManager", s.perf)
+               + '<entity type="HostSystem">%s</entity><intervalId>20</intervalId>' % h0)
+    avail = {(txt(m, "vim:counterId"), txt(m, "vim:instance")) for m in r.findall("vim:returnval", NS)}
+    check(("183", dss["LocalDS_0"]) in avail and ("183", dss["LocalDS_1"]) not in avail,
+          "cluster host: LocalDS_0 only (LocalDS_1 is standalone-only)")
+
+    ds0 = dss["LocalDS_0"]
+    res = query_perf(s, [perf_spec(hosts[n], ds0) for n in sorted(hosts)])
+    check(sorted(res) == sorted(hosts.values()), "one batched QueryPerf answers for every host")
+    for name, ref in hosts.items():
+        times, series = res[ref]
+        want = 25 if name == "DC0_C0_H1" else 15
+        vals = series.get(("183", ds0))
+        check(len(times) == 180 and vals == [want] * 180,
+              "%s: last hour at 20 s = 180 samples of %d ms (got %d, %s)" % (name, want, len(times), vals and vals[:2]))
+        check(times == sorted(times), "%s: samples oldest first" % name)
+    res = query_perf(s, [perf_spec(sa, dss["LocalDS_1"], start=False)])
+    check(res[sa][1] == {("183", dss["LocalDS_1"]): [2]}, "no startTime/maxSample: the latest sample; unnamed datastore = default 2 ms")
+    res = query_perf(s, [perf_spec(h1, "*")])
+    check(res[h1][1] == {("183", ds0): [25] * 180}, "instance * on a cluster host: its mounted datastores only")
+    res = query_perf(s, [perf_spec(h0, dss["LocalDS_1"])])
+    check(res[h0][1] == {}, "a datastore the host does not mount: no series")
+    res = query_perf(s, [perf_spec(h1, "", counter=184, interval=300)])
+    check(res[h1][1] == {("184", ""): [25] * 12}, "maxTotalLatency.latest (aggregate), 5-minute interval: 12 samples")
+
+
+def feature_perf_off(s):
+    hosts, dss = perf_setup(s)
+    pm = s.get("PerformanceManager", s.perf, ["historicalInterval"])
+    enabled = [txt(i, "vim:enabled") for i in pm["historicalInterval"].findall("vim:PerfInterval", NS)]
+    check(enabled == ["false"] * 4, "-perf-stats=false: historical intervals disabled")
+    h = hosts["DC0_C0_H0"]
+    r = s.call("QueryAvailablePerfMetric", moref("PerformanceManager", s.perf)
+               + '<entity type="HostSystem">%s</entity><intervalId>20</intervalId>' % h)
+    check(r is None or not r.findall("vim:returnval", NS), "QueryAvailablePerfMetric(host): empty")
+    check(query_perf(s, [perf_spec(h, dss["LocalDS_0"])]) == {}, "QueryPerf(host): no PerfEntityMetric")
+
+
 FEATURES = {
     "guest": feature_guest,
     "ha": feature_ha,
     "ha-off": feature_ha_off,
     "placement": feature_placement,
+    "perf": feature_perf,
+    "perf-off": feature_perf_off,
 }
 
 

@@ -16,8 +16,10 @@ declare -A FLAGS=(
   [ha]=""
   [ha-off]="-ha=false"
   [placement]="-datastore 2 -datastore-standalone-only LocalDS_1 -host-names 127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8 -vc-version 7.0.3 -esxi-version 6.7.0,DC0_C0_H1=7.0.3 -host-memory-gib 4 -pool-reservation-mib 6144 -pool-expandable=false"
+  [perf]="-datastore 2 -datastore-standalone-only LocalDS_1 -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25"
+  [perf-off]="-perf-stats=false"
 )
-ORDER=(guest ha ha-off placement)
+ORDER=(guest ha ha-off placement perf perf-off)
 [ $# -gt 0 ] && ORDER=("$@")
 
 for f in "${ORDER[@]}"; do

@@ -37,6 +37,8 @@ type options struct {
 	placement                                placementConfig
 	standaloneOnlyDS, hostNames, esxiVersion string
 	vcVersion, vcAPIVersion                  string
+	perf                                     perfConfig
+	latency                                  string
 }
 
 func parseFlags() *options {
@@ -73,7 +75,11 @@ func parseFlags() *options {
 	flag.Int64Var(&o.placement.poolReservationMiB, "pool-reservation-mib", 0, "memory reservation of each -pool child pool, MiB")
 	flag.Int64Var(&o.placement.poolReservationMHz, "pool-reservation-mhz", 0, "CPU reservation of each -pool child pool, MHz")
 	flag.BoolVar(&o.placement.poolExpandable, "pool-expandable", true, "the -pool child pools have expandable reservations")
+	flag.BoolVar(&o.perf.stats, "perf-stats", true, "performance statistics collected (false: QueryPerf/QueryAvailablePerfMetric empty for hosts and datastores)")
+	flag.Int64Var(&o.perf.defaultMs, "datastore-latency-default-ms", 2, "datastore read/write latency of every host and datastore not named in -datastore-latency-ms")
+	flag.StringVar(&o.latency, "datastore-latency-ms", "", "comma list of DS=MS (every host mounting DS) or HOST/DS=MS (one host)")
 	flag.Parse()
+	o.perf.specs = splitList(o.latency)
 	o.placement.standaloneOnlyDS = splitList(o.standaloneOnlyDS)
 	o.placement.hostNames = splitList(o.hostNames)
 	o.placement.esxiVersions = splitList(o.esxiVersion)
@@ -173,6 +179,12 @@ func main() {
 		log.Fatal("model: ", err)
 	}
 	if err := applyPlacement(o.placement); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
+	}
+	if err := installPerf(m, o.perf); err != nil {
 		m.Remove()
 		st.remove()
 		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
