@@ -17,7 +17,8 @@ features_smoke.sh, which starts one simulator per feature and runs them all):
   perf         -datastore 2 -datastore-standalone-only LocalDS_1
                -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25
   perf-off     -perf-stats=false
-  events       -bad-logins 127.0.0.30=2
+  tags         (no flags)   tag privileges in privilegeList, grantable in roles
+  events       -bad-logins 127.0.0.30=2,arc@vsphere.local@127.0.0.31=1
   ...
 Exits non-zero on the first failure.
 """
@@ -341,6 +342,59 @@ def feature_perf_off(s):
     check(query_perf(s, [perf_spec(h, dss["LocalDS_0"])]) == {}, "QueryPerf(host): no PerfEntityMetric")
 
 
+# --- issue 16: failed logins in the event history ---------------------------
+
+def bad_login_events(s):
+    r = s.call("QueryEvents", moref("EventManager", s.em)
+               + "<filter><maxCount>1000</maxCount><eventTypeId>BadUsernameSessionEvent</eventTypeId></filter>")
+    evs = [] if r is None else r.findall("vim:returnval", NS)
+    for e in evs:
+        check(e.get(XSI_TYPE) == "BadUsernameSessionEvent", "event typed BadUsernameSessionEvent")
+    return sorted((txt(e, "vim:userName"), txt(e, "vim:ipAddress")) for e in evs)
+
+
+def feature_events(s):
+    import http.client
+    import urllib.parse
+    user = s.state["username"]
+    got = bad_login_events(s)
+    check(got == sorted([(user, "127.0.0.30")] * 2 + [("arc@vsphere.local", "127.0.0.31")]),
+          "-bad-logins 127.0.0.30=2,arc@vsphere.local@127.0.0.31=1: %s" % got)
+    # A failed SOAP Login from 127.0.0.32 (the client binds its source address).
+    u = urllib.parse.urlsplit(s.state["url"])
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=s.c.ctx, source_address=("127.0.0.32", 0), timeout=30)
+    env = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="%s" xmlns="urn:vim25">'
+           '<soapenv:Body><Login><_this type="SessionManager">%s</_this><userName>intruder@vsphere.local</userName>'
+           "<password>wrong</password></Login></soapenv:Body></soapenv:Envelope>") % (NS["soapenv"], s.sm)
+    conn.request("POST", u.path, env.encode(), {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vim25/6.5"})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    check(resp.status == 500 and "InvalidLogin" in body, "wrong password from 127.0.0.32 -> InvalidLogin")
+    got2 = bad_login_events(s)
+    check(sorted(set(got2) - set(got)) == [("intruder@vsphere.local", "127.0.0.32")] and len(got2) == len(got) + 1,
+          "the failed Login posted BadUsernameSessionEvent(userName=intruder@vsphere.local, ipAddress=127.0.0.32)")
+
+
+# --- issue 13: tag privileges -------------------------------------------------
+
+TAG_PRIVS = ["InventoryService.Tagging.AttachTag", "InventoryService.Tagging.ObjectAttachable",
+             "InventoryService.Tagging.CreateTag", "InventoryService.Tagging.CreateCategory"]
+
+
+def feature_tags(s):
+    am = txt(s.sc, "vim:authorizationManager")
+    p = s.get("AuthorizationManager", am, ["privilegeList"])
+    ids = {txt(x, "vim:privId") for x in p["privilegeList"].findall("vim:AuthorizationPrivilege", NS)}
+    check(set(TAG_PRIVS) <= ids, "privilegeList has the InventoryService.Tagging.* privileges")
+    privs = "".join("<privIds>%s</privIds>" % x for x in TAG_PRIVS)
+    r = s.call("AddAuthorizationRole", moref("AuthorizationManager", am) + "<name>smoke-tagger-%d</name>%s" % (os.getpid(), privs))
+    role = r.findtext("vim:returnval", namespaces=NS)
+    roles = s.get("AuthorizationManager", am, ["roleList"])["roleList"]
+    got = [set(x.text for x in r2.findall("vim:privilege", NS)) for r2 in roles.findall("vim:AuthorizationRole", NS)
+           if txt(r2, "vim:roleId") == role]
+    check(got and set(TAG_PRIVS) <= got[0], "a role granting them is saved with them (roleId %s)" % role)
+
+
 FEATURES = {
     "guest": feature_guest,
     "ha": feature_ha,
@@ -348,6 +402,8 @@ FEATURES = {
     "placement": feature_placement,
     "perf": feature_perf,
     "perf-off": feature_perf_off,
+    "events": feature_events,
+    "tags": feature_tags,
 }
 
 

@@ -18,8 +18,10 @@ declare -A FLAGS=(
   [placement]="-datastore 2 -datastore-standalone-only LocalDS_1 -host-names 127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8 -vc-version 7.0.3 -esxi-version 6.7.0,DC0_C0_H1=7.0.3 -host-memory-gib 4 -pool-reservation-mib 6144 -pool-expandable=false"
   [perf]="-datastore 2 -datastore-standalone-only LocalDS_1 -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25"
   [perf-off]="-perf-stats=false"
+  [events]="-bad-logins 127.0.0.30=2,arc@vsphere.local@127.0.0.31=1"
+  [tags]=""
 )
-ORDER=(guest ha ha-off placement perf perf-off)
+ORDER=(guest ha ha-off placement perf perf-off events tags)
 [ $# -gt 0 ] && ORDER=("$@")
 
 for f in "${ORDER[@]}"; do

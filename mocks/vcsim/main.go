@@ -38,7 +38,7 @@ type options struct {
 	standaloneOnlyDS, hostNames, esxiVersion string
 	vcVersion, vcAPIVersion                  string
 	perf                                     perfConfig
-	latency                                  string
+	latency, badLogins                       string
 }
 
 func parseFlags() *options {
@@ -78,6 +78,7 @@ func parseFlags() *options {
 	flag.BoolVar(&o.perf.stats, "perf-stats", true, "performance statistics collected (false: QueryPerf/QueryAvailablePerfMetric empty for hosts and datastores)")
 	flag.Int64Var(&o.perf.defaultMs, "datastore-latency-default-ms", 2, "datastore read/write latency of every host and datastore not named in -datastore-latency-ms")
 	flag.StringVar(&o.latency, "datastore-latency-ms", "", "comma list of DS=MS (every host mounting DS) or HOST/DS=MS (one host)")
+	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)
 	o.placement.standaloneOnlyDS = splitList(o.standaloneOnlyDS)
@@ -197,6 +198,12 @@ func main() {
 		m.Remove()
 		st.remove()
 		log.Fatal("inventory: ", err)
+	}
+	if err := postBadLogins(splitList(o.badLogins), o.username); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
 	}
 	fixDatastoreSpace(int64(o.datastoreFreeGiB), 2048)
 	if err := installAuthz(m, o.usersFile, o.username); err != nil {
