@@ -17,6 +17,8 @@ features_smoke.sh, which starts one simulator per feature and runs them all):
   perf         -datastore 2 -datastore-standalone-only LocalDS_1
                -datastore-latency-ms LocalDS_0=15,DC0_C0_H1/LocalDS_0=25
   perf-off     -perf-stats=false
+  filter-view  -filter-view -users FILE (viewer@vsphere.local, password from env
+               VCSIM_VIEWER_PASSWORD)
   tags         (no flags)   tag privileges in privilegeList, grantable in roles
   events       -bad-logins 127.0.0.30=2,arc@vsphere.local@127.0.0.31=1
   ...
@@ -395,6 +397,44 @@ def feature_tags(s):
     check(got and set(TAG_PRIVS) <= got[0], "a role granting them is saved with them (roleId %s)" % role)
 
 
+# --- issue 13: partial visibility -------------------------------------------
+
+def feature_filter_view(s):
+    viewer = "viewer@vsphere.local"
+    pw = os.environ.get("VCSIM_VIEWER_PASSWORD") or sys.exit("VCSIM_VIEWER_PASSWORD must be set")
+    am = txt(s.sc, "vim:authorizationManager")
+    cluster = s.by_name("ClusterComputeResource", "DC0_C0")
+    s.call("SetEntityPermissions", moref("AuthorizationManager", am)
+           + '<entity type="ClusterComputeResource">%s</entity><permission><principal>%s</principal>'
+             "<group>false</group><roleId>-2</roleId><propagate>true</propagate></permission>" % (cluster, viewer))
+    admin_hosts = s.all("HostSystem", ["name"])
+    admin_vms = s.all("VirtualMachine", ["name", "resourcePool"])
+    s.login(viewer, pw)
+    hosts = sorted(p["name"].text for p in s.all("HostSystem", ["name"]).values())
+    check(hosts == ["DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"] and len(admin_hosts) == 4,
+          "viewer (ReadOnly on DC0_C0): sees the cluster's hosts only (%s)" % hosts)
+    vms = sorted(p["name"].text for p in s.all("VirtualMachine", ["name"]).values())
+    check(vms and all(v.startswith("DC0_C0_") for v in vms) and len(vms) < len(admin_vms),
+          "viewer sees the cluster's VMs (through their pool), not the standalone host's (%s)" % vms)
+    dcs = [p["name"].text for p in s.all("Datacenter", ["name"]).values()]
+    check(dcs == ["DC0"], "the datacenter above is visible (an ancestor)")
+    r = s.call("RetrievePropertiesEx", view_spec(s.view("VirtualMachine"), "VirtualMachine", ["name"], 1) % s.pc)
+    seen, token = len(r.findall("vim:returnval/vim:objects", NS)), r.findtext("vim:returnval/vim:token", namespaces=NS)
+    while token:
+        r = s.call("ContinueRetrievePropertiesEx", moref("PropertyCollector", s.pc) + "<token>%s</token>" % token)
+        seen += len(r.findall("vim:returnval/vim:objects", NS))
+        token = r.findtext("vim:returnval/vim:token", namespaces=NS)
+    check(seen == len(vms), "paging (maxObjects=1) pages the filtered list: %d" % seen)
+
+    def find(path):
+        r = s.call("FindByInventoryPath", moref("SearchIndex", s.si) + "<inventoryPath>%s</inventoryPath>" % path)
+        return None if r is None else r.findtext("vim:returnval", namespaces=NS)
+    check(find("DC0/host/DC0_C0") == cluster, "FindByInventoryPath DC0/host/DC0_C0 -> the cluster")
+    check(find("DC0/host/DC0_H0") is None, "FindByInventoryPath DC0/host/DC0_H0 -> not found for the viewer")
+    s.login(s.state["username"], s.password)
+    check(find("DC0/host/DC0_H0") is not None, "the administrator still finds it")
+
+
 FEATURES = {
     "guest": feature_guest,
     "ha": feature_ha,
@@ -404,6 +444,7 @@ FEATURES = {
     "perf-off": feature_perf_off,
     "events": feature_events,
     "tags": feature_tags,
+    "filter-view": feature_filter_view,
 }
 
 

@@ -20,22 +20,26 @@ declare -A FLAGS=(
   [perf-off]="-perf-stats=false"
   [events]="-bad-logins 127.0.0.30=2,arc@vsphere.local@127.0.0.31=1"
   [tags]=""
+  [filter-view]="-filter-view -users @USERS@"
 )
-ORDER=(guest ha ha-off placement perf perf-off events tags)
+ORDER=(guest ha ha-off placement perf perf-off events tags filter-view)
+export VCSIM_VIEWER_PASSWORD=${VCSIM_VIEWER_PASSWORD:-viewer-$$}
 [ $# -gt 0 ] && ORDER=("$@")
 
 for f in "${ORDER[@]}"; do
   [ -n "${FLAGS[$f]+x}" ] || { echo "unknown feature $f (have: ${!FLAGS[*]})" >&2; exit 2; }
   dir=$(mktemp -d "${TMPDIR:-/tmp}/vcsim-feature-$f.XXXXXX")
+  printf '{"users":[{"name":"viewer@vsphere.local","password_env":"VCSIM_VIEWER_PASSWORD","groups":[]}]}\n' >"$dir.users.json"
+  flags=${FLAGS[$f]//@USERS@/$dir.users.json}
   # shellcheck disable=SC2086
-  "$bin" -state-dir "$dir" ${FLAGS[$f]} >"$dir.log" 2>&1 &
+  "$bin" -state-dir "$dir" $flags >"$dir.log" 2>&1 &
   pid=$!
   for _ in $(seq 200); do [ -f "$dir/state.json" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
   if [ ! -f "$dir/state.json" ]; then cat "$dir.log" >&2; kill $pid 2>/dev/null; exit 1; fi
   rc=0
   python3 "$here/features_smoke.py" "$dir/state.json" "$f" || rc=$?
   kill $pid; wait $pid 2>/dev/null || true
-  rm -rf "$dir" "$dir.log"
+  rm -rf "$dir" "$dir.log" "$dir.users.json"
   [ $rc -eq 0 ] || { echo "feature $f FAILED" >&2; exit $rc; }
 done
 echo "features_smoke.sh: all passed (${ORDER[*]})"

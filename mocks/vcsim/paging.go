@@ -70,8 +70,15 @@ func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *typ
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res
 	}
-	max := int(req.Options.MaxObjects)
 	all := body.Res.Returnval.Objects
+	if v := newVisibility(ctx); v != nil { // -filter-view (filterview.go)
+		if all = v.filter(all); len(all) == 0 {
+			body.Res.Returnval = nil
+			return body
+		}
+		body.Res.Returnval.Objects = all
+	}
+	max := int(req.Options.MaxObjects)
 	if max <= 0 || len(all) <= max {
 		return res
 	}
