@@ -945,6 +945,7 @@ func (sm *arcSessionManager) afterLogin(ctx *simulator.Context, res types.UserSe
 func (sm *arcSessionManager) Login(ctx *simulator.Context, req *types.Login) soap.HasFault {
 	body := &methods.LoginBody{}
 	if ctx.Session != nil || !sm.store.checkPassword(req.UserName, req.Password) {
+		postBadLogin(ctx, req.UserName) // logins.go
 		body.Fault_ = invalidLogin()
 		return body
 	}

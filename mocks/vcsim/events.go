@@ -47,6 +47,7 @@ func (h *inventoryHook) UpdateObject(obj mo.Reference, changes []types.PropertyC
 			now := time.Now().UTC()
 			o.Config.CreateDate = &now
 		}
+		guestUpdate(o, changes) // guest.go
 	case *mo.Task:
 		if hasChange(changes, "info.completeTime") &&
 			o.Info.State == types.TaskInfoStateSuccess &&

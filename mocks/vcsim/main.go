@@ -33,6 +33,12 @@ type options struct {
 	folder, folderDepth, template, templateDeploys              int
 	datastore, portgroup                                        int
 	datastoreFreeGiB, certDays                                  int
+
+	placement                                placementConfig
+	standaloneOnlyDS, hostNames, esxiVersion string
+	vcVersion, vcAPIVersion                  string
+	perf                                     perfConfig
+	latency, badLogins                       string
 }
 
 func parseFlags() *options {
@@ -58,7 +64,27 @@ func parseFlags() *options {
 	flag.IntVar(&o.portgroup, "portgroup", 1, "distributed portgroups per datacenter")
 	flag.IntVar(&o.certDays, "cert-days", 365, "days the generated TLS certificate stays valid")
 	flag.IntVar(&o.datastoreFreeGiB, "datastore-free-gib", 500, "free space every datastore reports, in GiB (capacity 2048)")
+	flag.BoolVar(&o.placement.ha, "ha", true, "clusters report vSphere HA enabled (configurationEx and configuration dasConfig.enabled)")
+	flag.StringVar(&o.standaloneOnlyDS, "datastore-standalone-only", "", "comma list of datastores mounted only on standalone hosts (e.g. LocalDS_1)")
+	flag.StringVar(&o.hostNames, "host-names", "", "comma list of host names applied in creation order, or OLD=NEW entries (e.g. 127.0.0.5,127.0.0.6)")
+	flag.StringVar(&o.esxiVersion, "esxi-version", "8.0.2", "ESXi version of every host, and/or HOST=VERSION entries (stock host names)")
+	flag.StringVar(&o.vcVersion, "vc-version", "8.0.2", "vCenter version (about.version)")
+	flag.StringVar(&o.vcAPIVersion, "vc-api-version", "", "vCenter about.apiVersion (default derived from -vc-version)")
+	flag.IntVar(&o.placement.hostMemGiB, "host-memory-gib", 64, "memory of every host, GiB")
+	flag.IntVar(&o.placement.hostCPUCores, "host-cpu-cores", 16, "CPU cores of every host (2294 MHz each)")
+	flag.Int64Var(&o.placement.poolReservationMiB, "pool-reservation-mib", 0, "memory reservation of each -pool child pool, MiB")
+	flag.Int64Var(&o.placement.poolReservationMHz, "pool-reservation-mhz", 0, "CPU reservation of each -pool child pool, MHz")
+	flag.BoolVar(&o.placement.poolExpandable, "pool-expandable", true, "the -pool child pools have expandable reservations")
+	flag.BoolVar(&o.perf.stats, "perf-stats", true, "performance statistics collected (false: QueryPerf/QueryAvailablePerfMetric empty for hosts and datastores)")
+	flag.Int64Var(&o.perf.defaultMs, "datastore-latency-default-ms", 2, "datastore read/write latency of every host and datastore not named in -datastore-latency-ms")
+	flag.StringVar(&o.latency, "datastore-latency-ms", "", "comma list of DS=MS (every host mounting DS) or HOST/DS=MS (one host)")
+	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
+	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()
+	o.perf.specs = splitList(o.latency)
+	o.placement.standaloneOnlyDS = splitList(o.standaloneOnlyDS)
+	o.placement.hostNames = splitList(o.hostNames)
+	o.placement.esxiVersions = splitList(o.esxiVersion)
 	return o
 }
 
@@ -145,17 +171,40 @@ func main() {
 	// Note: stock Model.Folder means "put datacenters in folders"; our -folder
 	// flag means VM folders and is handled by buildInventory.
 
-	presentAsVCenter8(m)
+	if err := presentAsVCenter(m, o.vcVersion, o.vcAPIVersion); err != nil {
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
+	}
 	if err := m.Create(); err != nil {
 		st.remove()
 		log.Fatal("model: ", err)
 	}
+	if err := applyPlacement(o.placement); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
+	}
+	if err := installPerf(m, o.perf); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
+	}
 	installPaging(m)
 	installHook()
+	installSearchIndex(m)
 	if err := buildInventory(m, inv); err != nil {
 		m.Remove()
 		st.remove()
 		log.Fatal("inventory: ", err)
+	}
+	if err := postBadLogins(splitList(o.badLogins), o.username); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
 	}
 	fixDatastoreSpace(int64(o.datastoreFreeGiB), 2048)
 	if err := installAuthz(m, o.usersFile, o.username); err != nil {

@@ -62,13 +62,23 @@ func invalidToken() *soap.Fault {
 // RetrievePropertiesEx honours options.maxObjects: at most that many objects,
 // plus a token when more remain. maxObjects unset or <= 0 returns everything.
 func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrievePropertiesEx) soap.HasFault {
+	if poolPropsWanted(req.SpecSet) {
+		recomputePools() // placement.go
+	}
 	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, req)
 	body, ok := res.(*methods.RetrievePropertiesExBody)
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res
 	}
-	max := int(req.Options.MaxObjects)
 	all := body.Res.Returnval.Objects
+	if v := newVisibility(ctx); v != nil { // -filter-view (filterview.go)
+		if all = v.filter(all); len(all) == 0 {
+			body.Res.Returnval = nil
+			return body
+		}
+		body.Res.Returnval.Objects = all
+	}
+	max := int(req.Options.MaxObjects)
 	if max <= 0 || len(all) <= max {
 		return res
 	}

@@ -24,6 +24,7 @@ NS = {
     "soapenv": "http://schemas.xmlsoap.org/soap/envelope/",
     "vim": "urn:vim25",
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "xsd": "http://www.w3.org/2001/XMLSchema",
 }
 XSI_TYPE = "{%s}type" % NS["xsi"]
 V = "{urn:vim25}"
@@ -56,9 +57,9 @@ class Client:
     def call(self, method, body):
         env = (
             '<?xml version="1.0" encoding="UTF-8"?>'
-            '<soapenv:Envelope xmlns:soapenv="%s" xmlns:xsi="%s" xmlns="urn:vim25">'
+            '<soapenv:Envelope xmlns:soapenv="%s" xmlns:xsi="%s" xmlns:xsd="%s" xmlns="urn:vim25">'
             "<soapenv:Body><%s>%s</%s></soapenv:Body></soapenv:Envelope>"
-            % (NS["soapenv"], NS["xsi"], method, body, method)
+            % (NS["soapenv"], NS["xsi"], NS["xsd"], method, body, method)
         )
         req = urllib.request.Request(self.url, data=env.encode(), method="POST")
         req.add_header("Content-Type", "text/xml; charset=utf-8")
