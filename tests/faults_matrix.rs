@@ -29,6 +29,10 @@ fn page(response: &str, first: usize, token: Option<&str>) -> String {
             r#"<objects><obj type="Folder">group-v{i}</obj><propSet><name>name</name><val xsi:type="xsd:string">F{i}</val></propSet><propSet><name>parent</name><val type="Folder" xsi:type="ManagedObjectReference">group-d1</val></propSet><propSet><name>childType</name><val xsi:type="ArrayOfString"><string>Folder</string><string>VirtualMachine</string></val></propSet></objects>"#
         ));
     }
+    if first == 10 {
+        // The gate's template target: clean (no deploy history).
+        objs.push_str(r#"<objects><obj type="VirtualMachine">vm-1</obj><propSet><name>name</name><val xsi:type="xsd:string">arc-tpl</val></propSet><propSet><name>parent</name><val type="Folder" xsi:type="ManagedObjectReference">group-v10</val></propSet><propSet><name>config.template</name><val xsi:type="xsd:boolean">true</val></propSet></objects>"#);
+    }
     let token = token
         .map(|t| format!("<token>{t}</token>"))
         .unwrap_or_default();
@@ -228,7 +232,11 @@ const COMMANDS: &[(&[&str], &[&str])] = &[
         &[
             "check",
             "--only",
-            "connection,version,clock,folders,pools,templates",
+            "connection,version,clock,folders,templates",
+            "--folder",
+            "F10",
+            "--template",
+            "arc-tpl",
         ],
         &[
             "Login",

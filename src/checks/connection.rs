@@ -20,7 +20,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         ),
         Vcenter::Unavailable { reason, finding } => Outcome::NotVerified {
             reason: reason.clone(),
-            findings: finding.iter().cloned().collect(),
+            findings: finding.iter().map(|f| f.as_ref().clone()).collect(),
         },
     }
 }

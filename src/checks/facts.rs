@@ -21,7 +21,7 @@ pub enum Vcenter<'a> {
     /// finding that says so when the failure is itself a verdict.
     Unavailable {
         reason: String,
-        finding: Option<Finding>,
+        finding: Option<Box<Finding>>,
     },
 }
 

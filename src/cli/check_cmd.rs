@@ -25,7 +25,7 @@ use crate::report::{self, VCenter, gate::GateReport};
 enum Gathered {
     Live(Box<Snapshot>, Live),
     Offline(Box<Snapshot>),
-    Unavailable(String, Option<crate::checks::Finding>),
+    Unavailable(String, Option<Box<crate::checks::Finding>>),
 }
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
@@ -202,7 +202,7 @@ async fn online(
         }
         Err(Error::VSphere(e)) => {
             let f = gate::connection_finding(&e, Some(&conn.target.username));
-            Gathered::Unavailable(gate::not_run_because(&f), Some(f))
+            Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),
     }

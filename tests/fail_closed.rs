@@ -1,0 +1,348 @@
+//! Issue 11: the gate never says "pass" for what it did not verify. One
+//! test per fail-open case found by trying vaudit as a new user would.
+
+mod common;
+
+use common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use serde_json::Value;
+
+fn config(name: &str) -> String {
+    repo_root()
+        .join("mocks/config")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn check<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["checks"]
+        .as_array()
+        .expect("a checks list")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {v}"))
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    let mut c: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+#[test]
+fn check_with_no_config_and_no_targets_is_incomplete_and_names_each_key() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&["check", "-o", "json"]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["summary"]["verdict"], "incomplete");
+    for (name, key, flag) in [
+        ("folders", "vsphereprovider.folder", "--folder"),
+        ("pools", "vsphereprovider.resourcepool", "--pool"),
+        ("datastore", "vsphereprovider.datastore", "--datastore"),
+        ("network", "vsphereprovider.network.segment", "--network"),
+        (
+            "templates",
+            "vsphereprovider.appliancevm.vmtemplate",
+            "--template",
+        ),
+    ] {
+        let c = check(&v, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(key) && reason.contains(flag),
+            "{name}: {reason}"
+        );
+    }
+    let ip = check(&v, "ip-plan");
+    assert_eq!(ip["status"], "not-verified");
+    assert!(ip["reason"].as_str().unwrap().contains("--config"), "{ip}");
+    // What it could verify, it did.
+    assert_eq!(check(&v, "connection")["status"], "pass");
+}
+
+#[test]
+fn check_with_nothing_at_all_names_the_vcenter_address_to_give() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["check", "-o", "json"]);
+        c
+    });
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let v = r.json();
+    let c = check(&v, "connection");
+    assert_eq!(c["status"], "not-verified");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("--url") && reason.contains("credentials.address"),
+        "{reason}"
+    );
+    // Every check that did not run is not-verified, none skipped or passed.
+    for c in v["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "not-verified", "{c}");
+    }
+}
+
+#[test]
+fn appliance_file_without_infra_file_is_an_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lonely-appliance.yaml");
+    std::fs::write(
+        &p,
+        "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.60\n",
+    )
+    .unwrap();
+    let r = run({
+        let mut c = vaudit();
+        c.args(["check", "-o", "json", "--config", p.to_str().unwrap()]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("infrastructureConfigPath") && r.stderr.contains("lonely-appliance.yaml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_folders_snapshot_holds_the_template_history_the_templates_command_needs() {
+    let sim = Sim::start(&["-template", "2", "-template-deploys", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("inv.json");
+    let s = snap.to_str().unwrap();
+    let r = run(sim.vaudit(&["folders", "-o", "json", "--save", s]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let off = run({
+        let mut c = vaudit();
+        c.args([
+            "templates",
+            "-o",
+            "json",
+            "--from",
+            s,
+            "--template",
+            "arc-template-0",
+        ]);
+        c
+    });
+    // Stale live (two deploys, two deletions): stale offline too.
+    assert_eq!(off.code, 1, "{}", off.stderr);
+    assert_eq!(codes(&off.json()), ["stale-template"]);
+}
+
+#[test]
+fn a_snapshot_of_an_older_schema_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("old.json");
+    std::fs::write(
+        &p,
+        r#"{"schema":"vaudit-inventory/v1","collected_at":"","vcenter":{},"root":{"type":"Folder","value":"group-d1"},"entities":[],"events":[]}"#,
+    )
+    .unwrap();
+    let r = run({
+        let mut c = vaudit();
+        c.args(["templates", "-o", "json", "--from", p.to_str().unwrap()]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("vaudit-inventory/v1") && r.stderr.contains("--save"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn stand_in_placements_leave_privileges_not_verified_in_the_gate() {
+    let sim = Sim::start(&["-folder", "1"]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "privileges",
+        "--folder",
+        "/DC0/vm/Arc",
+        "--datacenter",
+        "DC0",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    let p = check(&v, "privileges");
+    assert_eq!(p["status"], "not-verified", "{p}");
+    let reason = p["reason"].as_str().unwrap();
+    for key in [
+        "vsphereprovider.resourcepool",
+        "vsphereprovider.datastore",
+        "vsphereprovider.network.segment",
+    ] {
+        assert!(reason.contains(key), "{key} not in {reason}");
+    }
+    assert!(!reason.contains("vsphereprovider.folder"), "{reason}");
+}
+
+#[test]
+fn free_space_larger_than_capacity_is_not_verified_naming_the_datastore() {
+    let sim = Sim::start(&["-datastore-free-gib", "3000"]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "datastore",
+        "--datastore",
+        "LocalDS_0",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    let d = check(&v, "datastore");
+    assert_eq!(d["status"], "not-verified", "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("LocalDS_0") && reason.contains("than capacity"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn vaudit_output_junit_leaves_other_commands_their_default() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "list"]).env("VAUDIT_OUTPUT", "junit");
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Not a terminal: JSON, the command's default.
+    assert_eq!(r.json()["schema"], "vaudit/v1");
+}
+
+#[test]
+fn an_explicit_output_a_command_cannot_write_names_the_commands_that_can() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "list", "-o", "junit"]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("junit is for check") && r.stderr.contains("manifest writes table, json"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The same vCenter and config, live and from the live run's `--save`: the
+/// same findings; what only a session can tell is not-verified offline.
+#[test]
+fn check_offline_from_a_saved_snapshot_finds_what_the_live_run_found() {
+    let sim = Sim::start(&[
+        "-standalone",
+        "1",
+        "-template",
+        "2",
+        "-template-deploys",
+        "2",
+        "-folder",
+        "1",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("gate.json");
+    let s = snap.to_str().unwrap();
+    let broken = config("broken-appliance.yaml");
+    let live = run(sim.vaudit(&["check", "--config", &broken, "-o", "json", "--save", s]));
+    assert_eq!(live.code, 1, "{}", live.stderr);
+    let off = run({
+        let mut c = vaudit();
+        c.args(["check", "--config", &broken, "-o", "json", "--from", s]);
+        c
+    });
+    assert_eq!(off.code, 2, "{}", off.stderr);
+    let (a, b) = (live.json(), off.json());
+    assert_eq!(a["findings"], b["findings"]);
+    for name in ["connection", "clock", "tagging"] {
+        let c = check(&b, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        assert!(c["reason"].as_str().unwrap().contains("offline"), "{c}");
+    }
+    for name in [
+        "privileges",
+        "folders",
+        "pools",
+        "templates",
+        "datastore",
+        "network",
+    ] {
+        assert_eq!(
+            check(&a, name)["status"],
+            check(&b, name)["status"],
+            "{name}"
+        );
+    }
+    let saved = std::fs::read_to_string(&snap).unwrap();
+    assert!(!saved.contains(SIM_PASSWORD));
+    assert!(saved.contains("vaudit-snapshot/v2"));
+}
+
+/// `--skip`/`--only` values, completions, the help text and the JUnit
+/// suites are the registry's names, exactly.
+#[test]
+fn skip_values_completions_help_and_junit_suites_are_the_registry() {
+    use clap::CommandFactory;
+    let names: std::collections::BTreeSet<String> = vaudit::checks::registry::names()
+        .map(String::from)
+        .collect();
+    let cmd = vaudit::cli::Cli::command();
+    let check_cmd = cmd.find_subcommand("check").unwrap();
+    for flag in ["skip", "only"] {
+        let arg = check_cmd
+            .get_arguments()
+            .find(|a| a.get_id() == flag)
+            .unwrap();
+        let values: std::collections::BTreeSet<String> = arg
+            .get_possible_values()
+            .iter()
+            .map(|p| p.get_name().to_string())
+            .collect();
+        assert_eq!(values, names, "--{flag}");
+    }
+    let completions = run({
+        let mut c = vaudit();
+        c.args(["completions", "bash"]);
+        c
+    });
+    let help = run({
+        let mut c = vaudit();
+        c.args(["check", "--help"]);
+        c
+    });
+    for n in &names {
+        assert!(completions.stdout.contains(n.as_str()), "{n} not completed");
+        assert!(
+            help.stdout.contains(&format!("  {n} ")),
+            "{n} not in --help"
+        );
+    }
+    // A run with nothing to reach still lists a JUnit suite per check.
+    let junit = run({
+        let mut c = vaudit();
+        c.args(["check", "-o", "junit"]);
+        c
+    });
+    let suites: std::collections::BTreeSet<String> = junit
+        .stdout
+        .match_indices("<testsuite name=\"")
+        .map(|(i, m)| {
+            let rest = &junit.stdout[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect();
+    assert_eq!(suites, names);
+}
