@@ -9,12 +9,10 @@
 //! allocations). Time is bounded generously (debug builds): a run that does
 //! not finish in `LIMIT` fails instead of hanging the suite.
 //!
-//! `PROPTEST_CASES=100000 cargo test --release --test hostile` runs the
+//! `PROPTEST_CASES=100000 cargo test --release --test integration hostile::` runs the
 //! property tests longer (default: 256 cases each).
 
-#[path = "support/wire.rs"]
-mod wire;
-
+use crate::wire;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
@@ -769,7 +767,7 @@ fn a_100_mb_body_is_decided_in_bounded_time_and_memory() {
 #[test]
 #[cfg_attr(
     debug_assertions,
-    ignore = "slow unoptimised: cargo test --release --test hostile -- --include-ignored"
+    ignore = "slow unoptimised: cargo test --release --test integration hostile:: -- --include-ignored"
 )]
 fn a_64_mib_body_of_tiny_elements_is_decided_in_bounded_time_and_memory() {
     let skipped = "<x></x>".repeat((64 << 20) / 7);
@@ -833,7 +831,7 @@ fn a_million_objects_decode_or_fail_in_bounded_time() {
 #[test]
 #[cfg_attr(
     debug_assertions,
-    ignore = "slow unoptimised: cargo test --release --test hostile -- --include-ignored"
+    ignore = "slow unoptimised: cargo test --release --test integration hostile:: -- --include-ignored"
 )]
 fn a_million_objects_with_references_decode_in_bounded_time() {
     let m = decode(

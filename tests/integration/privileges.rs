@@ -2,13 +2,11 @@
 //! scenarios are set up over SOAP with the library client as the
 //! administrator (roles, permissions), extra users come from `-users`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, run, vaudit};
+use crate::common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, run, vaudit};
 use serde_json::Value;
 use vaudit::vsphere::{Client, ConnectOptions, MoRef, Permission};
 

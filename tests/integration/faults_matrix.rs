@@ -4,12 +4,9 @@
 //! never a partial report on stdout. Transient failures of idempotent reads
 //! get one retry; an expired session gets one re-login.
 
-#[path = "support/wire.rs"]
-mod wire;
-
 use std::time::Duration;
 
-use wire::*;
+use crate::wire::*;
 use wiremock::matchers::body_string_contains;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -242,7 +239,7 @@ const COMMANDS: &[(&[&str], &[&str])] = &[
     ),
 ];
 
-async fn run_cell(command: &[&str], step: Step, fault: Fault) -> wire::Run {
+async fn run_cell(command: &[&str], step: Step, fault: Fault) -> crate::wire::Run {
     let server = MockServer::start().await;
     let mut m = soap(step.method);
     if let Some(also) = step.also {
