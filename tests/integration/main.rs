@@ -3,6 +3,7 @@
 //! subject, so the crate and wiremock are linked once and all tests share
 //! one parallel run (`cargo test --test integration MODULE::`).
 
+mod admin;
 mod common;
 mod wire;
 
