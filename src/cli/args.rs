@@ -242,12 +242,6 @@ pub struct TemplatesArgs {
     /// Also call a template stale when it is older than DAYS
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,
-    /// Audit this user's privileges instead of the logged-in one's (the logged-in user needs Authorization.ModifyPermissions at the root)
-    #[arg(long, value_name = "PRINCIPAL")]
-    pub user: Option<String>,
-    /// Check privileges against this manifest file instead of the embedded arc-resource-bridge one
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -210,51 +210,6 @@ impl Client {
             .map(|p| decode_permission(p).map_err(|e| self.transport.decode_err(step, e)))
             .collect()
     }
-
-    /// `AddAuthorizationRole`: creates a role, answers its id.
-    pub async fn add_authorization_role(&self, name: &str, privs: &[&str]) -> Result<i32, Error> {
-        let am = self.authorization_manager()?;
-        let mut req = Request::new("AddAuthorizationRole", &am);
-        req.text("name", name);
-        for p in privs {
-            req.text("privIds", p);
-        }
-        let step = "AddAuthorizationRole";
-        let body = self.transport.call(req).await?;
-        let node = self.transport.decode_tree(step, &body)?;
-        node.text_of("returnval")
-            .and_then(|t| t.parse().ok())
-            .ok_or_else(|| {
-                self.transport
-                    .decode_err(step, "no numeric role id in the answer")
-            })
-    }
-
-    /// `SetEntityPermissions`: adds or replaces (per principal) permissions
-    /// on the entity.
-    pub async fn set_entity_permissions(
-        &self,
-        entity: &MoRef,
-        perms: &[Permission],
-    ) -> Result<(), Error> {
-        let am = self.authorization_manager()?;
-        let mut req = Request::new("SetEntityPermissions", &am);
-        req.moref("entity", entity);
-        for p in perms {
-            req.open("permission")
-                .text("principal", &p.principal)
-                .text("group", bool_str(p.group))
-                .text("roleId", &p.role_id.to_string())
-                .text("propagate", bool_str(p.propagate))
-                .close("permission");
-        }
-        self.transport.call(req).await?;
-        Ok(())
-    }
-}
-
-fn bool_str(b: bool) -> &'static str {
-    if b { "true" } else { "false" }
 }
 
 fn decode_permission(p: &Node) -> Result<Permission, String> {

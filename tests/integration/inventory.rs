@@ -2,9 +2,7 @@
 //! seed's three inventory mistakes found, the good targets accepted, and
 //! `--save` then `--from` giving the same findings with no network.
 
-mod common;
-
-use common::{Sim, run, vaudit};
+use crate::common::{Sim, run, vaudit};
 use serde_json::Value;
 
 fn codes(v: &Value) -> Vec<String> {
@@ -227,7 +225,7 @@ fn save_then_from_gives_the_same_findings_offline() {
         assert_eq!(a["vcenter"], b["vcenter"], "{cmd}");
     }
     let saved = std::fs::read_to_string(&snap).unwrap();
-    assert!(!saved.contains(common::SIM_PASSWORD));
+    assert!(!saved.contains(crate::common::SIM_PASSWORD));
     // Enumerated values (VirtualMachinePowerState) are read, not dropped.
     assert!(
         saved.contains("\"power_state\": \"powered"),

@@ -1,9 +1,7 @@
 //! `vaudit check --config` on the sample Arc config files against the
 //! simulator: the gate's verdicts, its fail-closed exit codes and formats.
 
-mod common;
-
-use common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use crate::common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
 use serde_json::Value;
 
 fn config(name: &str) -> String {

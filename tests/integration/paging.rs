@@ -1,12 +1,10 @@
 //! The PropertyCollector pages through the simulator's inventory: more
 //! objects than one page holds, each exactly once, in ceil(n / page) calls.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{SIM_PASSWORD, Sim};
+use crate::common::{SIM_PASSWORD, Sim};
 use vaudit::vsphere::{Client, ConnectOptions, PropertySpec};
 
 #[tokio::test]

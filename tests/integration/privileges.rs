@@ -2,15 +2,13 @@
 //! scenarios are set up over SOAP with the library client as the
 //! administrator (roles, permissions), extra users come from `-users`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Duration;
 
-use common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, run, vaudit};
+use crate::admin::Admin;
+use crate::common::{ADMIN, DEPLOYER_PASSWORD, Sim, run, vaudit};
 use serde_json::Value;
-use vaudit::vsphere::{Client, ConnectOptions, MoRef, Permission};
+use vaudit::vsphere::MoRef;
 
 const DEPLOYER: &str = "deployer@vsphere.local";
 const GROUPED: &str = "grouped@vsphere.local";
@@ -72,57 +70,6 @@ fn manifest_ids() -> Vec<String> {
         .iter()
         .map(|p| p["id"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Scenario set-up as the administrator, over SOAP.
-struct Admin {
-    rt: tokio::runtime::Runtime,
-    client: Client,
-}
-
-impl Admin {
-    fn connect(sim: &Sim) -> Admin {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let opts = ConnectOptions {
-            url: ConnectOptions::parse_url(&sim.url).unwrap(),
-            ca_file: Some(sim.ca_file.clone()),
-            insecure: false,
-            timeout: Duration::from_secs(30),
-        };
-        let client = rt.block_on(async {
-            let mut c = Client::connect(&opts).await.unwrap();
-            c.login(ADMIN, SIM_PASSWORD).await.unwrap();
-            c
-        });
-        Admin { rt, client }
-    }
-
-    fn role(&self, name: &str, privs: &[String]) -> i32 {
-        let privs: Vec<&str> = privs.iter().map(String::as_str).collect();
-        self.rt
-            .block_on(self.client.add_authorization_role(name, &privs))
-            .unwrap()
-    }
-
-    fn grant(&self, entity: &MoRef, principal: &str, group: bool, role_id: i32, propagate: bool) {
-        let p = Permission {
-            entity: None,
-            principal: principal.into(),
-            group,
-            role_id,
-            propagate,
-        };
-        self.rt
-            .block_on(self.client.set_entity_permissions(entity, &[p]))
-            .unwrap();
-    }
-
-    fn root(&self) -> MoRef {
-        self.client.content().root_folder.clone()
-    }
 }
 
 /// The moref of an inventory path, from `vaudit folders`.

@@ -8,15 +8,13 @@
 //! The passwords hold `&`, `<`, `>` and `"` so that a leak through an XML or
 //! JSON writer is found in its escaped form too.
 
-mod common;
-
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, Sim, repo_root, vaudit};
+use crate::common::{Run, Sim, repo_root, vaudit};
 
 /// The simulator's administrator password in the main test.
 const SECRET: &str = "Canary&Adm1n<Pw>\"q7";
@@ -74,7 +72,7 @@ fn assert_clean(where_: &str, text: &str) {
 
 /// Runs `cmd`; asserts no secret in stdout or stderr and no panic.
 fn run_clean(what: &str, cmd: Command) -> Run {
-    let r = common::run(cmd);
+    let r = crate::common::run(cmd);
     assert_clean(&format!("stdout of {what}"), &r.stdout);
     assert_clean(&format!("stderr of {what}"), &r.stderr);
     r

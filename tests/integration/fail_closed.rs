@@ -1,9 +1,7 @@
 //! Issue 11: the gate never says "pass" for what it did not verify. One
 //! test per fail-open case found by trying vaudit as a new user would.
 
-mod common;
-
-use common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use crate::common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
 use serde_json::Value;
 
 fn config(name: &str) -> String {

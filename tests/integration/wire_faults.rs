@@ -4,16 +4,13 @@
 //! 2, paging reads every page once and cleans up on failure, and the password
 //! never reaches stdout or stderr.
 
-#[path = "support/wire.rs"]
-mod wire;
-
 use std::time::{Duration, Instant};
 
 use vaudit::vsphere::{Client, Error, Fault, FaultKind, MoRef, PropertySpec, Value};
 use wiremock::matchers::{body_string_contains, header};
 use wiremock::{MockServer, ResponseTemplate};
 
-use wire::*;
+use crate::wire::*;
 
 const VM_NAMES: &[PropertySpec<'static>] = &[PropertySpec {
     kind: "VirtualMachine",
@@ -744,7 +741,7 @@ async fn missing_set_not_authenticated_is_an_error_not_empty_data() {
 // Answers that are not SOAP
 // ---------------------------------------------------------------------------
 
-async fn about_with_service_content(answer: ResponseTemplate) -> (MockServer, wire::Run) {
+async fn about_with_service_content(answer: ResponseTemplate) -> (MockServer, crate::wire::Run) {
     about_with_service_content_tries(answer, 1).await
 }
 
@@ -753,7 +750,7 @@ async fn about_with_service_content(answer: ResponseTemplate) -> (MockServer, wi
 async fn about_with_service_content_tries(
     answer: ResponseTemplate,
     tries: u64,
-) -> (MockServer, wire::Run) {
+) -> (MockServer, crate::wire::Run) {
     let server = MockServer::start().await;
     soap("RetrieveServiceContent")
         .respond_with(answer)

@@ -4,12 +4,9 @@
 //! never a partial report on stdout. Transient failures of idempotent reads
 //! get one retry; an expired session gets one re-login.
 
-#[path = "support/wire.rs"]
-mod wire;
-
 use std::time::Duration;
 
-use wire::*;
+use crate::wire::*;
 use wiremock::matchers::body_string_contains;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -117,150 +114,120 @@ struct Step {
     idempotent: bool,
 }
 
-const STEPS: &[Step] = &[
+/// The step a cell's module is named after.
+fn step(name: &str) -> Step {
+    let (method, also, after_the_audit, idempotent) = match name {
+        "login" => ("Login", None, false, false),
+        "create_container_view" => ("CreateContainerView", None, false, false),
+        "retrieve_properties_ex" => ("RetrievePropertiesEx", None, false, true),
+        "continue_page_2" => (
+            "ContinueRetrievePropertiesEx",
+            Some("<token>1</token>"),
+            false,
+            false,
+        ),
+        "continue_page_3" => (
+            "ContinueRetrievePropertiesEx",
+            Some("<token>2</token>"),
+            false,
+            false,
+        ),
+        "query_events" => ("QueryEvents", None, false, true),
+        "current_time" => ("CurrentTime", None, false, true),
+        "has_privilege_on_entities" => ("HasPrivilegeOnEntities", None, false, true),
+        "logout" => ("Logout", None, true, false),
+        other => panic!("no step {other}"),
+    };
     Step {
-        method: "Login",
-        also: None,
-        after_the_audit: false,
-        idempotent: false,
-    },
-    Step {
-        method: "CreateContainerView",
-        also: None,
-        after_the_audit: false,
-        idempotent: false,
-    },
-    Step {
-        method: "RetrievePropertiesEx",
-        also: None,
-        after_the_audit: false,
-        idempotent: true,
-    },
-    Step {
-        method: "ContinueRetrievePropertiesEx",
-        also: Some("<token>1</token>"),
-        after_the_audit: false,
-        idempotent: false,
-    },
-    Step {
-        method: "ContinueRetrievePropertiesEx",
-        also: Some("<token>2</token>"),
-        after_the_audit: false,
-        idempotent: false,
-    },
-    Step {
-        method: "QueryEvents",
-        also: None,
-        after_the_audit: false,
-        idempotent: true,
-    },
-    Step {
-        method: "CurrentTime",
-        also: None,
-        after_the_audit: false,
-        idempotent: true,
-    },
-    Step {
-        method: "HasPrivilegeOnEntities",
-        also: None,
-        after_the_audit: false,
-        idempotent: true,
-    },
-    Step {
-        method: "Logout",
-        also: None,
-        after_the_audit: true,
-        idempotent: false,
-    },
-];
+        method,
+        also,
+        after_the_audit,
+        idempotent,
+    }
+}
 
-const FAULTS: &[Fault] = &[
-    Fault::Soap500,
-    Fault::Http500Plain,
-    Fault::BadGateway,
-    Fault::ServiceUnavailableOnce,
-    Fault::CutMidElement,
-    Fault::InvalidUtf8,
-    Fault::NeverAnswers,
-];
+/// One `#[test]` per cell, named `faults_matrix::COMMAND::STEP::FAULT`, so
+/// each cell runs alone (`cargo test --test integration
+/// faults_matrix::pools::logout::`), in parallel with the others, and a
+/// failing cell names itself without hiding the rest.
+macro_rules! matrix {
+    ($($command:ident [$($arg:literal),+] => $($step:ident),+;)+) => {$(
+        mod $command {
+            /// The steps this command takes, in order (the reset test
+            /// walks `templates`').
+            #[allow(dead_code)]
+            pub const STEPS: &[&str] = &[$(stringify!($step)),+];
+            const COMMAND: &[&str] = &[$($arg),+];
+            $(mod $step {
+                matrix!(@faults $command $step;
+                    soap_500 Soap500,
+                    http_500_plain Http500Plain,
+                    bad_gateway BadGateway,
+                    service_unavailable_once ServiceUnavailableOnce,
+                    cut_mid_element CutMidElement,
+                    invalid_utf8 InvalidUtf8,
+                    never_answers NeverAnswers,
+                );
+            })+
+        }
+    )+};
+    (@faults $command:ident $step:ident; $($fault:ident $variant:ident,)+) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $fault() {
+            use crate::faults_matrix::{Fault, cell, step};
+            cell(
+                concat!(
+                    "faults_matrix::",
+                    stringify!($command),
+                    "::",
+                    stringify!($step),
+                    "::",
+                    stringify!($fault)
+                ),
+                super::COMMAND,
+                step(stringify!($step)),
+                Fault::$variant,
+            )
+            .await;
+        }
+    )+};
+}
 
-/// The commands, and the steps each one takes.
-const COMMANDS: &[(&[&str], &[&str])] = &[
-    (
-        &["folders"],
-        &[
-            "Login",
-            "CreateContainerView",
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "Logout",
-        ],
-    ),
-    (
-        &["pools"],
-        &[
-            "Login",
-            "CreateContainerView",
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "Logout",
-        ],
-    ),
-    (
-        &["templates"],
-        &[
-            "Login",
-            "CreateContainerView",
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "QueryEvents",
-            "Logout",
-        ],
-    ),
-    (
-        &["privileges"],
-        &[
-            "Login",
-            "CreateContainerView",
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "HasPrivilegeOnEntities",
-            "Logout",
-        ],
-    ),
-    (
-        &[
-            "check",
-            "--only",
-            "connection,version,clock,folders,templates",
-            "--folder",
-            "F10",
-            "--template",
-            "arc-tpl",
-        ],
-        &[
-            "Login",
-            "CreateContainerView",
-            "RetrievePropertiesEx",
-            "ContinueRetrievePropertiesEx",
-            "QueryEvents",
-            "CurrentTime",
-            "Logout",
-        ],
-    ),
-];
+matrix! {
+    folders ["folders"] =>
+        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        logout;
+    pools ["pools"] =>
+        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        logout;
+    templates ["templates"] =>
+        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        query_events, logout;
+    privileges ["privileges"] =>
+        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        has_privilege_on_entities, logout;
+    check ["check", "--only", "connection,version,clock,folders,templates", "--folder", "F10", "--template", "arc-tpl"] =>
+        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        query_events, current_time, logout;
+}
 
-async fn run_cell(command: &[&str], step: Step, fault: Fault) -> wire::Run {
+/// Names the one cell `a_broken_cell_fails_alone_under_its_own_name` breaks:
+/// its fault is not injected, as if vaudit had swallowed it.
+const BREAK_CELL: &str = "VAUDIT_TEST_BREAK_CELL";
+
+async fn run_cell(name: &str, command: &[&str], step: Step, fault: Fault) -> crate::wire::Run {
     let server = MockServer::start().await;
     let mut m = soap(step.method);
     if let Some(also) = step.also {
         m = m.and(body_string_contains(also));
     }
-    m.respond_with(fault.answer())
-        .up_to_n_times(fault.times())
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    if std::env::var(BREAK_CELL).ok().as_deref() != Some(name) {
+        m.respond_with(fault.answer())
+            .up_to_n_times(fault.times())
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
     // The healthy answers, at the default (lower) priority.
     mount_healthy(&server).await;
     let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
@@ -351,82 +318,83 @@ fn healthy_exit(command: &[&str]) -> i32 {
     if command[0] == "privileges" { 1 } else { 0 }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_command_fails_closed_at_every_step() {
-    let mut cells = 0;
-    for (command, steps) in COMMANDS {
-        for step in STEPS.iter().filter(|s| steps.contains(&s.method)) {
-            for &fault in FAULTS {
-                let run = run_cell(command, *step, fault).await;
-                cells += 1;
-                let cell = format!("{command:?} / {} {:?} / {fault:?}", step.method, step.also);
-                let recovers = matches!(fault, Fault::ServiceUnavailableOnce) && step.idempotent;
-                if step.after_the_audit || recovers {
-                    // The audit itself completed: a clean inventory passes.
-                    assert_eq!(
-                        run.code,
-                        Some(healthy_exit(command)),
-                        "{cell}: {}",
-                        run.stderr
-                    );
-                    assert!(run.stdout.contains("\"schema\": \"vaudit/v1\""), "{cell}");
-                    // Logout's answer carries nothing: a 200 with a broken
-                    // body is as good as any; every other fault is warned of.
-                    let answered_200 = matches!(fault, Fault::CutMidElement | Fault::InvalidUtf8);
-                    if step.after_the_audit {
-                        assert_eq!(
-                            run.stderr.contains("logout failed"),
-                            !answered_200,
-                            "{cell}: {}",
-                            run.stderr
-                        );
-                    } else {
-                        assert!(
-                            run.stderr.contains("retrying once"),
-                            "{cell}: {}",
-                            run.stderr
-                        );
-                    }
-                    continue;
-                }
-                assert_eq!(
-                    run.code,
-                    Some(2),
-                    "{cell}: exit {:?}\n{}\n{}",
-                    run.code,
-                    run.stderr,
-                    run.stdout
-                );
-                // `check` puts the failure in its report (a finding); the
-                // other commands say it on stderr.
-                let said = format!("{}{}", run.stderr, run.stdout);
-                assert!(said.contains(fault.sentence()), "{cell}: {said}");
-                let names_step = said.contains(step.method)
-                    || (step.method == "Login" && said.contains("login"));
-                assert!(
-                    names_step,
-                    "{cell}: the message does not name the step: {said}"
-                );
-                if command[0] == "check" {
-                    // The gate still reports, and says why it is incomplete.
-                    assert!(
-                        run.stdout.contains("\"severity\": \"error\""),
-                        "{cell}: {}",
-                        run.stdout
-                    );
-                } else {
-                    assert!(
-                        run.stdout.is_empty(),
-                        "{cell}: a partial report: {}",
-                        run.stdout
-                    );
-                }
-            }
+/// One cell: `command` against a vCenter that fails at `step` with `fault`.
+async fn cell(name: &str, command: &[&str], step: Step, fault: Fault) {
+    let run = run_cell(name, command, step, fault).await;
+    let recovers = matches!(fault, Fault::ServiceUnavailableOnce) && step.idempotent;
+    if step.after_the_audit || recovers {
+        // The audit itself completed: a clean inventory passes.
+        assert_eq!(run.code, Some(healthy_exit(command)), "{}", run.stderr);
+        assert!(run.stdout.contains("\"schema\": \"vaudit/v1\""));
+        // Logout's answer carries nothing: a 200 with a broken body is as
+        // good as any; every other fault is warned of.
+        let answered_200 = matches!(fault, Fault::CutMidElement | Fault::InvalidUtf8);
+        if step.after_the_audit {
+            assert_eq!(
+                run.stderr.contains("logout failed"),
+                !answered_200,
+                "{}",
+                run.stderr
+            );
+        } else {
+            assert!(run.stderr.contains("retrying once"), "{}", run.stderr);
         }
+        return;
     }
-    assert!(cells >= 200, "{cells} cells");
+    assert_eq!(
+        run.code,
+        Some(2),
+        "exit {:?}\n{}\n{}",
+        run.code,
+        run.stderr,
+        run.stdout
+    );
+    // `check` puts the failure in its report (a finding); the other
+    // commands say it on stderr.
+    let said = format!("{}{}", run.stderr, run.stdout);
+    assert!(said.contains(fault.sentence()), "{said}");
+    let names_step =
+        said.contains(step.method) || (step.method == "Login" && said.contains("login"));
+    assert!(names_step, "the message does not name the step: {said}");
+    if command[0] == "check" {
+        // The gate still reports, and says why it is incomplete.
+        assert!(
+            run.stdout.contains("\"severity\": \"error\""),
+            "{}",
+            run.stdout
+        );
+    } else {
+        assert!(run.stdout.is_empty(), "a partial report: {}", run.stdout);
+    }
 }
 
+/// The matrix names its failures: with one cell broken (its fault not
+/// injected), a run of that cell's row fails that cell alone, under its own
+/// name, and every other cell of the row still runs and passes.
+#[test]
+fn a_broken_cell_fails_alone_under_its_own_name() {
+    let broken = "faults_matrix::folders::login::soap_500";
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["faults_matrix::folders::login::", "--test-threads", "4"])
+        .env(BREAK_CELL, broken)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    let lines = |verdict: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(verdict))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(lines(" ... FAILED"), [broken], "{stdout}");
+    assert_eq!(lines(" ... ok").len(), 6, "{stdout}");
+    assert!(
+        stdout.contains("test result: FAILED. 6 passed; 1 failed"),
+        "{stdout}"
+    );
+}
 /// A loopback proxy in front of the mock that drops the connection, without
 /// an answer, on the first `times` requests whose body holds `needle`: the
 /// "connection reset" wiremock itself cannot produce.
@@ -497,7 +465,7 @@ fn resetting_proxy(upstream: std::net::SocketAddr, needle: String, times: usize)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_connection_reset_at_each_step_is_retried_or_exit_2() {
-    for step in STEPS.iter().filter(|s| COMMANDS[2].1.contains(&s.method)) {
+    for step in templates::STEPS.iter().map(|name| step(name)) {
         for times in [1usize, 100] {
             let server = MockServer::start().await;
             mount_healthy(&server).await;

@@ -1,8 +1,6 @@
 //! `vaudit about` and the connection errors, against the bundled simulator.
 
-mod common;
-
-use common::{SIM_PASSWORD, Sim, run, vaudit};
+use crate::common::{SIM_PASSWORD, Sim, run, vaudit};
 
 #[test]
 fn about_prints_product_version_and_user() {

@@ -1,9 +1,7 @@
 //! `vaudit login` / `logout` through the real OS keyring (on Linux the kernel
 //! keyring, which needs no desktop session).
 
-mod common;
-
-use common::{Sim, run};
+use crate::common::{Sim, run};
 
 #[test]
 fn login_stores_then_about_reads_then_logout_deletes() {

@@ -9,12 +9,10 @@
 //! allocations). Time is bounded generously (debug builds): a run that does
 //! not finish in `LIMIT` fails instead of hanging the suite.
 //!
-//! `PROPTEST_CASES=100000 cargo test --release --test hostile` runs the
+//! `PROPTEST_CASES=100000 cargo test --release --test integration hostile::` runs the
 //! property tests longer (default: 256 cases each).
 
-#[path = "support/wire.rs"]
-mod wire;
-
+use crate::wire;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
@@ -765,12 +763,8 @@ fn a_100_mb_body_is_decided_in_bounded_time_and_memory() {
 
 /// The worst case per byte: 64 MiB (the transport's cap, the most the
 /// decoder is ever given) of the smallest elements, 9.6 million of them.
-/// About 3 s in release; over a minute unoptimised, hence release only.
+/// About 3 s unoptimised, so every `cargo test` runs it.
 #[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "slow unoptimised: cargo test --release --test hostile -- --include-ignored"
-)]
 fn a_64_mib_body_of_tiny_elements_is_decided_in_bounded_time_and_memory() {
     let skipped = "<x></x>".repeat((64 << 20) / 7);
     let m = decode("64 MiB body, 9.6 million skipped elements", page(&skipped));
@@ -829,12 +823,8 @@ fn a_million_objects_decode_or_fail_in_bounded_time() {
 }
 
 /// A million objects with references (52 MB): all decoded, memory in
-/// proportion to what is kept. About 1 s in release; a minute unoptimised.
+/// proportion to what is kept. About 2 s unoptimised.
 #[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "slow unoptimised: cargo test --release --test hostile -- --include-ignored"
-)]
 fn a_million_objects_with_references_decode_in_bounded_time() {
     let m = decode(
         "1,000,000 objects with references",

@@ -1,0 +1,20 @@
+//! The one integration-test binary: every test that runs the `vaudit`
+//! binary or its library against the simulator or wiremock, one module per
+//! subject, so the crate and wiremock are linked once and all tests share
+//! one parallel run (`cargo test --test integration MODULE::`).
+
+mod admin;
+mod common;
+mod wire;
+
+mod about;
+mod check;
+mod fail_closed;
+mod faults_matrix;
+mod hostile;
+mod inventory;
+mod keyring;
+mod paging;
+mod privileges;
+mod secrets;
+mod wire_faults;
