@@ -246,7 +246,10 @@ fn junit_output_is_xml_with_one_suite_per_check() {
     // One suite per check of the registry, one case per suite.
     let names: Vec<&str> = vaudit::checks::registry::names().collect();
     assert_eq!(
-        suites.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(),
+        suites
+            .keys()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>(),
         names.iter().copied().collect()
     );
     assert_eq!(suites["folders"], 1);

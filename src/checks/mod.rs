@@ -9,6 +9,7 @@ pub mod finding;
 pub mod folders;
 pub mod ip_plan;
 pub mod outcome;
+pub mod placement;
 pub mod pools;
 pub mod privileges;
 pub mod registry;

@@ -11,8 +11,8 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    capacity, connection, endpoints, folders, ip_plan, pools, privileges, tagging, targets,
-    templates, vcenter,
+    capacity, connection, endpoints, folders, ip_plan, placement, pools, privileges, tagging,
+    targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -177,6 +177,13 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         targets: &[Target::Template],
         run: templates::run,
+    },
+    Check {
+        name: placement::CHECK,
+        about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
+        reads: Reads::Snapshot,
+        targets: &[Target::Pool, Target::Datastore],
+        run: placement::run,
     },
     Check {
         name: capacity::DATASTORE,

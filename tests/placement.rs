@@ -1,0 +1,107 @@
+//! The placement, capacity and support-matrix checks against the simulator:
+//! how the targets fit together and the limits Arc's documentation states.
+
+mod common;
+
+use common::{Sim, run};
+use serde_json::Value;
+
+fn codes(v: &Value) -> Vec<String> {
+    let mut c: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+fn status(v: &Value, check: &str) -> String {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == check)
+        .unwrap_or_else(|| panic!("no check {check}: {v}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+const STANDALONE_ONLY: &[&str] = &["-datastore", "2", "-datastore-standalone-only", "LocalDS_1"];
+
+fn only(sim: &Sim, check: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", "-o", "json", "--only", check];
+    args.extend_from_slice(extra);
+    let r = run(sim.vaudit(&args));
+    (r.code, r.json())
+}
+
+#[test]
+fn a_datastore_mounted_only_on_a_standalone_host_does_not_fit_a_cluster_pool() {
+    let sim = Sim::start(STANDALONE_ONLY);
+    let (code, v) = only(
+        &sim,
+        "placement",
+        &[
+            "--pool",
+            "/DC0/host/DC0_C0/Resources",
+            "--datastore",
+            "LocalDS_1",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(codes(&v), ["datastore-not-on-pool-hosts"]);
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    // It names the cluster's hosts and what they do mount.
+    assert!(msg.contains("DC0_C0_H0 mounts LocalDS_0"), "{msg}");
+    assert_eq!(v["findings"][0]["entity"]["name"], "LocalDS_1");
+}
+
+#[test]
+fn a_datastore_on_the_pools_hosts_passes_placement() {
+    let sim = Sim::start(STANDALONE_ONLY);
+    for (pool, ds) in [
+        ("/DC0/host/DC0_C0/Resources", "LocalDS_0"),
+        ("/DC0/host/DC0_H0/Resources", "LocalDS_1"),
+    ] {
+        let (code, v) = only(&sim, "placement", &["--pool", pool, "--datastore", ds]);
+        assert_eq!(code, 0, "{pool} {ds}: {v}");
+        assert_eq!(status(&v, "placement"), "pass", "{v}");
+    }
+}
+
+#[test]
+fn placement_without_a_datastore_is_not_verified() {
+    let sim = Sim::start(&[]);
+    let (code, v) = only(&sim, "placement", &["--pool", "/DC0/host/DC0_C0/Resources"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(status(&v, "placement"), "not-verified");
+}
+
+#[test]
+fn placement_survives_a_saved_snapshot() {
+    let sim = Sim::start(STANDALONE_ONLY);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let snap = snap.to_str().unwrap();
+    let targets = [
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
+        "--datastore",
+        "LocalDS_1",
+    ];
+    let (code, _) = only(
+        &sim,
+        "placement",
+        &[&targets[..], &["--save", snap]].concat(),
+    );
+    assert_eq!(code, 1);
+    let mut cmd = common::vaudit();
+    cmd.args(["check", "-o", "json", "--only", "placement", "--from", snap])
+        .args(targets);
+    let r = run(cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(codes(&r.json()), ["datastore-not-on-pool-hosts"]);
+}
