@@ -11,6 +11,8 @@ use crate::manifest::Manifest;
 use crate::vsphere::tls::CertSummary;
 
 /// Where the vCenter facts come from.
+// One per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Vcenter<'a> {
     /// A session ran in this process: everything is at hand.
     Live { snap: &'a Snapshot, live: &'a Live },
