@@ -63,7 +63,8 @@ fn clean_config_passes_and_broken_one_fails_with_exactly_its_findings() {
         "folders",
         "pools",
         "templates",
-        "datastore",
+        "placement",
+        "capacity",
         "network",
     ] {
         assert!(run_checks.contains(&c), "{c} did not run: {run_checks:?}");

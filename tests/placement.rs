@@ -105,3 +105,66 @@ fn placement_survives_a_saved_snapshot() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(codes(&r.json()), ["datastore-not-on-pool-hosts"]);
 }
+
+#[test]
+fn a_pool_whose_reservation_leaves_less_than_8_gb_fails_capacity() {
+    let sim = Sim::start(&[
+        "-pool",
+        "1",
+        "-pool-reservation-mib",
+        "6144",
+        "-pool-expandable=false",
+    ]);
+    let (code, v) = only(
+        &sim,
+        "capacity",
+        &[
+            "--pool",
+            "/DC0/host/DC0_C0/Resources/DC0_C0_RP1",
+            "--datastore",
+            "LocalDS_0",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(codes(&v), ["pool-capacity"]);
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("6.0 GB memory unreserved"), "{msg}");
+}
+
+#[test]
+fn an_expandable_pool_borrows_from_its_parent_and_passes_capacity() {
+    let sim = Sim::start(&["-pool", "1", "-pool-reservation-mib", "6144"]);
+    let (code, v) = only(
+        &sim,
+        "capacity",
+        &[
+            "--pool",
+            "/DC0/host/DC0_C0/Resources/DC0_C0_RP1",
+            "--datastore",
+            "LocalDS_0",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(status(&v, "capacity"), "pass");
+}
+
+#[test]
+fn datastore_space_is_an_error_under_200_gb_and_a_warning_under_250() {
+    for (free, code, severity) in [("150", 1, "error"), ("220", 0, "warning")] {
+        let sim = Sim::start(&["-datastore-free-gib", free]);
+        let (c, v) = only(
+            &sim,
+            "capacity",
+            &[
+                "--pool",
+                "/DC0/host/DC0_C0/Resources",
+                "--datastore",
+                "LocalDS_0",
+            ],
+        );
+        assert_eq!(c, code, "{free}: {v}");
+        assert_eq!(codes(&v), ["datastore-space"], "{free}");
+        assert_eq!(v["findings"][0]["severity"], severity, "{free}");
+        assert_eq!(v["findings"][0]["check"], "capacity");
+    }
+}

@@ -8,6 +8,7 @@ pub mod facts;
 pub mod finding;
 pub mod folders;
 pub mod ip_plan;
+pub mod network;
 pub mod outcome;
 pub mod placement;
 pub mod pools;

@@ -11,8 +11,8 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    capacity, connection, endpoints, folders, ip_plan, placement, pools, privileges, tagging,
-    targets, templates, vcenter,
+    capacity, connection, endpoints, folders, ip_plan, network, placement, pools, privileges,
+    tagging, targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -186,18 +186,18 @@ pub static CHECKS: &[Check] = &[
         run: placement::run,
     },
     Check {
-        name: capacity::DATASTORE,
-        about: "the target datastore has room for the appliance",
+        name: capacity::CHECK,
+        about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
-        targets: &[Target::Datastore],
-        run: capacity::run_datastore,
+        targets: &[Target::Pool, Target::Datastore],
+        run: capacity::run,
     },
     Check {
-        name: capacity::NETWORK,
+        name: network::CHECK,
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
         targets: &[Target::Network],
-        run: capacity::run_network,
+        run: network::run,
     },
 ];
 
