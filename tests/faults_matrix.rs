@@ -228,7 +228,7 @@ const COMMANDS: &[(&[&str], &[&str])] = &[
         &[
             "check",
             "--only",
-            "connection,version,clock,folders,pools,templates",
+            "connection,support-matrix,clock,folders,pools,templates",
         ],
         &[
             "Login",

@@ -168,3 +168,93 @@ fn datastore_space_is_an_error_under_200_gb_and_a_warning_under_250() {
         assert_eq!(v["findings"][0]["check"], "capacity");
     }
 }
+
+#[test]
+fn esxi_hosts_behind_the_pool_outside_the_matrix_are_unsupported() {
+    let sim = Sim::start(&["-esxi-version", "6.7.0,DC0_C0_H1=8.0.2"]);
+    let (code, v) = only(
+        &sim,
+        "support-matrix",
+        &["--pool", "/DC0/host/DC0_C0/Resources"],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(codes(&v), ["unsupported-version", "unsupported-version"]);
+    let hosts: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["entity"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        hosts.contains(&"DC0_C0_H0") && hosts.contains(&"DC0_C0_H2"),
+        "{hosts:?}"
+    );
+    // The standalone host runs 6.7.0 too, but it is not behind the pool.
+    assert!(!hosts.contains(&"DC0_H0"), "{hosts:?}");
+}
+
+#[test]
+fn a_vcenter_outside_the_matrix_is_unsupported_and_a_deprecated_one_a_warning() {
+    for (version, code, severity) in [("6.7.0", 1, "error"), ("7.0.3", 0, "warning")] {
+        let sim = Sim::start(&["-vc-version", version]);
+        let (c, v) = only(
+            &sim,
+            "support-matrix",
+            &["--pool", "/DC0/host/DC0_C0/Resources"],
+        );
+        assert_eq!(c, code, "{version}: {v}");
+        assert_eq!(codes(&v), ["unsupported-version"], "{version}");
+        assert_eq!(v["findings"][0]["severity"], severity, "{version}");
+        let msg = v["findings"][0]["message"].as_str().unwrap();
+        assert!(msg.contains(version), "{msg}");
+    }
+}
+
+#[test]
+fn the_support_matrix_file_can_be_overridden() {
+    let sim = Sim::start(&["-vc-version", "6.7.0", "-esxi-version", "6.7.0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("matrix.toml");
+    std::fs::write(
+        &file,
+        "source = \"a test\"\ndate = \"2020-01-01\"\nmax_vms = 1\n\
+         [[vcenter]]\nversion = \"6.7\"\nstatus = \"supported\"\n\
+         [[esxi]]\nversion = \"6\"\nstatus = \"supported\"\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let (code, v) = only(
+        &sim,
+        "support-matrix",
+        &[
+            "--pool",
+            "/DC0/host/DC0_C0/Resources",
+            "--support-matrix",
+            file,
+        ],
+    );
+    // 6.7 is fine by this matrix; its 1-VM limit is not.
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(codes(&v), ["inventory-too-large"]);
+
+    std::fs::write(dir.path().join("bad.toml"), "source = 1\n").unwrap();
+    let bad = dir.path().join("bad.toml");
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "support-matrix",
+        "--support-matrix",
+        bad.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.toml"), "{}", r.stderr);
+}
+
+#[test]
+fn support_matrix_without_a_pool_judges_the_vcenter_and_is_not_verified() {
+    let sim = Sim::start(&["-vc-version", "6.7.0"]);
+    let (code, v) = only(&sim, "support-matrix", &[]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(codes(&v), ["unsupported-version"]);
+    assert_eq!(status(&v, "support-matrix"), "not-verified");
+}

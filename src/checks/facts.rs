@@ -5,6 +5,7 @@
 use time::OffsetDateTime;
 
 use super::finding::Finding;
+use super::support_matrix::SupportMatrix;
 use crate::config::ArcConfig;
 use crate::inventory::{Snapshot, TargetError, TargetSpec, Targets};
 use crate::manifest::Manifest;
@@ -57,6 +58,8 @@ pub struct Facts<'a> {
     pub now: OffsetDateTime,
     pub max_age: Option<u32>,
     pub manifest: &'a Manifest,
+    /// The support matrix: the embedded one or `--support-matrix FILE`.
+    pub support_matrix: &'a SupportMatrix,
     /// `--user`: whose privileges, when not the logged-in user's.
     pub privileges_user: Option<&'a str>,
     /// A listing command: notes on the rest of the inventory belong in the

@@ -12,7 +12,7 @@ use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
     capacity, connection, endpoints, folders, ip_plan, network, placement, pools, privileges,
-    tagging, targets, templates, vcenter,
+    support_matrix, tagging, targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -130,11 +130,11 @@ pub static CHECKS: &[Check] = &[
         run: tagging::run,
     },
     Check {
-        name: vcenter::VERSION,
-        about: "the vCenter is 7.0 or later",
+        name: support_matrix::CHECK,
+        about: "the vCenter and the pool's ESXi hosts are in the support matrix; at most 9,500 VMs",
         reads: Reads::Snapshot,
         targets: &[],
-        run: vcenter::run_version,
+        run: support_matrix::run,
     },
     Check {
         name: vcenter::CLOCK,
