@@ -129,6 +129,7 @@ pub struct Inputs<'a> {
     pub vcenter_address: Option<&'a str>,
     pub max_age: Option<u32>,
     pub manifest: &'a Manifest,
+    pub support_matrix: &'a crate::checks::support_matrix::SupportMatrix,
     pub privileges_user: Option<&'a str>,
     pub now: OffsetDateTime,
 }
@@ -160,6 +161,7 @@ pub fn evaluate(
         now: inputs.now,
         max_age: inputs.max_age,
         manifest: inputs.manifest,
+        support_matrix: inputs.support_matrix,
         privileges_user: inputs.privileges_user,
         whole_inventory: false,
         vcenter,

@@ -1,41 +1,50 @@
-//! The target datastore's free space and the target network's name.
+//! `capacity`: room for the appliance VM. Arc's system requirements: 8 GB
+//! memory and 4 vCPU for the VM, 200 GB free on its datastore for deployment
+//! and upgrades.
+//!
+//! Memory and CPU are judged on the target pool's `unreservedForVm`, which is
+//! what vSphere's admission control will let a new VM reserve there, an
+//! expandable reservation's borrowing from its parents included. The pool
+//! counts CPU in MHz: 4 vCPU are 4 cores at the speed of the fastest
+//! connected host of the pool's compute resource (the VM may land on it).
+//!
+//! The 400 GB of a highly available deployment is not applied: the VMware
+//! `*-appliance.yaml` / `*-infra.yaml` that `az arcappliance createconfig
+//! vmware` writes has no key asking for one, so 200 GB is the threshold.
 
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
+use super::pools;
 use crate::inventory::{Entity, Snapshot};
 
-pub const DATASTORE: &str = "datastore";
-pub const NETWORK: &str = "network";
+pub const CHECK: &str = "capacity";
 
+/// GB as vSphere shows it: 2^30 bytes (the stricter reading of Arc's "GB").
 const GIB: i64 = 1 << 30;
+/// Free space the deployment and its upgrades need.
+pub const DATASTORE_NEEDED_GIB: i64 = 200;
+/// Below this, a warning: the next upgrade's images will not fit for long.
+pub const DATASTORE_WARN_GIB: i64 = 250;
+pub const MEMORY_NEEDED_GIB: i64 = 8;
+pub const VCPUS_NEEDED: i64 = 4;
 
-/// `datastore-space`: deploying needs 100 GiB free, an upgrade 200 GiB.
-pub fn datastore(ds: &Entity) -> Vec<Finding> {
-    let Some(free) = ds.free_space else {
-        return vec![Finding::new(
-            "datastore",
-            Severity::Warning,
-            "datastore-space",
-            Some(ds),
-            format!("the free space of {} is not visible to this user", ds.path),
-            "grant the user Read-only on the datastore".into(),
-        )];
-    };
-    let severity = if free < 100 * GIB {
+/// `datastore-space` on free space that is known and possible.
+pub fn datastore(ds: &Entity, free: i64) -> Vec<Finding> {
+    let severity = if free < DATASTORE_NEEDED_GIB * GIB {
         Severity::Error
-    } else if free < 200 * GIB {
+    } else if free < DATASTORE_WARN_GIB * GIB {
         Severity::Warning
     } else {
         return vec![];
     };
     vec![Finding::new(
-        "datastore",
+        CHECK,
         severity,
         "datastore-space",
         Some(ds),
         format!(
-            "{} has {} GiB free; the appliance needs 100 GiB, and 200 GiB to upgrade",
+            "{} has {} GB free; the appliance needs {DATASTORE_NEEDED_GIB} GB for deployment and upgrades ({DATASTORE_WARN_GIB} GB leaves room)",
             ds.path,
             free / GIB
         ),
@@ -43,45 +52,8 @@ pub fn datastore(ds: &Entity) -> Vec<Finding> {
     )]
 }
 
-/// `duplicate-network`: the name matches several networks of the datacenter.
-pub fn network(snap: &Snapshot, net: &Entity) -> Vec<Finding> {
-    let dc = snap.datacenter_of(net).map(|d| d.moref.clone());
-    let same: Vec<&str> = snap
-        .of_kind(&["Network", "DistributedVirtualPortgroup", "OpaqueNetwork"])
-        .filter(|n| n.name == net.name && n.moref != net.moref)
-        .filter(|n| snap.datacenter_of(n).map(|d| d.moref.clone()) == dc)
-        .map(|n| n.path.as_str())
-        .collect();
-    if same.is_empty() {
-        return vec![];
-    }
-    vec![Finding::new(
-        "network",
-        Severity::Error,
-        "duplicate-network",
-        Some(net),
-        format!(
-            "the network name {:?} also names {}",
-            net.name,
-            same.join(", ")
-        ),
-        "rename the port groups so the appliance's network name is unique in the datacenter".into(),
-    )]
-}
-
-/// The registry's entry for the target datastore. Free space below zero or
-/// above the capacity, or no capacity at all, is a server answer that cannot
-/// be true: no verdict rests on it.
-pub fn run_datastore(f: &Facts<'_>) -> Outcome {
-    let Some(ds) = f.targets.datastore else {
-        return Outcome::not_verified("no datastore");
-    };
-    if let Some(why) = impossible_space(ds) {
-        return Outcome::not_verified(why);
-    }
-    Outcome::Verified(datastore(ds))
-}
-
+/// Free space below zero or above the capacity, or no capacity at all, is a
+/// server answer that cannot be true: no verdict rests on it.
 pub fn impossible_space(ds: &Entity) -> Option<String> {
     let (free, cap) = (ds.free_space?, ds.capacity);
     let bad = if free < 0 {
@@ -99,48 +71,175 @@ pub fn impossible_space(ds: &Entity) -> Option<String> {
     ))
 }
 
-/// The registry's entry for the target network.
-pub fn run_network(f: &Facts<'_>) -> Outcome {
-    match (f.snapshot(), f.targets.network) {
-        (Some(snap), Some(n)) => Outcome::Verified(network(snap, n)),
-        _ => Outcome::not_verified("no network"),
+/// The datastore's findings, or why there can be none.
+fn datastore_space(ds: &Entity) -> Result<Vec<Finding>, String> {
+    if let Some(why) = impossible_space(ds) {
+        return Err(why);
+    }
+    match ds.free_space {
+        Some(free) => Ok(datastore(ds, free)),
+        None => Err(format!(
+            "the free space of {} was not read (summary.freeSpace): grant the user Read-only on the datastore",
+            ds.path
+        )),
+    }
+}
+
+/// The MHz one vCPU may take: a core of the fastest connected host of the
+/// pool's compute resource.
+fn mhz_per_vcpu(snap: &Snapshot, pool: &Entity) -> Result<i64, String> {
+    let cr = pools::owner(snap, pool).ok_or_else(|| {
+        format!(
+            "the cluster or host that owns {} is not visible to this user, so its CPU speed is unknown",
+            pool.path
+        )
+    })?;
+    let hosts = cr.hosts.as_deref().unwrap_or_default();
+    hosts
+        .iter()
+        .filter_map(|h| snap.get(h))
+        .filter(|h| h.connection_state.as_deref() == Some("connected"))
+        .filter_map(|h| h.cpu_mhz)
+        .filter(|&m| m > 0)
+        .max()
+        .ok_or_else(|| {
+            format!(
+                "the CPU speed of the hosts of {} was not read (HostSystem summary.hardware.cpuMhz): grant the user Read-only on the hosts",
+                cr.path
+            )
+        })
+}
+
+/// `pool-capacity`, or why it could not be told.
+pub fn pool(snap: &Snapshot, pool: &Entity) -> Result<Vec<Finding>, String> {
+    let unread = |what: &str| {
+        format!(
+            "{} of {} was not read: grant the user Read-only on the pool, or write the snapshot again with --save",
+            what, pool.path
+        )
+    };
+    let mem = pool
+        .unreserved_memory
+        .ok_or_else(|| unread("runtime.memory.unreservedForVm"))?;
+    let cpu = pool
+        .unreserved_cpu
+        .ok_or_else(|| unread("runtime.cpu.unreservedForVm"))?;
+    if mem < 0 || cpu < 0 {
+        return Err(format!(
+            "the vCenter reports negative unreserved memory ({mem} bytes) or CPU ({cpu} MHz) for {}, which cannot be true",
+            pool.path
+        ));
+    }
+    let mhz = mhz_per_vcpu(snap, pool)?;
+    let mut short = Vec::new();
+    if mem < MEMORY_NEEDED_GIB * GIB {
+        short.push(format!(
+            "{:.1} GB memory unreserved (needs {MEMORY_NEEDED_GIB} GB)",
+            mem as f64 / GIB as f64
+        ));
+    }
+    if cpu < VCPUS_NEEDED * mhz {
+        short.push(format!(
+            "{cpu} MHz CPU unreserved (needs {VCPUS_NEEDED} vCPU = {} MHz at {mhz} MHz a core)",
+            VCPUS_NEEDED * mhz
+        ));
+    }
+    if short.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(vec![Finding::new(
+        CHECK,
+        Severity::Error,
+        "pool-capacity",
+        Some(pool),
+        format!(
+            "{} has {}: the appliance VM will not power on there",
+            pool.path,
+            short.join(" and ")
+        ),
+        "lower the reservations of the pool's other VMs and child pools, raise the pool's reservation or make it expandable, or choose another pool".into(),
+    )])
+}
+
+/// The registry's entry: the pool and the datastore, each judged when it
+/// can be; one that cannot makes the check not verified, with the other's
+/// findings kept.
+pub fn run(f: &Facts<'_>) -> Outcome {
+    let (Some(snap), Some(p), Some(ds)) = (f.snapshot(), f.targets.pool, f.targets.datastore)
+    else {
+        return Outcome::not_verified("no pool or datastore");
+    };
+    let mut findings = Vec::new();
+    let mut unverified = Vec::new();
+    for r in [datastore_space(ds), pool(snap, p)] {
+        match r {
+            Ok(f) => findings.extend(f),
+            Err(why) => unverified.push(why),
+        }
+    }
+    if unverified.is_empty() {
+        Outcome::Verified(findings)
+    } else {
+        Outcome::NotVerified {
+            reason: unverified.join("; "),
+            findings,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::datacenter;
+    use crate::checks::placement::tests::placed;
 
     #[test]
-    fn space_thresholds_and_duplicate_names() {
-        let mut d = datacenter();
-        let dsf = d.datastore.clone();
-        let ds = d.b.add("Datastore", "datastore-1", "ds1", &dsf);
-        d.b.with(&ds, |e| e.free_space = Some(150 * GIB));
-        let netf = d.network.clone();
-        let n1 = d.b.add("Network", "network-1", "VM Network", &netf);
-        let sub = d.b.folder("group-n9", "sub", &netf, &["Network"]);
-        d.b.add(
-            "DistributedVirtualPortgroup",
-            "dvportgroup-2",
-            "VM Network",
-            &sub,
-        );
-        let s = d.b.build();
-        let f = datastore(s.get(&ds).unwrap());
-        assert_eq!(f[0].severity, Severity::Warning);
-        let mut e = s.get(&ds).unwrap().clone();
-        e.free_space = Some(50 * GIB);
-        assert_eq!(datastore(&e)[0].severity, Severity::Error);
-        e.free_space = Some(300 * GIB);
-        assert!(datastore(&e).is_empty());
-        let f = network(&s, s.get(&n1).unwrap());
-        assert_eq!(f[0].code, "duplicate-network");
-        assert!(
-            f[0].message.contains("/DC0/network/sub/VM Network"),
-            "{}",
-            f[0].message
-        );
+    fn space_thresholds() {
+        let ds = Entity::default();
+        assert_eq!(datastore(&ds, 150 * GIB)[0].severity, Severity::Error);
+        assert_eq!(datastore(&ds, 199 * GIB)[0].severity, Severity::Error);
+        assert_eq!(datastore(&ds, 220 * GIB)[0].severity, Severity::Warning);
+        assert!(datastore(&ds, 300 * GIB).is_empty());
+    }
+
+    #[test]
+    fn unknown_or_impossible_space_is_not_verified() {
+        let mut ds = Entity::default();
+        assert!(datastore_space(&ds).is_err());
+        ds.free_space = Some(-1);
+        assert!(datastore_space(&ds).is_err());
+        ds.free_space = Some(10);
+        ds.capacity = Some(5);
+        assert!(datastore_space(&ds).is_err());
+    }
+
+    fn with_pool(mem_gib: i64, cpu: i64) -> Result<Vec<Finding>, String> {
+        let mut p = placed("connected", false, true);
+        let i = p.s.entities.iter().position(|e| e.moref == p.pool).unwrap();
+        p.s.entities[i].unreserved_memory = Some(mem_gib * GIB);
+        p.s.entities[i].unreserved_cpu = Some(cpu);
+        pool(&p.s, &p.s.entities[i])
+    }
+
+    #[test]
+    fn pool_thresholds_at_8_gb_and_4_vcpu() {
+        // The fixture's hosts run 2000 MHz cores.
+        assert!(with_pool(8, 8000).unwrap().is_empty());
+        let f = with_pool(6, 8000).unwrap();
+        assert_eq!(f[0].code, "pool-capacity");
+        assert!(f[0].message.contains("6.0 GB memory"), "{}", f[0].message);
+        let f = with_pool(64, 7999).unwrap();
+        assert!(f[0].message.contains("7999 MHz"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn unread_pool_counters_or_host_speed_are_not_verified() {
+        let p = placed("connected", false, true);
+        assert!(pool(&p.s, p.s.get(&p.pool).unwrap()).is_err());
+        let mut p = placed("connected", false, false);
+        let i = p.s.entities.iter().position(|e| e.moref == p.pool).unwrap();
+        p.s.entities[i].unreserved_memory = Some(64 * GIB);
+        p.s.entities[i].unreserved_cpu = Some(64_000);
+        let why = pool(&p.s, &p.s.entities[i]).unwrap_err();
+        assert!(why.contains("cpuMhz"), "{why}");
     }
 }

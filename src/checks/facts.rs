@@ -5,12 +5,15 @@
 use time::OffsetDateTime;
 
 use super::finding::Finding;
+use super::support_matrix::SupportMatrix;
 use crate::config::ArcConfig;
 use crate::inventory::{Snapshot, TargetError, TargetSpec, Targets};
 use crate::manifest::Manifest;
 use crate::vsphere::tls::CertSummary;
 
 /// Where the vCenter facts come from.
+// One per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Vcenter<'a> {
     /// A session ran in this process: everything is at hand.
     Live { snap: &'a Snapshot, live: &'a Live },
@@ -55,6 +58,8 @@ pub struct Facts<'a> {
     pub now: OffsetDateTime,
     pub max_age: Option<u32>,
     pub manifest: &'a Manifest,
+    /// The support matrix: the embedded one or `--support-matrix FILE`.
+    pub support_matrix: &'a SupportMatrix,
     /// `--user`: whose privileges, when not the logged-in user's.
     pub privileges_user: Option<&'a str>,
     /// A listing command: notes on the rest of the inventory belong in the

@@ -34,7 +34,7 @@ pub struct PoolRow {
 
 /// The compute resource a pool belongs to: `owner` when visible, else the
 /// nearest compute resource up the parent chain.
-fn owner<'a>(snap: &'a Snapshot, pool: &'a Entity) -> Option<&'a Entity> {
+pub fn owner<'a>(snap: &'a Snapshot, pool: &'a Entity) -> Option<&'a Entity> {
     pool.owner
         .as_ref()
         .and_then(|o| snap.get(o))

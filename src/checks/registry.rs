@@ -11,8 +11,8 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    capacity, connection, endpoints, folders, ip_plan, pools, privileges, tagging, targets,
-    templates, vcenter,
+    capacity, connection, endpoints, folders, ip_plan, network, placement, pools, privileges,
+    support_matrix, tagging, targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -130,11 +130,11 @@ pub static CHECKS: &[Check] = &[
         run: tagging::run,
     },
     Check {
-        name: vcenter::VERSION,
-        about: "the vCenter is 7.0 or later",
+        name: support_matrix::CHECK,
+        about: "the vCenter and the pool's ESXi hosts are in the support matrix; at most 9,500 VMs",
         reads: Reads::Snapshot,
         targets: &[],
-        run: vcenter::run_version,
+        run: support_matrix::run,
     },
     Check {
         name: vcenter::CLOCK,
@@ -179,18 +179,25 @@ pub static CHECKS: &[Check] = &[
         run: templates::run,
     },
     Check {
-        name: capacity::DATASTORE,
-        about: "the target datastore has room for the appliance",
+        name: placement::CHECK,
+        about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
-        targets: &[Target::Datastore],
-        run: capacity::run_datastore,
+        targets: &[Target::Pool, Target::Datastore],
+        run: placement::run,
     },
     Check {
-        name: capacity::NETWORK,
+        name: capacity::CHECK,
+        about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
+        reads: Reads::Snapshot,
+        targets: &[Target::Pool, Target::Datastore],
+        run: capacity::run,
+    },
+    Check {
+        name: network::CHECK,
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
         targets: &[Target::Network],
-        run: capacity::run_network,
+        run: network::run,
     },
 ];
 

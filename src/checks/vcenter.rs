@@ -1,4 +1,5 @@
-//! Facts about the vCenter itself: its version and its clock.
+//! Facts about the vCenter itself: its clock and its certificate (its
+//! version is the support-matrix check's).
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -7,29 +8,7 @@ use super::facts::{Facts, Insecure};
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 
-pub const VERSION: &str = "version";
 pub const CLOCK: &str = "clock";
-
-/// `vcenter-version`: the resource bridge needs vCenter 7.0 or later.
-pub fn version(version: &str) -> Vec<Finding> {
-    let major: Option<u32> = version
-        .split('.')
-        .next()
-        .and_then(|m| m.trim().parse().ok());
-    match major {
-        Some(m) if m >= 7 => vec![],
-        _ => vec![Finding::new(
-            "version",
-            Severity::Error,
-            "vcenter-version",
-            None,
-            format!(
-                "the vCenter runs version {version:?}; the Arc resource bridge needs vCenter 7.0 or later"
-            ),
-            "upgrade the vCenter to 7.0 or later before deploying".into(),
-        )],
-    }
-}
 
 /// `clock-skew`: TLS and tokens break when the clocks disagree.
 pub fn clock(server_time: &str, local: OffsetDateTime) -> Vec<Finding> {
@@ -65,16 +44,6 @@ pub fn clock(server_time: &str, local: OffsetDateTime) -> Vec<Finding> {
         ),
         "synchronise both with the same NTP servers".into(),
     )]
-}
-
-/// The registry's entry for the version.
-pub fn run_version(f: &Facts<'_>) -> Outcome {
-    match f.snapshot() {
-        Some(s) if !s.vcenter.version.trim().is_empty() => {
-            Outcome::Verified(version(&s.vcenter.version))
-        }
-        _ => Outcome::not_verified("the vCenter did not report its version (ServiceContent.about)"),
-    }
 }
 
 /// The registry's entry for the clock: only a live session's reading of
@@ -114,14 +83,6 @@ pub fn tls_verification(insecure: Option<Insecure>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions() {
-        assert!(version("8.0.2").is_empty());
-        assert!(version("7.0.3").is_empty());
-        assert_eq!(version("6.7.0")[0].code, "vcenter-version");
-        assert_eq!(version("")[0].severity, Severity::Error);
-    }
 
     #[test]
     fn skew_thresholds() {

@@ -281,4 +281,7 @@ pub struct CheckArgs {
     /// Check privileges against this manifest file instead of the embedded arc-resource-bridge one
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
+    #[arg(long, value_name = "FILE")]
+    pub support_matrix: Option<PathBuf>,
 }

@@ -14,6 +14,7 @@ use super::output;
 use super::privileges_cmd::load_manifest;
 use crate::checks::facts::{Insecure, Live, Vcenter};
 use crate::checks::registry::Selection;
+use crate::checks::support_matrix;
 use crate::checks::{Severity, tagging};
 use crate::config::{self, ArcConfig};
 use crate::gate::{self, Inputs, Wants};
@@ -32,6 +33,15 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let format = output::resolve("check", args.output.output)?;
     let manifest = load_manifest(args.manifest.as_deref())?;
+    let loaded_matrix = match &args.support_matrix {
+        Some(p) => {
+            Some(support_matrix::load(p).map_err(|e| Error::usage(e.to_string(), e.remedy()))?)
+        }
+        None => None,
+    };
+    let matrix = loaded_matrix
+        .as_ref()
+        .unwrap_or_else(|| support_matrix::embedded());
     let cfg = match &args.config {
         Some(p) => config::load(p).map_err(|e| Error::usage(e.to_string(), e.remedy()))?,
         None => ArcConfig::default(),
@@ -113,6 +123,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         vcenter_address: vcenter_address.as_deref(),
         max_age: args.max_age,
         manifest: &manifest,
+        support_matrix: matrix,
         privileges_user: args.user.as_deref(),
         now: time::OffsetDateTime::now_utc(),
     };

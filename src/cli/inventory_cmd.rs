@@ -99,6 +99,7 @@ fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
         now: time::OffsetDateTime::now_utc(),
         max_age: a.max_age,
         manifest: &manifest,
+        support_matrix: crate::checks::support_matrix::embedded(),
         privileges_user: None,
         whole_inventory: true,
         vcenter: Vcenter::Offline { snap: a.snap },

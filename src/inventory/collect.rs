@@ -20,19 +20,43 @@ const SPECS: &[PropertySpec<'static>] = &[
     },
     PropertySpec {
         kind: "ComputeResource",
-        paths: &["name", "parent"],
+        paths: &["name", "parent", "host"],
     },
     PropertySpec {
         kind: "ClusterComputeResource",
-        paths: &["name", "parent", "configuration.dasConfig.enabled"],
+        paths: &["name", "parent", "host", "configuration.dasConfig.enabled"],
+    },
+    PropertySpec {
+        kind: "HostSystem",
+        paths: &[
+            "name",
+            "parent",
+            "runtime.connectionState",
+            "runtime.inMaintenanceMode",
+            "config.product.version",
+            "summary.hardware.cpuMhz",
+        ],
     },
     PropertySpec {
         kind: "ResourcePool",
-        paths: &["name", "parent", "owner"],
+        paths: &[
+            "name",
+            "parent",
+            "owner",
+            "runtime.memory.unreservedForVm",
+            "runtime.cpu.unreservedForVm",
+        ],
     },
     PropertySpec {
         kind: "VirtualApp",
-        paths: &["name", "parent", "owner", "parentFolder"],
+        paths: &[
+            "name",
+            "parent",
+            "owner",
+            "parentFolder",
+            "runtime.memory.unreservedForVm",
+            "runtime.cpu.unreservedForVm",
+        ],
     },
     PropertySpec {
         kind: "VirtualMachine",
@@ -56,6 +80,7 @@ const SPECS: &[PropertySpec<'static>] = &[
             "summary.freeSpace",
             "summary.capacity",
             "summary.url",
+            "host",
         ],
     },
     PropertySpec {
@@ -126,6 +151,14 @@ fn entity(o: ObjectContent) -> Entity {
             ("summary.freeSpace", Value::Int(i)) => e.free_space = Some(i),
             ("summary.capacity", Value::Int(i)) => e.capacity = Some(i),
             ("summary.url", Value::String(s)) => e.url = Some(s),
+            ("host", Value::HostMounts(m)) => e.mounts = Some(m),
+            ("host", Value::MoRefs(m)) => e.hosts = Some(m),
+            ("runtime.connectionState", Value::String(s)) => e.connection_state = Some(s),
+            ("runtime.inMaintenanceMode", Value::Bool(b)) => e.in_maintenance = Some(b),
+            ("config.product.version", Value::String(s)) => e.product_version = Some(s),
+            ("summary.hardware.cpuMhz", Value::Int(i)) => e.cpu_mhz = Some(i),
+            ("runtime.memory.unreservedForVm", Value::Int(i)) => e.unreserved_memory = Some(i),
+            ("runtime.cpu.unreservedForVm", Value::Int(i)) => e.unreserved_cpu = Some(i),
             _ => {}
         }
     }

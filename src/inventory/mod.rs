@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
@@ -63,6 +64,34 @@ pub struct Entity {
     pub capacity: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Datastore: the hosts that mount it (`host[]`). `None` when it was not
+    /// read (an older snapshot, or no access): unknown, never "no hosts".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mounts: Option<Vec<HostMount>>,
+    /// ComputeResource / ClusterComputeResource: its hosts (`host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<MoRef>>,
+    /// HostSystem: `runtime.connectionState` (`connected`, `disconnected`,
+    /// `notResponding`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_state: Option<String>,
+    /// HostSystem: `runtime.inMaintenanceMode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_maintenance: Option<bool>,
+    /// HostSystem: the ESXi version (`config.product.version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_version: Option<String>,
+    /// HostSystem: the speed of one core in MHz (`summary.hardware.cpuMhz`),
+    /// to turn vCPUs into the MHz a pool's reservations are counted in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_mhz: Option<i64>,
+    /// ResourcePool / VirtualApp: `runtime.memory.unreservedForVm` (bytes),
+    /// which already counts what an expandable reservation may borrow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreserved_memory: Option<i64>,
+    /// ResourcePool / VirtualApp: `runtime.cpu.unreservedForVm` (MHz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreserved_cpu: Option<i64>,
 }
 
 impl Entity {

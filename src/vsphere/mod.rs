@@ -23,7 +23,7 @@ pub use rest::TagCategories;
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{
-    AboutInfo, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
+    AboutInfo, HostMount, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
 };
 
 /// Escaping for XML text and attributes, for the report writers.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::envelope::Request;
 use super::error::Error;
 use super::session::Client;
-use super::types::{MissingProperty, MoRef, ObjectContent, Value};
+use super::types::{HostMount, MissingProperty, MoRef, ObjectContent, Value};
 use super::xml::{Cursor, Result as XmlResult, Tag, XmlError};
 
 /// The properties to read for one managed object type.
@@ -371,6 +371,17 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
             }
             Value::MoRefs(v)
         }
+        "ArrayOfDatastoreHostMount" => {
+            let mut v = Vec::new();
+            while let Some(t) = cur.next_child()? {
+                if t.is("DatastoreHostMount") {
+                    v.push(host_mount(cur, shared)?);
+                } else {
+                    cur.skip()?;
+                }
+            }
+            Value::HostMounts(v)
+        }
         // Enumerations (VirtualMachinePowerState, …) are plain text under
         // their own type name; data objects nest elements and are skipped.
         other => match cur.text_or_skip()? {
@@ -379,6 +390,40 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
             }
             _ => Value::Other(other.to_string()),
         },
+    })
+}
+
+/// One `DatastoreHostMount`; a mount without its host is not a mount.
+fn host_mount(cur: &mut Cursor<'_>, shared: &mut Shared) -> XmlResult<HostMount> {
+    let mut host = None;
+    let (mut mounted, mut accessible) = (None, None);
+    let flag = |t: &str| match t.trim_ascii() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    };
+    while let Some(t) = cur.next_child()? {
+        if t.is("key") {
+            host = Some(moref(cur, &t, shared)?);
+        } else if t.is("mountInfo") {
+            while let Some(m) = cur.next_child()? {
+                if m.is("mounted") {
+                    mounted = flag(&cur.text()?);
+                } else if m.is("accessible") {
+                    accessible = flag(&cur.text()?);
+                } else {
+                    cur.skip()?;
+                }
+            }
+        } else {
+            cur.skip()?;
+        }
+    }
+    let host = host.ok_or_else(|| XmlError("a DatastoreHostMount without its host".into()))?;
+    Ok(HostMount {
+        host,
+        mounted,
+        accessible,
     })
 }
 
@@ -441,6 +486,26 @@ mod tests {
         );
         assert_eq!(f.missing[0].path, "configStatus");
         assert_eq!(f.missing[0].fault, "NoPermission");
+    }
+
+    #[test]
+    fn decodes_datastore_host_mounts() {
+        let body = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>
+<objects><obj type="Datastore">datastore-1</obj>
+ <propSet><name>host</name><val xsi:type="ArrayOfDatastoreHostMount">
+  <DatastoreHostMount><key type="HostSystem">host-1</key><mountInfo><path>/vmfs/volumes/x</path><accessMode>readWrite</accessMode><mounted>true</mounted><accessible>true</accessible></mountInfo></DatastoreHostMount>
+  <DatastoreHostMount><key type="HostSystem">host-2</key><mountInfo><accessMode>readWrite</accessMode><accessible>false</accessible></mountInfo></DatastoreHostMount>
+ </val></propSet>
+</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
+        let page = decode_page(body.as_bytes()).unwrap();
+        let m = page.objects[0]
+            .get("host")
+            .and_then(Value::as_host_mounts)
+            .unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].host, MoRef::new("HostSystem", "host-1"));
+        assert_eq!((m[0].mounted, m[0].accessible), (Some(true), Some(true)));
+        assert_eq!((m[1].mounted, m[1].accessible), (None, Some(false)));
     }
 
     #[test]

@@ -41,7 +41,20 @@ pub enum Value {
     MoRef(MoRef),
     Strings(Vec<String>),
     MoRefs(Vec<MoRef>),
+    /// `Datastore.host`: which hosts mount the datastore, and how.
+    HostMounts(Vec<HostMount>),
     Other(String),
+}
+
+/// One `DatastoreHostMount`: a host and its mount of the datastore. The
+/// flags are optional in the API; absent means the server did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostMount {
+    pub host: MoRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mounted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessible: Option<bool>,
 }
 
 impl Value {
@@ -72,6 +85,12 @@ impl Value {
     pub fn as_strings(&self) -> Option<&[String]> {
         match self {
             Value::Strings(v) => Some(v),
+            _ => None,
+        }
+    }
+    pub fn as_host_mounts(&self) -> Option<&[HostMount]> {
+        match self {
+            Value::HostMounts(v) => Some(v),
             _ => None,
         }
     }

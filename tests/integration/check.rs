@@ -56,12 +56,13 @@ fn clean_config_passes_and_broken_one_fails_with_exactly_its_findings() {
         "endpoints",
         "ip-plan",
         "connection",
-        "version",
+        "support-matrix",
         "clock",
         "folders",
         "pools",
         "templates",
-        "datastore",
+        "placement",
+        "capacity",
         "network",
     ] {
         assert!(run_checks.contains(&c), "{c} did not run: {run_checks:?}");
@@ -253,7 +254,7 @@ fn junit_output_is_xml_with_one_suite_per_check() {
     assert_eq!(suites["folders"], 1);
     assert_eq!(suites["pools"], 1);
     assert_eq!(suites["endpoints"], 1);
-    assert_eq!(suites["version"], 0);
+    assert_eq!(suites["support-matrix"], 0);
     assert_eq!(failures_total, suites.values().sum::<usize>());
     assert_eq!(cases, suites.len());
 }

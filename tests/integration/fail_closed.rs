@@ -42,7 +42,8 @@ fn check_with_no_config_and_no_targets_is_incomplete_and_names_each_key() {
     for (name, key, flag) in [
         ("folders", "vsphereprovider.folder", "--folder"),
         ("pools", "vsphereprovider.resourcepool", "--pool"),
-        ("datastore", "vsphereprovider.datastore", "--datastore"),
+        ("capacity", "vsphereprovider.resourcepool", "--pool"),
+        ("placement", "vsphereprovider.resourcepool", "--pool"),
         ("network", "vsphereprovider.network.segment", "--network"),
         (
             "templates",
@@ -195,13 +196,15 @@ fn free_space_larger_than_capacity_is_not_verified_naming_the_datastore() {
         "-o",
         "json",
         "--only",
-        "datastore",
+        "capacity",
         "--datastore",
         "LocalDS_0",
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
     ]));
     assert_eq!(r.code, 2, "{}", r.stdout);
     let v = r.json();
-    let d = check(&v, "datastore");
+    let d = check(&v, "capacity");
     assert_eq!(d["status"], "not-verified", "{d}");
     let reason = d["reason"].as_str().unwrap();
     assert!(
@@ -275,7 +278,9 @@ fn check_offline_from_a_saved_snapshot_finds_what_the_live_run_found() {
         "folders",
         "pools",
         "templates",
-        "datastore",
+        "capacity",
+        "placement",
+        "support-matrix",
         "network",
     ] {
         assert_eq!(

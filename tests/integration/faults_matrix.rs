@@ -206,7 +206,7 @@ matrix! {
     privileges ["privileges"] =>
         login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
         has_privilege_on_entities, logout;
-    check ["check", "--only", "connection,version,clock,folders,templates", "--folder", "F10", "--template", "arc-tpl"] =>
+    check ["check", "--only", "connection,clock,folders,templates", "--folder", "F10", "--template", "arc-tpl"] =>
         login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
         query_events, current_time, logout;
 }

@@ -15,6 +15,7 @@ mod hostile;
 mod inventory;
 mod keyring;
 mod paging;
+mod placement;
 mod privileges;
 mod secrets;
 mod wire_faults;
