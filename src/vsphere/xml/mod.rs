@@ -293,7 +293,12 @@ impl<'a> Cursor<'a> {
         while let Some(&c) = b.get(i) {
             match c {
                 b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' => break,
-                b':' => local_start = i + 1,
+                // A QName has at most one colon, with a prefix before it:
+                // `<:a:b>` has no one reading (found by the quick-xml oracle).
+                b':' => {
+                    bad |= local_start != name_start || i == name_start;
+                    local_start = i + 1;
+                }
                 b'<' | b'&' | b'=' | b'"' | b'\'' => bad = true,
                 _ => {}
             }
