@@ -379,7 +379,7 @@ fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
             held.push(s);
         }
     });
-    let url = format!("http://127.0.0.1:{port}");
+    let url = format!("https://127.0.0.1:{port}");
 
     // The password from the environment.
     let mut c = vaudit();

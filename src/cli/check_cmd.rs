@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use super::args::{CheckArgs, CheckName, ReportFormat};
 use super::connection::{Connection, env_first};
-use super::credentials::Source;
 use super::error::Error;
 use super::inventory_cmd::{exit_code, targets_map};
 use super::privileges_cmd::Audit;
+use super::settings::{self, ConfigCredentials, Keyring};
 use crate::checks::{self, Finding, Severity, ip_plan::IpPlan};
 use crate::config::{self, ArcConfig};
 use crate::inventory::{self, Snapshot, TargetSpec};
@@ -82,6 +82,7 @@ struct Online {
     /// `None` when the tagging check is not enabled.
     tagging: Option<Vec<Finding>>,
     certificate: Option<vsphere::tls::CertSummary>,
+    insecure: Option<checks::vcenter::InsecureSource>,
 }
 
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
@@ -100,18 +101,8 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     };
 
     // Checks that need no vCenter run first, whatever happens after.
-    let mut connection = args.connection.clone();
-    if connection.key.url.is_none() {
-        connection.key.url = cfg.address.clone();
-    }
-    if connection.key.username.is_none() {
-        connection.key.username = cfg.username.clone();
-    }
-    let vcenter_url = connection
-        .key
-        .url
-        .clone()
-        .or_else(|| env_first(&["VAUDIT_URL", "GOVC_URL"]).map(|(_, v)| v));
+    let from_config = ConfigCredentials::from_config(&cfg);
+    let vcenter_url = settings::address(&args.connection.key, Some(&from_config)).map(|s| s.value);
     gate.run(CheckName::Endpoints, &mut || {
         let mut eps: Vec<(String, String)> = Vec::new();
         if let Some(u) = &vcenter_url {
@@ -156,8 +147,8 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             eprint!("checking: connecting to the vCenter…");
         }
         match online(
-            &connection,
-            cfg.password.as_deref(),
+            &args.connection,
+            &from_config,
             gate.enabled(CheckName::Templates),
             gate.enabled(CheckName::Privileges).then_some(&Audit {
                 spec: &spec,
@@ -186,10 +177,12 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
                 }
                 vcenter = on.snap.vcenter.clone();
                 gate.run(CheckName::Connection, &mut || {
-                    checks::vcenter::certificate(
+                    let mut f = checks::vcenter::certificate(
                         on.certificate.as_ref(),
                         time::OffsetDateTime::now_utc(),
-                    )
+                    );
+                    f.extend(checks::vcenter::tls_verification(on.insecure));
+                    f
                 });
                 if let Some(t) = &on.tagging {
                     gate.run(CheckName::Tagging, &mut || t.clone());
@@ -271,17 +264,17 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
 
 async fn online(
     args: &super::args::ConnectionArgs,
-    config_password: Option<&str>,
+    config: &ConfigCredentials,
     with_events: bool,
     privileges_for: Option<&Audit<'_>>,
     with_tagging: bool,
 ) -> Result<Online, Error> {
-    let conn = Connection::resolve_with(args, Source::All, config_password)?;
+    let conn = Connection::resolve_with(args, Some(config), Keyring::Read)?;
     conn.with_session(async |client| {
         let snap = conn.collect(client, with_events).await?;
         let server_time = client.current_time().await?;
         let tagging = if with_tagging {
-            Some(match client.rest_tag_categories(&conn.target.username, conn.password.expose()).await {
+            Some(match client.rest_tag_categories(conn.username(), conn.password()).await {
                 Ok(_) => vec![],
                 Err(e) => vec![Finding::new(
                     "tagging",
@@ -307,6 +300,7 @@ async fn online(
             privileges,
             tagging,
             certificate: client.server_certificate(),
+            insecure: conn.settings.insecure,
         })
     })
     .await

@@ -13,6 +13,7 @@ mod keystore;
 mod manifest_cmd;
 mod output;
 mod privileges_cmd;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -7,6 +7,7 @@ use crate::checks::{EntityRef, Finding};
 use crate::vsphere::{AboutInfo, UserSession};
 
 pub mod junit;
+pub mod sanitize;
 pub mod table;
 
 pub const SCHEMA: &str = "vaudit/v1";

@@ -1,8 +1,8 @@
 //! The vSphere layer's one error type. Each variant's message is a sentence an
 //! administrator can act on; `remedy` adds the fix where there is one.
 
+use super::cert::{TlsFailure, TlsReason};
 use super::fault::{Fault, FaultKind};
-use super::tls::{TlsFailure, TlsReason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -2,6 +2,7 @@
 //! PropertyCollector. Nothing above this module sees XML.
 
 mod authorization;
+mod cert;
 mod envelope;
 mod error;
 mod events;

@@ -56,7 +56,16 @@ impl ConnectOptions {
             format!("https://{trimmed}")
         };
         let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
-        if !matches!(url.scheme(), "https" | "http") {
+        if url.scheme() == "http" {
+            // Refused before anything is sent: the Login body and the REST
+            // Basic header would carry the password in clear.
+            let shown = redact_userinfo(trimmed);
+            let rest = shown.split_once("://").map_or(shown.as_str(), |(_, r)| r);
+            return Err(bad(&format!(
+                "vaudit speaks only https, and plain http would send the password in clear; use https://{rest}"
+            )));
+        }
+        if url.scheme() != "https" {
             return Err(bad("the scheme must be https"));
         }
         if url.host_str().is_none_or(str::is_empty) {
@@ -491,6 +500,10 @@ mod tests {
         let u = ConnectOptions::parse_url("https://vc/sdk").unwrap();
         assert_eq!(u.as_str(), "https://vc/sdk");
         assert!(ConnectOptions::parse_url("ftp://vc").is_err());
+        let e = ConnectOptions::parse_url("http://vc:8080/sdk").unwrap_err();
+        assert!(e.to_string().contains("use https://vc:8080/sdk"), "{e}");
+        let e = ConnectOptions::parse_url("http://u:secret@vc").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
         assert!(ConnectOptions::parse_url("").is_err());
         let e = ConnectOptions::parse_url("https://u:secret@vc").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
