@@ -220,3 +220,114 @@ fn f4_the_insecure_flag_is_a_warning_in_the_gate() {
     assert_eq!(f[0]["severity"], "warning");
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------
+// 3. A hostile role name cannot break out of the printed command lines.
+// ---------------------------------------------------------------------------
+
+const HOSTILE_ROLE: &str = "Arc'; Remove-Item -Recurse -Force $HOME; Write-Host 'x \u{2019}$(id)`";
+
+/// Reads a PowerShell single-quoted literal at the start of `s` as
+/// PowerShell does (`'` and U+2018–U+201B end it unless doubled); returns
+/// its value and what follows it.
+fn powershell_literal(s: &str) -> (String, &str) {
+    let q = |c: char| matches!(c, '\'' | '\u{2018}'..='\u{201B}');
+    let mut it = s.char_indices().peekable();
+    assert!(it.next().is_some_and(|(_, c)| q(c)), "not a literal: {s}");
+    let mut v = String::new();
+    while let Some((i, c)) = it.next() {
+        if q(c) {
+            if it.peek().is_some_and(|&(_, n)| q(n)) {
+                it.next();
+                v.push(c);
+            } else {
+                return (v, &s[i + c.len_utf8()..]);
+            }
+        } else {
+            v.push(c);
+        }
+    }
+    panic!("unterminated literal: {s}");
+}
+
+#[test]
+fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
+    use std::time::Duration;
+    use vaudit::vsphere::{Client, ConnectOptions, MoRef, Permission};
+    const DEPLOYER: &str = "deployer@vsphere.local";
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.json");
+    std::fs::write(
+        &users,
+        serde_json::json!({"groups": [], "users": [
+            {"name": DEPLOYER, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": []}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let sim = Sim::start_with_env(
+        &["-users", users.to_str().unwrap()],
+        &[("VCSIM_DEPLOYER_PASSWORD", common::DEPLOYER_PASSWORD)],
+    );
+    // The role holds one privilege: everything else is missing on the root.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let opts = ConnectOptions {
+            url: ConnectOptions::parse_url(&sim.url).unwrap(),
+            ca_file: Some(sim.ca_file.clone()),
+            insecure: false,
+            timeout: Duration::from_secs(30),
+        };
+        let mut c = Client::connect(&opts).await.unwrap();
+        c.login(common::ADMIN, SIM_PASSWORD).await.unwrap();
+        let role = c
+            .add_authorization_role(HOSTILE_ROLE, &["Folder.Create"])
+            .await
+            .unwrap();
+        let root: MoRef = c.content().root_folder.clone();
+        let p = Permission {
+            entity: None,
+            principal: DEPLOYER.into(),
+            group: false,
+            role_id: role,
+            propagate: true,
+        };
+        c.set_entity_permissions(&root, &[p]).await.unwrap();
+        c.logout().await.unwrap();
+    });
+    let mut c = common::vaudit();
+    c.args(["privileges", "--explain", "-o", "table", "--url", &sim.url])
+        .args(["-u", DEPLOYER, "--ca-file"])
+        .arg(&sim.ca_file)
+        .env("VAUDIT_PASSWORD", common::DEPLOYER_PASSWORD);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let ps = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Set-VIRole -Role "))
+        .unwrap_or_else(|| panic!("no Set-VIRole line:\n{}", r.stdout));
+    let (role, rest) = powershell_literal(ps);
+    assert_eq!(role, HOSTILE_ROLE);
+    assert!(
+        rest.starts_with(" -AddPrivilege (Get-VIPrivilege -Id '"),
+        "{rest}"
+    );
+    // The govc line, run by a real sh with printf standing in for govc,
+    // passes the name as one argument.
+    let govc = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("govc role.update -a "))
+        .unwrap_or_else(|| panic!("no govc line:\n{}", r.stdout));
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf '%s\\n' {govc}"))
+        .output()
+        .unwrap();
+    let args = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(args.lines().next(), Some(HOSTILE_ROLE), "{govc}");
+}

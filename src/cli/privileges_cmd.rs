@@ -21,7 +21,8 @@ use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
 use crate::checks::{EntityRef, Finding, Severity};
 use crate::inventory::{self, Snapshot, TargetError};
 use crate::manifest::{self, EntityKind, Manifest};
-use crate::report::{self, Document, Summary, table};
+use crate::report::sanitize::line as clean;
+use crate::report::{self, Document, Summary, quote, table};
 use crate::vsphere::{Client, EntityPrivilege, MoRef, Permission, Role};
 
 /// Everything the session gathered.
@@ -363,19 +364,24 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
         .collect();
     extend.sort();
     extend.dedup();
-    let ids = missing.join(" ");
+    let ids = missing
+        .iter()
+        .map(|i| quote::sh(i))
+        .collect::<Vec<_>>()
+        .join(" ");
     let quoted = missing
         .iter()
-        .map(|i| format!("'{i}'"))
+        .map(|i| quote::powershell(i))
         .collect::<Vec<_>>()
         .join(",");
     let mut govc = Vec::new();
     let mut powercli = Vec::new();
     if !missing.is_empty() {
         for r in &extend {
-            govc.push(format!("govc role.update -a {} {ids}", shell_word(r)));
+            govc.push(format!("govc role.update -a {} {ids}", quote::sh(r)));
             powercli.push(format!(
-                "Set-VIRole -Role '{r}' -AddPrivilege (Get-VIPrivilege -Id {quoted})"
+                "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {quoted})",
+                quote::powershell(r)
             ));
         }
         let all: Vec<&str> = manifest
@@ -385,14 +391,17 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
             .collect();
         govc.push(format!(
             "govc role.create {} {}",
-            shell_word(&manifest.name),
-            all.join(" ")
+            quote::sh(&manifest.name),
+            all.iter()
+                .map(|i| quote::sh(i))
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
         powercli.push(format!(
-            "New-VIRole -Name '{}' -Privilege (Get-VIPrivilege -Id {})",
-            manifest.name,
+            "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
+            quote::powershell(&manifest.name),
             all.iter()
-                .map(|i| format!("'{i}'"))
+                .map(|i| quote::powershell(i))
                 .collect::<Vec<_>>()
                 .join(",")
         ));
@@ -427,16 +436,6 @@ fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPe
     }
 }
 
-fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 fn render_explain(x: &Explain) -> String {
     let mut out = String::new();
     if x.entities.is_empty() {
@@ -446,7 +445,7 @@ fn render_explain(x: &Explain) -> String {
     for e in &x.entities {
         out.push_str(&format!(
             "\n{} ({} missing)\n",
-            e.entity.path,
+            clean(&e.entity.path),
             e.missing.len()
         ));
         if e.permissions.is_empty() {
@@ -455,21 +454,20 @@ fn render_explain(x: &Explain) -> String {
         for p in &e.permissions {
             out.push_str(&format!(
                 "  on {}: {}{} has role {} ({}), propagate {}\n",
-                p.defined_on,
+                clean(&p.defined_on),
                 if p.group { "group " } else { "" },
-                p.principal,
-                p.role,
+                clean(&p.principal),
+                clean(&p.role),
                 p.role_id,
                 if p.propagate { "on" } else { "off" }
             ));
         }
     }
     out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
-    for l in &x.govc {
-        out.push_str(&format!("  {l}\n"));
-    }
-    for l in &x.powercli {
-        out.push_str(&format!("  {l}\n"));
+    // Quoted already; control characters are shown escaped (inside the
+    // quotes, so a pasted line can only fail to find the role).
+    for l in x.govc.iter().chain(&x.powercli) {
+        out.push_str(&format!("  {}\n", clean(l)));
     }
     out
 }

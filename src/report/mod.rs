@@ -7,6 +7,7 @@ use crate::checks::{EntityRef, Finding};
 use crate::vsphere::{AboutInfo, UserSession};
 
 pub mod junit;
+pub mod quote;
 pub mod sanitize;
 pub mod table;
 
