@@ -331,3 +331,264 @@ fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
     let args = String::from_utf8(out.stdout).unwrap();
     assert_eq!(args.lines().next(), Some(HOSTILE_ROLE), "{govc}");
 }
+
+// ---------------------------------------------------------------------------
+// A mock vCenter whose inventory pages the test chooses.
+// ---------------------------------------------------------------------------
+
+const XML: &str = "text/xml; charset=utf-8";
+
+fn envelope(inner: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{inner}</soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+/// A page of folders named by `names` (ids `group-v{first}`…), continued by
+/// `token` if given.
+fn folder_page(response: &str, first: usize, names: &[&str], token: Option<&str>) -> String {
+    let mut objs = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let name = name.replace('&', "&amp;").replace('<', "&lt;");
+        objs.push_str(&format!(
+            r#"<objects><obj type="Folder">group-v{}</obj><propSet><name>name</name><val xsi:type="xsd:string">{name}</val></propSet><propSet><name>parent</name><val type="Folder" xsi:type="ManagedObjectReference">group-d1</val></propSet><propSet><name>childType</name><val xsi:type="ArrayOfString"><string>Folder</string><string>VirtualMachine</string></val></propSet></objects>"#,
+            first + i
+        ));
+    }
+    let token = token
+        .map(|t| format!("<token>{t}</token>"))
+        .unwrap_or_default();
+    envelope(&format!(
+        r#"<{response} xmlns="urn:vim25"><returnval>{token}{objs}</returnval></{response}>"#
+    ))
+}
+
+fn xml(body: String) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_raw(body, XML)
+}
+
+/// Everything but the inventory pages: service content, login, the view,
+/// events, logout.
+async fn mount_session(server: &MockServer) {
+    use wire::{login_ok, ok, soap};
+    soap("RetrieveServiceContent")
+        .respond_with(ok("service-content.xml"))
+        .mount(server)
+        .await;
+    soap("Login").respond_with(login_ok()).mount(server).await;
+    soap("CreateContainerView")
+        .respond_with(ok("create-container-view.xml"))
+        .mount(server)
+        .await;
+    soap("CancelRetrievePropertiesEx")
+        .respond_with(ok("cancel-retrieve.xml"))
+        .mount(server)
+        .await;
+    soap("DestroyView")
+        .respond_with(ok("destroy-view.xml"))
+        .mount(server)
+        .await;
+    soap("QueryEvents")
+        .respond_with(xml(envelope(
+            r#"<QueryEventsResponse xmlns="urn:vim25"></QueryEventsResponse>"#,
+        )))
+        .mount(server)
+        .await;
+    soap("Logout")
+        .respond_with(ok("logout.xml"))
+        .mount(server)
+        .await;
+}
+
+fn wire_args(server: &MockServer, command: &[&str], extra: &[&str]) -> Vec<String> {
+    let url = wire::https_uri(server);
+    command
+        .iter()
+        .chain(&["--url", &url, "-u", wire::USER])
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// 7. Terminal and XML injection.
+// ---------------------------------------------------------------------------
+
+/// An OSC 8 hyperlink, a CSI clear-screen, a C1 CSI, BEL, DEL, a bidi
+/// override and characters XML 1.0 forbids.
+const HOSTILE_NAMES: &[&str] = &[
+    "click\u{1b}]8;;https://evil.example/\u{7}here\u{1b}]8;;\u{7}",
+    "wipe\u{1b}[2J\u{1b}[H",
+    "c1\u{9b}31mred",
+    "del\u{7f}\u{202e}txt.exe",
+    "nul\u{1}\u{b}\u{c}",
+];
+
+fn assert_no_controls(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && (c.is_control() || c == '\u{202e}'))
+        .collect();
+    assert!(bad.is_empty(), "{what} carries raw {bad:?}:\n{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f7_control_sequences_in_inventory_names_reach_the_table_escaped() {
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    wire::soap("RetrievePropertiesEx")
+        .respond_with(xml(folder_page(
+            "RetrievePropertiesExResponse",
+            10,
+            HOSTILE_NAMES,
+            None,
+        )))
+        .mount(&server)
+        .await;
+    let run = wire::vaudit(wire_args(&server, &["folders"], &["-o", "table"]), &[]).await;
+    run.assert_exit(0);
+    assert_no_controls("the folders table", &run.stdout);
+    assert!(run.stdout.contains(r"wipe\u{1b}[2J"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f7_control_sequences_in_a_fault_keep_the_junit_report_parseable() {
+    let server = MockServer::start().await;
+    let fault = envelope(&format!(
+        r#"<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>{}</faultstring><detail><SystemErrorFault xmlns="urn:vim25" xsi:type="SystemError"><reason>x</reason></SystemErrorFault></detail></soapenv:Fault>"#,
+        HOSTILE_NAMES.join(" ")
+    ));
+    wire::soap("RetrieveServiceContent")
+        .respond_with(wiremock::ResponseTemplate::new(500).set_body_raw(fault, XML))
+        .mount(&server)
+        .await;
+    let junit = wire::vaudit(
+        wire_args(
+            &server,
+            &["check", "--only", "connection"],
+            &["-o", "junit"],
+        ),
+        &[],
+    )
+    .await;
+    junit.assert_exit(2);
+    assert!(
+        junit.stdout.contains("connection-failed"),
+        "{}",
+        junit.stdout
+    );
+    let mut reader = quick_xml::Reader::from_str(&junit.stdout);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("the JUnit report does not parse ({e}):\n{}", junit.stdout),
+        }
+    }
+    assert_no_controls("the JUnit report", &junit.stdout);
+    let table = wire::vaudit(
+        wire_args(
+            &server,
+            &["check", "--only", "connection"],
+            &["-o", "table"],
+        ),
+        &[],
+    )
+    .await;
+    assert_no_controls("the check table", &table.stdout);
+    assert_no_controls("stderr", &table.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// 5. Config and file loading: regular files only, bounded, content never quoted.
+// ---------------------------------------------------------------------------
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f5_an_infra_path_at_a_dotenv_or_a_key_is_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-canary\nDB_PASSWORD=hunter2-canary\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("id.pem"),
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0-canary\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    for target in [".env", "id.pem"] {
+        let app = dir.path().join("pr-appliance.yaml");
+        std::fs::write(&app, format!("infrastructureConfigPath: {target}\n")).unwrap();
+        let run = wire::vaudit(
+            s(&["check", "-o", "json", "--config", app.to_str().unwrap()]),
+            &[],
+        )
+        .await;
+        run.assert_exit(2).assert_stderr_has(target);
+        assert!(
+            !run.stderr.contains("canary") && !run.stdout.contains("canary"),
+            "{target} was quoted:\n{}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+fn mkfifo(dir: &Path) -> PathBuf {
+    let p = dir.join("pipe.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap()
+            .success()
+    );
+    p
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f5_a_fifo_as_config_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = mkfifo(dir.path());
+    let run = wire::vaudit(
+        s(&["check", "-o", "json", "--config", fifo.to_str().unwrap()]),
+        &[],
+    )
+    .await;
+    run.assert_exit(2)
+        .assert_stderr_has("a FIFO, not a regular file");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f5_a_fifo_as_snapshot_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = mkfifo(dir.path());
+    let run = wire::vaudit(
+        s(&["folders", "-o", "json", "--from", fifo.to_str().unwrap()]),
+        &[],
+    )
+    .await;
+    run.assert_exit(2)
+        .assert_stderr_has("a FIFO, not a regular file");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f5_dev_zero_as_manifest_is_refused_at_once() {
+    let run = wire::vaudit(
+        s(&[
+            "privileges",
+            "--url",
+            "https://127.0.0.1:9",
+            "--manifest",
+            "/dev/zero",
+        ]),
+        &[],
+    )
+    .await;
+    run.assert_exit(2)
+        .assert_stderr_has("a character device, not a regular file");
+}

@@ -428,11 +428,14 @@ fn render(
             }
             if !vcenter.product.is_empty() {
                 println!(
-                    "{} {} at {} as {}\n",
-                    vcenter.product, vcenter.version, vcenter.url, vcenter.user
+                    "{}\n",
+                    report::sanitize::line(&format!(
+                        "{} {} at {} as {}",
+                        vcenter.product, vcenter.version, vcenter.url, vcenter.user
+                    ))
                 );
             }
-            println!("{t}\n");
+            println!("{}\n", table::render(&t));
             print!("{}", table::findings(findings));
         }
     }

@@ -154,7 +154,7 @@ fn finish<T: Serialize>(
             })?;
         }
         OutputFormat::Table => {
-            println!("{}", table());
+            println!("{}", report::sanitize::text(&table()));
             print!("{}", table::findings(&findings));
         }
     }

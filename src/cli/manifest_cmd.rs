@@ -57,7 +57,7 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
                     m.description.clone(),
                 ]);
             }
-            println!("{t}");
+            println!("{}", crate::report::table::render(&t));
         }
     }
     Ok(0)
@@ -84,7 +84,10 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
                 manifest: &m,
             })?;
         }
-        OutputFormat::Table => print!("{}", manifest::render_table(&m)),
+        OutputFormat::Table => print!(
+            "{}",
+            crate::report::sanitize::text(&manifest::render_table(&m))
+        ),
     }
     Ok(0)
 }

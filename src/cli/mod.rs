@@ -22,6 +22,7 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 pub use error::Error;
 
+use crate::report::sanitize::text as clean;
 use args::Command;
 
 /// Exit code when the audit could not be completed (spec §4).
@@ -44,9 +45,10 @@ pub fn run() -> ExitCode {
     match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote server text (faults, certificate names).
+            eprintln!("error: {}", clean(&e.to_string()));
             if let Some(r) = e.remedy() {
-                eprintln!("  fix: {r}");
+                eprintln!("  fix: {}", clean(&r));
             }
             ExitCode::from(EXIT_INCOMPLETE)
         }

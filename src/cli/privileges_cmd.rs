@@ -480,14 +480,15 @@ fn render_table(
 ) -> String {
     let mut out = format!(
         "Privileges of {} against the {} manifest\n",
-        g.user, manifest.name
+        clean(&g.user),
+        clean(&manifest.name)
     );
     for p in &g.placements {
         if let Some(s) = p.stand_in {
             out.push_str(&format!(
                 "  {}: not given, checked on {} (the {s})\n",
                 kind_word(p.kind),
-                p.entity.path
+                clean(&p.entity.path)
             ));
         }
     }
@@ -521,15 +522,15 @@ fn render_table(
         if last != Some((rank(r), r.group.as_str())) {
             t.add_row(vec![
                 Cell::new(""),
-                Cell::new(format!("{}:", r.group)),
+                Cell::new(format!("{}:", clean(&r.group))),
                 Cell::new(""),
             ]);
         }
         last = Some((rank(r), r.group.as_str()));
         t.add_row(vec![
             Cell::new(status).fg(color),
-            Cell::new(format!("  {}\n  {}", r.label, r.id)),
-            Cell::new(&r.entity.path),
+            Cell::new(format!("  {}\n  {}", clean(&r.label), clean(&r.id))),
+            Cell::new(clean(&r.entity.path)),
         ]);
     }
     out.push_str(&t.to_string());
@@ -560,14 +561,16 @@ fn render_table(
             "WARN "
         };
         out.push_str(&format!(
-            "{tag} {code}: {} not granted to {} on {path}: {}\n",
+            "{tag} {code}: {} not granted to {} on {}: {}\n",
             ids.len(),
-            g.user,
-            ids.join(", ")
+            clean(&g.user),
+            clean(path),
+            clean(&ids.join(", "))
         ));
         out.push_str(&format!(
-            "      fix: add them to the role {} holds on {path} or an ancestor (propagate on); --explain shows which role\n",
-            g.user
+            "      fix: add them to the role {} holds on {} or an ancestor (propagate on); --explain shows which role\n",
+            clean(&g.user),
+            clean(path)
         ));
     }
     let others: Vec<Finding> = findings

@@ -2,8 +2,8 @@
 //! finding (or one passing case for a clean check), failures carrying the
 //! finding's message and remedy.
 
+use super::xml::escape as esc;
 use crate::checks::{Finding, Severity};
-use crate::vsphere::xml_escape as esc;
 
 /// `checks`: (name, ran) in report order.
 pub fn render(checks: &[(String, bool)], findings: &[Finding]) -> String {

@@ -10,6 +10,7 @@ pub mod junit;
 pub mod quote;
 pub mod sanitize;
 pub mod table;
+pub mod xml;
 
 pub const SCHEMA: &str = "vaudit/v1";
 

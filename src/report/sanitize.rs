@@ -27,9 +27,24 @@ pub fn line(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text of several lines (a rendered table, an error with its fix): as
+/// `line`, but newlines stay.
+pub fn text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.split('\n').map(line).collect::<Vec<_>>().join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_keeps_its_lines_and_escapes_the_rest() {
+        assert_eq!(text("a\nb\u{1b}[2J\n"), "a\nb\\u{1b}[2J\n");
+        assert!(matches!(text("a\nb"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn plain_text_is_untouched() {

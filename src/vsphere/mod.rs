@@ -26,8 +26,3 @@ pub use transport::ConnectOptions;
 pub use types::{
     AboutInfo, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
 };
-
-/// Escaping for XML text and attributes, for the report writers.
-pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
-    xml::escape(s)
-}
