@@ -592,3 +592,235 @@ async fn f5_dev_zero_as_manifest_is_refused_at_once() {
     run.assert_exit(2)
         .assert_stderr_has("a character device, not a regular file");
 }
+
+// ---------------------------------------------------------------------------
+// 6. Bounds: a looping cursor, too many objects or pages, the deadline.
+// ---------------------------------------------------------------------------
+
+/// Answers every ContinueRetrievePropertiesEx with a fresh page of
+/// `per_page` new folders and another token: an inventory without end.
+struct Endless {
+    next: std::sync::atomic::AtomicUsize,
+    per_page: usize,
+    delay: std::time::Duration,
+}
+
+impl wiremock::Respond for Endless {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let first = self.next.fetch_add(self.per_page, Ordering::SeqCst);
+        let names: Vec<String> = (first..first + self.per_page)
+            .map(|i| format!("F{i}"))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        xml(folder_page(
+            "ContinueRetrievePropertiesExResponse",
+            first,
+            &names,
+            Some("more"),
+        ))
+        .set_delay(self.delay)
+    }
+}
+
+async fn paging_server(first: String, rest: impl wiremock::Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    wire::soap("RetrievePropertiesEx")
+        .respond_with(xml(first))
+        .mount(&server)
+        .await;
+    wire::soap("ContinueRetrievePropertiesEx")
+        .respond_with(rest)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_a_page_repeating_collected_objects_stops_at_once() {
+    // Every continuation sends the first page's folders again, and a token.
+    let server = paging_server(
+        folder_page("RetrievePropertiesExResponse", 1, &["A", "B"], Some("t")),
+        xml(folder_page(
+            "ContinueRetrievePropertiesExResponse",
+            1,
+            &["A", "B"],
+            Some("t"),
+        )),
+    )
+    .await;
+    let run = wire::vaudit(wire_args(&server, &["folders"], &["-o", "json"]), &[]).await;
+    run.assert_exit(2)
+        .assert_stderr_has("again on page 2 of the inventory");
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let continues = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("<ContinueRetrievePropertiesEx "))
+        .count();
+    assert_eq!(continues, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_an_inventory_without_end_stops_at_max_objects() {
+    let server = paging_server(
+        folder_page("RetrievePropertiesExResponse", 1, &["A"], Some("t")),
+        Endless {
+            next: 100.into(),
+            per_page: 10,
+            delay: std::time::Duration::ZERO,
+        },
+    )
+    .await;
+    let run = wire::vaudit(
+        wire_args(
+            &server,
+            &["folders"],
+            &["-o", "json", "--max-objects", "50"],
+        ),
+        &[],
+    )
+    .await;
+    run.assert_exit(2)
+        .assert_stderr_has("more than 50 objects")
+        .assert_stderr_has("--max-objects");
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_empty_pages_without_end_stop_at_max_pages() {
+    let server = paging_server(
+        folder_page("RetrievePropertiesExResponse", 1, &["A"], Some("t")),
+        xml(folder_page(
+            "ContinueRetrievePropertiesExResponse",
+            1,
+            &[],
+            Some("t"),
+        )),
+    )
+    .await;
+    let run = wire::vaudit(wire_args(&server, &["folders"], &["-o", "json"]), &[]).await;
+    run.assert_exit(2).assert_stderr_has("more than 500 pages");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_slow_answers_stop_at_the_deadline_and_log_out() {
+    let server = paging_server(
+        folder_page("RetrievePropertiesExResponse", 1, &["A"], Some("t")),
+        // Each continuation takes most of --timeout: never a timeout, yet
+        // without a deadline the run would take as long as the server likes.
+        Endless {
+            next: 100.into(),
+            per_page: 1,
+            delay: std::time::Duration::from_millis(900),
+        },
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let run = wire::vaudit(
+        wire_args(
+            &server,
+            &["folders"],
+            &["-o", "json", "--timeout", "1", "--deadline", "3"],
+        ),
+        &[],
+    )
+    .await;
+    run.assert_exit(2)
+        .assert_stderr_has("did not finish within the --deadline of 3 s")
+        .assert_stderr_has("raise --deadline");
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let logged_out = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| String::from_utf8_lossy(&r.body).contains("<Logout "));
+    assert!(logged_out, "the session was left open");
+}
+
+// ---------------------------------------------------------------------------
+// 8. A signal mid-run logs out, prints nothing on stdout, exits 128+N.
+// ---------------------------------------------------------------------------
+
+async fn signal_mid_run(signal: i32, expected: i32) {
+    // The first page never comes in time: vaudit is mid-collection.
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    wire::soap("RetrievePropertiesEx")
+        .respond_with(
+            xml(folder_page("RetrievePropertiesExResponse", 1, &["A"], None))
+                .set_delay(std::time::Duration::from_secs(20)),
+        )
+        .mount(&server)
+        .await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vaudit"));
+    cmd.args(wire_args(
+        &server,
+        &["folders"],
+        &["-o", "json", "--timeout", "30"],
+    ))
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap_or_default())
+    .env("VAUDIT_PASSWORD", wire::PASSWORD)
+    .env("VAUDIT_CA_FILE", wire::CA_FILE)
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let asked = |body: &str| {
+        let server = &server;
+        let needle = format!("<{body} ");
+        async move {
+            server
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .any(|r| String::from_utf8_lossy(&r.body).contains(&needle))
+        }
+    };
+    let started = std::time::Instant::now();
+    while !asked("RetrievePropertiesEx").await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "vaudit never asked for the inventory"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SAFETY: kill(2) on the child's own pid, which has not been reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let sent = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(expected), "{stderr}");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        sent.elapsed()
+    );
+    assert!(out.stdout.is_empty(), "partial output on stdout");
+    assert!(stderr.contains("logged out"), "{stderr}");
+    assert!(asked("Logout").await, "no Logout reached the server");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f8_sigint_mid_run_logs_out_and_exits_130() {
+    signal_mid_run(libc::SIGINT, 130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f8_sigterm_mid_run_logs_out_and_exits_143() {
+    signal_mid_run(libc::SIGTERM, 143).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f8_sighup_mid_run_logs_out_and_exits_129() {
+    signal_mid_run(libc::SIGHUP, 129).await;
+}

@@ -159,6 +159,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         )
         .await
         {
+            Err(e) if e.is_interrupted() => return Err(e),
             Err(e) => {
                 incomplete = true;
                 if gate.enabled(CheckName::Connection) {

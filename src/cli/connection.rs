@@ -4,6 +4,7 @@
 use super::args::ConnectionArgs;
 use super::error::Error;
 use super::settings::{self, ConfigCredentials, Keyring, Settings};
+use super::stop;
 use crate::vsphere::{Client, ConnectOptions};
 
 pub use super::settings::env_first;
@@ -54,7 +55,8 @@ impl Connection {
             self.options.insecure,
         );
         let progress = std::io::stderr().is_terminal();
-        let snap = crate::inventory::collect(client, vc, with_events, |n| {
+        let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
+        let snap = crate::inventory::collect(client, vc, with_events, limits, |n| {
             if progress {
                 eprint!("\rcollecting the inventory: {n} objects");
             }
@@ -72,10 +74,47 @@ impl Connection {
         &self,
         body: impl AsyncFnOnce(&Client) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut client = Client::connect(&self.options).await?;
-        client.login(self.username(), self.password()).await?;
-        let out = body(&client).await;
-        if let Err(e) = client.logout().await {
+        let _open = stop::SessionGuard::open();
+        let secs = self.settings.deadline.as_secs();
+        let deadline = stop::deadline(self.settings.deadline);
+        let stopped = async {
+            tokio::select! {
+                n = stop::signalled() => Error::Interrupted { signal: n },
+                _ = tokio::time::sleep_until(deadline) => Error::Deadline { secs },
+            }
+        };
+        tokio::pin!(stopped);
+        let opened = async {
+            let mut client = Client::connect(&self.options).await?;
+            client.login(self.username(), self.password()).await?;
+            Ok::<_, Error>(client)
+        };
+        let mut client = tokio::select! {
+            c = opened => c?,
+            e = &mut stopped => return Err(e),
+        };
+        let out = tokio::select! {
+            o = body(&client) => o,
+            e = &mut stopped => Err(e),
+        };
+        let logout = client.logout();
+        let res = match &out {
+            // Cut short: the session still ends, but not at any cost.
+            Err(Error::Interrupted { .. } | Error::Deadline { .. }) => {
+                match tokio::time::timeout(stop::LOGOUT_BOUND, logout).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::warn!(
+                            "logout did not finish within {} s",
+                            stop::LOGOUT_BOUND.as_secs()
+                        );
+                        Ok(())
+                    }
+                }
+            }
+            _ => logout.await,
+        };
+        if let Err(e) = res {
             tracing::warn!("logout failed: {e}");
         }
         tracing::debug!(calls = client.calls(), "SOAP round trips");

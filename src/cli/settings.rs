@@ -109,6 +109,10 @@ pub struct Settings {
     /// `None`: the certificate is verified.
     pub insecure: Option<InsecureSource>,
     pub timeout: Setting<u64>,
+    /// The whole command's bound (`--deadline`).
+    pub deadline: std::time::Duration,
+    /// The most objects one collection reads (`--max-objects`).
+    pub max_objects: usize,
 }
 
 /// The vCenter and user a keyring entry belongs to.
@@ -296,6 +300,8 @@ pub fn resolve(
         ca_file,
         insecure,
         timeout,
+        deadline: std::time::Duration::from_secs(args.deadline),
+        max_objects: args.max_objects,
     };
     settings.log_sources();
     Ok(settings)

@@ -51,6 +51,24 @@ pub enum Error {
         what: String,
     },
 
+    #[error(
+        "{endpoint} sent {object} again on page {page} of the inventory: its result cursor loops, so vaudit stopped reading"
+    )]
+    CursorLoop {
+        endpoint: String,
+        object: String,
+        page: usize,
+    },
+
+    #[error(
+        "{endpoint} sent more than {limit} {what} in one inventory collection, the bound vaudit reads"
+    )]
+    TooLarge {
+        endpoint: String,
+        what: &'static str,
+        limit: usize,
+    },
+
     #[error("{endpoint} sent an unreadable answer to {step}: {detail}")]
     Decode {
         endpoint: String,
@@ -129,6 +147,12 @@ impl Error {
                 FaultKind::NotAuthenticated { .. } => "log in again; the session may have expired".into(),
                 _ => return None,
             },
+            Error::CursorLoop { .. } => {
+                "the vCenter's PropertyCollector returned a result it had already sent; run again, and if it repeats, check the vCenter's health (vpxd)".into()
+            }
+            Error::TooLarge { .. } => {
+                "if the vCenter really holds that much, raise the bound with --max-objects (pages scale with it)".into()
+            }
             Error::NotSoap { .. } => {
                 "check that --url points at the vCenter itself, not a proxy or a web page".into()
             }

@@ -19,7 +19,7 @@ pub use authorization::{EntityPrivilege, Permission, Role};
 pub use error::Error;
 pub use events::VmEvent;
 pub use fault::{Fault, FaultKind};
-pub use property::{Page, PropertySpec, decode_page};
+pub use property::{Limits, Page, PropertySpec, decode_page};
 pub use rest::TagCategories;
 pub use session::Client;
 pub use transport::ConnectOptions;
