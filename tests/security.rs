@@ -824,3 +824,86 @@ async fn f8_sigterm_mid_run_logs_out_and_exits_143() {
 async fn f8_sighup_mid_run_logs_out_and_exits_129() {
     signal_mid_run(libc::SIGHUP, 129).await;
 }
+
+// ---------------------------------------------------------------------------
+// 10. Smaller items.
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f10_vv_never_prints_the_session_key() {
+    // The key of mocks/soap/login.xml, which HasPrivilegeOnEntities sends back.
+    const SESSION_KEY: &str = "52e1a7c4-8f3b-6d2e-1a9c-4b7d0e5f3a21";
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    wire::soap("RetrievePropertiesEx")
+        .respond_with(xml(folder_page(
+            "RetrievePropertiesExResponse",
+            1,
+            &["A"],
+            None,
+        )))
+        .mount(&server)
+        .await;
+    wire::soap("RetrievePropertiesEx")
+        .and(wiremock::matchers::body_string_contains(
+            r#"<obj type="AuthorizationManager">"#,
+        ))
+        .respond_with(xml(envelope(
+            r#"<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>"#,
+        )))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    wire::soap("HasPrivilegeOnEntities")
+        .respond_with(xml(envelope(
+            r#"<HasPrivilegeOnEntitiesResponse xmlns="urn:vim25"></HasPrivilegeOnEntitiesResponse>"#,
+        )))
+        .mount(&server)
+        .await;
+    let run = wire::vaudit(
+        wire_args(&server, &["privileges"], &["-o", "json", "-vv"]),
+        &[],
+    )
+    .await;
+    let asked = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| String::from_utf8_lossy(&r.body).contains(SESSION_KEY));
+    assert!(asked, "the run never sent the session key: {}", run.stderr);
+    assert!(run.stderr.contains("SOAP request"), "-vv traces requests");
+    assert!(
+        !run.stderr.contains(SESSION_KEY),
+        "the session key is in the -vv trace:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn f10_an_unreadable_keyring_is_not_called_empty() {
+    use linux_keyutils::{KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
+    let (port, seen) = counting_listener();
+    let url = format!("https://127.0.0.1:{port}/sdk");
+    let user = "keyring-probe@vsphere.local";
+    let ring = KeyRing::from_special_id(KeyRingIdentifier::User, false).unwrap();
+    let key = ring
+        .add_key(&format!("vaudit:{user}@{url}"), b"unused")
+        .unwrap();
+    key.set_timeout(30).unwrap();
+    // There, but neither searchable nor readable by this user.
+    key.set_perms(
+        KeyPermissionsBuilder::builder()
+            .posessor(Permission::VIEW | Permission::SETATTR)
+            .user(Permission::VIEW)
+            .build(),
+    )
+    .unwrap();
+    let mut c = common::vaudit();
+    c.args(["about", "--url", &url, "-u", user]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("could not be read"), "{}", r.stderr);
+    assert!(!r.stderr.contains("has no entry"), "{}", r.stderr);
+    assert_eq!(seen.load(Ordering::SeqCst), 0);
+}

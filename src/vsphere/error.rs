@@ -48,7 +48,18 @@ pub enum Error {
     NotSoap {
         endpoint: String,
         step: String,
+        /// The HTTP status, which decides whether a retry may help.
+        status: u16,
         what: String,
+    },
+
+    #[error(
+        "{endpoint} sent an unreadable answer to {step}: the connection broke mid-answer ({cause})"
+    )]
+    CutOff {
+        endpoint: String,
+        step: String,
+        cause: String,
     },
 
     #[error(
@@ -179,12 +190,9 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Connect { .. } => true,
-            Error::NotSoap { what, .. } => {
-                what.starts_with("HTTP 502")
-                    || what.starts_with("HTTP 503")
-                    || what.starts_with("HTTP 504")
-            }
-            Error::Decode { detail, .. } => detail.contains("connection broke mid-answer"),
+            // A gateway in front of a busy or restarting vCenter.
+            Error::NotSoap { status, .. } => matches!(status, 502..=504),
+            Error::CutOff { .. } => true,
             _ => false,
         }
     }
@@ -200,5 +208,38 @@ impl Error {
                 ..
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_soap(status: u16, what: &str) -> Error {
+        Error::NotSoap {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            status,
+            what: what.into(),
+        }
+    }
+
+    #[test]
+    fn retries_follow_the_status_not_the_wording() {
+        assert!(not_soap(503, "an HTML page titled \"Maintenance\"").is_transient());
+        assert!(!not_soap(500, "HTTP 502 Bad Gateway").is_transient());
+        assert!(!not_soap(404, "HTTP 404 Not Found").is_transient());
+        let cut = Error::CutOff {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            cause: "reset".into(),
+        };
+        assert!(cut.is_transient());
+        let decode = Error::Decode {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            detail: "the connection broke mid-answer (a server said so)".into(),
+        };
+        assert!(!decode.is_transient());
     }
 }

@@ -97,6 +97,10 @@ pub struct Transport {
     calls: AtomicU64,
     /// Session manager, user and password, for one re-login.
     credentials: Mutex<Option<(MoRef, String, String)>>,
+    /// The session key: vCenter writes it into session-scoped morefs
+    /// (`session[KEY]…`) and `HasPrivilegeOnEntities` sends it; as good as
+    /// the password while the session lives, so traces show it masked.
+    session_key: Mutex<Option<String>>,
 }
 
 impl Transport {
@@ -122,6 +126,7 @@ impl Transport {
             timeout: opts.timeout,
             calls: AtomicU64::new(0),
             credentials: Mutex::new(None),
+            session_key: Mutex::new(None),
         })
     }
 
@@ -160,6 +165,20 @@ impl Transport {
         }
     }
 
+    pub fn remember_session_key(&self, key: &str) {
+        if let Ok(mut k) = self.session_key.lock() {
+            *k = Some(key.to_string()).filter(|k| !k.is_empty());
+        }
+    }
+
+    /// `body` with the session key replaced, for traces.
+    fn masked<'a>(&self, body: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.session_key.lock().ok().and_then(|k| k.clone()) {
+            Some(k) if body.contains(&k) => body.replace(&k, "(session key)").into(),
+            _ => body.into(),
+        }
+    }
+
     pub fn can_relogin(&self) -> bool {
         self.credentials
             .lock()
@@ -182,7 +201,14 @@ impl Transport {
         let mut req = Request::new("Login", &sm);
         req.secret = true;
         req.text("userName", &user).text("password", &password);
-        self.call_once(&req).await.map(|_| ())
+        let body = self.call_once(&req).await?;
+        // The new session has a new key, to be masked like the first.
+        if let Ok(node) = self.decode_tree("Login", &body)
+            && let Some(key) = node.child("returnval").and_then(|r| r.text_of("key"))
+        {
+            self.remember_session_key(key);
+        }
+        Ok(())
     }
 
     /// Sends one call and returns the raw body of a successful answer; a SOAP
@@ -215,7 +241,7 @@ impl Transport {
                 "SOAP request (body withheld: it holds a secret)"
             );
         } else {
-            tracing::trace!(method = step, body = %body, "SOAP request");
+            tracing::trace!(method = step, body = %self.masked(&body), "SOAP request");
         }
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut builder = self
@@ -248,12 +274,16 @@ impl Transport {
         match status {
             StatusCode::OK => {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Err(self.not_soap(step, "an empty reply".into()));
+                    return Err(self.not_soap(step, 200, "an empty reply".into()));
                 }
                 if (!content_type.is_empty() && !content_type.contains("xml"))
                     || looks_like_html(&bytes)
                 {
-                    return Err(self.not_soap(step, describe_non_soap(200, &content_type, &bytes)));
+                    return Err(self.not_soap(
+                        step,
+                        200,
+                        describe_non_soap(200, &content_type, &bytes),
+                    ));
                 }
                 Ok(bytes)
             }
@@ -262,10 +292,13 @@ impl Transport {
                     step: step.to_string(),
                     fault,
                 }),
-                None => Err(self.not_soap(step, describe_non_soap(500, &content_type, &bytes))),
+                None => {
+                    Err(self.not_soap(step, 500, describe_non_soap(500, &content_type, &bytes)))
+                }
             },
             other => Err(self.not_soap(
                 step,
+                other.as_u16(),
                 describe_non_soap(other.as_u16(), &content_type, &bytes),
             )),
         }
@@ -313,10 +346,11 @@ impl Transport {
         }
     }
 
-    fn not_soap(&self, step: &str, what: String) -> Error {
+    fn not_soap(&self, step: &str, status: u16, what: String) -> Error {
         Error::NotSoap {
             endpoint: self.endpoint.clone(),
             step: step.to_string(),
+            status,
             what,
         }
     }
@@ -338,10 +372,11 @@ impl Transport {
                 Ok(None) => return Ok(out),
                 Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
                 Err(e) => {
-                    return Err(self.decode_err(
-                        step,
-                        format!("the connection broke mid-answer ({})", root_cause(&e)),
-                    ));
+                    return Err(Error::CutOff {
+                        endpoint: self.endpoint.clone(),
+                        step: step.to_string(),
+                        cause: root_cause(&e),
+                    });
                 }
             }
         }
