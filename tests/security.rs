@@ -907,3 +907,128 @@ fn f10_an_unreadable_keyring_is_not_called_empty() {
     assert!(!r.stderr.contains("has no entry"), "{}", r.stderr);
     assert_eq!(seen.load(Ordering::SeqCst), 0);
 }
+
+// ---------------------------------------------------------------------------
+// 9. Proxy failures name the proxy; an inspecting proxy is called out.
+// ---------------------------------------------------------------------------
+
+/// A CONNECT proxy on 127.0.0.1 that answers every CONNECT with `reply`; on
+/// a 200 it pipes the tunnel to `upstream`.
+fn connect_proxy(reply: &'static str, upstream: Option<std::net::SocketAddr>) -> u16 {
+    use std::io::Write;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut client = client;
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut b) {
+                        Ok(1) => head.push(b[0]),
+                        _ => return,
+                    }
+                }
+                if client.write_all(reply.as_bytes()).is_err() {
+                    return;
+                }
+                let Some(up) = upstream else { return };
+                let Ok(up) = std::net::TcpStream::connect(up) else {
+                    return;
+                };
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), up.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut u2);
+                    let _ = u2.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut up, mut client) = (up, client);
+                let _ = std::io::copy(&mut up, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+const TUNNEL_OK: &str = "HTTP/1.1 200 Connection established\r\n\r\n";
+
+async fn about_through(proxy: &str, server: &MockServer) -> wire::Run {
+    wire::vaudit(
+        wire_args(
+            server,
+            &["about"],
+            &["-o", "json", "--ca-file", wire::CA_FILE],
+        ),
+        &[("HTTPS_PROXY", proxy)],
+    )
+    .await
+}
+
+async fn healthy_about_server() -> MockServer {
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f9_a_plain_connect_proxy_is_used_and_works() {
+    let server = healthy_about_server().await;
+    let front = wire::tls_front(*server.address(), wire::Cert::VCenter);
+    let port = connect_proxy(TUNNEL_OK, Some(front));
+    let run = about_through(&format!("http://127.0.0.1:{port}"), &server).await;
+    run.assert_exit(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f9_a_proxy_that_is_down_is_named_not_the_vcenter() {
+    let server = healthy_about_server().await;
+    // A port nothing listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let run = about_through(&format!("http://127.0.0.1:{port}"), &server).await;
+    run.assert_exit(2)
+        .assert_stderr_has(&format!(
+            "the proxy 127.0.0.1:{port} (from HTTPS_PROXY) refused the connection"
+        ))
+        .assert_stderr_has("NO_PROXY")
+        .assert_stderr_lacks("check the port in --url");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f9_a_407_names_the_proxy_and_its_authentication() {
+    let server = healthy_about_server().await;
+    let port = connect_proxy(
+        "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n",
+        None,
+    );
+    let run = about_through(&format!("http://127.0.0.1:{port}"), &server).await;
+    run.assert_exit(2).assert_stderr_has(&format!(
+        "the proxy 127.0.0.1:{port} (from HTTPS_PROXY) asked for proxy authentication (HTTP 407)"
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f9_an_inspecting_proxy_certificate_is_called_interception() {
+    let server = healthy_about_server().await;
+    // The proxy ends TLS itself with its own CA's certificate.
+    let inspector = wire::tls_front(*server.address(), wire::Cert::Proxy);
+    let port = connect_proxy(TUNNEL_OK, Some(inspector));
+    let run = about_through(&format!("http://127.0.0.1:{port}"), &server).await;
+    run.assert_exit(2)
+        .assert_stderr_has(&format!(
+            "through the proxy 127.0.0.1:{port} (from HTTPS_PROXY)"
+        ))
+        .assert_stderr_has("Inspecting Proxy Root CA")
+        .assert_stderr_has("intercepting TLS")
+        .assert_stderr_has("NO_PROXY");
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "the inspecting proxy received a request"
+    );
+}

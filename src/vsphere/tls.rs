@@ -221,3 +221,20 @@ fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The subjects of the CA certificates in `path` (unreadable: none), as
+/// `CertSummary::issuer` writes names: to tell a certificate the vCenter's CA
+/// issued from one a proxy made up.
+pub fn ca_subjects(path: &Path) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return vec![];
+    };
+    CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .filter_map(|c| {
+            x509_parser::parse_x509_certificate(&c)
+                .ok()
+                .map(|(_, x)| x.subject().to_string())
+        })
+        .collect()
+}

@@ -101,13 +101,27 @@ pub struct Transport {
     /// (`session[KEY]…`) and `HasPrivilegeOnEntities` sends it; as good as
     /// the password while the session lives, so traces show it masked.
     session_key: Mutex<Option<String>>,
+    /// The HTTPS proxy in the path, from the environment.
+    proxy: Option<super::proxy::Proxy>,
+    /// Subjects of the `--ca-file` roots: the vCenter's own issuers.
+    ca_subjects: Vec<String>,
 }
 
 impl Transport {
     pub fn new(opts: &ConnectOptions) -> Result<Self, Error> {
         let recorder = Arc::new(Recorder::default());
         let tls = tls::client_config(opts.ca_file.as_deref(), opts.insecure, recorder.clone())?;
-        let http = reqwest::Client::builder()
+        // The proxy is chosen here, not by reqwest, so that errors can name
+        // exactly the proxy the connection went through.
+        let proxy = super::proxy::from_env(&opts.url);
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(p) = &proxy {
+            builder = builder.proxy(reqwest::Proxy::all(&p.url).map_err(|e| Error::BadUrl {
+                url: p.shown.clone(),
+                reason: format!("{} does not name a usable proxy ({e})", p.var),
+            })?);
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout)
@@ -127,6 +141,12 @@ impl Transport {
             calls: AtomicU64::new(0),
             credentials: Mutex::new(None),
             session_key: Mutex::new(None),
+            proxy,
+            ca_subjects: opts
+                .ca_file
+                .as_deref()
+                .map(tls::ca_subjects)
+                .unwrap_or_default(),
         })
     }
 
@@ -408,13 +428,25 @@ impl Transport {
 
     fn classify(&self, e: reqwest::Error, step: &str) -> Error {
         if let Some(failure) = self.recorder.take() {
+            let interception = self.proxy.is_some() && self.intercepted(&failure);
             return Error::Untrusted {
                 endpoint: self.endpoint.clone(),
                 failure: Box::new(failure),
+                via: self.proxy.clone(),
+                interception,
             };
         }
         if e.is_timeout() {
             return self.timeout_err(step);
+        }
+        if let Some(p) = &self.proxy
+            && let Some(failure) = proxy_failure(&e)
+        {
+            return Error::Proxy {
+                proxy: p.clone(),
+                endpoint: self.endpoint.clone(),
+                failure,
+            };
         }
         let mut src: Option<&(dyn StdError + 'static)> = e.source();
         let mut chain = Vec::new();
@@ -444,6 +476,47 @@ impl Transport {
             step: step.to_string(),
             detail: if text.is_empty() { e.to_string() } else { text },
         }
+    }
+}
+
+impl Transport {
+    /// A certificate from an unknown issuer that is not the vCenter's CA
+    /// (`--ca-file`), nor a VMware Certificate Authority's: someone else's.
+    fn intercepted(&self, f: &super::cert::TlsFailure) -> bool {
+        let Some(cert) = &f.cert else { return false };
+        f.reason == super::cert::TlsReason::UnknownIssuer
+            && !self.ca_subjects.contains(&cert.issuer)
+            && !cert.issuer.contains("VMware")
+    }
+}
+
+/// With a proxy in the path, how it failed. The TCP connection is always the
+/// proxy's, so a refusal or a name that does not resolve is the proxy's; the
+/// CONNECT answer is only known from hyper's error text (its type is private).
+fn proxy_failure(e: &reqwest::Error) -> Option<super::error::ProxyFailure> {
+    use super::error::ProxyFailure;
+    let mut src: Option<&(dyn StdError + 'static)> = e.source();
+    let mut chain = Vec::new();
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return Some(ProxyFailure::Refused);
+        }
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    let text = chain.join(": ");
+    if text.contains("proxy authorization required") {
+        Some(ProxyFailure::AuthRequired)
+    } else if text.contains("tunnel error: unsuccessful") {
+        Some(ProxyFailure::TunnelRefused)
+    } else if text.contains("dns error") || text.contains("failed to lookup address") {
+        Some(ProxyFailure::Unresolvable)
+    } else if text.contains("tunnel error") {
+        Some(ProxyFailure::Other(text))
+    } else {
+        None
     }
 }
 
