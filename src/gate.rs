@@ -31,6 +31,8 @@ pub struct Wants<'a> {
     pub privileges: Option<(&'a Manifest, Option<&'a str>)>,
     /// The credentials for the vAPI REST session, when tagging is asked for.
     pub tagging: Option<(&'a str, &'a str)>,
+    /// How much one collection may read (a server whose cursor never ends).
+    pub limits: vsphere::Limits,
 }
 
 /// Whether any selected check reads the vCenter.
@@ -51,7 +53,8 @@ pub async fn gather(
     wants: &Wants<'_>,
     on_progress: impl FnMut(usize),
 ) -> Result<(Snapshot, Live), vsphere::Error> {
-    let mut snap = inventory::collect(client, vcenter, wants.events, on_progress).await?;
+    let mut snap =
+        inventory::collect(client, vcenter, wants.events, wants.limits, on_progress).await?;
     snap.server_time = Some(client.current_time().await?);
     if let Some((manifest, user)) = wants.privileges {
         let (targets, errors) = inventory::resolve_each(&snap, spec);

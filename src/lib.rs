@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod gate;
 pub mod inventory;
 pub mod manifest;

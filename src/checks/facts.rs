@@ -36,15 +36,7 @@ pub struct Live {
     /// when the vAPI REST session or the tag list failed.
     pub tagging: Option<Result<(), String>>,
     /// How certificate verification was turned off, if it was.
-    pub insecure: Option<Insecure>,
-}
-
-/// Who turned certificate verification off: a flag the user typed is a
-/// choice, a variable left in the environment may be an accident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Insecure {
-    Flag,
-    Environment(&'static str),
+    pub insecure: Option<super::vcenter::InsecureSource>,
 }
 
 pub struct Facts<'a> {

@@ -1,10 +1,10 @@
-//! Facts about the vCenter itself: its clock and its certificate (its
-//! version is the support-matrix check's).
+//! Facts about the vCenter itself: its clock and how far its certificate
+//! was trusted (its version is the support-matrix check's).
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::facts::{Facts, Insecure};
+use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 
@@ -55,31 +55,6 @@ pub fn run_clock(f: &Facts<'_>) -> Outcome {
     }
 }
 
-/// `tls-not-verified`: every verdict rests on a server nobody verified. A
-/// warning when the user typed `--insecure`; an error when only a variable
-/// did, since one left behind in a CI environment must not pass the gate.
-pub fn tls_verification(insecure: Option<Insecure>) -> Vec<Finding> {
-    match insecure {
-        None => vec![],
-        Some(Insecure::Flag) => vec![Finding::new(
-            "connection",
-            Severity::Warning,
-            "tls-not-verified",
-            None,
-            "certificate verification was off (--insecure): the connection and every verdict rest on an unverified server".into(),
-            "trust the vCenter's CA with --ca-file (or VAUDIT_CA_FILE) and drop --insecure".into(),
-        )],
-        Some(Insecure::Environment(var)) => vec![Finding::new(
-            "connection",
-            Severity::Error,
-            "tls-not-verified",
-            None,
-            format!("certificate verification was turned off by the environment variable {var}: the connection and every verdict rest on an unverified server"),
-            format!("unset {var} and trust the vCenter's CA with --ca-file (or VAUDIT_CA_FILE); pass --insecure on the command line if you really mean it"),
-        )],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +70,77 @@ mod tests {
         assert_eq!(
             clock("2026-11-23T11:00:00.123Z", now)[0].severity,
             Severity::Error
+        );
+    }
+}
+
+/// Who turned certificate verification off. A flag is a decision made on the
+/// command line; a variable may be a leftover in a CI environment, so the gate
+/// treats the two differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsecureSource {
+    /// `--insecure` / `-k`.
+    Flag,
+    /// `VAUDIT_INSECURE` or `GOVC_INSECURE`, by name.
+    Env(&'static str),
+}
+
+/// `tls-not-verified`: every verdict rests on a server whose identity was not
+/// checked. A warning when the user asked for it on the command line, an
+/// error when only an environment variable did, so a variable left behind in
+/// CI cannot make the gate pass silently.
+pub fn tls_verification(insecure: Option<InsecureSource>) -> Vec<Finding> {
+    let (severity, who) = match insecure {
+        None => return vec![],
+        Some(InsecureSource::Flag) => (Severity::Warning, "the --insecure flag".to_string()),
+        Some(InsecureSource::Env(name)) => (
+            Severity::Error,
+            format!("the environment variable {name} (no flag on the command line)"),
+        ),
+    };
+    vec![Finding::new(
+        "connection",
+        severity,
+        "tls-not-verified",
+        None,
+        format!(
+            "certificate verification was turned off by {who}: the connection and every verdict rest on a server whose identity was not checked"
+        ),
+        match insecure {
+            Some(InsecureSource::Env(name)) => format!(
+                "unset {name} and pass the vCenter's root CA with --ca-file (or VAUDIT_CA_FILE); pass --insecure explicitly only if an unverified server is acceptable"
+            ),
+            _ => "pass the vCenter's root CA with --ca-file (https://<vcenter>/certs/download.zip) instead of --insecure".into(),
+        },
+    )]
+}
+
+#[cfg(test)]
+mod tls_verification_tests {
+    use super::*;
+
+    #[test]
+    fn verified_tls_has_no_finding() {
+        assert!(tls_verification(None).is_empty());
+    }
+
+    #[test]
+    fn the_flag_is_a_warning() {
+        let f = tls_verification(Some(InsecureSource::Flag));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "tls-not-verified");
+        assert_eq!(f[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_variable_alone_is_an_error_naming_it() {
+        let f = tls_verification(Some(InsecureSource::Env("GOVC_INSECURE")));
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("GOVC_INSECURE"), "{}", f[0].message);
+        assert!(
+            f[0].remedy.contains("unset GOVC_INSECURE"),
+            "{}",
+            f[0].remedy
         );
     }
 }

@@ -40,7 +40,7 @@ pub async fn run(args: &AboutArgs) -> Result<u8, Error> {
             ] {
                 t.add_row(vec![k, v]);
             }
-            println!("{t}");
+            println!("{}", crate::report::table::render(&t));
         }
     }
     Ok(0)

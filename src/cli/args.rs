@@ -108,6 +108,14 @@ pub struct ConnectionArgs {
     /// Seconds to wait for each request [env: VAUDIT_TIMEOUT] [default: 30]
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+
+    /// Seconds the whole command may take, however the server answers; then it logs out and exits 2
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
+
+    /// Most inventory objects one collection reads (pages: a 500th of it, at least 500); raise it for a larger vCenter
+    #[arg(long, value_name = "N", default_value_t = crate::vsphere::Limits::DEFAULT_MAX_OBJECTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_objects: usize,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -7,12 +7,12 @@ use std::io::IsTerminal;
 use std::time::Instant;
 
 use super::args::{CheckArgs, FailOn};
-use super::connection::{Connection, env_first};
-use super::credentials::Source;
+use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use super::privileges_cmd::load_manifest;
-use crate::checks::facts::{Insecure, Live, Vcenter};
+use super::settings::{self, ConfigCredentials, Keyring};
+use crate::checks::facts::{Live, Vcenter};
 use crate::checks::registry::Selection;
 use crate::checks::support_matrix;
 use crate::checks::{Severity, tagging};
@@ -56,18 +56,12 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         FailOn::Warning => Severity::Warning,
     };
 
-    let mut connection = args.connection.clone();
-    if connection.key.url.is_none() {
-        connection.key.url = cfg.address.clone();
-    }
-    if connection.key.username.is_none() {
-        connection.key.username = cfg.username.clone();
-    }
-    let vcenter_address = connection
-        .key
-        .url
-        .clone()
-        .or_else(|| env_first(&["VAUDIT_URL", "GOVC_URL"]).map(|(_, v)| v));
+    // The address the password may go to is decided with the credentials,
+    // in one place (settings): a config file cannot redirect an outside
+    // password.
+    let from_config = ConfigCredentials::from_config(&cfg);
+    let vcenter_address =
+        settings::address(&args.connection.key, Some(&from_config)).map(|s| s.value);
 
     let gathered = if let Some(path) = &args.snapshot.from {
         let snap = Snapshot::load(path)
@@ -82,15 +76,15 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         )
     } else {
         online(
-            &connection,
-            &cfg,
+            &args.connection,
+            &from_config,
             &spec,
             &selection,
             &manifest,
             args,
             format,
         )
-        .await
+        .await?
     };
     if let (Some(path), Gathered::Live(snap, _)) = (&args.snapshot.save, &gathered) {
         snap.save(path)
@@ -98,8 +92,13 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     }
 
     let vcenter = match &gathered {
-        Gathered::Live(snap, live) => Vcenter::Live { snap, live },
-        Gathered::Offline(snap) => Vcenter::Offline { snap },
+        Gathered::Live(snap, live) => Vcenter::Live {
+            snap: snap.as_ref(),
+            live,
+        },
+        Gathered::Offline(snap) => Vcenter::Offline {
+            snap: snap.as_ref(),
+        },
         Gathered::Unavailable(reason, finding) => Vcenter::Unavailable {
             reason: reason.clone(),
             finding: finding.clone(),
@@ -149,42 +148,41 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     Ok(eval.verdict.exit_code())
 }
 
-/// How certificate verification was turned off, if it was.
-fn insecure_source(args: &super::args::ConnectionArgs) -> Option<Insecure> {
-    if args.insecure {
-        return Some(Insecure::Flag);
-    }
-    ["VAUDIT_INSECURE", "GOVC_INSECURE"]
-        .into_iter()
-        .find_map(|n| {
-            let v = std::env::var(n).ok()?;
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
-            .then_some(Insecure::Environment(n))
-        })
-}
-
-/// The live session: everything the selected checks read, or why not.
+/// The live session: everything the selected checks read, or why not. An
+/// interruption (a signal) is the one error that ends the command instead.
 async fn online(
     connection: &super::args::ConnectionArgs,
-    cfg: &ArcConfig,
+    config: &ConfigCredentials,
     spec: &TargetSpec,
     selection: &Selection<'_>,
     manifest: &Manifest,
     args: &CheckArgs,
     format: report::Format,
-) -> Gathered {
-    let conn = match Connection::resolve_with(connection, Source::All, cfg.password.as_deref()) {
+) -> Result<Gathered, Error> {
+    let conn = match Connection::resolve_with(connection, Some(config), Keyring::Read) {
         Ok(c) => c,
+        Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
-            let remedy = e.remedy().map(|r| format!(" ({r})")).unwrap_or_default();
-            return Gathered::Unavailable(format!("{e}{remedy}"), None);
+            // Settings that cannot be used (no password, an address the
+            // password may not go to…): nothing was sent, and the
+            // connection check says why.
+            let f = crate::checks::Finding::new(
+                crate::checks::connection::CHECK,
+                Severity::Error,
+                "connection-failed",
+                None,
+                e.to_string(),
+                e.remedy()
+                    .unwrap_or_else(|| "fix the connection settings".into()),
+            );
+            return Ok(Gathered::Unavailable(
+                format!("not connected: {e}"),
+                Some(Box::new(f)),
+            ));
         }
     };
     let progress = Progress::start(format == report::Format::Table);
-    let password = conn.password.expose().to_string();
+    let password = conn.password().to_string();
     let wants = Wants {
         events: selection.enabled(crate::checks::templates::CHECK),
         privileges: selection
@@ -192,7 +190,8 @@ async fn online(
             .then_some((manifest, args.user.as_deref())),
         tagging: selection
             .enabled(tagging::CHECK)
-            .then_some((conn.target.username.as_str(), password.as_str())),
+            .then_some((conn.username(), password.as_str())),
+        limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
     };
     let result = conn
         .with_session(async |client| {
@@ -206,17 +205,18 @@ async fn online(
         })
         .await;
     drop(progress);
-    match result {
+    Ok(match result {
         Ok((snap, mut live)) => {
-            live.insecure = insecure_source(connection);
+            live.insecure = conn.settings.insecure;
             Gathered::Live(Box::new(snap), live)
         }
+        Err(e) if e.is_interrupted() => return Err(e),
         Err(Error::VSphere(e)) => {
-            let f = gate::connection_finding(&e, Some(&conn.target.username));
+            let f = gate::connection_finding(&e, Some(conn.username()));
             Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),
-    }
+    })
 }
 
 /// A progress line on stderr, only on a terminal, cleared when dropped so

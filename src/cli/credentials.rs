@@ -1,9 +1,7 @@
-//! The password: from the environment, then the OS keyring entry that
-//! `vaudit login` stored, then a prompt on a terminal. Never from a flag.
+//! The password as a value that never prints, and its OS keyring entry for
+//! one vCenter URL and user. Which source a password is taken from is
+//! decided in `settings`.
 
-use std::io::IsTerminal;
-
-use super::connection::{Target, env_first};
 use super::error::Error;
 use super::keystore;
 
@@ -11,6 +9,10 @@ use super::keystore;
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(s)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -22,14 +24,6 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Where a password may come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    All,
-    /// `vaudit login` must not read back the entry it is about to replace.
-    NotKeyring,
-}
-
 fn keyring_err(action: &'static str) -> impl Fn(keystore::StoreError) -> Error {
     move |e| Error::Keyring {
         action,
@@ -37,65 +31,17 @@ fn keyring_err(action: &'static str) -> impl Fn(keystore::StoreError) -> Error {
     }
 }
 
-/// `from_config` is the password an Arc infra file carries: after the
-/// environment, before the keyring.
-pub fn password(
-    target: &Target,
-    source: Source,
-    from_config: Option<&str>,
-) -> Result<Secret, Error> {
-    if let Some((name, v)) = env_first(&["VAUDIT_PASSWORD", "GOVC_PASSWORD"]) {
-        tracing::debug!("password from {name}");
-        return Ok(Secret(v));
-    }
-    if let Some(p) = from_config {
-        tracing::debug!("password from the config file");
-        return Ok(Secret(p.to_string()));
-    }
-    if source == Source::All {
-        match keystore::get(target.opts_url.as_str(), &target.username) {
-            Ok(Some(p)) => {
-                tracing::debug!("password from the OS keyring");
-                return Ok(Secret(p));
-            }
-            Ok(None) => tracing::debug!("no password in the OS keyring"),
-            // An unusable keyring is not fatal: the prompt or the error below
-            // still tell the user what to do.
-            Err(e) => tracing::warn!("cannot read the OS keyring: {e}"),
-        }
-    }
-    if std::io::stdin().is_terminal() {
-        let prompt = format!("Password for {} at {}: ", target.username, target.opts_url);
-        let p = rpassword::prompt_password(prompt).map_err(|e| {
-            Error::usage(
-                format!("cannot read the password from the terminal: {e}"),
-                "",
-            )
-        })?;
-        if p.is_empty() {
-            return Err(Error::usage("an empty password was entered", ""));
-        }
-        return Ok(Secret(p));
-    }
-    Err(Error::usage(
-        format!(
-            "no password for {} at {}: VAUDIT_PASSWORD is not set, the OS keyring has no entry, and stdin is not a terminal to prompt on",
-            target.username, target.opts_url
-        ),
-        "set VAUDIT_PASSWORD, or store the password once with `vaudit login`",
-    ))
+/// The stored password; `Ok(None)` only when there is no entry, an error
+/// when the keyring could not be read.
+pub fn get(url: &str, user: &str) -> Result<Option<Secret>, keystore::StoreError> {
+    keystore::get(url, user).map(|p| p.map(Secret))
 }
 
-pub fn store(target: &Target, password: &Secret) -> Result<(), Error> {
-    keystore::set(
-        target.opts_url.as_str(),
-        &target.username,
-        password.expose(),
-    )
-    .map_err(keyring_err("write"))
+pub fn store(url: &str, user: &str, password: &Secret) -> Result<(), Error> {
+    keystore::set(url, user, password.expose()).map_err(keyring_err("write"))
 }
 
 /// Deletes the entry; `Ok(false)` when there was none.
-pub fn delete(target: &Target) -> Result<bool, Error> {
-    keystore::delete(target.opts_url.as_str(), &target.username).map_err(keyring_err("delete"))
+pub fn delete(url: &str, user: &str) -> Result<bool, Error> {
+    keystore::delete(url, user).map_err(keyring_err("delete"))
 }

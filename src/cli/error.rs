@@ -19,6 +19,13 @@ pub enum Error {
         detail: String,
     },
 
+    /// SIGINT, SIGTERM or SIGHUP: the session was logged out.
+    #[error("stopped by {}; the vCenter session was logged out", super::stop::signal_name(*.signal))]
+    Interrupted { signal: i32 },
+
+    #[error("vaudit did not finish within the --deadline of {secs} s")]
+    Deadline { secs: u64 },
+
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -30,6 +37,11 @@ impl From<vsphere::Error> for Error {
 }
 
 impl Error {
+    /// A stop the command must not turn into a report (a signal).
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, Error::Interrupted { .. })
+    }
+
     pub fn usage(message: impl Into<String>, remedy: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -46,7 +58,10 @@ impl Error {
                 "set VAUDIT_PASSWORD instead, or check that this session has a kernel keyring (keyctl show @u)"
                     .into(),
             ),
-            Error::Output(_) => None,
+            Error::Output(_) | Error::Interrupted { .. } => None,
+            Error::Deadline { .. } => Some(
+                "the vCenter answers too slowly for the whole audit; check its load and the network path, or raise --deadline".into(),
+            ),
         }
     }
 }

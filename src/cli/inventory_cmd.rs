@@ -186,7 +186,7 @@ fn finish<T: Serialize>(
             );
         }
         _ => {
-            println!("{}", table());
+            println!("{}", report::sanitize::text(&table()));
             print!("{}", table::findings(&findings));
             for r in results.iter().filter(|r| r.status == Status::NotVerified) {
                 println!(

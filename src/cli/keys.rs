@@ -1,18 +1,20 @@
 //! `vaudit login` and `vaudit logout`: the keyring entry for one URL and user.
 
 use super::args::ConnectionArgs;
-use super::connection::{Connection, Target};
-use super::credentials::{self, Source};
+use super::connection::Connection;
+use super::credentials;
 use super::error::Error;
+use super::settings::{self, Keyring};
 
 /// Logs in for real first, so a mistyped password is never stored.
 pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
-    let conn = Connection::resolve_with(args, Source::NotKeyring, None)?;
+    let conn = Connection::resolve_with(args, None, Keyring::Skip)?;
     conn.with_session(async |_| Ok(())).await?;
-    credentials::store(&conn.target, &conn.password)?;
+    let s = &conn.settings;
+    credentials::store(s.url.value.as_str(), &s.username.value, &s.password.value)?;
     eprintln!(
         "Logged in as {} and stored the password for {} in the OS keyring.",
-        conn.target.username, conn.target.opts_url
+        s.username.value, s.url.value
     );
     Ok(0)
 }
@@ -20,17 +22,12 @@ pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
 /// Takes the same flags as `login` so the two lines can be typed alike; only
 /// the URL and user matter.
 pub fn logout(args: &ConnectionArgs) -> Result<u8, Error> {
-    let target = Target::resolve(&args.key)?;
-    if credentials::delete(&target)? {
-        eprintln!(
-            "Deleted the stored password for {} at {}.",
-            target.username, target.opts_url
-        );
+    let target = settings::target(&args.key, None)?;
+    let (url, user) = (&target.url.value, &target.username.value);
+    if credentials::delete(url.as_str(), user)? {
+        eprintln!("Deleted the stored password for {} at {}.", user, url);
     } else {
-        eprintln!(
-            "No password was stored for {} at {}.",
-            target.username, target.opts_url
-        );
+        eprintln!("No password was stored for {} at {}.", user, url);
     }
     Ok(0)
 }

@@ -57,7 +57,7 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
                     m.description.clone(),
                 ]);
             }
-            println!("{t}");
+            println!("{}", crate::report::table::render(&t));
         }
     }
     Ok(0)
@@ -84,7 +84,10 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
                 manifest: &m,
             })?;
         }
-        _ => print!("{}", manifest::render_table(&m)),
+        _ => print!(
+            "{}",
+            crate::report::sanitize::text(&manifest::render_table(&m))
+        ),
     }
     Ok(0)
 }

@@ -13,6 +13,8 @@ mod keystore;
 mod manifest_cmd;
 mod output;
 mod privileges_cmd;
+mod settings;
+mod stop;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,7 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 pub use error::Error;
 
+use crate::report::sanitize::text as clean;
 use args::Command;
 
 /// Exit code when the audit could not be completed (spec §4).
@@ -40,12 +43,26 @@ pub fn run() -> ExitCode {
             return ExitCode::from(EXIT_INCOMPLETE);
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    let outcome = runtime.block_on(async {
+        stop::install();
+        tokio::select! {
+            biased;
+            r = dispatch(cli.command) => r,
+            n = stop::signalled_outside_session() => Err(Error::Interrupted { signal: n }),
+        }
+    });
+    match outcome {
         Ok(code) => ExitCode::from(code),
+        // 128+N, as shells report a process ended by signal N (spec §4).
+        Err(Error::Interrupted { signal }) => {
+            eprintln!("vaudit: {}", Error::Interrupted { signal });
+            ExitCode::from(128u8.saturating_add(signal as u8))
+        }
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors quote server text (faults, certificate names).
+            eprintln!("error: {}", clean(&e.to_string()));
             if let Some(r) = e.remedy() {
-                eprintln!("  fix: {r}");
+                eprintln!("  fix: {}", clean(&r));
             }
             ExitCode::from(EXIT_INCOMPLETE)
         }

@@ -20,7 +20,8 @@ use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
 use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, EntityKind, Manifest};
-use crate::report::{self, Document, Format, table};
+use crate::report::sanitize::line as clean;
+use crate::report::{self, Document, Format, quote, table};
 use crate::vsphere::{Client, MoRef, Permission};
 
 /// Everything the session gathered.
@@ -328,19 +329,24 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
         .collect();
     extend.sort();
     extend.dedup();
-    let ids = missing.join(" ");
+    let ids = missing
+        .iter()
+        .map(|i| quote::sh(i))
+        .collect::<Vec<_>>()
+        .join(" ");
     let quoted = missing
         .iter()
-        .map(|i| format!("'{i}'"))
+        .map(|i| quote::powershell(i))
         .collect::<Vec<_>>()
         .join(",");
     let mut govc = Vec::new();
     let mut powercli = Vec::new();
     if !missing.is_empty() {
         for r in &extend {
-            govc.push(format!("govc role.update -a {} {ids}", shell_word(r)));
+            govc.push(format!("govc role.update -a {} {ids}", quote::sh(r)));
             powercli.push(format!(
-                "Set-VIRole -Role '{r}' -AddPrivilege (Get-VIPrivilege -Id {quoted})"
+                "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {quoted})",
+                quote::powershell(r)
             ));
         }
         let all: Vec<&str> = manifest
@@ -350,14 +356,17 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
             .collect();
         govc.push(format!(
             "govc role.create {} {}",
-            shell_word(&manifest.name),
-            all.join(" ")
+            quote::sh(&manifest.name),
+            all.iter()
+                .map(|i| quote::sh(i))
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
         powercli.push(format!(
-            "New-VIRole -Name '{}' -Privilege (Get-VIPrivilege -Id {})",
-            manifest.name,
+            "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
+            quote::powershell(&manifest.name),
             all.iter()
-                .map(|i| format!("'{i}'"))
+                .map(|i| quote::powershell(i))
                 .collect::<Vec<_>>()
                 .join(",")
         ));
@@ -392,16 +401,6 @@ fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPe
     }
 }
 
-fn shell_word(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 fn render_explain(x: &Explain) -> String {
     let mut out = String::new();
     if x.entities.is_empty() {
@@ -411,7 +410,7 @@ fn render_explain(x: &Explain) -> String {
     for e in &x.entities {
         out.push_str(&format!(
             "\n{} ({} missing)\n",
-            e.entity.path,
+            clean(&e.entity.path),
             e.missing.len()
         ));
         if e.permissions.is_empty() {
@@ -420,21 +419,20 @@ fn render_explain(x: &Explain) -> String {
         for p in &e.permissions {
             out.push_str(&format!(
                 "  on {}: {}{} has role {} ({}), propagate {}\n",
-                p.defined_on,
+                clean(&p.defined_on),
                 if p.group { "group " } else { "" },
-                p.principal,
-                p.role,
+                clean(&p.principal),
+                clean(&p.role),
                 p.role_id,
                 if p.propagate { "on" } else { "off" }
             ));
         }
     }
     out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
-    for l in &x.govc {
-        out.push_str(&format!("  {l}\n"));
-    }
-    for l in &x.powercli {
-        out.push_str(&format!("  {l}\n"));
+    // Quoted already; control characters are shown escaped (inside the
+    // quotes, so a pasted line can only fail to find the role).
+    for l in x.govc.iter().chain(&x.powercli) {
+        out.push_str(&format!("  {}\n", clean(l)));
     }
     out
 }
@@ -447,14 +445,15 @@ fn render_table(
 ) -> String {
     let mut out = format!(
         "Privileges of {} against the {} manifest\n",
-        g.user, manifest.name
+        clean(&g.user),
+        clean(&manifest.name)
     );
     for p in &g.placements {
         if let Some(s) = p.stand_in {
             out.push_str(&format!(
                 "  {}: not given, checked on {} (the {s})\n",
                 kind_word(p.kind),
-                p.entity.path
+                clean(&p.entity.path)
             ));
         }
     }
@@ -488,15 +487,15 @@ fn render_table(
         if last != Some((rank(r), r.group.as_str())) {
             t.add_row(vec![
                 Cell::new(""),
-                Cell::new(format!("{}:", r.group)),
+                Cell::new(format!("{}:", clean(&r.group))),
                 Cell::new(""),
             ]);
         }
         last = Some((rank(r), r.group.as_str()));
         t.add_row(vec![
             Cell::new(status).fg(color),
-            Cell::new(format!("  {}\n  {}", r.label, r.id)),
-            Cell::new(&r.entity.path),
+            Cell::new(format!("  {}\n  {}", clean(&r.label), clean(&r.id))),
+            Cell::new(clean(&r.entity.path)),
         ]);
     }
     out.push_str(&t.to_string());
@@ -527,14 +526,16 @@ fn render_table(
             "WARN "
         };
         out.push_str(&format!(
-            "{tag} {code}: {} not granted to {} on {path}: {}\n",
+            "{tag} {code}: {} not granted to {} on {}: {}\n",
             ids.len(),
-            g.user,
-            ids.join(", ")
+            clean(&g.user),
+            clean(path),
+            clean(&ids.join(", "))
         ));
         out.push_str(&format!(
-            "      fix: add them to the role {} holds on {path} or an ancestor (propagate on); --explain shows which role\n",
-            g.user
+            "      fix: add them to the role {} holds on {} or an ancestor (propagate on); --explain shows which role\n",
+            clean(&g.user),
+            clean(path)
         ));
     }
     let others: Vec<Finding> = findings

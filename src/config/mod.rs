@@ -157,22 +157,9 @@ struct NetworkDetail {
     k8snodeippoolend: Option<String>,
 }
 
-/// Far larger than any Arc config file; stops `/dev/zero` or a wrong path
-/// to a disk image from eating the machine's memory.
-const MAX_FILE: u64 = 1 << 20;
-
-/// Reads a config file of at most `MAX_FILE` bytes.
+/// Reads a config file: regular, at most `files::MAX_CONFIG` bytes.
 fn read_text(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut text = String::new();
-    f.take(MAX_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    if text.len() as u64 > MAX_FILE {
-        return Err("it is larger than 1 MiB, which no Arc config file is".into());
-    }
-    Ok(text)
+    crate::files::read_text(path, crate::files::MAX_CONFIG).map_err(|e| e.to_string())
 }
 
 fn read(path: &Path) -> Result<(String, serde_norway::Value), ConfigError> {
@@ -185,10 +172,18 @@ fn read(path: &Path) -> Result<(String, serde_norway::Value), ConfigError> {
     Ok((text, value))
 }
 
+/// The parser's sentence names the key and the line and column; the value
+/// it quotes is withheld, since the file may not be a config file at all.
 fn malformed(path: &str, e: serde_norway::Error) -> ConfigError {
+    let mut reason = crate::files::withhold_quoted(&e.to_string());
+    if let Some(l) = e.location()
+        && !reason.contains("line")
+    {
+        reason.push_str(&format!(" at line {} column {}", l.line(), l.column()));
+    }
     ConfigError::Malformed {
         path: path.to_string(),
-        reason: e.to_string(),
+        reason,
     }
 }
 
@@ -356,7 +351,7 @@ mod tests {
             "infrastructureConfigPath: /dev/zero\n",
         );
         let e = load(&zero).unwrap_err().to_string();
-        assert!(e.contains("larger than 1 MiB"), "{e}");
+        assert!(e.contains("a character device, not a regular file"), "{e}");
         let dangling = write(
             &d,
             "a-appliance.yaml",
@@ -364,6 +359,51 @@ mod tests {
         );
         let e = load(&dangling).unwrap_err().to_string();
         assert!(e.contains("missing-infra.yaml"), "{e}");
+    }
+
+    #[test]
+    fn an_infra_path_at_a_secret_file_is_not_quoted() {
+        let d = tempfile_dir();
+        write(
+            &d,
+            ".env",
+            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-canary\nDB_PASSWORD=hunter2-canary\n",
+        );
+        write(
+            &d,
+            "key.pem",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-canary\n-----END PRIVATE KEY-----\n",
+        );
+        for target in [".env", "key.pem"] {
+            let app = write(
+                &d,
+                "p-appliance.yaml",
+                &format!("infrastructureConfigPath: {target}\n"),
+            );
+            let e = load(&app).unwrap_err();
+            let shown = format!("{e} {}", e.remedy());
+            assert!(!shown.contains("canary"), "{shown}");
+            assert!(shown.contains(target), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_type_error_names_the_key_line_and_column_without_the_value() {
+        let d = tempfile_dir();
+        let bad = write(
+            &d,
+            "t-infra.yaml",
+            "vsphereprovider:\n  credentials:\n    address: [\"s3cret-canary\"]\n",
+        );
+        let e = load(&bad).unwrap_err().to_string();
+        assert!(!e.contains("canary"), "{e}");
+        assert!(
+            e.contains("t-infra.yaml")
+                && e.contains("address")
+                && e.contains("line 3")
+                && e.contains("column"),
+            "{e}"
+        );
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -2,7 +2,7 @@
 //! read, paged, plus one event query for the template history.
 
 use super::{Entity, Snapshot, VCenter};
-use crate::vsphere::{Client, Error, ObjectContent, PropertySpec, Value};
+use crate::vsphere::{Client, Error, Limits, ObjectContent, PropertySpec, Value};
 
 /// Measured against the simulator and real vCenters: large enough that a
 /// 10,000-VM inventory is a dozen pages, small enough that a page stays well
@@ -96,10 +96,11 @@ pub async fn collect(
     client: &Client,
     vcenter: VCenter,
     with_events: bool,
+    limits: Limits,
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
     let objects = client
-        .retrieve_inventory(SPECS, PAGE_SIZE, on_progress)
+        .retrieve_inventory_bounded(SPECS, PAGE_SIZE, limits, on_progress)
         .await?;
     let events = if with_events {
         Some(client.query_vm_events(TEMPLATE_EVENTS).await?)

@@ -243,9 +243,11 @@ impl Snapshot {
 
     pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| SnapshotError::Read {
-            path: shown.clone(),
-            reason: e.to_string(),
+        let bytes = crate::files::read_bounded(path, crate::files::MAX_SNAPSHOT).map_err(|e| {
+            SnapshotError::Read {
+                path: shown.clone(),
+                reason: e.to_string(),
+            }
         })?;
         // The schema first, so an old snapshot gets the sentence that says
         // what to do rather than a missing-field error.
@@ -277,7 +279,7 @@ impl Snapshot {
         let mut s: Snapshot =
             serde_json::from_slice(&bytes).map_err(|e| SnapshotError::Format {
                 path: shown.clone(),
-                reason: e.to_string(),
+                reason: crate::files::withhold_quoted(&e.to_string()),
             })?;
         s.reindex();
         Ok(s)

@@ -239,9 +239,11 @@ struct RawPrivilege {
 
 /// Reads and validates a manifest file.
 pub fn load_file(path: &Path) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Unreadable {
-        path: path.to_path_buf(),
-        source,
+    let text = crate::files::read_text(path, crate::files::MAX_CONFIG).map_err(|e| {
+        ManifestError::Unreadable {
+            path: path.to_path_buf(),
+            source: e.into(),
+        }
     })?;
     parse(&text, &path.display().to_string())
 }
@@ -382,7 +384,8 @@ fn syntax_error(text: &str, origin: &str, e: &toml::de::Error) -> ManifestError 
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    let message = message.trim_end_matches('.').to_string();
+    // The value TOML quotes may come from a file that is no manifest.
+    let message = crate::files::withhold_quoted(message.trim_end_matches('.'));
     ManifestError::Syntax {
         origin: origin.to_string(),
         location,

@@ -60,15 +60,18 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             if !r.vcenter.product.is_empty() {
                 writeln!(
                     out,
-                    "{} {} at {} as {}",
-                    r.vcenter.product, r.vcenter.version, r.vcenter.url, r.vcenter.user
+                    "{}",
+                    super::sanitize::line(&format!(
+                        "{} {} at {} as {}",
+                        r.vcenter.product, r.vcenter.version, r.vcenter.url, r.vcenter.user
+                    ))
                 )?;
             }
             if let Some(path) = r.snapshot {
                 writeln!(out, "From the offline snapshot {path}")?;
             }
             if let Some(u) = r.privileges_user {
-                writeln!(out, "Privileges audited for {u}")?;
+                writeln!(out, "Privileges audited for {}", super::sanitize::line(u))?;
             }
             writeln!(out)?;
             let mut t = table::new_table(&["Check", "Status", "Findings"]);
@@ -79,7 +82,7 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                 };
                 t.add_row(vec![c.name.clone(), c.status.as_str().to_string(), detail]);
             }
-            writeln!(out, "{t}\n")?;
+            writeln!(out, "{}\n", table::render(&t))?;
             write!(out, "{}", table::findings(r.findings))?;
             writeln!(out, "{}", verdict_sentence(verdict, r.fail_on_warning))
         }

@@ -4,8 +4,8 @@
 //! `<failure>`, a check that could not be verified an `<error>`, one left
 //! out by the user `<skipped>`.
 
+use super::xml::escape as esc;
 use crate::checks::{CheckResult, Finding, Severity, Status};
-use crate::vsphere::xml_escape as esc;
 
 pub fn render(results: &[CheckResult], findings: &[Finding], seconds: f64) -> String {
     let count = |s: Status| results.iter().filter(|r| r.status == s).count();

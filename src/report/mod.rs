@@ -11,7 +11,10 @@ pub mod format;
 pub mod gate;
 pub mod junit;
 pub mod markdown;
+pub mod quote;
+pub mod sanitize;
 pub mod table;
+pub mod xml;
 
 pub use format::Format;
 

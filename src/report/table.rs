@@ -8,7 +8,14 @@ use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
+use super::sanitize::{line, text};
 use crate::checks::{Finding, Severity};
+
+/// A rendered table without styling, with server text made safe for a
+/// terminal: every table without colours goes through here.
+pub fn render(t: &Table) -> String {
+    text(&t.to_string()).into_owned()
+}
 
 pub fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -32,8 +39,8 @@ pub fn findings(findings: &[Finding]) -> String {
             Severity::Warning => "WARN ",
             Severity::Info => "info ",
         };
-        out.push_str(&format!("{tag} {}: {}\n", f.code, f.message));
-        out.push_str(&format!("      fix: {}\n", f.remedy));
+        out.push_str(&format!("{tag} {}: {}\n", f.code, line(&f.message)));
+        out.push_str(&format!("      fix: {}\n", line(&f.remedy)));
     }
     out.push_str(&summary_line(findings));
     out

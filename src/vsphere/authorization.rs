@@ -135,6 +135,9 @@ impl Client {
         for e in entities {
             req.moref("entity", e);
         }
+        // The session key is as good as the password while the session
+        // lives: the body must not reach a -vv trace.
+        req.secret = true;
         req.text("sessionId", session_key);
         for p in privs {
             req.text("privId", p);

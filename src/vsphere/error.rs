@@ -1,8 +1,9 @@
 //! The vSphere layer's one error type. Each variant's message is a sentence an
 //! administrator can act on; `remedy` adds the fix where there is one.
 
+use super::cert::{TlsFailure, TlsReason};
 use super::fault::{Fault, FaultKind};
-use super::tls::{TlsFailure, TlsReason};
+use super::proxy::Proxy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -21,10 +22,22 @@ pub enum Error {
     #[error("{endpoint} refused the connection")]
     Refused { endpoint: String },
 
-    #[error("{}", tls_sentence(.endpoint, .failure))]
+    #[error("{}", tls_sentence(.endpoint, .failure, .via.as_ref(), *.interception))]
     Untrusted {
         endpoint: String,
         failure: Box<TlsFailure>,
+        /// The proxy the connection went through, if any.
+        via: Option<Proxy>,
+        /// The certificate came from someone other than the vCenter: its
+        /// issuer is not the vCenter's CA and a proxy was in the path.
+        interception: bool,
+    },
+
+    #[error("{}", proxy_sentence(.proxy, .endpoint, .failure))]
+    Proxy {
+        proxy: Proxy,
+        endpoint: String,
+        failure: ProxyFailure,
     },
 
     #[error("{endpoint} did not answer {step} within {secs} s")]
@@ -48,7 +61,36 @@ pub enum Error {
     NotSoap {
         endpoint: String,
         step: String,
+        /// The HTTP status, which decides whether a retry may help.
+        status: u16,
         what: String,
+    },
+
+    #[error(
+        "{endpoint} sent an unreadable answer to {step}: the connection broke mid-answer ({cause})"
+    )]
+    CutOff {
+        endpoint: String,
+        step: String,
+        cause: String,
+    },
+
+    #[error(
+        "{endpoint} sent {object} again on page {page} of the inventory: its result cursor loops, so vaudit stopped reading"
+    )]
+    CursorLoop {
+        endpoint: String,
+        object: String,
+        page: usize,
+    },
+
+    #[error(
+        "{endpoint} sent more than {limit} {what} in one inventory collection, the bound vaudit reads"
+    )]
+    TooLarge {
+        endpoint: String,
+        what: &'static str,
+        limit: usize,
     },
 
     #[error("{endpoint} sent an unreadable answer to {step}: {detail}")]
@@ -59,7 +101,52 @@ pub enum Error {
     },
 }
 
-fn tls_sentence(endpoint: &str, f: &TlsFailure) -> String {
+/// How the proxy in the path failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyFailure {
+    Refused,
+    Unresolvable,
+    /// HTTP 407 to the CONNECT.
+    AuthRequired,
+    /// Any other answer than 200 to the CONNECT.
+    TunnelRefused,
+    Other(String),
+}
+
+fn proxy_sentence(p: &Proxy, endpoint: &str, f: &ProxyFailure) -> String {
+    let what = match f {
+        ProxyFailure::Refused => "refused the connection".to_string(),
+        ProxyFailure::Unresolvable => "cannot be resolved".to_string(),
+        ProxyFailure::AuthRequired => format!(
+            "asked for proxy authentication (HTTP 407) before opening a tunnel to {endpoint}"
+        ),
+        ProxyFailure::TunnelRefused => format!("refused to open a tunnel to {endpoint}"),
+        ProxyFailure::Other(d) => format!("failed while connecting to {endpoint}: {d}"),
+    };
+    format!(
+        "the proxy {} (from {}) {what}; the vCenter itself was not reached",
+        p.shown, p.var
+    )
+}
+
+fn tls_sentence(endpoint: &str, f: &TlsFailure, via: Option<&Proxy>, interception: bool) -> String {
+    let mut s = tls_sentence_direct(endpoint, f);
+    if let Some(p) = via {
+        s.push_str(&format!(
+            "; the connection went through the proxy {} (from {})",
+            p.shown, p.var
+        ));
+        if interception {
+            let issuer = f.cert.as_ref().map(|c| c.issuer.as_str()).unwrap_or("");
+            s.push_str(&format!(
+                ", and the certificate's issuer ({issuer}) is not the vCenter's CA: the proxy is intercepting TLS (SSL inspection), so this is the proxy's certificate, not the vCenter's"
+            ));
+        }
+    }
+    s
+}
+
+fn tls_sentence_direct(endpoint: &str, f: &TlsFailure) -> String {
     let what = match &f.reason {
         TlsReason::UnknownIssuer => "is not signed by a trusted authority".to_string(),
         TlsReason::NameMismatch => "is not valid for this host name".to_string(),
@@ -106,6 +193,20 @@ impl Error {
             Error::Refused { .. } => {
                 "check the port in --url (vCenter listens on 443) and that the vCenter service is running".into()
             }
+            Error::Untrusted { via: Some(p), interception: true, .. } => format!(
+                "exempt the vCenter from SSL inspection on the proxy, or add it to NO_PROXY so vaudit connects directly (unset {} otherwise); --insecure would send the password to the proxy",
+                p.var
+            ),
+            Error::Proxy { proxy, failure, .. } => match failure {
+                ProxyFailure::AuthRequired => format!(
+                    "put the proxy's credentials in {} (http://user:password@{}), or add the vCenter to NO_PROXY",
+                    proxy.var, proxy.shown
+                ),
+                _ => format!(
+                    "check {} ({}), or add the vCenter to NO_PROXY to connect directly",
+                    proxy.var, proxy.shown
+                ),
+            },
             Error::Untrusted { failure, .. } => match failure.reason {
                 TlsReason::NameMismatch => {
                     "use the host name the certificate was issued for in --url".into()
@@ -129,6 +230,12 @@ impl Error {
                 FaultKind::NotAuthenticated { .. } => "log in again; the session may have expired".into(),
                 _ => return None,
             },
+            Error::CursorLoop { .. } => {
+                "the vCenter's PropertyCollector returned a result it had already sent; run again, and if it repeats, check the vCenter's health (vpxd)".into()
+            }
+            Error::TooLarge { .. } => {
+                "if the vCenter really holds that much, raise the bound with --max-objects (pages scale with it)".into()
+            }
             Error::NotSoap { .. } => {
                 "check that --url points at the vCenter itself, not a proxy or a web page".into()
             }
@@ -155,12 +262,9 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Connect { .. } => true,
-            Error::NotSoap { what, .. } => {
-                what.starts_with("HTTP 502")
-                    || what.starts_with("HTTP 503")
-                    || what.starts_with("HTTP 504")
-            }
-            Error::Decode { detail, .. } => detail.contains("connection broke mid-answer"),
+            // A gateway in front of a busy or restarting vCenter.
+            Error::NotSoap { status, .. } => matches!(status, 502..=504),
+            Error::CutOff { .. } => true,
             _ => false,
         }
     }
@@ -176,5 +280,38 @@ impl Error {
                 ..
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_soap(status: u16, what: &str) -> Error {
+        Error::NotSoap {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            status,
+            what: what.into(),
+        }
+    }
+
+    #[test]
+    fn retries_follow_the_status_not_the_wording() {
+        assert!(not_soap(503, "an HTML page titled \"Maintenance\"").is_transient());
+        assert!(!not_soap(500, "HTTP 502 Bad Gateway").is_transient());
+        assert!(!not_soap(404, "HTTP 404 Not Found").is_transient());
+        let cut = Error::CutOff {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            cause: "reset".into(),
+        };
+        assert!(cut.is_transient());
+        let decode = Error::Decode {
+            endpoint: "vc:443".into(),
+            step: "RetrievePropertiesEx".into(),
+            detail: "the connection broke mid-answer (a server said so)".into(),
+        };
+        assert!(!decode.is_transient());
     }
 }

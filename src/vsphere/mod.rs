@@ -2,11 +2,13 @@
 //! PropertyCollector. Nothing above this module sees XML.
 
 mod authorization;
+mod cert;
 mod envelope;
 mod error;
 mod events;
 mod fault;
 mod property;
+mod proxy;
 mod rest;
 mod session;
 pub mod tls;
@@ -15,18 +17,14 @@ mod types;
 pub(crate) mod xml;
 
 pub use authorization::{EntityPrivilege, Permission, Role};
-pub use error::Error;
+pub use error::{Error, ProxyFailure};
 pub use events::VmEvent;
 pub use fault::{Fault, FaultKind};
-pub use property::{Page, PropertySpec, decode_page};
+pub use property::{Limits, Page, PropertySpec, decode_page};
+pub use proxy::Proxy;
 pub use rest::TagCategories;
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{
     AboutInfo, HostMount, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
 };
-
-/// Escaping for XML text and attributes, for the report writers.
-pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
-    xml::escape(s)
-}

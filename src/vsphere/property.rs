@@ -4,6 +4,7 @@
 //! this is where a 10,000-VM inventory flows through.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::envelope::Request;
@@ -26,26 +27,70 @@ pub struct Page {
     pub token: Option<String>,
 }
 
+/// How much one collection pass may read. A server whose cursor never ends
+/// (a token on every page) or that sends the inventory of a much larger
+/// vCenter would otherwise keep vaudit paging, and its memory growing, for
+/// as long as it likes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_objects: usize,
+    pub max_pages: usize,
+}
+
+impl Limits {
+    /// vSphere's configuration maximums stop at 50,000 VMs and 5,000 hosts
+    /// per vCenter; with folders, pools, datastores and networks that is
+    /// well under 250,000 objects, and under 500 pages of 1,000 objects.
+    pub const DEFAULT_MAX_OBJECTS: usize = 250_000;
+
+    /// Pages scale with objects: a server may send short pages, never
+    /// empty ones forever.
+    pub fn with_max_objects(max_objects: usize) -> Limits {
+        Limits {
+            max_objects,
+            max_pages: (max_objects / 500).max(500),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::with_max_objects(Self::DEFAULT_MAX_OBJECTS)
+    }
+}
+
 impl Client {
-    /// Reads `specs` for every object of their types below the root folder:
-    /// `CreateContainerView`, then pages of at most `page_size` objects, then
-    /// `DestroyView` (also when a page fails). `on_page` sees the running
-    /// object count, for progress.
+    /// As `retrieve_inventory_bounded`, within the default `Limits`.
     pub async fn retrieve_inventory(
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
+        on_page: impl FnMut(usize),
+    ) -> Result<Vec<ObjectContent>, Error> {
+        self.retrieve_inventory_bounded(specs, page_size, Limits::default(), on_page)
+            .await
+    }
+
+    /// Reads `specs` for every object of their types below the root folder:
+    /// `CreateContainerView`, then pages of at most `page_size` objects, then
+    /// `DestroyView` (also when a page fails). `on_page` sees the running
+    /// object count, for progress.
+    pub async fn retrieve_inventory_bounded(
+        &self,
+        specs: &[PropertySpec<'_>],
+        page_size: u32,
+        limits: Limits,
         mut on_page: impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         match self
-            .retrieve_inventory_once(specs, page_size, &mut on_page)
+            .retrieve_inventory_once(specs, page_size, limits, &mut on_page)
             .await
         {
             // The view and the result token died with the session: log in
             // again and start the pass over, once.
             Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
                 self.transport.relogin().await?;
-                self.retrieve_inventory_once(specs, page_size, &mut on_page)
+                self.retrieve_inventory_once(specs, page_size, limits, &mut on_page)
                     .await
             }
             other => other,
@@ -56,10 +101,13 @@ impl Client {
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
+        limits: Limits,
         on_page: &mut impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         let view = self.create_container_view(specs).await?;
-        let result = self.retrieve_pages(&view, specs, page_size, on_page).await;
+        let result = self
+            .retrieve_pages(&view, specs, page_size, limits, on_page)
+            .await;
         let destroyed = self.destroy_view(&view).await;
         let objects = result?;
         destroyed?;
@@ -96,6 +144,7 @@ impl Client {
         view: &MoRef,
         specs: &[PropertySpec<'_>],
         page_size: u32,
+        limits: Limits,
         on_page: &mut impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
@@ -125,12 +174,22 @@ impl Client {
 
         let mut page = self.page(req).await?;
         let mut all = Vec::new();
+        let mut seen: HashSet<MoRef> = HashSet::new();
+        let mut pages = 1usize;
         loop {
+            let bound = self.check_page(&page, &mut seen, pages, all.len(), limits);
+            if let Err(e) = bound {
+                if let Some(token) = &page.token {
+                    self.cancel_retrieve(&pc, token).await;
+                }
+                return Err(e);
+            }
             all.append(&mut page.objects);
             on_page(all.len());
             let Some(token) = page.token.take() else {
                 return Ok(all);
             };
+            pages += 1;
             let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
             req.session_bound = true;
             req.text("token", &token);
@@ -139,13 +198,61 @@ impl Client {
                 Err(e) => {
                     // Free the server-side result set; the error that
                     // stopped us is what the user needs to see.
-                    let mut cancel = Request::new("CancelRetrievePropertiesEx", &pc);
-                    cancel.text("token", &token);
-                    let _ = self.transport.call(cancel).await;
+                    self.cancel_retrieve(&pc, &token).await;
                     return Err(e);
                 }
             };
         }
+    }
+
+    async fn cancel_retrieve(&self, pc: &MoRef, token: &str) {
+        let mut cancel = Request::new("CancelRetrievePropertiesEx", pc);
+        cancel.text("token", token);
+        let _ = self.transport.call(cancel).await;
+    }
+
+    /// Page `n` against the bounds: an object seen before means the cursor
+    /// went back (it would loop forever); too many objects or pages means
+    /// the answer is not this vCenter's inventory.
+    fn check_page(
+        &self,
+        page: &Page,
+        seen: &mut HashSet<MoRef>,
+        n: usize,
+        so_far: usize,
+        limits: Limits,
+    ) -> Result<(), Error> {
+        let endpoint = self.transport.endpoint().to_string();
+        if n > limits.max_pages {
+            return Err(Error::TooLarge {
+                endpoint,
+                what: "pages",
+                limit: limits.max_pages,
+            });
+        }
+        if so_far + page.objects.len() > limits.max_objects {
+            return Err(Error::TooLarge {
+                endpoint,
+                what: "objects",
+                limit: limits.max_objects,
+            });
+        }
+        // Within a page the view may list an object under two type filters
+        // (a subtype); across pages a repeat can only be a cursor that
+        // went back.
+        let mut here: HashSet<&MoRef> = HashSet::new();
+        for o in &page.objects {
+            if seen.contains(&o.obj) {
+                return Err(Error::CursorLoop {
+                    endpoint,
+                    object: o.obj.to_string(),
+                    page: n,
+                });
+            }
+            here.insert(&o.obj);
+        }
+        seen.extend(here.into_iter().cloned());
+        Ok(())
     }
 
     async fn page(&self, req: Request) -> Result<Page, Error> {

@@ -90,6 +90,7 @@ impl Client {
             full_name: rv.text_of("fullName").unwrap_or_default().to_string(),
             login_time: rv.text_of("loginTime").unwrap_or_default().to_string(),
         };
+        self.transport.remember_session_key(&session.key);
         if !self.transport.has_session_cookie() {
             return Err(self.transport.decode_err(
                 "Login",

@@ -8,71 +8,14 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use ring::digest::{SHA256, digest};
+pub use super::cert::{CertSummary, TlsFailure, TlsReason};
+use super::error::Error;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use serde::Serialize;
-
-use super::error::Error;
-
-/// What a certificate says about itself, for error messages and reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CertSummary {
-    pub subject: String,
-    pub issuer: String,
-    pub sha256: String,
-    pub not_after: String,
-    /// `not_after` as Unix seconds, for expiry arithmetic.
-    #[serde(skip)]
-    pub not_after_unix: Option<i64>,
-}
-
-impl CertSummary {
-    pub fn from_der(der: &[u8]) -> CertSummary {
-        let sha256 = digest(&SHA256, der)
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":");
-        match x509_parser::parse_x509_certificate(der) {
-            Ok((_, cert)) => CertSummary {
-                subject: cert.subject().to_string(),
-                issuer: cert.issuer().to_string(),
-                sha256,
-                not_after: cert.validity().not_after.to_string(),
-                not_after_unix: Some(cert.validity().not_after.timestamp()),
-            },
-            Err(_) => CertSummary {
-                subject: "(unparsable certificate)".into(),
-                issuer: "(unparsable certificate)".into(),
-                sha256,
-                not_after: String::new(),
-                not_after_unix: None,
-            },
-        }
-    }
-}
-
-/// Why the chain was rejected, in the terms an administrator acts on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsReason {
-    UnknownIssuer,
-    NameMismatch,
-    Expired,
-    NotYetValid,
-    Other(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TlsFailure {
-    pub reason: TlsReason,
-    pub cert: Option<CertSummary>,
-}
 
 /// Holds the last rejection so the transport can explain a failed
 /// handshake, and the certificate of the last accepted one so the gate can
@@ -277,4 +220,21 @@ fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), Error> {
         return Err(ca_err("it holds no PEM certificate".into()));
     }
     Ok(())
+}
+
+/// The subjects of the CA certificates in `path` (unreadable: none), as
+/// `CertSummary::issuer` writes names: to tell a certificate the vCenter's CA
+/// issued from one a proxy made up.
+pub fn ca_subjects(path: &Path) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return vec![];
+    };
+    CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .filter_map(|c| {
+            x509_parser::parse_x509_certificate(&c)
+                .ok()
+                .map(|(_, x)| x.subject().to_string())
+        })
+        .collect()
 }

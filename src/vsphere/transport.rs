@@ -56,7 +56,16 @@ impl ConnectOptions {
             format!("https://{trimmed}")
         };
         let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
-        if !matches!(url.scheme(), "https" | "http") {
+        if url.scheme() == "http" {
+            // Refused before anything is sent: the Login body and the REST
+            // Basic header would carry the password in clear.
+            let shown = redact_userinfo(trimmed);
+            let rest = shown.split_once("://").map_or(shown.as_str(), |(_, r)| r);
+            return Err(bad(&format!(
+                "vaudit speaks only https, and plain http would send the password in clear; use https://{rest}"
+            )));
+        }
+        if url.scheme() != "https" {
             return Err(bad("the scheme must be https"));
         }
         if url.host_str().is_none_or(str::is_empty) {
@@ -88,13 +97,31 @@ pub struct Transport {
     calls: AtomicU64,
     /// Session manager, user and password, for one re-login.
     credentials: Mutex<Option<(MoRef, String, String)>>,
+    /// The session key: vCenter writes it into session-scoped morefs
+    /// (`session[KEY]…`) and `HasPrivilegeOnEntities` sends it; as good as
+    /// the password while the session lives, so traces show it masked.
+    session_key: Mutex<Option<String>>,
+    /// The HTTPS proxy in the path, from the environment.
+    proxy: Option<super::proxy::Proxy>,
+    /// Subjects of the `--ca-file` roots: the vCenter's own issuers.
+    ca_subjects: Vec<String>,
 }
 
 impl Transport {
     pub fn new(opts: &ConnectOptions) -> Result<Self, Error> {
         let recorder = Arc::new(Recorder::default());
         let tls = tls::client_config(opts.ca_file.as_deref(), opts.insecure, recorder.clone())?;
-        let http = reqwest::Client::builder()
+        // The proxy is chosen here, not by reqwest, so that errors can name
+        // exactly the proxy the connection went through.
+        let proxy = super::proxy::from_env(&opts.url);
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(p) = &proxy {
+            builder = builder.proxy(reqwest::Proxy::all(&p.url).map_err(|e| Error::BadUrl {
+                url: p.shown.clone(),
+                reason: format!("{} does not name a usable proxy ({e})", p.var),
+            })?);
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout)
@@ -113,6 +140,13 @@ impl Transport {
             timeout: opts.timeout,
             calls: AtomicU64::new(0),
             credentials: Mutex::new(None),
+            session_key: Mutex::new(None),
+            proxy,
+            ca_subjects: opts
+                .ca_file
+                .as_deref()
+                .map(tls::ca_subjects)
+                .unwrap_or_default(),
         })
     }
 
@@ -151,6 +185,20 @@ impl Transport {
         }
     }
 
+    pub fn remember_session_key(&self, key: &str) {
+        if let Ok(mut k) = self.session_key.lock() {
+            *k = Some(key.to_string()).filter(|k| !k.is_empty());
+        }
+    }
+
+    /// `body` with the session key replaced, for traces.
+    fn masked<'a>(&self, body: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.session_key.lock().ok().and_then(|k| k.clone()) {
+            Some(k) if body.contains(&k) => body.replace(&k, "(session key)").into(),
+            _ => body.into(),
+        }
+    }
+
     pub fn can_relogin(&self) -> bool {
         self.credentials
             .lock()
@@ -173,7 +221,14 @@ impl Transport {
         let mut req = Request::new("Login", &sm);
         req.secret = true;
         req.text("userName", &user).text("password", &password);
-        self.call_once(&req).await.map(|_| ())
+        let body = self.call_once(&req).await?;
+        // The new session has a new key, to be masked like the first.
+        if let Ok(node) = self.decode_tree("Login", &body)
+            && let Some(key) = node.child("returnval").and_then(|r| r.text_of("key"))
+        {
+            self.remember_session_key(key);
+        }
+        Ok(())
     }
 
     /// Sends one call and returns the raw body of a successful answer; a SOAP
@@ -206,7 +261,7 @@ impl Transport {
                 "SOAP request (body withheld: it holds a secret)"
             );
         } else {
-            tracing::trace!(method = step, body = %body, "SOAP request");
+            tracing::trace!(method = step, body = %self.masked(&body), "SOAP request");
         }
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut builder = self
@@ -239,12 +294,16 @@ impl Transport {
         match status {
             StatusCode::OK => {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Err(self.not_soap(step, "an empty reply".into()));
+                    return Err(self.not_soap(step, 200, "an empty reply".into()));
                 }
                 if (!content_type.is_empty() && !content_type.contains("xml"))
                     || looks_like_html(&bytes)
                 {
-                    return Err(self.not_soap(step, describe_non_soap(200, &content_type, &bytes)));
+                    return Err(self.not_soap(
+                        step,
+                        200,
+                        describe_non_soap(200, &content_type, &bytes),
+                    ));
                 }
                 Ok(bytes)
             }
@@ -253,10 +312,13 @@ impl Transport {
                     step: step.to_string(),
                     fault,
                 }),
-                None => Err(self.not_soap(step, describe_non_soap(500, &content_type, &bytes))),
+                None => {
+                    Err(self.not_soap(step, 500, describe_non_soap(500, &content_type, &bytes)))
+                }
             },
             other => Err(self.not_soap(
                 step,
+                other.as_u16(),
                 describe_non_soap(other.as_u16(), &content_type, &bytes),
             )),
         }
@@ -304,10 +366,11 @@ impl Transport {
         }
     }
 
-    fn not_soap(&self, step: &str, what: String) -> Error {
+    fn not_soap(&self, step: &str, status: u16, what: String) -> Error {
         Error::NotSoap {
             endpoint: self.endpoint.clone(),
             step: step.to_string(),
+            status,
             what,
         }
     }
@@ -329,10 +392,11 @@ impl Transport {
                 Ok(None) => return Ok(out),
                 Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
                 Err(e) => {
-                    return Err(self.decode_err(
-                        step,
-                        format!("the connection broke mid-answer ({})", root_cause(&e)),
-                    ));
+                    return Err(Error::CutOff {
+                        endpoint: self.endpoint.clone(),
+                        step: step.to_string(),
+                        cause: root_cause(&e),
+                    });
                 }
             }
         }
@@ -364,13 +428,25 @@ impl Transport {
 
     fn classify(&self, e: reqwest::Error, step: &str) -> Error {
         if let Some(failure) = self.recorder.take() {
+            let interception = self.proxy.is_some() && self.intercepted(&failure);
             return Error::Untrusted {
                 endpoint: self.endpoint.clone(),
                 failure: Box::new(failure),
+                via: self.proxy.clone(),
+                interception,
             };
         }
         if e.is_timeout() {
             return self.timeout_err(step);
+        }
+        if let Some(p) = &self.proxy
+            && let Some(failure) = proxy_failure(&e)
+        {
+            return Error::Proxy {
+                proxy: p.clone(),
+                endpoint: self.endpoint.clone(),
+                failure,
+            };
         }
         let mut src: Option<&(dyn StdError + 'static)> = e.source();
         let mut chain = Vec::new();
@@ -400,6 +476,47 @@ impl Transport {
             step: step.to_string(),
             detail: if text.is_empty() { e.to_string() } else { text },
         }
+    }
+}
+
+impl Transport {
+    /// A certificate from an unknown issuer that is not the vCenter's CA
+    /// (`--ca-file`), nor a VMware Certificate Authority's: someone else's.
+    fn intercepted(&self, f: &super::cert::TlsFailure) -> bool {
+        let Some(cert) = &f.cert else { return false };
+        f.reason == super::cert::TlsReason::UnknownIssuer
+            && !self.ca_subjects.contains(&cert.issuer)
+            && !cert.issuer.contains("VMware")
+    }
+}
+
+/// With a proxy in the path, how it failed. The TCP connection is always the
+/// proxy's, so a refusal or a name that does not resolve is the proxy's; the
+/// CONNECT answer is only known from hyper's error text (its type is private).
+fn proxy_failure(e: &reqwest::Error) -> Option<super::error::ProxyFailure> {
+    use super::error::ProxyFailure;
+    let mut src: Option<&(dyn StdError + 'static)> = e.source();
+    let mut chain = Vec::new();
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return Some(ProxyFailure::Refused);
+        }
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    let text = chain.join(": ");
+    if text.contains("proxy authorization required") {
+        Some(ProxyFailure::AuthRequired)
+    } else if text.contains("tunnel error: unsuccessful") {
+        Some(ProxyFailure::TunnelRefused)
+    } else if text.contains("dns error") || text.contains("failed to lookup address") {
+        Some(ProxyFailure::Unresolvable)
+    } else if text.contains("tunnel error") {
+        Some(ProxyFailure::Other(text))
+    } else {
+        None
     }
 }
 
@@ -491,6 +608,10 @@ mod tests {
         let u = ConnectOptions::parse_url("https://vc/sdk").unwrap();
         assert_eq!(u.as_str(), "https://vc/sdk");
         assert!(ConnectOptions::parse_url("ftp://vc").is_err());
+        let e = ConnectOptions::parse_url("http://vc:8080/sdk").unwrap_err();
+        assert!(e.to_string().contains("use https://vc:8080/sdk"), "{e}");
+        let e = ConnectOptions::parse_url("http://u:secret@vc").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
         assert!(ConnectOptions::parse_url("").is_err());
         let e = ConnectOptions::parse_url("https://u:secret@vc").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use vaudit::vsphere::{Client, ConnectOptions, MoRef, xml_escape};
+use vaudit::report::xml::escape as xml_escape;
+use vaudit::vsphere::{Client, ConnectOptions, MoRef};
 
 use crate::common::{ADMIN, SIM_PASSWORD, Sim};
 

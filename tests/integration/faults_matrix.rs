@@ -234,7 +234,7 @@ async fn run_cell(name: &str, command: &[&str], step: Step, fault: Fault) -> cra
     args.extend(
         [
             "--url",
-            &server.uri(),
+            &https_uri(&server),
             "-u",
             USER,
             "-o",
@@ -460,7 +460,7 @@ fn resetting_proxy(upstream: std::net::SocketAddr, needle: String, times: usize)
             });
         }
     });
-    format!("http://{addr}")
+    format!("https://{}", tls_front(addr, Cert::VCenter))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -521,7 +521,7 @@ async fn an_expired_session_on_page_3_logs_in_again_and_completes() {
     let args: Vec<String> = [
         "folders",
         "--url",
-        &server.uri(),
+        &https_uri(&server),
         "-u",
         USER,
         "-o",
@@ -556,10 +556,18 @@ async fn a_session_that_stays_expired_is_exit_2() {
         .mount(&server)
         .await;
     mount_healthy(&server).await;
-    let args: Vec<String> = ["folders", "--url", &server.uri(), "-u", USER, "-o", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args: Vec<String> = [
+        "folders",
+        "--url",
+        &https_uri(&server),
+        "-u",
+        USER,
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let run = vaudit(args, &[]).await;
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("not authenticated"), "{}", run.stderr);
@@ -676,7 +684,7 @@ async fn the_tagging_check_reports_each_rest_failure_as_tagging_unavailable() {
                 "--only",
                 "tagging",
                 "--url",
-                &server.uri(),
+                &https_uri(&server),
                 "-u",
                 USER,
                 "-o",

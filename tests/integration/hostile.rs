@@ -889,7 +889,7 @@ async fn a_100_mb_answer_is_cut_at_64_mib_through_the_binary() {
         vec![
             "folders".into(),
             "--url".into(),
-            server.uri(),
+            wire::https_uri(&server),
             "-u".into(),
             wire::USER.into(),
             "-o".into(),
@@ -922,7 +922,7 @@ async fn a_billion_laughs_answer_fails_closed_through_the_binary() {
         vec![
             "about".into(),
             "--url".into(),
-            server.uri(),
+            wire::https_uri(&server),
             "-u".into(),
             wire::USER.into(),
             "-o".into(),

@@ -18,4 +18,5 @@ mod paging;
 mod placement;
 mod privileges;
 mod secrets;
+mod security;
 mod wire_faults;

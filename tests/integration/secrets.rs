@@ -377,7 +377,7 @@ fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
             held.push(s);
         }
     });
-    let url = format!("http://127.0.0.1:{port}");
+    let url = format!("https://127.0.0.1:{port}");
 
     // The password from the environment.
     let mut c = vaudit();
@@ -438,6 +438,52 @@ fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_clean("stderr of the timed-out run", &r.stderr);
     assert_clean("stdout of the timed-out run", &r.stdout);
+}
+
+/// `-v` names where each setting came from (spec §2), the password's source
+/// included, and never the password: from the environment and from an
+/// infra file, in the table, JSON and JUnit outputs.
+#[test]
+fn v_prints_each_source_and_never_the_password() {
+    let sim = sim_with_password(&["-template", "2", "-folder", "1"], SECRET);
+    let ca = sim.ca_file.to_str().unwrap();
+    let r = run_clean(
+        "about -v",
+        with_password(&sim, &["about", "-o", "table", "-v"], SECRET),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in [
+        "vCenter URL https://127.0.0.1:",
+        "from the --url flag",
+        "user name administrator@vsphere.local from the --username flag",
+        "password from VAUDIT_PASSWORD",
+        "from the --ca-file flag",
+        "timeout 30 s from the default",
+    ] {
+        assert!(r.stderr.contains(line), "-v lacks {line:?}:\n{}", r.stderr);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let infra = infra_with_password(dir.path(), &sim, CONFIG_SECRET);
+    for format in ["table", "json", "junit"] {
+        let mut c = vaudit();
+        c.args([
+            "check",
+            "--config",
+            infra.to_str().unwrap(),
+            "-v",
+            "-o",
+            format,
+        ])
+        .args(["--ca-file", ca]);
+        let r = run_clean(&format!("check --config -v -o {format}"), c);
+        assert!(
+            r.stderr.contains("password from the config file")
+                && r.stderr.contains("from the config file"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_files_clean(dir.path());
 }
 
 #[test]

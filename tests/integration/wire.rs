@@ -89,11 +89,107 @@ pub async fn mount_logout(server: &MockServer, times: u64) {
 
 pub fn options(server: &MockServer, timeout: Duration) -> ConnectOptions {
     ConnectOptions {
-        url: ConnectOptions::parse_url(&server.uri()).expect("the mock URL parses"),
-        ca_file: None,
+        url: ConnectOptions::parse_url(&https_uri(server)).expect("the mock URL parses"),
+        ca_file: Some(CA_FILE.into()),
         insecure: false,
         timeout,
     }
+}
+
+/// The root CA of the test vCenter certificate (`tls/`), valid for
+/// 127.0.0.1-3 and localhost until 2126.
+pub const CA_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/tls/vcenter-ca.pem"
+);
+/// The root CA of an SSL-inspecting proxy, whose leaf names the same hosts.
+pub const PROXY_CA_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/tls/proxy-ca.pem"
+);
+
+/// Which certificate a TLS front presents.
+#[derive(Debug, Clone, Copy)]
+pub enum Cert {
+    VCenter,
+    Proxy,
+}
+
+/// The mock's address behind a TLS front: vaudit speaks only https, and
+/// wiremock only plain http.
+pub fn https_uri(server: &MockServer) -> String {
+    format!("https://{}", tls_front(*server.address(), Cert::VCenter))
+}
+
+/// A TLS listener on 127.0.0.1 that forwards each connection's plaintext to
+/// `upstream`. Runs on its own thread and runtime, so sync and async tests
+/// alike can use it; it lives as long as the test process.
+pub fn tls_front(upstream: std::net::SocketAddr, cert: Cert) -> std::net::SocketAddr {
+    tls_front_on("127.0.0.1:0", upstream, cert)
+}
+
+pub fn tls_front_on(
+    bind: &str,
+    upstream: std::net::SocketAddr,
+    cert: Cert,
+) -> std::net::SocketAddr {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let name = match cert {
+        Cert::VCenter => "vcenter",
+        Cert::Proxy => "proxy",
+    };
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/tls");
+    let mut chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(format!("{dir}/{name}-leaf.pem"))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    chain.extend(
+        CertificateDer::pem_file_iter(format!("{dir}/{name}-ca.pem"))
+            .unwrap()
+            .map(Result::unwrap),
+    );
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/{name}-leaf.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind(bind).expect("bind the TLS front");
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+                });
+            }
+        });
+    });
+    addr
 }
 
 /// Connects and logs in through the library.
@@ -180,10 +276,21 @@ impl Run {
 
 /// `vaudit about --url <server> -u USER -o json [extra…]`.
 pub fn about_args(server: &MockServer, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = ["about", "--url", &server.uri(), "-u", USER, "-o", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let url = https_uri(server);
+    let mut v: Vec<String> = [
+        "about",
+        "--url",
+        &url,
+        "-u",
+        USER,
+        "-o",
+        "json",
+        "--ca-file",
+        CA_FILE,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
@@ -226,6 +333,8 @@ fn run_blocking(args: Vec<String>, env: Vec<(String, String)>) -> Run {
         }
     }
     cmd.env("VAUDIT_PASSWORD", PASSWORD);
+    // The mocks sit behind a TLS front with the test CA (`https_uri`).
+    cmd.env("VAUDIT_CA_FILE", CA_FILE);
     for (k, v) in &env {
         cmd.env(k, v);
     }

@@ -1,0 +1,73 @@
+//! Server-supplied text on a terminal: names in the inventory, fault
+//! messages, certificate subjects. Control characters (C0, DEL, C1, and so
+//! ESC and the OSC/CSI sequences built on it) would move the cursor, recolour
+//! or retitle the terminal, or plant hyperlinks; they are shown escaped
+//! instead, as `\x1b` or `\u{9b}`, so the reader sees that they were there.
+
+use std::borrow::Cow;
+
+fn is_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One line of text: every control character escaped, newlines and tabs too.
+pub fn line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text of several lines (a rendered table, an error with its fix): as
+/// `line`, but newlines stay.
+pub fn text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.split('\n').map(line).collect::<Vec<_>>().join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_its_lines_and_escapes_the_rest() {
+        assert_eq!(text("a\nb\u{1b}[2J\n"), "a\nb\\u{1b}[2J\n");
+        assert!(matches!(text("a\nb"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn plain_text_is_untouched() {
+        assert!(matches!(line("DC0 / vm / Arc é ✓"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        let osc = "pool\u{1b}]8;;https://evil.example/\u{7}click\u{1b}]8;;\u{7}";
+        let out = line(osc);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+        assert!(out.contains(r"\u{1b}]8;;https://evil.example/"), "{out}");
+    }
+
+    #[test]
+    fn c1_del_and_newlines_are_escaped() {
+        for c in [
+            '\u{9b}', '\u{85}', '\u{7f}', '\n', '\r', '\u{0}', '\u{202e}',
+        ] {
+            let s = format!("a{c}b");
+            let out = line(&s);
+            assert!(!out.contains(c), "{c:?} survived: {out}");
+            assert!(out.starts_with('a') && out.ends_with('b'), "{out}");
+        }
+    }
+}
