@@ -156,6 +156,21 @@ fn no_command_leaks_the_password_at_any_log_level() {
             None,
         ),
         (
+            "check --config markdown -v",
+            vec!["check", "--config", &clean, "-o", "markdown", "-v"],
+            None,
+        ),
+        (
+            "folders markdown -vv",
+            vec!["folders", "-o", "markdown", "-vv"],
+            None,
+        ),
+        (
+            "privileges markdown",
+            vec!["privileges", "-o", "markdown"],
+            None,
+        ),
+        (
             "privileges --explain table",
             vec!["privileges", "--explain", "-o", "table"],
             None,
@@ -193,6 +208,13 @@ fn no_command_leaks_the_password_at_any_log_level() {
         }
         if what.contains("junit") {
             assert!(r.stdout.contains("<testsuite"), "{what}: {}", r.stdout);
+        }
+        if what.contains("markdown") {
+            assert!(
+                r.stdout.contains("| Check | Status |"),
+                "{what}: {}",
+                r.stdout
+            );
         }
     }
     let saved = std::fs::read_to_string(&snap).expect("--save wrote the snapshot");
