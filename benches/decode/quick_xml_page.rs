@@ -18,6 +18,8 @@ const MAX_TEXT: usize = 1 << 20;
 const MAX_BINDINGS: usize = 128;
 
 type Result<T> = std::result::Result<T, String>;
+/// An element's `xsi:type` (local part) and unprefixed `type`.
+type Types<'t> = (Option<Cow<'t, str>>, Option<Cow<'t, str>>);
 
 enum Ev<'a> {
     Start(BytesStart<'a>),
@@ -71,7 +73,7 @@ impl<'a> Qx<'a> {
                     self.open.push(self.bindings.len());
                     // Declarations are rare: look before reading attributes.
                     if s.attributes_raw().contains("xmlns:") {
-                        for a in s.attributes() {
+                        for a in s.attributes().with_checks(false) {
                             let a = a.map_err(|e| e.to_string())?;
                             let key = a.key.into_inner();
                             if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -131,26 +133,34 @@ impl<'a> Qx<'a> {
             .is_some_and(|b| b.xsi)
     }
 
-    /// The local part of the element's `xsi:type`, and its unprefixed `type`.
-    fn types(&self, s: &BytesStart<'_>) -> Result<(Option<String>, Option<String>)> {
+    /// The local part of the element's `xsi:type`, and its unprefixed `type`,
+    /// lent from the tag unless a reference had to be resolved.
+    fn types<'t>(&self, s: &'t BytesStart<'_>) -> Result<Types<'t>> {
         let (mut xsi, mut kind) = (None, None);
-        for a in s.attributes() {
+        for a in s.attributes().with_checks(false) {
             let a = a.map_err(|e| e.to_string())?;
             let key = a.key.into_inner();
             let Some(at) = key.len().checked_sub(4).filter(|&at| &key[at..] == "type") else {
                 continue;
             };
-            let value = || {
-                a.normalized_value(XmlVersion::Implicit1_0)
-                    .map(Cow::into_owned)
-                    .map_err(|e| e.to_string())
-            };
             if at == 0 {
-                kind = kind.or(Some(value()?));
+                if kind.is_none() {
+                    kind = Some(
+                        a.normalized_value(XmlVersion::Implicit1_0)
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
             } else if key.as_bytes()[at - 1] == b':' && xsi.is_none() && self.is_xsi(&key[..at - 1])
             {
-                let v = value()?;
-                xsi = Some(v.rsplit(':').next().unwrap_or_default().to_string());
+                let v = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| e.to_string())?;
+                xsi = Some(match v {
+                    Cow::Borrowed(v) => Cow::Borrowed(v.rsplit(':').next().unwrap_or_default()),
+                    Cow::Owned(v) => {
+                        Cow::Owned(v.rsplit(':').next().unwrap_or_default().to_string())
+                    }
+                });
             }
         }
         Ok((xsi, kind))
@@ -307,7 +317,10 @@ fn object(q: &mut Qx<'_>, shared: &mut Shared) -> Result<ObjectContent> {
                 } else if is(&t, "fault") {
                     while let Some(f) = q.next_child()? {
                         if is(&f, "fault") {
-                            fault = q.types(&f)?.0.unwrap_or_else(|| "unknown".into());
+                            fault = q
+                                .types(&f)?
+                                .0
+                                .map_or_else(|| "unknown".into(), Cow::into_owned);
                         }
                         q.skip()?;
                     }
@@ -329,7 +342,7 @@ fn object(q: &mut Qx<'_>, shared: &mut Shared) -> Result<ObjectContent> {
     })
 }
 
-fn moref(q: &mut Qx<'_>, kind: Option<String>, shared: &mut Shared) -> Result<MoRef> {
+fn moref(q: &mut Qx<'_>, kind: Option<Cow<'_, str>>, shared: &mut Shared) -> Result<MoRef> {
     let kind = shared.get(kind.as_deref().unwrap_or_default());
     let value = q.text()?.trim_ascii().to_string();
     Ok(MoRef { kind, value })
