@@ -9,14 +9,23 @@
 //! `val`, about 60% more bytes). The bodies are generated here rather than
 //! recorded: ~5 MB each would bloat the repository.
 //!
+//! Each page is decoded twice per run, side by side: by vaudit's own scanner
+//! (`src/vsphere/xml/`) and by the same decoder on quick-xml's `Reader`
+//! (`decode/quick_xml_page.rs`), both with the same bounds; the README's
+//! choice between them is taken from this comparison.
+//!
 //! Under `cargo test --all-targets` (no `--bench` argument) criterion runs
 //! each benchmark once to check it works; a 200-object page keeps that under
 //! a second in a debug build.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use vaudit::vsphere::decode_page;
+use vaudit::vsphere::{Page, decode_page};
+
+#[path = "decode/quick_xml_page.rs"]
+mod quick_xml_page;
 
 const OBJECTS: usize = 10_000;
 /// The page size when run as a test (`cargo test`), not a benchmark.
@@ -117,25 +126,39 @@ fn bench_decode(c: &mut Criterion) {
         TEST_OBJECTS
     };
     let mut g = c.benchmark_group("decode_page");
-    g.sample_size(20);
+    // Short runs: the machine's two cores are shared.
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    type Decoder = fn(&[u8]) -> Result<Page, String>;
+    let scanner: Decoder = |b| decode_page(b).map_err(|e| e.to_string());
+    let decoders: [(&str, Decoder); 2] = [
+        ("scanner", scanner),
+        ("quick_xml", quick_xml_page::decode_page),
+    ];
     for (label, dialect) in [("vcenter", Dialect::VCenter), ("vcsim", Dialect::Vcsim)] {
         let body = page(n, dialect);
-        // A wrong fixture would measure the error path: check it once.
+        // A wrong fixture would measure the error path: check it once, and
+        // that both decoders read the same page.
         let p = decode_page(body.as_bytes()).expect("the generated page decodes");
         assert_eq!(p.objects.len(), n);
         assert_eq!(p.objects[0].props.len(), 8);
+        let q = quick_xml_page::decode_page(body.as_bytes()).expect("quick-xml decodes it");
+        assert!(p.objects == q.objects && p.token == q.token);
         g.throughput(Throughput::Bytes(body.len() as u64));
-        let name = format!("{label}_{n}_vms_{}KiB", body.len() >> 10);
-        // The decoder's own work: the page it returns lives on (as the
-        // inventory snapshot) and is freed outside the timing.
-        g.bench_function(&name, |bch| {
-            bch.iter_with_large_drop(|| decode_page(std::hint::black_box(body.as_bytes())).unwrap())
-        });
-        // And with the page freed again inside the timing: the allocator's
-        // share, reported next to it rather than hidden.
-        g.bench_function(format!("{name}_and_free"), |bch| {
-            bch.iter(|| decode_page(std::hint::black_box(body.as_bytes())).unwrap())
-        });
+        for (decoder, decode) in decoders {
+            let name = format!("{decoder}/{label}_{n}_vms_{}KiB", body.len() >> 10);
+            // The decoder's own work: the page it returns lives on (as the
+            // inventory snapshot) and is freed outside the timing.
+            g.bench_function(&name, |bch| {
+                bch.iter_with_large_drop(|| decode(std::hint::black_box(body.as_bytes())).unwrap())
+            });
+            // And with the page freed again inside the timing: the
+            // allocator's share, reported next to it rather than hidden.
+            g.bench_function(format!("{name}_and_free"), |bch| {
+                bch.iter(|| decode(std::hint::black_box(body.as_bytes())).unwrap())
+            });
+        }
     }
     g.finish();
 }
