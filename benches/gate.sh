@@ -26,7 +26,7 @@ calls=""
 code=0
 for _ in $(seq 1 "$runs"); do
   start=$(date +%s%N)
-  target/x86_64-unknown-linux-gnu/release/vaudit check --config mocks/config/clean-appliance.yaml --url "$url" -o json -v \
+  target/release/vaudit check --config mocks/config/clean-appliance.yaml --url "$url" -o json -v \
     >/dev/null 2>"$state/err" || code=$?
   end=$(date +%s%N)
   times+=($(( (end - start) / 1000000 )))

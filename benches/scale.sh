@@ -72,7 +72,7 @@ cd "$ROOT"
 log "building the simulator and vaudit (release)"
 SIM_BIN=$(bash mocks/vcsim/build.sh "$ROOT/target/vcsim") || die "cannot build the simulator"
 cargo build --release --quiet || die "cargo build --release failed"
-VAUDIT=$ROOT/target/x86_64-unknown-linux-gnu/release/vaudit
+VAUDIT=$ROOT/target/release/vaudit
 
 VENV=$ROOT/target/bench-venv
 if ! "$VENV/bin/python" -c 'import pyVmomi' 2>/dev/null; then
