@@ -350,8 +350,13 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
                     .map(|dc| dc.moref == target.moref),
                 Target::Folder => vm.folder.as_ref().map(|m| *m == target.moref),
                 Target::Pool => vm.resource_pool.as_ref().map(|m| *m == target.moref),
-                Target::Datastore => Some(vm.datastores.contains(&target.moref)),
-                Target::Network => Some(vm.networks.contains(&target.moref)),
+                // Empty: vCenter did not say, which is not "elsewhere".
+                Target::Datastore => {
+                    (!vm.datastores.is_empty()).then(|| vm.datastores.contains(&target.moref))
+                }
+                Target::Network => {
+                    (!vm.networks.is_empty()).then(|| vm.networks.contains(&target.moref))
+                }
                 Target::Template => None,
             };
             if here == Some(false) {
