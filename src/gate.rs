@@ -75,7 +75,7 @@ pub async fn gather(
         snap.datastore_latency = gather_latency(client, &snap, spec).await?;
     }
     let appliance = match wants.appliance {
-        Some(cfg) => Some(gather_appliance(client, &snap, cfg, spec).await?),
+        Some(cfg) => Some(Box::new(gather_appliance(client, &snap, cfg, spec).await?)),
         None => None,
     };
     let tagging = match wants.tagging {

@@ -38,7 +38,7 @@ pub struct Live {
     /// How certificate verification was turned off, if it was.
     pub insecure: Option<super::vcenter::InsecureSource>,
     /// `vaudit diagnose`: the appliance VM(s) and what was read about them.
-    pub appliance: Option<crate::inventory::appliance::Appliance>,
+    pub appliance: Option<Box<crate::inventory::appliance::Appliance>>,
 }
 
 pub struct Facts<'a> {
@@ -78,7 +78,7 @@ impl<'a> Facts<'a> {
     }
 
     pub fn appliance(&self) -> Option<&'a crate::inventory::appliance::Appliance> {
-        self.live().and_then(|l| l.appliance.as_ref())
+        self.live().and_then(|l| l.appliance.as_deref())
     }
 
     pub fn live(&self) -> Option<&'a Live> {

@@ -108,15 +108,13 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
         )
     } else {
         online(
-            &args.connection,
             &from_config,
             &spec,
             &selection,
             &manifest,
             args,
             format,
-            scope,
-            &cfg,
+            (scope, &cfg),
         )
         .await?
     };
@@ -194,22 +192,20 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
 /// The live session: everything the selected checks read, or why not. An
 /// interruption (a signal) is the one error that ends the command instead.
 async fn online(
-    connection: &super::args::ConnectionArgs,
     config: &ConfigCredentials,
     spec: &TargetSpec,
     selection: &Selection<'_>,
     manifest: &Manifest,
     args: &CheckArgs,
     format: report::Format,
-    scope: Scope,
-    cfg: &ArcConfig,
+    (scope, cfg): (Scope, &ArcConfig),
 ) -> Result<Gathered, Error> {
     // A check of the other command is not "selected" just because --only
     // is empty.
     let wanted =
         |name: &str| scope.checks.iter().any(|c| c.name == name) && selection.enabled(name);
     let appliance = scope.diagnose().then_some(cfg);
-    let conn = match Connection::resolve_with(connection, Some(config), Keyring::Read) {
+    let conn = match Connection::resolve_with(&args.connection, Some(config), Keyring::Read) {
         Ok(c) => c,
         Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
