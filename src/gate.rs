@@ -6,10 +6,11 @@
 use time::OffsetDateTime;
 
 use crate::checks::facts::{Facts, Live, Vcenter};
-use crate::checks::registry::{self, Selection};
+use crate::checks::registry::{self, Check, Selection};
 use crate::checks::{CheckResult, Finding, Severity, Verdict};
 use crate::config::ArcConfig;
-use crate::inventory::{self, Snapshot, TargetSpec, VCenter};
+use crate::inventory::appliance::{Appliance, DatastoreLatency, FoundBy, Probe};
+use crate::inventory::{self, MoRef, Snapshot, TargetSpec, VCenter};
 use crate::manifest::Manifest;
 use crate::vsphere::{self, Client};
 
@@ -33,11 +34,15 @@ pub struct Wants<'a> {
     pub tagging: Option<(&'a str, &'a str)>,
     /// How much one collection may read (a server whose cursor never ends).
     pub limits: vsphere::Limits,
+    /// The target datastore's latency samples (datastore-latency).
+    pub latency: bool,
+    /// `vaudit diagnose`: look for the appliance this config deployed.
+    pub appliance: Option<&'a ArcConfig>,
 }
 
-/// Whether any selected check reads the vCenter.
-pub fn needs_vcenter(selection: &Selection<'_>) -> bool {
-    registry::CHECKS
+/// Whether any selected check of `checks` reads the vCenter.
+pub fn needs_vcenter(checks: &[Check], selection: &Selection<'_>) -> bool {
+    checks
         .iter()
         .any(|c| selection.enabled(c.name) && c.reads != registry::Reads::Nothing)
         || selection.enabled(crate::checks::connection::CHECK)
@@ -66,6 +71,13 @@ pub async fn gather(
             snap.privileges = Some(answers);
         }
     }
+    if wants.latency {
+        snap.datastore_latency = gather_latency(client, &snap, spec).await?;
+    }
+    let appliance = match wants.appliance {
+        Some(cfg) => Some(Box::new(gather_appliance(client, &snap, cfg, spec).await?)),
+        None => None,
+    };
     let tagging = match wants.tagging {
         Some((user, password)) => Some(
             client
@@ -82,8 +94,173 @@ pub async fn gather(
             certificate: client.server_certificate(),
             tagging,
             insecure: None,
+            appliance,
         },
     ))
+}
+
+/// The target datastore's write latency over the vCenter's last hour, from
+/// the connected hosts that mount it: one batched `QueryPerf`. `None` when
+/// the datastore is not there to ask about (the targets check says why).
+async fn gather_latency(
+    client: &Client,
+    snap: &Snapshot,
+    spec: &TargetSpec,
+) -> Result<Option<DatastoreLatency>, vsphere::Error> {
+    let (targets, _) = inventory::resolve_each(snap, spec);
+    let Some(ds) = targets.datastore else {
+        return Ok(None);
+    };
+    let hosts: Vec<MoRef> = ds
+        .mounts
+        .iter()
+        .flatten()
+        .filter(|m| m.mounted != Some(false) && m.accessible != Some(false))
+        .map(|m| m.host.clone())
+        .filter(|h| {
+            snap.get(h)
+                .and_then(|e| e.connection_state.as_deref())
+                .is_none_or(|c| c == "connected")
+        })
+        .collect();
+    // vCenter keeps the counters under the volume UUID, the last element
+    // of the datastore's URL (ds:///vmfs/volumes/<uuid>/).
+    let instance = ds
+        .url
+        .as_deref()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let rfc = &time::format_description::well_known::Rfc3339;
+    let end = snap
+        .server_time
+        .as_deref()
+        .and_then(|t| OffsetDateTime::parse(t, rfc).ok())
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let start = end - time::Duration::hours(1);
+    let (start, end) = (
+        start.format(rfc).unwrap_or_default(),
+        end.format(rfc).unwrap_or_default(),
+    );
+    let catalog = client.perf_catalog().await?;
+    let series = match catalog.write_latency_counter {
+        Some(c) => {
+            client
+                .query_host_latency(c, &hosts, &instance, &start, &end)
+                .await?
+        }
+        None => vec![],
+    };
+    Ok(Some(DatastoreLatency {
+        datastore: ds.moref.clone(),
+        instance,
+        counter: catalog.write_latency_counter,
+        intervals: catalog.intervals,
+        hosts,
+        series,
+        start,
+        end,
+    }))
+}
+
+/// Finds the appliance VM(s): first by guest address (the control-plane
+/// endpoint, then each node-pool address, within the target datacenter),
+/// else the VMs deployed from the configured template that still exist
+/// (vCenter's deploy and clone events). Then reads their guest facts, the
+/// failed logins from their addresses and their recent lifecycle events.
+pub async fn gather_appliance(
+    client: &Client,
+    snap: &Snapshot,
+    cfg: &ArcConfig,
+    spec: &TargetSpec,
+) -> Result<Appliance, vsphere::Error> {
+    let searched = crate::checks::appliance::addresses(cfg);
+    let (targets, _) = inventory::resolve_each(snap, spec);
+    let dc = targets.datacenter.map(|d| d.moref.clone());
+    let mut vms: Vec<MoRef> = Vec::new();
+    for ip in &searched {
+        for m in client.find_vms_by_ip(ip, dc.as_ref()).await? {
+            if !vms.contains(&m) {
+                vms.push(m);
+            }
+        }
+    }
+    let mut found_by = FoundBy::GuestIp;
+    if vms.is_empty() {
+        found_by = FoundBy::Template;
+        if let (Some(t), Some(events)) = (targets.template, &snap.events) {
+            for e in events {
+                if e.source.as_ref() == Some(&t.moref)
+                    && let Some(vm) = &e.vm
+                    && snap.get(vm).is_some_and(|v| !v.template)
+                    && !vms.contains(vm)
+                {
+                    vms.push(vm.clone());
+                }
+            }
+        }
+    }
+    let guests: Vec<vsphere::VmGuest> = client
+        .vm_guests(&vms)
+        .await?
+        .into_iter()
+        .filter(|g| !g.template)
+        .collect();
+    if guests.is_empty() {
+        found_by = FoundBy::NotFound;
+    }
+    let mut addresses = searched.clone();
+    for g in &guests {
+        for a in &g.ip_addresses {
+            if !addresses.contains(a) {
+                addresses.push(a.clone());
+            }
+        }
+    }
+    let bad_logins = if addresses.is_empty() {
+        vec![]
+    } else {
+        client
+            .query_events(&["BadUsernameSessionEvent"], None)
+            .await?
+            .into_iter()
+            .filter(|e| e.ip_address.as_ref().is_some_and(|a| addresses.contains(a)))
+            .collect()
+    };
+    let mut events = Vec::new();
+    for g in &guests {
+        events.extend(
+            client
+                .query_events(inventory::appliance::LIFECYCLE_EVENTS, Some(&g.vm))
+                .await?,
+        );
+    }
+    events.sort_by_key(|e| e.key);
+    Ok(Appliance {
+        searched,
+        template: spec.template.clone(),
+        found_by,
+        vms: guests,
+        bad_logins,
+        events,
+    })
+}
+
+/// Whether the bridge's API server accepts a TCP connection on the
+/// control-plane endpoint, port 6443, from this machine. `None` when the
+/// config names no endpoint.
+pub async fn probe_control_plane(cfg: &ArcConfig, timeout: std::time::Duration) -> Option<Probe> {
+    let host = crate::checks::appliance::host_of(cfg.control_plane_endpoint.as_deref()?);
+    let target = format!("{host}:{}", crate::checks::appliance::API_PORT);
+    let error = match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(&target)).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("no answer within {} s", timeout.as_secs())),
+    };
+    Some(Probe { target, error })
 }
 
 /// The finding that says why the vCenter could not be audited.
@@ -135,6 +312,8 @@ pub struct Inputs<'a> {
     pub support_matrix: &'a crate::checks::support_matrix::SupportMatrix,
     pub privileges_user: Option<&'a str>,
     pub now: OffsetDateTime,
+    /// `vaudit diagnose`: the control-plane probe.
+    pub probe: Option<&'a Probe>,
 }
 
 /// The registry's verdict on what was gathered.
@@ -145,6 +324,17 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(
+    inputs: &Inputs<'_>,
+    vcenter: Vcenter<'_>,
+    selection: &Selection<'_>,
+    fail_on: Severity,
+) -> Evaluation {
+    evaluate_in(registry::CHECKS, inputs, vcenter, selection, fail_on)
+}
+
+/// As `evaluate`, over `checks` (`registry::CHECKS` or `registry::DIAGNOSE`).
+pub fn evaluate_in(
+    checks: &[Check],
     inputs: &Inputs<'_>,
     vcenter: Vcenter<'_>,
     selection: &Selection<'_>,
@@ -170,8 +360,9 @@ pub fn evaluate(
         vcenter,
         targets,
         target_errors,
+        probe: inputs.probe,
     };
-    let run = registry::run(&facts, selection, fail_on);
+    let run = registry::run_checks(checks, &facts, selection, fail_on);
     let verdict = Verdict::of(&run.results);
     Evaluation {
         results: run.results,

@@ -37,6 +37,8 @@ pub struct Live {
     pub tagging: Option<Result<(), String>>,
     /// How certificate verification was turned off, if it was.
     pub insecure: Option<super::vcenter::InsecureSource>,
+    /// `vaudit diagnose`: the appliance VM(s) and what was read about them.
+    pub appliance: Option<Box<crate::inventory::appliance::Appliance>>,
 }
 
 pub struct Facts<'a> {
@@ -62,6 +64,9 @@ pub struct Facts<'a> {
     pub targets: Targets<'a>,
     /// The targets asked for that the snapshot does not hold.
     pub target_errors: Vec<TargetError>,
+    /// `vaudit diagnose`: the control-plane probe from this machine, when
+    /// the config names an endpoint.
+    pub probe: Option<&'a crate::inventory::appliance::Probe>,
 }
 
 impl<'a> Facts<'a> {
@@ -70,6 +75,10 @@ impl<'a> Facts<'a> {
             Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => Some(snap),
             Vcenter::Unavailable { .. } => None,
         }
+    }
+
+    pub fn appliance(&self) -> Option<&'a crate::inventory::appliance::Appliance> {
+        self.live().and_then(|l| l.appliance.as_deref())
     }
 
     pub fn live(&self) -> Option<&'a Live> {

@@ -1,6 +1,7 @@
 //! The checks: each a pure function from gathered facts to findings, and
 //! the one registry that names them all (`registry::CHECKS`).
 
+pub mod appliance;
 pub mod capacity;
 pub mod connection;
 pub mod endpoints;
@@ -8,6 +9,7 @@ pub mod facts;
 pub mod finding;
 pub mod folders;
 pub mod ip_plan;
+pub mod latency;
 pub mod network;
 pub mod outcome;
 pub mod placement;

@@ -11,8 +11,8 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    capacity, connection, endpoints, folders, ip_plan, network, placement, pools, privileges,
-    support_matrix, tagging, targets, templates, vcenter,
+    appliance, capacity, connection, endpoints, folders, ip_plan, latency, network, placement,
+    pools, privileges, support_matrix, tagging, targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -115,13 +115,7 @@ pub static CHECKS: &[Check] = &[
         targets: &[],
         run: ip_plan::run,
     },
-    Check {
-        name: connection::CHECK,
-        about: "the vCenter answers, its certificate verifies and is not expiring, the login works",
-        reads: Reads::Nothing,
-        targets: &[],
-        run: connection::run,
-    },
+    CONNECTION,
     Check {
         name: tagging::CHECK,
         about: "the vAPI REST endpoint the deployment tags through answers",
@@ -143,13 +137,7 @@ pub static CHECKS: &[Check] = &[
         targets: &[],
         run: vcenter::run_clock,
     },
-    Check {
-        name: targets::CHECK,
-        about: "every target the config or the flags name exists and is visible",
-        reads: Reads::Snapshot,
-        targets: &[],
-        run: targets::run,
-    },
+    TARGETS,
     Check {
         name: privileges::CHECK,
         about: "the deploying user holds the manifest's privileges on every target",
@@ -171,13 +159,7 @@ pub static CHECKS: &[Check] = &[
         targets: &[Target::Pool],
         run: pools::run,
     },
-    Check {
-        name: templates::CHECK,
-        about: "the target template is not stale or duplicated",
-        reads: Reads::Snapshot,
-        targets: &[Target::Template],
-        run: templates::run,
-    },
+    TEMPLATES,
     Check {
         name: placement::CHECK,
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
@@ -199,10 +181,106 @@ pub static CHECKS: &[Check] = &[
         targets: &[Target::Network],
         run: network::run,
     },
+    DATASTORE_LATENCY,
+];
+
+const CONNECTION: Check = Check {
+    name: connection::CHECK,
+    about: "the vCenter answers, its certificate verifies and is not expiring, the login works",
+    reads: Reads::Nothing,
+    targets: &[],
+    run: connection::run,
+};
+
+const TARGETS: Check = Check {
+    name: targets::CHECK,
+    about: "every target the config or the flags name exists and is visible",
+    reads: Reads::Snapshot,
+    targets: &[],
+    run: targets::run,
+};
+
+const TEMPLATES: Check = Check {
+    name: templates::CHECK,
+    about: "the target template is not stale or duplicated",
+    reads: Reads::Snapshot,
+    targets: &[Target::Template],
+    run: templates::run,
+};
+
+const DATASTORE_LATENCY: Check = Check {
+    name: latency::CHECK,
+    about: "the target datastore's write latency over the last hour is 10 ms or less on every host",
+    reads: Reads::Snapshot,
+    targets: &[Target::Datastore],
+    run: latency::run,
+};
+
+/// Every check of `vaudit diagnose` (after deployment), in report order:
+/// the same mechanism, so `--skip`/`--only`, JUnit and the exit code work
+/// as for `check`.
+pub static DIAGNOSE: &[Check] = &[
+    CONNECTION,
+    Check {
+        name: appliance::VM,
+        about: "the appliance VM is found (guest IP, else deployed from the template) and powered on",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_vm,
+    },
+    Check {
+        name: appliance::IP,
+        about: "the appliance VM still holds the control-plane endpoint and a node-pool address",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_ip,
+    },
+    Check {
+        name: appliance::CONTROL_PLANE,
+        about: "the bridge's API server answers on the control-plane endpoint, port 6443, from this machine",
+        reads: Reads::Nothing,
+        targets: &[],
+        run: appliance::run_control_plane,
+    },
+    TARGETS,
+    Check {
+        name: appliance::LOCATION,
+        about: "the appliance VM is where the config says, and not in a host resource pool",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_location,
+    },
+    Check {
+        name: appliance::LOGINS,
+        about: "no failed vCenter logins from the appliance's addresses (stale stored credentials)",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_logins,
+    },
+    Check {
+        name: appliance::TOOLS,
+        about: "VMware Tools run in the appliance VM, and it is inside the six-month upgrade window",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_tools,
+    },
+    DATASTORE_LATENCY,
+    TEMPLATES,
+    Check {
+        name: appliance::EVENTS,
+        about: "the appliance VM's recent power, migration, reconfiguration and HA events, as notes",
+        reads: Reads::Session,
+        targets: &[],
+        run: appliance::run_events,
+    },
 ];
 
 pub fn names() -> impl Iterator<Item = &'static str> {
-    CHECKS.iter().map(|c| c.name)
+    names_in(CHECKS)
+}
+
+pub fn names_in(checks: &'static [Check]) -> impl Iterator<Item = &'static str> {
+    checks.iter().map(|c| c.name)
 }
 
 pub fn get(name: &str) -> Option<&'static Check> {
@@ -211,9 +289,18 @@ pub fn get(name: &str) -> Option<&'static Check> {
 
 /// The check list for `vaudit check --help`.
 pub fn help() -> String {
-    let width = CHECKS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    help_for(CHECKS)
+}
+
+/// The check list for `vaudit diagnose --help`.
+pub fn diagnose_help() -> String {
+    help_for(DIAGNOSE)
+}
+
+fn help_for(checks: &[Check]) -> String {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let mut s = String::from("Checks (for --skip and --only):\n");
-    for c in CHECKS {
+    for c in checks {
         s.push_str(&format!("  {:width$}  {}\n", c.name, c.about));
     }
     s
@@ -247,11 +334,21 @@ pub struct Run {
     pub findings: Vec<crate::checks::Finding>,
 }
 
-/// Runs every selected check on the facts.
+/// Runs every selected check of `check` on the facts.
 pub fn run(facts: &Facts<'_>, selection: &Selection<'_>, fail_on: Severity) -> Run {
+    run_checks(CHECKS, facts, selection, fail_on)
+}
+
+/// Runs every selected check of `checks` (`CHECKS` or `DIAGNOSE`).
+pub fn run_checks(
+    checks: &[Check],
+    facts: &Facts<'_>,
+    selection: &Selection<'_>,
+    fail_on: Severity,
+) -> Run {
     let mut results = Vec::new();
     let mut findings = Vec::new();
-    for c in CHECKS {
+    for c in checks {
         if !selection.enabled(c.name) {
             results.push(CheckResult::skipped(c.name, selection.why_out(c.name)));
             continue;
@@ -318,10 +415,20 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_kebab_case() {
-        let mut seen = std::collections::HashSet::new();
-        for n in names() {
-            assert!(seen.insert(n), "{n} twice");
-            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
+        for list in [CHECKS, DIAGNOSE] {
+            let mut seen = std::collections::HashSet::new();
+            for n in names_in(list) {
+                assert!(seen.insert(n), "{n} twice");
+                assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn diagnose_help_lists_its_checks() {
+        let h = diagnose_help();
+        for n in names_in(DIAGNOSE) {
+            assert!(h.contains(&format!("  {n} ")), "{n} missing from help");
         }
     }
 

@@ -57,6 +57,13 @@ pub enum Command {
     /// The pre-deployment gate: every check against the Arc config's targets, one verdict
     #[command(after_long_help = crate::checks::registry::help())]
     Check(CheckArgs),
+    /// After deployment: find the appliance VM the config describes and check it against the guide's run-time failures
+    ///
+    /// Run it when the bridge is deployed and misbehaves (Offline, unreachable, upgrades failing).
+    /// Exit codes as for check: 0 healthy, 1 a finding at or above the fail level, 2 incomplete
+    /// (including no appliance VM found: the checks about it cannot be verified).
+    #[command(after_long_help = crate::checks::registry::diagnose_help())]
+    Diagnose(DiagnoseArgs),
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
@@ -138,6 +145,13 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
 /// The check names `--skip` and `--only` take: the registry's.
 fn check_parser() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(crate::checks::registry::names())
+}
+
+/// The names `diagnose --skip`/`--only` take.
+fn diagnose_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::checks::registry::names_in(
+        crate::checks::registry::DIAGNOSE,
+    ))
 }
 
 /// The deployment targets, by inventory path (/DC0/vm/Arc) or unique name.
@@ -292,4 +306,57 @@ pub struct CheckArgs {
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
     #[arg(long, value_name = "FILE")]
     pub support_matrix: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    /// The Arc resource bridge *-appliance.yaml or *-infra.yaml the bridge was deployed with; flags override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Exit 1 on findings of this severity or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Leave these checks out (comma-separated; the list is under --help)
+    #[arg(long, value_parser = diagnose_parser(), value_delimiter = ',', value_name = "CHECK")]
+    pub skip: Vec<String>,
+    /// Run only these checks (comma-separated)
+    #[arg(
+        long,
+        value_parser = diagnose_parser(),
+        value_delimiter = ',',
+        value_name = "CHECK",
+        conflicts_with = "skip"
+    )]
+    pub only: Vec<String>,
+    /// Also call a template stale when it is older than DAYS
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
+}
+
+impl DiagnoseArgs {
+    /// The gate's arguments with diagnose's: no snapshot, manifest or --user.
+    pub fn as_check(&self) -> CheckArgs {
+        CheckArgs {
+            config: self.config.clone(),
+            connection: self.connection.clone(),
+            targets: self.targets.clone(),
+            output: OutputArgs {
+                output: self.output.output,
+            },
+            snapshot: SnapshotArgs::default(),
+            fail_on: self.fail_on,
+            skip: self.skip.clone(),
+            only: self.only.clone(),
+            max_age: self.max_age,
+            user: None,
+            manifest: None,
+            support_matrix: None,
+        }
+    }
 }

@@ -6,14 +6,14 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use super::args::{CheckArgs, FailOn};
+use super::args::{CheckArgs, DiagnoseArgs, FailOn};
 use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use super::privileges_cmd::load_manifest;
 use super::settings::{self, ConfigCredentials, Keyring};
 use crate::checks::facts::{Live, Vcenter};
-use crate::checks::registry::Selection;
+use crate::checks::registry::{self, Check, Selection};
 use crate::checks::support_matrix;
 use crate::checks::{Severity, tagging};
 use crate::config::{self, ArcConfig};
@@ -29,9 +29,41 @@ enum Gathered {
     Unavailable(String, Option<Box<crate::checks::Finding>>),
 }
 
+/// Which command runs: its name and its slice of the registry.
+#[derive(Clone, Copy)]
+struct Scope {
+    command: &'static str,
+    checks: &'static [Check],
+}
+
+impl Scope {
+    const CHECK: Scope = Scope {
+        command: "check",
+        checks: registry::CHECKS,
+    };
+    const DIAGNOSE: Scope = Scope {
+        command: "diagnose",
+        checks: registry::DIAGNOSE,
+    };
+
+    fn diagnose(self) -> bool {
+        self.command == "diagnose"
+    }
+}
+
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
+    run_scope(args, Scope::CHECK).await
+}
+
+/// `vaudit diagnose`: the same pipeline over the `DIAGNOSE` checks, plus
+/// the appliance search and the control-plane probe.
+pub async fn diagnose(args: &DiagnoseArgs) -> Result<u8, Error> {
+    run_scope(&args.as_check(), Scope::DIAGNOSE).await
+}
+
+async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
     let started = Instant::now();
-    let format = output::resolve("check", args.output.output)?;
+    let format = output::resolve(scope.command, args.output.output)?;
     let manifest = load_manifest(args.manifest.as_deref())?;
     let loaded_matrix = match &args.support_matrix {
         Some(p) => {
@@ -67,7 +99,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         let snap = Snapshot::load(path)
             .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?;
         Gathered::Offline(Box::new(snap))
-    } else if !gate::needs_vcenter(&selection) {
+    } else if !gate::needs_vcenter(scope.checks, &selection) {
         Gathered::Unavailable("no check that reads the vCenter was asked for".into(), None)
     } else if vcenter_address.is_none() {
         Gathered::Unavailable(
@@ -76,15 +108,22 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         )
     } else {
         online(
-            &args.connection,
             &from_config,
             &spec,
             &selection,
             &manifest,
             args,
             format,
+            (scope, &cfg),
         )
         .await?
+    };
+    // The probe runs from this machine, only for diagnose, only to the
+    // endpoint the config names.
+    let probe = if scope.diagnose() && selection.enabled(crate::checks::appliance::CONTROL_PLANE) {
+        gate::probe_control_plane(&cfg, std::time::Duration::from_secs(5)).await
+    } else {
+        None
     };
     if let (Some(path), Gathered::Live(snap, _)) = (&args.snapshot.save, &gathered) {
         snap.save(path)
@@ -125,8 +164,9 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         support_matrix: matrix,
         privileges_user: args.user.as_deref(),
         now: time::OffsetDateTime::now_utc(),
+        probe: probe.as_ref(),
     };
-    let eval = gate::evaluate(&inputs, vcenter, &selection, fail_on);
+    let eval = gate::evaluate_in(scope.checks, &inputs, vcenter, &selection, fail_on);
     let targets = snap_for_targets
         .map(|s| super::inventory_cmd::targets_map(&inventory::resolve_each(s, &spec).0))
         .unwrap_or_default();
@@ -142,6 +182,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             seconds: started.elapsed().as_secs_f64(),
             fail_on_warning: fail_on == Severity::Warning,
             snapshot: from.as_deref(),
+            command: scope.command,
         },
         &mut std::io::stdout().lock(),
     )?;
@@ -151,15 +192,20 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
 /// The live session: everything the selected checks read, or why not. An
 /// interruption (a signal) is the one error that ends the command instead.
 async fn online(
-    connection: &super::args::ConnectionArgs,
     config: &ConfigCredentials,
     spec: &TargetSpec,
     selection: &Selection<'_>,
     manifest: &Manifest,
     args: &CheckArgs,
     format: report::Format,
+    (scope, cfg): (Scope, &ArcConfig),
 ) -> Result<Gathered, Error> {
-    let conn = match Connection::resolve_with(connection, Some(config), Keyring::Read) {
+    // A check of the other command is not "selected" just because --only
+    // is empty.
+    let wanted =
+        |name: &str| scope.checks.iter().any(|c| c.name == name) && selection.enabled(name);
+    let appliance = scope.diagnose().then_some(cfg);
+    let conn = match Connection::resolve_with(&args.connection, Some(config), Keyring::Read) {
         Ok(c) => c,
         Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
@@ -184,14 +230,13 @@ async fn online(
     let progress = Progress::start(format == report::Format::Table);
     let password = conn.password().to_string();
     let wants = Wants {
-        events: selection.enabled(crate::checks::templates::CHECK),
-        privileges: selection
-            .enabled(crate::checks::privileges::CHECK)
+        events: wanted(crate::checks::templates::CHECK) || appliance.is_some(),
+        privileges: wanted(crate::checks::privileges::CHECK)
             .then_some((manifest, args.user.as_deref())),
-        tagging: selection
-            .enabled(tagging::CHECK)
-            .then_some((conn.username(), password.as_str())),
+        tagging: wanted(tagging::CHECK).then_some((conn.username(), password.as_str())),
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
+        latency: wanted(crate::checks::latency::CHECK),
+        appliance,
     };
     let result = conn
         .with_session(async |client| {

@@ -77,6 +77,7 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Pools(a) => inventory_cmd::pools(&a).await,
         Command::Templates(a) => inventory_cmd::templates(&a).await,
         Command::Check(a) => check_cmd::run(&a).await,
+        Command::Diagnose(a) => check_cmd::diagnose(&a).await,
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
         Command::Manifest(a) => manifest_cmd::run(&a),

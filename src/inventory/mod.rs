@@ -2,6 +2,7 @@
 //! (serde), so it can be saved with `--save` and audited offline with
 //! `--from`; the checks read only this.
 
+pub mod appliance;
 mod collect;
 pub mod placement;
 pub mod privileges;
@@ -154,6 +155,10 @@ pub struct Snapshot {
     /// privilege audit ran in the collecting session.
     #[serde(default)]
     pub privileges: Option<PrivilegeAnswers>,
+    /// The target datastore's latency samples, when the datastore-latency
+    /// check ran in the collecting session (absent in older snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datastore_latency: Option<appliance::DatastoreLatency>,
     #[serde(skip)]
     index: HashMap<MoRef, usize>,
 }
@@ -186,6 +191,7 @@ impl Snapshot {
             events,
             server_time: None,
             privileges: None,
+            datastore_latency: None,
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);

@@ -32,6 +32,10 @@ pub const SUPPORT: &[(&str, &[Format])] = &[
         &[Format::Table, Format::Json, Format::Junit, Format::Markdown],
     ),
     (
+        "diagnose",
+        &[Format::Table, Format::Json, Format::Junit, Format::Markdown],
+    ),
+    (
         "privileges",
         &[Format::Table, Format::Json, Format::Markdown],
     ),

@@ -19,6 +19,8 @@ pub struct GateReport<'a> {
     pub fail_on_warning: bool,
     /// Where the facts came from when not from a live session.
     pub snapshot: Option<&'a str>,
+    /// `check` or `diagnose`, for titles.
+    pub command: &'a str,
 }
 
 pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -51,8 +53,8 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
         Format::Junit => out.write_all(junit::render(r.results, r.findings, r.seconds).as_bytes()),
         Format::Markdown => {
             let title = match r.vcenter.url.as_str() {
-                "" => "vaudit check".to_string(),
-                u => format!("vaudit check: {u}"),
+                "" => format!("vaudit {}", r.command),
+                u => format!("vaudit {}: {u}", r.command),
             };
             out.write_all(markdown::render(&title, verdict, r.results, r.findings).as_bytes())
         }

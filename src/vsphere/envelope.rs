@@ -24,6 +24,8 @@ const IDEMPOTENT: &[&str] = &[
     "HasPrivilegeOnEntities",
     "HasUserPrivilegeOnEntities",
     "RetrieveEntityPermissions",
+    "QueryPerf",
+    "FindAllByIp",
 ];
 
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`.

@@ -168,5 +168,7 @@ fn decode_service_content(node: &Node) -> Result<ServiceContent, String> {
         session_manager: opt("sessionManager"),
         authorization_manager: opt("authorizationManager"),
         event_manager: opt("eventManager"),
+        perf_manager: opt("perfManager"),
+        search_index: opt("searchIndex"),
     })
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use vaudit::report::xml::escape as xml_escape;
-use vaudit::vsphere::{Client, ConnectOptions, MoRef};
+use vaudit::vsphere::{Client, ConnectOptions, MoRef, PropertySpec};
 
 use crate::common::{ADMIN, SIM_PASSWORD, Sim};
 
@@ -143,4 +143,99 @@ impl Admin {
     pub fn root(&self) -> MoRef {
         self.client.content().root_folder.clone()
     }
+
+    /// The managed object of `kind` named `name` (the first, by moref).
+    pub fn by_name(&self, kind: &str, name: &str) -> MoRef {
+        let specs = [PropertySpec {
+            kind,
+            paths: &["name"],
+        }];
+        let objects = self
+            .rt
+            .block_on(self.client.retrieve_inventory(&specs, 1000, |_| {}))
+            .unwrap();
+        objects
+            .into_iter()
+            .filter(|o| o.obj.kind.as_ref() == kind)
+            .find(|o| o.get("name").and_then(|v| v.as_str()) == Some(name))
+            .map(|o| o.obj)
+            .unwrap_or_else(|| panic!("no {kind} named {name}"))
+    }
+
+    /// Waits for a task; answers its `info.result` text (a moref value).
+    fn wait(&self, task: &MoRef) -> String {
+        let pc = self.client.content().property_collector.clone();
+        let inner = format!(
+            r#"<specSet><propSet><type>Task</type><pathSet>info.state</pathSet><pathSet>info.result</pathSet><pathSet>info.error</pathSet></propSet><objectSet><obj type="Task">{}</obj></objectSet></specSet><options/>"#,
+            xml_escape(&task.value)
+        );
+        for _ in 0..200 {
+            let (body, _) = self.call("RetrievePropertiesEx", &pc, &inner);
+            if body.contains(">success<") {
+                return between(&body, "<name>info.result</name>", "</val>")
+                    .and_then(|v| v.rsplit('>').next().map(str::to_string))
+                    .unwrap_or_default();
+            }
+            assert!(!body.contains(">error<"), "task {task} failed: {body}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("task {task} did not finish");
+    }
+
+    fn task(&self, method: &str, this: &MoRef, inner: &str) -> String {
+        let (body, _) = self.call(method, this, inner);
+        let value = between(&body, "<returnval", "</returnval>")
+            .and_then(|v| v.rsplit('>').next().map(str::to_string))
+            .unwrap_or_else(|| panic!("{method}: no task in {body}"));
+        self.wait(&MoRef::new("Task", value))
+    }
+
+    /// Deploys a VM `name`, powered on, from the template into `/DC0/vm/Arc`
+    /// and the first cluster's root pool, as `az arcappliance deploy` does
+    /// (vCenter records a VmDeployedEvent with the template as source).
+    pub fn deploy(&self, template: &str, name: &str) -> MoRef {
+        let tpl = self.by_name("VirtualMachine", template);
+        let folder = self.by_name("Folder", "Arc");
+        let cluster = self.by_name("ClusterComputeResource", "DC0_C0");
+        let pool = self
+            .rt
+            .block_on(self.client.retrieve_object(&cluster, &["resourcePool"]))
+            .unwrap()
+            .get("resourcePool")
+            .and_then(|v| v.as_moref().cloned())
+            .expect("the cluster's root pool");
+        let inner = format!(
+            r#"<folder type="Folder">{}</folder><name>{}</name><spec><location><pool type="ResourcePool">{}</pool></location><template>false</template><powerOn>false</powerOn></spec>"#,
+            xml_escape(&folder.value),
+            xml_escape(name),
+            xml_escape(&pool.value)
+        );
+        let vm = MoRef::new("VirtualMachine", self.task("CloneVM_Task", &tpl, &inner));
+        self.task("PowerOnVM_Task", &vm, "");
+        vm
+    }
+
+    /// What VMware Tools would report: the guest addresses (`a,b` = node
+    /// address + control-plane VIP) and whether Tools run.
+    pub fn set_guest(&self, vm: &MoRef, addresses: &str, tools_running: bool) {
+        let tools = if tools_running {
+            "guestToolsRunning"
+        } else {
+            "guestToolsNotRunning"
+        };
+        let inner = format!(
+            r#"<spec><extraConfig xsi:type="OptionValue"><key>SET.guest.ipAddress</key><value xsi:type="xsd:string">{}</value></extraConfig><extraConfig xsi:type="OptionValue"><key>SET.guest.toolsRunningStatus</key><value xsi:type="xsd:string">{tools}</value></extraConfig></spec>"#,
+            xml_escape(addresses)
+        );
+        self.task("ReconfigVM_Task", vm, &inner);
+    }
+
+    pub fn power_off(&self, vm: &MoRef) {
+        self.task("PowerOffVM_Task", vm, "");
+    }
+}
+
+fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let (_, rest) = s.split_once(open)?;
+    rest.split_once(close).map(|(v, _)| v)
 }

@@ -9,6 +9,7 @@ mod wire;
 
 mod about;
 mod check;
+mod diagnose;
 mod fail_closed;
 mod faults_matrix;
 mod hostile;
