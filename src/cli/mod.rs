@@ -33,6 +33,7 @@ pub fn run() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
     init_tracing(&cli.log);
+    crate::report::terminal::init(cli.log.color.into());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

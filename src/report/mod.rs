@@ -11,9 +11,11 @@ pub mod format;
 pub mod gate;
 pub mod junit;
 pub mod markdown;
+pub mod privileges;
 pub mod quote;
 pub mod sanitize;
 pub mod table;
+pub mod terminal;
 pub mod xml;
 
 pub use format::Format;
