@@ -5,7 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Document, Format, VCenter, junit, markdown, table};
+use comfy_table::Cell;
+
+use super::sanitize::line;
+use super::{Document, Format, VCenter, junit, markdown, table, terminal};
 use crate::checks::{CheckResult, EntityRef, Finding, Status, Verdict};
 
 pub struct GateReport<'a> {
@@ -80,11 +83,20 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                     (Status::NotVerified | Status::Skipped, Some(why)) => why.clone(),
                     _ => c.findings.to_string(),
                 };
-                t.add_row(vec![c.name.clone(), c.status.as_str().to_string(), detail]);
+                // Made safe cell by cell, so the status keeps its colour.
+                t.add_row(vec![
+                    Cell::new(line(&c.name)),
+                    table::status_cell(c.status.as_str()),
+                    Cell::new(line(&detail)),
+                ]);
             }
-            writeln!(out, "{}\n", table::render(&t))?;
+            writeln!(out, "{}\n", table::render_safe(&t))?;
             write!(out, "{}", table::findings(r.findings))?;
-            writeln!(out, "{}", verdict_sentence(verdict, r.fail_on_warning))
+            let sentence = verdict_sentence(verdict, r.fail_on_warning);
+            match terminal::paint_for(verdict.as_str()) {
+                Some(p) => writeln!(out, "{}", terminal::paint(sentence, p)),
+                None => writeln!(out, "{sentence}"),
+            }
         }
     }
 }

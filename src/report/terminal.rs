@@ -123,8 +123,9 @@ pub fn paint_if(on: bool, text: &str, p: Paint) -> String {
 /// The colour of a status word (`pass`, `fail`, …) or a severity tag.
 pub fn paint_for(word: &str) -> Option<Paint> {
     match word.trim().to_ascii_lowercase().as_str() {
-        "fail" | "error" | "missing" => Some(Paint::Red),
-        "warn" | "warning" | "not-verified" | "unknown" => Some(Paint::Yellow),
+        // Not verified fails the gate (exit 2), as an error does.
+        "fail" | "error" | "missing" | "not-verified" | "incomplete" => Some(Paint::Red),
+        "warn" | "warning" | "unknown" => Some(Paint::Yellow),
         "pass" | "ok" => Some(Paint::Green),
         "skipped" | "info" | "note" => Some(Paint::Dim),
         _ => None,

@@ -137,7 +137,8 @@ impl Drop for Sim {
 pub fn vaudit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vaudit"));
     for (k, _) in std::env::vars() {
-        if k.starts_with("VAUDIT_") || k.starts_with("GOVC_") || k == "RUST_LOG" {
+        let colour = ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS"].contains(&k.as_str());
+        if k.starts_with("VAUDIT_") || k.starts_with("GOVC_") || k == "RUST_LOG" || colour {
             cmd.env_remove(k);
         }
     }

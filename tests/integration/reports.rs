@@ -1,0 +1,100 @@
+//! The reports people and CI read (issue 17): colour decided once from
+//! `--color` and the environment, a quiet end on a closed pipe, JUnit CI can
+//! follow across runs, every JSON output valid against the schema.
+
+use crate::common::{Sim, run, vaudit};
+
+const ESC: char = '\u{1b}';
+
+/// A gate table with a failing check, piped.
+fn gate(sim: &Sim, env: &[(&str, &str)], extra: &[&str]) -> crate::common::Run {
+    let mut cmd = sim.vaudit(
+        &[
+            &[
+                "check",
+                "--only",
+                "folders",
+                "--folder",
+                "/DC0/datastore",
+                "-o",
+                "table",
+            ][..],
+            extra,
+        ]
+        .concat(),
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(cmd)
+}
+
+#[test]
+fn a_piped_report_is_plain() {
+    let sim = Sim::start(&[]);
+    let r = gate(&sim, &[], &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains(ESC), "{:?}", r.stdout);
+}
+
+#[test]
+fn clicolor_force_colours_a_piped_report_by_severity() {
+    let sim = Sim::start(&[]);
+    let r = gate(&sim, &[("CLICOLOR_FORCE", "1")], &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("\u{1b}[1;31mERROR\u{1b}[0m"),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\u{1b}[1;31mVerdict: fail."),
+        "{:?}",
+        r.stdout
+    );
+}
+
+#[test]
+fn no_color_beats_clicolor_force() {
+    let sim = Sim::start(&[]);
+    let r = gate(&sim, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains(ESC), "{:?}", r.stdout);
+}
+
+#[test]
+fn color_never_beats_clicolor_force() {
+    let sim = Sim::start(&[]);
+    let r = gate(&sim, &[("CLICOLOR_FORCE", "1")], &["--color", "never"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains(ESC), "{:?}", r.stdout);
+}
+
+#[test]
+fn color_always_beats_no_color() {
+    let sim = Sim::start(&[]);
+    let r = gate(&sim, &[("NO_COLOR", "1")], &["--color", "always"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(ESC), "{:?}", r.stdout);
+}
+
+#[test]
+fn json_is_never_coloured() {
+    let sim = Sim::start(&[]);
+    let mut cmd = sim.vaudit(&["folders", "-o", "json", "--color", "always"]);
+    cmd.env("CLICOLOR_FORCE", "1");
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains(ESC), "{:?}", r.stdout);
+}
+
+#[test]
+fn the_color_flag_takes_only_its_three_words() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["about", "--color", "sometimes"]);
+        c
+    });
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("auto"), "{}", r.stderr);
+}
