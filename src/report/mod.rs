@@ -113,7 +113,11 @@ impl<T: Serialize> Document<T> {
 
 /// Writes one JSON document and a newline.
 pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    // Keep the kind of a write error, so a closed pipe stays one.
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    })?;
     writeln!(out)
 }
 

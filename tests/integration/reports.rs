@@ -98,3 +98,37 @@ fn the_color_flag_takes_only_its_three_words() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("auto"), "{}", r.stderr);
 }
+
+/// `vaudit … | head` with the reader gone before the report is written.
+fn with_stdout_closed(mut cmd: std::process::Command) -> (Option<i32>, String) {
+    use std::io::Read;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    // Closed before the login, so the first write of the report fails.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap().code(), stderr)
+}
+
+#[test]
+fn a_closed_stdout_ends_a_table_quietly_with_141() {
+    let sim = Sim::start(&[]);
+    let (code, stderr) = with_stdout_closed(sim.vaudit(&["folders", "-o", "table"]));
+    assert_eq!(code, Some(141), "{stderr}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn a_closed_stdout_ends_json_quietly_with_141() {
+    let sim = Sim::start(&[]);
+    let (code, stderr) = with_stdout_closed(sim.vaudit(&["check", "-o", "json"]));
+    assert_eq!(code, Some(141), "{stderr}");
+    assert_eq!(stderr, "");
+}
