@@ -32,6 +32,26 @@ enum Gathered {
 pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let format = output::resolve("check", args.output.output)?;
+    let result = gate_run(args, format, started).await;
+    // JUnit read by CI: a run that ends before any check (a bad config, a
+    // bad manifest) is still a valid document, one error saying why.
+    if let (Err(e), report::Format::Junit) = (&result, format)
+        && !e.is_interrupted()
+        && !e.is_closed_stdout()
+    {
+        let why = match e.remedy() {
+            Some(r) => format!("{e}; fix: {r}"),
+            None => e.to_string(),
+        };
+        print!(
+            "{}",
+            report::junit::aborted(&why, started.elapsed().as_secs_f64())
+        );
+    }
+    result
+}
+
+async fn gate_run(args: &CheckArgs, format: report::Format, started: Instant) -> Result<u8, Error> {
     let manifest = load_manifest(args.manifest.as_deref())?;
     let loaded_matrix = match &args.support_matrix {
         Some(p) => {
@@ -142,6 +162,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             seconds: started.elapsed().as_secs_f64(),
             fail_on_warning: fail_on == Severity::Warning,
             snapshot: from.as_deref(),
+            scopes: report::gate::scopes(&spec),
         },
         &mut std::io::stdout().lock(),
     )?;

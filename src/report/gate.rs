@@ -22,6 +22,21 @@ pub struct GateReport<'a> {
     pub fail_on_warning: bool,
     /// Where the facts came from when not from a live session.
     pub snapshot: Option<&'a str>,
+    /// The target each check judges, as asked (check name → target), for
+    /// JUnit testcase names that stay the same across runs.
+    pub scopes: BTreeMap<String, String>,
+}
+
+/// The target each check of the registry judges, as the user asked for it
+/// (so the same config gives the same names whatever the vCenter answers).
+pub fn scopes(spec: &crate::inventory::TargetSpec) -> BTreeMap<String, String> {
+    crate::checks::registry::CHECKS
+        .iter()
+        .filter_map(|c| {
+            let asked: Vec<&str> = c.targets.iter().filter_map(|t| t.asked(spec)).collect();
+            (!asked.is_empty()).then(|| (c.name.to_string(), asked.join(" ")))
+        })
+        .collect()
 }
 
 pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -51,7 +66,21 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                 ),
             )
         }
-        Format::Junit => out.write_all(junit::render(r.results, r.findings, r.seconds).as_bytes()),
+        Format::Junit => {
+            let fail_on = if r.fail_on_warning {
+                crate::checks::Severity::Warning
+            } else {
+                crate::checks::Severity::Error
+            };
+            let text = junit::render(&junit::Run {
+                results: r.results,
+                findings: r.findings,
+                seconds: r.seconds,
+                fail_on,
+                scopes: &r.scopes,
+            });
+            out.write_all(text.as_bytes())
+        }
         Format::Markdown => {
             let title = match r.vcenter.url.as_str() {
                 "" => "vaudit check".to_string(),

@@ -132,3 +132,153 @@ fn a_closed_stdout_ends_json_quietly_with_141() {
     assert_eq!(code, Some(141), "{stderr}");
     assert_eq!(stderr, "");
 }
+
+/// A JUnit document, read as CI reads it.
+#[derive(Debug, Default)]
+struct Junit {
+    root: std::collections::BTreeMap<String, String>,
+    /// (testcase name, "pass" | "failure" | "error" | "skipped").
+    cases: Vec<(String, String)>,
+}
+
+fn parse_junit(xml: &str) -> Junit {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut j = Junit::default();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) => {
+                let attrs: std::collections::BTreeMap<String, String> = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| {
+                        (
+                            a.key.as_ref().to_string(),
+                            a.normalized_value(quick_xml::XmlVersion::default())
+                                .unwrap()
+                                .into_owned(),
+                        )
+                    })
+                    .collect();
+                match e.name().as_ref() {
+                    "testsuites" => j.root = attrs,
+                    "testcase" => j.cases.push((attrs["name"].clone(), "pass".into())),
+                    k @ ("failure" | "error" | "skipped") => {
+                        j.cases.last_mut().expect("inside a testcase").1 = k.to_string();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    j
+}
+
+impl Junit {
+    fn count(&self, kind: &str) -> usize {
+        self.cases.iter().filter(|(_, k)| k == kind).count()
+    }
+
+    fn names(&self) -> std::collections::BTreeSet<String> {
+        self.cases.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Root counts that match the testcases, a time, unique names.
+    fn assert_consistent(&self) {
+        let n = |k: &str| self.root[k].parse::<usize>().unwrap();
+        assert_eq!(n("tests"), self.cases.len(), "{self:?}");
+        assert_eq!(n("failures"), self.count("failure"), "{self:?}");
+        assert_eq!(n("errors"), self.count("error"), "{self:?}");
+        assert!(self.root["time"].parse::<f64>().is_ok(), "{self:?}");
+        assert_eq!(
+            self.names().len(),
+            self.cases.len(),
+            "duplicate names: {self:?}"
+        );
+    }
+}
+
+fn clean_config() -> String {
+    crate::common::repo_root()
+        .join("mocks/config/clean-appliance.yaml")
+        .display()
+        .to_string()
+}
+
+const SCENARIO: &[&str] = &["-template", "2", "-template-deploys", "2", "-folder", "1"];
+
+#[test]
+fn junit_names_are_the_same_whether_the_run_passes_or_fails() {
+    let sim = Sim::start(SCENARIO);
+    let cfg = clean_config();
+    let pass = run(sim.vaudit(&["check", "--config", &cfg, "-o", "junit"]));
+    assert_eq!(pass.code, 0, "{}\n{}", pass.stdout, pass.stderr);
+    // The stale template's warning fails this gate.
+    let fail = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &cfg,
+        "--fail-on",
+        "warning",
+        "-o",
+        "junit",
+    ]));
+    assert_eq!(fail.code, 1, "{}\n{}", fail.stdout, fail.stderr);
+    let (pass, fail) = (parse_junit(&pass.stdout), parse_junit(&fail.stdout));
+    pass.assert_consistent();
+    fail.assert_consistent();
+    assert_eq!(pass.count("failure"), 0, "{pass:?}");
+    assert!(fail.count("failure") >= 1, "{fail:?}");
+    assert_eq!(pass.names(), fail.names());
+    assert!(
+        fail.cases
+            .iter()
+            .any(|(n, k)| n.starts_with("templates.stale-template[") && k == "failure"),
+        "{fail:?}"
+    );
+}
+
+#[test]
+fn junit_on_an_unreachable_vcenter_is_errors_under_the_same_names() {
+    let sim = Sim::start(SCENARIO);
+    let cfg = clean_config();
+    let up = parse_junit(&run(sim.vaudit(&["check", "--config", &cfg, "-o", "junit"])).stdout);
+    // Nothing listens on 127.0.0.1:9 (discard is not served here).
+    let mut cmd = vaudit();
+    cmd.args(["check", "--config", &cfg, "-o", "junit"])
+        .args(["--url", "https://127.0.0.1:9/sdk", "--username", "a@b"])
+        .env("VAUDIT_PASSWORD", "x");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let down = parse_junit(&r.stdout);
+    down.assert_consistent();
+    assert_eq!(up.names(), down.names());
+    assert!(
+        down.cases
+            .iter()
+            .any(|(n, k)| n == "connection.endpoint-unreachable" && k == "error"),
+        "{down:?}"
+    );
+    assert_eq!(down.count("failure"), 0, "{down:?}");
+}
+
+#[test]
+fn junit_on_a_config_error_is_one_error_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "applianceClusterConfig: [\n").unwrap();
+    let r = run({
+        let mut c = vaudit();
+        c.args(["check", "--config", bad.to_str().unwrap(), "-o", "junit"]);
+        c
+    });
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let j = parse_junit(&r.stdout);
+    j.assert_consistent();
+    assert_eq!(j.cases.len(), 1, "{}", r.stdout);
+    assert_eq!(j.count("error"), 1, "{}", r.stdout);
+    assert!(r.stdout.contains("bad.yaml"), "{}", r.stdout);
+    assert!(r.stderr.contains("bad.yaml"), "{}", r.stderr);
+}
