@@ -80,6 +80,8 @@ pub enum Command {
     /// The pre-deployment gate: every check against the Arc config's targets, one verdict
     #[command(after_long_help = crate::checks::registry::help())]
     Check(CheckArgs),
+    /// Print the JSON Schema of every --output json document (vaudit/v1)
+    Schema,
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring

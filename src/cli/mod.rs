@@ -82,6 +82,11 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
         Command::Manifest(a) => manifest_cmd::run(&a),
+        Command::Schema => {
+            use std::io::Write;
+            std::io::stdout().write_all(crate::report::SCHEMA_FILE.as_bytes())?;
+            Ok(0)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
             Ok(0)

@@ -22,6 +22,10 @@ pub use format::Format;
 
 pub const SCHEMA: &str = "vaudit/v1";
 
+/// The JSON Schema of every document with `"schema": "vaudit/v1"`, kept in
+/// the repository and checked against every JSON output by the tests.
+pub const SCHEMA_FILE: &str = include_str!("../../schema/vaudit-v1.json");
+
 pub use crate::inventory::VCenter;
 
 impl VCenter {

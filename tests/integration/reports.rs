@@ -282,3 +282,58 @@ fn junit_on_a_config_error_is_one_error_saying_why() {
     assert!(r.stdout.contains("bad.yaml"), "{}", r.stdout);
     assert!(r.stderr.contains("bad.yaml"), "{}", r.stderr);
 }
+
+#[test]
+fn vaudit_schema_prints_the_schema_file() {
+    let r = run({
+        let mut c = vaudit();
+        c.arg("schema");
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let file =
+        std::fs::read_to_string(crate::common::repo_root().join("schema/vaudit-v1.json")).unwrap();
+    assert_eq!(r.stdout, file);
+    let v = r.json();
+    assert_eq!(v["title"], "vaudit/v1");
+}
+
+/// The schema is not a rubber stamp: a document missing its verdict fails.
+#[test]
+#[should_panic(expected = "not vaudit/v1")]
+fn the_schema_rejects_a_report_without_a_verdict() {
+    let sim = Sim::start(&[]);
+    let mut v = run(sim.vaudit(&["folders", "-o", "json"])).json();
+    v["summary"].as_object_mut().unwrap().remove("verdict");
+    crate::common::assert_schema(&v);
+}
+
+/// Every command's JSON, validated against the schema (in `run`).
+#[test]
+fn every_command_writes_schema_valid_json() {
+    let sim = Sim::start(SCENARIO);
+    let cfg = clean_config();
+    for args in [
+        &["about"][..],
+        &["privileges", "--folder", "/DC0/vm/Arc", "--explain"],
+        &["folders"],
+        &["pools"],
+        &["templates"],
+        &["check", "--config", &cfg],
+        &["check", "--only", "folders", "--folder", "/DC0/nope"],
+    ] {
+        let r = run(sim.vaudit(&[args, &["-o", "json"]].concat()));
+        assert!(r.code <= 2, "{args:?}: {}", r.stderr);
+        let v = r.json();
+        assert_eq!(v["schema"], "vaudit/v1", "{args:?}");
+    }
+    for args in [&["manifest", "list"][..], &["manifest", "show"]] {
+        let r = run({
+            let mut c = vaudit();
+            c.args(args).args(["-o", "json"]);
+            c
+        });
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(r.json()["schema"], "vaudit/v1", "{args:?}");
+    }
+}
