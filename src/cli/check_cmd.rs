@@ -233,7 +233,15 @@ async fn online(
         }
         Err(e) if e.is_interrupted() => return Err(e),
         Err(Error::VSphere(e)) => {
-            let f = gate::connection_finding(&e, Some(conn.username()));
+            // Which user was rejected, and where each credential came
+            // from, so the one that is wrong can be found.
+            let who = format!(
+                "{}; the user name came from {}, the password from {}",
+                conn.username(),
+                conn.settings.username.source,
+                conn.settings.password.source
+            );
+            let f = gate::connection_finding(&e, Some(&who));
             Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),

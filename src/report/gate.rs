@@ -121,7 +121,11 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             }
             writeln!(out, "{}\n", table::render_safe(&t))?;
             write!(out, "{}", table::findings(r.findings))?;
-            let sentence = verdict_sentence(verdict, r.fail_on_warning);
+            let errors = r
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::checks::Severity::Error);
+            let sentence = verdict_sentence(verdict, r.fail_on_warning && !errors);
             match terminal::paint_for(verdict.as_str()) {
                 Some(p) => writeln!(out, "{}", terminal::paint(sentence, p)),
                 None => writeln!(out, "{sentence}"),
@@ -131,13 +135,14 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
 }
 
 /// The last line of a table: the verdict in words, which always matches the
-/// exit code.
-pub fn verdict_sentence(v: Verdict, fail_on_warning: bool) -> &'static str {
+/// exit code. `on_warnings`: the gate failed only because `--fail-on
+/// warning` made warnings fail it.
+pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
     match v {
         Verdict::Pass => "Verdict: pass.",
         Verdict::Warn => "Verdict: pass, with warnings.",
-        Verdict::Fail if fail_on_warning => {
-            "Verdict: fail (--fail-on warning: warnings fail the gate)."
+        Verdict::Fail if on_warnings => {
+            "Verdict: fail: the gate failed on warnings (--fail-on warning)."
         }
         Verdict::Fail => "Verdict: fail.",
         Verdict::Incomplete => {

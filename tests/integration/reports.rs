@@ -337,3 +337,64 @@ fn every_command_writes_schema_valid_json() {
         assert_eq!(r.json()["schema"], "vaudit/v1", "{args:?}");
     }
 }
+
+#[test]
+fn fail_on_warning_ends_saying_the_gate_failed_on_warnings() {
+    let sim = Sim::start(SCENARIO);
+    let cfg = clean_config();
+    let r = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &cfg,
+        "--fail-on",
+        "warning",
+        "-o",
+        "table",
+    ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some("Verdict: fail: the gate failed on warnings (--fail-on warning)."),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn login_failed_names_the_user_and_where_each_credential_came_from() {
+    let sim = Sim::start(&[]);
+    let mut cmd = sim.vaudit(&[
+        "check",
+        "--only",
+        "connection,folders",
+        "--folder",
+        "/DC0/vm/Arc",
+        "-o",
+        "json",
+    ]);
+    cmd.env("VAUDIT_PASSWORD", "not-the-password");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "login-failed")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains(&sim.username), "{message}");
+    assert!(message.contains("the --username flag"), "{message}");
+    assert!(message.contains("VAUDIT_PASSWORD"), "{message}");
+    let folders = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "folders")
+        .unwrap();
+    assert_eq!(folders["status"], "not-verified");
+    assert!(
+        folders["reason"].as_str().unwrap().contains("login failed"),
+        "{folders}"
+    );
+}
