@@ -16,6 +16,7 @@ pub mod placement;
 pub mod pools;
 pub mod privileges;
 pub mod registry;
+pub mod rules;
 pub mod support_matrix;
 pub mod tagging;
 pub mod targets;

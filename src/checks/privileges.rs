@@ -178,7 +178,7 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                         p.id, p.group, p.label, a.user
                     ),
                     format!(
-                        "add {} to the role {} holds on {path} or on an ancestor with propagate on (run with --explain to see which role)",
+                        "add {} to the role {} holds on {path} or on an ancestor with propagate on (`vaudit privileges --explain` with the same targets shows which role)",
                         p.id, a.user
                     ),
                 ));

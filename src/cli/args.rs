@@ -38,6 +38,29 @@ pub struct LogArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Colour reports by severity: auto (on a terminal, honouring NO_COLOR, CLICOLOR and CLICOLOR_FORCE), always or never
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<Color> for crate::report::terminal::ColorChoice {
+    fn from(c: Color) -> Self {
+        use crate::report::terminal::ColorChoice as C;
+        match c {
+            Color::Auto => C::Auto,
+            Color::Always => C::Always,
+            Color::Never => C::Never,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -64,6 +87,8 @@ pub enum Command {
     /// (including no appliance VM found: the checks about it cannot be verified).
     #[command(after_long_help = crate::checks::registry::diagnose_help())]
     Diagnose(DiagnoseArgs),
+    /// Print the JSON Schema of every --output json document (vaudit/v1)
+    Schema,
     /// Log in, then store the password for --url and --username in the OS keyring
     Login(ConnectionArgs),
     /// Delete the stored password for --url and --username from the OS keyring
@@ -231,6 +256,9 @@ pub struct PrivilegesArgs {
     /// For each entity with missing privileges, show the permissions that apply and a role definition to paste
     #[arg(long)]
     pub explain: bool,
+    /// List every privilege checked, granted ones too (by default only the gaps and a count per entity)
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Args, Debug)]

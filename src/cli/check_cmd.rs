@@ -64,6 +64,31 @@ pub async fn diagnose(args: &DiagnoseArgs) -> Result<u8, Error> {
 async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
     let started = Instant::now();
     let format = output::resolve(scope.command, args.output.output)?;
+    let result = gate_run(args, &scope, format, started).await;
+    // JUnit read by CI: a run that ends before any check (a bad config, a
+    // bad manifest) is still a valid document, one error saying why.
+    if let (Err(e), report::Format::Junit) = (&result, format)
+        && !e.is_interrupted()
+        && !e.is_closed_stdout()
+    {
+        let why = match e.remedy() {
+            Some(r) => format!("{e}; fix: {r}"),
+            None => e.to_string(),
+        };
+        print!(
+            "{}",
+            report::junit::aborted(&why, started.elapsed().as_secs_f64())
+        );
+    }
+    result
+}
+
+async fn gate_run(
+    args: &CheckArgs,
+    scope: &Scope,
+    format: report::Format,
+    started: Instant,
+) -> Result<u8, Error> {
     let manifest = load_manifest(args.manifest.as_deref())?;
     let loaded_matrix = match &args.support_matrix {
         Some(p) => {
@@ -114,7 +139,7 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
             &manifest,
             args,
             format,
-            (scope, &cfg),
+            (*scope, &cfg),
         )
         .await?
     };
@@ -183,6 +208,7 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
             fail_on_warning: fail_on == Severity::Warning,
             snapshot: from.as_deref(),
             command: scope.command,
+            scopes: report::gate::scopes(&spec),
         },
         &mut std::io::stdout().lock(),
     )?;
@@ -257,7 +283,15 @@ async fn online(
         }
         Err(e) if e.is_interrupted() => return Err(e),
         Err(Error::VSphere(e)) => {
-            let f = gate::connection_finding(&e, Some(conn.username()));
+            // Which user was rejected, and where each credential came
+            // from, so the one that is wrong can be found.
+            let who = format!(
+                "{}; the user name came from {}, the password from {}",
+                conn.username(),
+                conn.settings.username.source,
+                conn.settings.password.source
+            );
+            let f = gate::connection_finding(&e, Some(&who));
             Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),

@@ -36,7 +36,22 @@ impl From<vsphere::Error> for Error {
     }
 }
 
+/// Exit code when stdout was closed before the report was written: what a
+/// shell reports for a process ended by SIGPIPE (128 + 13, spec §4).
+pub const EXIT_CLOSED_STDOUT: u8 = 141;
+
+/// The reader of stdout is gone (`vaudit folders | head -2`): nothing is
+/// wrong and nobody is left to tell, so end at once, without a word.
+pub fn exit_closed_stdout() -> ! {
+    std::process::exit(i32::from(EXIT_CLOSED_STDOUT))
+}
+
 impl Error {
+    /// A write to a closed pipe: see `exit_closed_stdout`.
+    pub fn is_closed_stdout(&self) -> bool {
+        matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// A stop the command must not turn into a report (a signal).
     pub fn is_interrupted(&self) -> bool {
         matches!(self, Error::Interrupted { .. })

@@ -33,6 +33,7 @@ pub fn run() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
     init_tracing(&cli.log);
+    crate::report::terminal::init(cli.log.color.into());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -58,6 +59,7 @@ pub fn run() -> ExitCode {
             eprintln!("vaudit: {}", Error::Interrupted { signal });
             ExitCode::from(128u8.saturating_add(signal as u8))
         }
+        Err(e) if e.is_closed_stdout() => error::exit_closed_stdout(),
         Err(e) => {
             // Errors quote server text (faults, certificate names).
             eprintln!("error: {}", clean(&e.to_string()));
@@ -81,6 +83,11 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Login(a) => keys::login(&a).await,
         Command::Logout(a) => keys::logout(&a),
         Command::Manifest(a) => manifest_cmd::run(&a),
+        Command::Schema => {
+            use std::io::Write;
+            std::io::stdout().write_all(crate::report::SCHEMA_FILE.as_bytes())?;
+            Ok(0)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
             Ok(0)
@@ -113,16 +120,16 @@ fn init_tracing(log: &args::LogArgs) {
 /// hold data from the server) or a backtrace, and exit 2 like any failure.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        // `vaudit … | head` closes stdout early: not a bug, and nothing
-        // left to say to a reader that is gone.
+        // `print!` to a stdout that `vaudit … | head` closed early panics
+        // with this message: not a bug.
         let payload = info
             .payload()
             .downcast_ref::<String>()
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if payload.contains("Broken pipe") {
-            std::process::exit(EXIT_INCOMPLETE as i32);
+        if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+            error::exit_closed_stdout();
         }
         let at = info
             .location()

@@ -7,9 +7,8 @@
 //! permissions on the target folder and pool, and with `--explain` the
 //! permissions reaching each entity that lacks something.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::args::{FailOn, PrivilegesArgs};
@@ -19,8 +18,8 @@ use super::output;
 use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
 use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
-use crate::manifest::{self, EntityKind, Manifest};
-use crate::report::sanitize::line as clean;
+use crate::manifest::{self, Manifest};
+use crate::report::privileges::{Explain, ExplainEntity, ExplainPermission};
 use crate::report::{self, Document, Format, quote, table};
 use crate::vsphere::{Client, MoRef, Permission};
 
@@ -110,13 +109,20 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             )
         ),
         _ => {
-            print!(
-                "{}",
-                render_table(&g, &manifest, &outcome.rows, &outcome.findings)
-            );
+            let view = report::privileges::View {
+                user: &g.user,
+                manifest: &manifest.name,
+                placements: &g.placements,
+                rows: &outcome.rows,
+                findings: &outcome.findings,
+                all: args.all,
+                explained: explain.is_some(),
+            };
+            let mut text = report::privileges::render(&view, table::run_style());
             if let Some(x) = &explain {
-                print!("{}", render_explain(x));
+                text.push_str(&report::privileges::render_explain(x));
             }
+            print!("{text}");
         }
     }
     Ok(code)
@@ -236,33 +242,6 @@ async fn gather(
         }
     }
     Ok(Session::Done(Box::new(g)))
-}
-
-#[derive(Debug, Serialize)]
-struct Explain {
-    entities: Vec<ExplainEntity>,
-    /// Every missing privilege id, once.
-    missing: Vec<String>,
-    govc: Vec<String>,
-    powercli: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ExplainEntity {
-    entity: EntityRef,
-    missing: Vec<String>,
-    permissions: Vec<ExplainPermission>,
-}
-
-#[derive(Debug, Serialize)]
-struct ExplainPermission {
-    /// Where the permission is defined (inventory path).
-    defined_on: String,
-    principal: String,
-    group: bool,
-    role: String,
-    role_id: i32,
-    propagate: bool,
 }
 
 fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain {
@@ -399,174 +378,4 @@ fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPe
     } else {
         there
     }
-}
-
-fn render_explain(x: &Explain) -> String {
-    let mut out = String::new();
-    if x.entities.is_empty() {
-        return out;
-    }
-    out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
-    for e in &x.entities {
-        out.push_str(&format!(
-            "\n{} ({} missing)\n",
-            clean(&e.entity.path),
-            e.missing.len()
-        ));
-        if e.permissions.is_empty() {
-            out.push_str("  no permission reaches it for anyone\n");
-        }
-        for p in &e.permissions {
-            out.push_str(&format!(
-                "  on {}: {}{} has role {} ({}), propagate {}\n",
-                clean(&p.defined_on),
-                if p.group { "group " } else { "" },
-                clean(&p.principal),
-                clean(&p.role),
-                p.role_id,
-                if p.propagate { "on" } else { "off" }
-            ));
-        }
-    }
-    out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
-    // Quoted already; control characters are shown escaped (inside the
-    // quotes, so a pasted line can only fail to find the role).
-    for l in x.govc.iter().chain(&x.powercli) {
-        out.push_str(&format!("  {}\n", clean(l)));
-    }
-    out
-}
-
-fn render_table(
-    g: &Gathered,
-    manifest: &Manifest,
-    rows: &[PrivilegeRow],
-    findings: &[Finding],
-) -> String {
-    let mut out = format!(
-        "Privileges of {} against the {} manifest\n",
-        clean(&g.user),
-        clean(&manifest.name)
-    );
-    for p in &g.placements {
-        if let Some(s) = p.stand_in {
-            out.push_str(&format!(
-                "  {}: not given, checked on {} (the {s})\n",
-                kind_word(p.kind),
-                clean(&p.entity.path)
-            ));
-        }
-    }
-    out.push('\n');
-    let mut sorted: Vec<&PrivilegeRow> = rows.iter().collect();
-    // Missing first, then unknown, then granted; within each as the
-    // vSphere Client groups them.
-    let rank = |r: &PrivilegeRow| match (r.known, r.granted) {
-        (true, false) => 0,
-        (false, _) => 1,
-        (true, true) => 2,
-    };
-    sorted.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then(a.group.cmp(&b.group))
-            .then(a.label.cmp(&b.label))
-            .then(a.entity.path.cmp(&b.entity.path))
-    });
-    // One section per vSphere Client group; each privilege's label with its
-    // API id under it, so the table fits 80 columns.
-    let mut t = table::new_table(&["", "Privilege", "On"]);
-    let mut last: Option<(usize, &str)> = None;
-    for r in sorted {
-        let (status, color) = match rank(r) {
-            0 if r.level == manifest::Level::Required => ("MISSING", Color::Red),
-            0 => ("missing", Color::Yellow),
-            1 => ("unknown", Color::Yellow),
-            _ => ("ok", Color::Green),
-        };
-        if last != Some((rank(r), r.group.as_str())) {
-            t.add_row(vec![
-                Cell::new(""),
-                Cell::new(format!("{}:", clean(&r.group))),
-                Cell::new(""),
-            ]);
-        }
-        last = Some((rank(r), r.group.as_str()));
-        t.add_row(vec![
-            Cell::new(status).fg(color),
-            Cell::new(format!("  {}\n  {}", clean(&r.label), clean(&r.id))),
-            Cell::new(clean(&r.entity.path)),
-        ]);
-    }
-    out.push_str(&t.to_string());
-    out.push('\n');
-
-    // Findings: the gaps per entity on one line each, then the others.
-    let mut per_entity: BTreeMap<(String, &str), Vec<&str>> = BTreeMap::new();
-    for f in findings {
-        if matches!(
-            f.code.as_str(),
-            "missing-privilege" | "missing-recommended-privilege"
-        ) {
-            let path = f
-                .entity
-                .as_ref()
-                .map(|e| e.path.clone())
-                .unwrap_or_default();
-            per_entity
-                .entry((path, f.code.as_str()))
-                .or_default()
-                .push(f.privilege.as_ref().map(|p| p.id.as_str()).unwrap_or(""));
-        }
-    }
-    for ((path, code), ids) in &per_entity {
-        let tag = if *code == "missing-privilege" {
-            "ERROR"
-        } else {
-            "WARN "
-        };
-        out.push_str(&format!(
-            "{tag} {code}: {} not granted to {} on {}: {}\n",
-            ids.len(),
-            clean(&g.user),
-            clean(path),
-            clean(&ids.join(", "))
-        ));
-        out.push_str(&format!(
-            "      fix: add them to the role {} holds on {} or an ancestor (propagate on); --explain shows which role\n",
-            clean(&g.user),
-            clean(path)
-        ));
-    }
-    let others: Vec<Finding> = findings
-        .iter()
-        .filter(|f| {
-            !matches!(
-                f.code.as_str(),
-                "missing-privilege" | "missing-recommended-privilege"
-            )
-        })
-        .cloned()
-        .collect();
-    let rest = table::findings(&others);
-    // table::findings ends with its own summary line: keep only the findings.
-    let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
-    let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
-    if !rest.is_empty() {
-        out.push_str(rest);
-        out.push('\n');
-    }
-    let checked = rows.iter().filter(|r| r.known).count();
-    let granted = rows.iter().filter(|r| r.granted).count();
-    let entities: BTreeSet<&str> = rows.iter().map(|r| r.entity.path.as_str()).collect();
-    out.push_str(&format!(
-        "{granted} of {checked} privilege checks granted on {} entities; {}",
-        entities.len(),
-        table::summary_line(findings)
-    ));
-    out
-}
-
-fn kind_word(k: EntityKind) -> &'static str {
-    k.as_str()
 }

@@ -5,7 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Document, Format, VCenter, junit, markdown, table};
+use comfy_table::Cell;
+
+use super::sanitize::line;
+use super::{Document, Format, VCenter, junit, markdown, table, terminal};
 use crate::checks::{CheckResult, EntityRef, Finding, Status, Verdict};
 
 pub struct GateReport<'a> {
@@ -21,6 +24,22 @@ pub struct GateReport<'a> {
     pub snapshot: Option<&'a str>,
     /// `check` or `diagnose`, for titles.
     pub command: &'a str,
+    /// The target each check judges, as asked (check name → target), for
+    /// JUnit testcase names that stay the same across runs.
+    pub scopes: BTreeMap<String, String>,
+}
+
+/// The target each check of the registry judges, as the user asked for it
+/// (so the same config gives the same names whatever the vCenter answers).
+pub fn scopes(spec: &crate::inventory::TargetSpec) -> BTreeMap<String, String> {
+    crate::checks::registry::CHECKS
+        .iter()
+        .chain(crate::checks::registry::DIAGNOSE.iter())
+        .filter_map(|c| {
+            let asked: Vec<&str> = c.targets.iter().filter_map(|t| t.asked(spec)).collect();
+            (!asked.is_empty()).then(|| (c.name.to_string(), asked.join(" ")))
+        })
+        .collect()
 }
 
 pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -50,7 +69,21 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                 ),
             )
         }
-        Format::Junit => out.write_all(junit::render(r.results, r.findings, r.seconds).as_bytes()),
+        Format::Junit => {
+            let fail_on = if r.fail_on_warning {
+                crate::checks::Severity::Warning
+            } else {
+                crate::checks::Severity::Error
+            };
+            let text = junit::render(&junit::Run {
+                results: r.results,
+                findings: r.findings,
+                seconds: r.seconds,
+                fail_on,
+                scopes: &r.scopes,
+            });
+            out.write_all(text.as_bytes())
+        }
         Format::Markdown => {
             let title = match r.vcenter.url.as_str() {
                 "" => format!("vaudit {}", r.command),
@@ -82,23 +115,37 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                     (Status::NotVerified | Status::Skipped, Some(why)) => why.clone(),
                     _ => c.findings.to_string(),
                 };
-                t.add_row(vec![c.name.clone(), c.status.as_str().to_string(), detail]);
+                // Made safe cell by cell, so the status keeps its colour.
+                t.add_row(vec![
+                    Cell::new(line(&c.name)),
+                    table::status_cell(c.status.as_str()),
+                    Cell::new(line(&detail)),
+                ]);
             }
-            writeln!(out, "{}\n", table::render(&t))?;
+            writeln!(out, "{}\n", table::render_safe(&t))?;
             write!(out, "{}", table::findings(r.findings))?;
-            writeln!(out, "{}", verdict_sentence(verdict, r.fail_on_warning))
+            let errors = r
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::checks::Severity::Error);
+            let sentence = verdict_sentence(verdict, r.fail_on_warning && !errors);
+            match terminal::paint_for(verdict.as_str()) {
+                Some(p) => writeln!(out, "{}", terminal::paint(sentence, p)),
+                None => writeln!(out, "{sentence}"),
+            }
         }
     }
 }
 
 /// The last line of a table: the verdict in words, which always matches the
-/// exit code.
-pub fn verdict_sentence(v: Verdict, fail_on_warning: bool) -> &'static str {
+/// exit code. `on_warnings`: the gate failed only because `--fail-on
+/// warning` made warnings fail it.
+pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
     match v {
         Verdict::Pass => "Verdict: pass.",
         Verdict::Warn => "Verdict: pass, with warnings.",
-        Verdict::Fail if fail_on_warning => {
-            "Verdict: fail (--fail-on warning: warnings fail the gate)."
+        Verdict::Fail if on_warnings => {
+            "Verdict: fail: the gate failed on warnings (--fail-on warning)."
         }
         Verdict::Fail => "Verdict: fail.",
         Verdict::Incomplete => {

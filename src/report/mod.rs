@@ -11,14 +11,20 @@ pub mod format;
 pub mod gate;
 pub mod junit;
 pub mod markdown;
+pub mod privileges;
 pub mod quote;
 pub mod sanitize;
 pub mod table;
+pub mod terminal;
 pub mod xml;
 
 pub use format::Format;
 
 pub const SCHEMA: &str = "vaudit/v1";
+
+/// The JSON Schema of every document with `"schema": "vaudit/v1"`, kept in
+/// the repository and checked against every JSON output by the tests.
+pub const SCHEMA_FILE: &str = include_str!("../../schema/vaudit-v1.json");
 
 pub use crate::inventory::VCenter;
 
@@ -111,7 +117,11 @@ impl<T: Serialize> Document<T> {
 
 /// Writes one JSON document and a newline.
 pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    // Keep the kind of a write error, so a closed pipe stays one.
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    })?;
     writeln!(out)
 }
 

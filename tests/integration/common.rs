@@ -137,7 +137,8 @@ impl Drop for Sim {
 pub fn vaudit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vaudit"));
     for (k, _) in std::env::vars() {
-        if k.starts_with("VAUDIT_") || k.starts_with("GOVC_") || k == "RUST_LOG" {
+        let colour = ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS"].contains(&k.as_str());
+        if k.starts_with("VAUDIT_") || k.starts_with("GOVC_") || k == "RUST_LOG" || colour {
             cmd.env_remove(k);
         }
     }
@@ -181,7 +182,31 @@ pub fn run(mut cmd: Command) -> Run {
         "vaudit panicked:\n{}",
         r.stderr
     );
+    // Every JSON document vaudit writes follows schema/vaudit-v1.json.
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&r.stdout)
+        && v.get("$schema").is_none()
+    {
+        assert_schema(&v);
+    }
     r
+}
+
+/// Fails naming every place `v` breaks the `vaudit/v1` schema.
+pub fn assert_schema(v: &serde_json::Value) {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let text = std::fs::read_to_string(repo_root().join("schema/vaudit-v1.json")).unwrap();
+        jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).expect("a valid schema")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not vaudit/v1:\n{}\n{v:#}",
+        errors.join("\n")
+    );
 }
 
 impl Run {

@@ -18,6 +18,7 @@ mod keyring;
 mod paging;
 mod placement;
 mod privileges;
+mod reports;
 mod secrets;
 mod security;
 mod wire_faults;

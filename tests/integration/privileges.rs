@@ -503,24 +503,77 @@ fn manifest_list_and_show() {
     assert!(r.stderr.contains("arc-resource-bridge"), "{}", r.stderr);
 }
 
+/// Piped, nothing is cut to a width: with `--all` every (privilege, entity)
+/// is one line holding its id and label, under its entity's line.
 #[test]
-fn the_privilege_table_fits_80_columns_when_piped() {
+fn a_piped_privilege_table_keeps_every_row_on_one_whole_line() {
     let sim = Sim::start(&[]);
-    let r = run(sim.vaudit(&["privileges", "-o", "table", "--folder", "/DC0/vm/Arc"]));
+    let args = ["privileges", "--folder", ARC, "--all"];
+    let json = run(sim.vaudit(&[&args[..], &["-o", "json"]].concat())).json();
+    let r = run(sim.vaudit(&[&args[..], &["-o", "table"]].concat()));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    // The table: from its header to the blank line that ends it.
-    let rows: Vec<&str> = r
-        .stdout
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with("Privilege "))
-        .take_while(|l| !l.trim().is_empty())
-        .collect();
-    assert!(rows.len() > 60, "{}", r.stdout);
-    for l in rows {
-        assert!(
-            l.chars().count() <= 80,
-            "{} chars: {l:?}",
-            l.chars().count()
+    let rows = json["privileges"].as_array().unwrap();
+    assert!(rows.len() > 60);
+    for row in rows {
+        let (id, label) = (row["id"].as_str().unwrap(), row["label"].as_str().unwrap());
+        let path = row["entity"]["path"].as_str().unwrap();
+        // The row's line, in the block under its entity's line.
+        let block: Vec<&str> = r
+            .stdout
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("{path} (")))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect();
+        let hits = block
+            .iter()
+            .filter(|l| l.split_whitespace().any(|w| w == id) && l.ends_with(label))
+            .count();
+        assert_eq!(hits, 1, "{id} on {path}:\n{}", r.stdout);
+    }
+    assert!(
+        r.stdout.lines().any(|l| l.chars().count() > 80),
+        "nothing was longer than 80 columns, so the test proves nothing:\n{}",
+        r.stdout
+    );
+}
+
+/// By default only the gaps are listed, with a count per entity.
+#[test]
+fn the_privilege_table_lists_only_the_gaps_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let part = admin.role("arc-partial", &partial(&all));
+    admin.grant(&admin.root(), DEPLOYER, false, part, true);
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &["privileges", "--folder", ARC, "-o", "table"],
+    ));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    for id in LEFT_OUT {
+        assert_eq!(
+            r.stdout.lines().filter(|l| l.contains(id)).count(),
+            1,
+            "{id}:\n{}",
+            r.stdout
         );
     }
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("{ARC} (folder): 3 missing, "))),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(" ok "), "{}", r.stdout);
+    assert!(r.stdout.lines().count() < 30, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("`vaudit privileges --explain` with the same targets"),
+        "{}",
+        r.stdout
+    );
 }

@@ -1,0 +1,209 @@
+//! What the terminal on stdout can take, decided once per run: the width a
+//! table may use and whether it is coloured. Pure decisions, so tests need
+//! no pseudo-terminal; `cli` feeds them the environment once.
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+/// `--color`: the user's word beats the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour, the way ripgrep and cargo decide: `--color` first,
+/// then `NO_COLOR` (any non-empty value) beats `CLICOLOR_FORCE` (non-zero),
+/// which beats `CLICOLOR=0`; otherwise colour only on a terminal that is not
+/// `TERM=dumb`.
+pub fn decide_color(
+    choice: ColorChoice,
+    env: &dyn Fn(&str) -> Option<String>,
+    is_terminal: bool,
+) -> bool {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if set("NO_COLOR").is_some() {
+                false
+            } else if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                true
+            } else if set("CLICOLOR").is_some_and(|v| v == "0") {
+                false
+            } else {
+                is_terminal && set("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
+/// The width a table may use: none when stdout is not a terminal (a file or
+/// a CI log keeps whole lines), else `COLUMNS` when it is a number, else the
+/// terminal's own width.
+pub fn decide_width(
+    is_terminal: bool,
+    columns: Option<&str>,
+    terminal_width: Option<u16>,
+) -> Option<usize> {
+    if !is_terminal {
+        return None;
+    }
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 20)
+        .or(terminal_width.map(usize::from))
+}
+
+static COLOR: OnceLock<bool> = OnceLock::new();
+
+/// Decides colour for the run; later calls change nothing.
+pub fn init(choice: ColorChoice) {
+    let env = |k: &str| std::env::var(k).ok();
+    COLOR.get_or_init(|| decide_color(choice, &env, std::io::stdout().is_terminal()));
+}
+
+/// Whether reports are coloured (off unless `init` said so).
+pub fn color() -> bool {
+    COLOR.get().copied().unwrap_or(false)
+}
+
+/// The width tables on stdout may use (`None`: unlimited).
+pub fn width() -> Option<usize> {
+    let tty = std::io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS").ok();
+    decide_width(tty, columns.as_deref(), comfy_table::Table::new().width())
+}
+
+/// A colour for a severity or status word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    Red,
+    Yellow,
+    Green,
+    Dim,
+}
+
+impl Paint {
+    fn sgr(self) -> &'static str {
+        match self {
+            Paint::Red => "\x1b[1;31m",
+            Paint::Yellow => "\x1b[33m",
+            Paint::Green => "\x1b[32m",
+            Paint::Dim => "\x1b[2m",
+        }
+    }
+
+    pub fn comfy(self) -> comfy_table::Color {
+        match self {
+            Paint::Red => comfy_table::Color::Red,
+            Paint::Yellow => comfy_table::Color::Yellow,
+            Paint::Green => comfy_table::Color::Green,
+            Paint::Dim => comfy_table::Color::DarkGrey,
+        }
+    }
+}
+
+/// `text` (already made safe) in colour when the run is coloured.
+pub fn paint(text: &str, p: Paint) -> String {
+    paint_if(color(), text, p)
+}
+
+pub fn paint_if(on: bool, text: &str, p: Paint) -> String {
+    if on {
+        format!("{}{text}\x1b[0m", p.sgr())
+    } else {
+        text.to_string()
+    }
+}
+
+/// The colour of a status word (`pass`, `fail`, …) or a severity tag.
+pub fn paint_for(word: &str) -> Option<Paint> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        // Not verified fails the gate (exit 2), as an error does.
+        "fail" | "error" | "missing" | "not-verified" | "incomplete" => Some(Paint::Red),
+        "warn" | "warning" | "unknown" => Some(Paint::Yellow),
+        "pass" | "ok" => Some(Paint::Green),
+        "skipped" | "info" | "note" => Some(Paint::Dim),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn auto_colours_a_terminal_only() {
+        assert!(decide_color(ColorChoice::Auto, &env(&[]), true));
+        assert!(!decide_color(ColorChoice::Auto, &env(&[]), false));
+        assert!(!decide_color(
+            ColorChoice::Auto,
+            &env(&[("TERM", "dumb")]),
+            true
+        ));
+    }
+
+    #[test]
+    fn no_color_beats_clicolor_force() {
+        let e = env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
+        assert!(!decide_color(ColorChoice::Auto, &e, true));
+    }
+
+    #[test]
+    fn clicolor_force_colours_a_pipe() {
+        assert!(decide_color(
+            ColorChoice::Auto,
+            &env(&[("CLICOLOR_FORCE", "1")]),
+            false
+        ));
+        assert!(!decide_color(
+            ColorChoice::Auto,
+            &env(&[("CLICOLOR_FORCE", "0")]),
+            false
+        ));
+    }
+
+    #[test]
+    fn clicolor_0_turns_a_terminal_plain() {
+        assert!(!decide_color(
+            ColorChoice::Auto,
+            &env(&[("CLICOLOR", "0")]),
+            true
+        ));
+    }
+
+    #[test]
+    fn the_flag_beats_the_environment() {
+        assert!(decide_color(
+            ColorChoice::Always,
+            &env(&[("NO_COLOR", "1")]),
+            false
+        ));
+        assert!(!decide_color(
+            ColorChoice::Never,
+            &env(&[("CLICOLOR_FORCE", "1")]),
+            true
+        ));
+    }
+
+    #[test]
+    fn a_pipe_has_no_width_limit() {
+        assert_eq!(decide_width(false, Some("80"), Some(80)), None);
+        assert_eq!(decide_width(true, Some("200"), Some(80)), Some(200));
+        assert_eq!(decide_width(true, Some("x"), Some(120)), Some(120));
+        assert_eq!(decide_width(true, None, None), None);
+    }
+}
