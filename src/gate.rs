@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::checks::facts::{Facts, Live, Vcenter};
+use crate::checks::facts::{Facts, IpHolder, Live, Vcenter};
 use crate::checks::registry::{self, Selection};
 use crate::checks::{CheckResult, Finding, Severity, Verdict};
 use crate::config::ArcConfig;
@@ -33,14 +33,22 @@ pub struct Wants<'a> {
     pub tagging: Option<(&'a str, &'a str)>,
     /// How much one collection may read (a server whose cursor never ends).
     pub limits: vsphere::Limits,
+    /// The plan's addresses to look up in vCenter (`FindAllByIp`), when
+    /// the ip-conflict check is asked for.
+    pub ip_search: Option<Vec<String>>,
 }
 
 /// Whether any selected check reads the vCenter.
 pub fn needs_vcenter(selection: &Selection<'_>) -> bool {
     registry::CHECKS
         .iter()
-        .any(|c| selection.enabled(c.name) && c.reads != registry::Reads::Nothing)
+        .any(|c| {
+            selection.enabled(c.name)
+                && !matches!(c.reads, registry::Reads::Nothing | registry::Reads::Network)
+        })
         || selection.enabled(crate::checks::connection::CHECK)
+        // It asks vCenter first what holds the plan's addresses.
+        || selection.enabled(crate::checks::ip_conflict::CHECK)
 }
 
 /// One session's gathering: the inventory, the vCenter's time, the event
@@ -76,14 +84,40 @@ pub async fn gather(
         ),
         None => None,
     };
+    let ip_holders = match &wants.ip_search {
+        Some(ips) => Some(find_by_ip(client, ips).await),
+        None => None,
+    };
     Ok((
         snap,
         Live {
             certificate: client.server_certificate(),
             tagging,
             insecure: None,
+            ip_holders,
         },
     ))
+}
+
+/// The VMs (by guest address) and hosts (by vNIC) vCenter knows at each
+/// address. A failure is kept for the ip-conflict check to report, not
+/// fatal to the rest of the gathering.
+async fn find_by_ip(client: &Client, ips: &[String]) -> Result<Vec<IpHolder>, String> {
+    let mut out = Vec::new();
+    for ip in ips {
+        for vm in [true, false] {
+            let found = client
+                .find_all_by_ip(ip, vm)
+                .await
+                .map_err(|e| e.to_string())?;
+            out.extend(found.into_iter().map(|moref| IpHolder {
+                ip: ip.clone(),
+                moref,
+                vm,
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// The finding that says why the vCenter could not be audited.
@@ -135,6 +169,8 @@ pub struct Inputs<'a> {
     pub support_matrix: &'a crate::checks::support_matrix::SupportMatrix,
     pub privileges_user: Option<&'a str>,
     pub now: OffsetDateTime,
+    /// What the network probes saw, when they ran.
+    pub network: Option<&'a crate::probe::NetworkFacts>,
 }
 
 /// The registry's verdict on what was gathered.
@@ -170,6 +206,7 @@ pub fn evaluate(
         vcenter,
         targets,
         target_errors,
+        network: inputs.network,
     };
     let run = registry::run(&facts, selection, fail_on);
     let verdict = Verdict::of(&run.results);

@@ -37,6 +37,19 @@ pub struct Live {
     pub tagging: Option<Result<(), String>>,
     /// How certificate verification was turned off, if it was.
     pub insecure: Option<super::vcenter::InsecureSource>,
+    /// `SearchIndex.FindAllByIp` for the control-plane and node addresses,
+    /// when the ip-conflict check was asked for: what vCenter already holds
+    /// at each, or why it could not say.
+    pub ip_holders: Option<Result<Vec<IpHolder>, String>>,
+}
+
+/// A VM (by its guest address) or a host (by a vNIC) vCenter knows at an
+/// address of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpHolder {
+    pub ip: String,
+    pub moref: crate::vsphere::MoRef,
+    pub vm: bool,
 }
 
 pub struct Facts<'a> {
@@ -62,6 +75,9 @@ pub struct Facts<'a> {
     pub targets: Targets<'a>,
     /// The targets asked for that the snapshot does not hold.
     pub target_errors: Vec<TargetError>,
+    /// What the network probes saw from this machine; `None` when they
+    /// were not run.
+    pub network: Option<&'a crate::probe::NetworkFacts>,
 }
 
 impl<'a> Facts<'a> {

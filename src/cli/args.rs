@@ -292,4 +292,7 @@ pub struct CheckArgs {
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
     #[arg(long, value_name = "FILE")]
     pub support_matrix: Option<PathBuf>,
+    /// Probe these required endpoints (tab-separated host, port, protocol: the form of data/arc-endpoints.tsv) instead of the embedded list
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
 }

@@ -63,29 +63,59 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
     let vcenter_address =
         settings::address(&args.connection.key, Some(&from_config)).map(|s| s.value);
 
-    let gathered = if let Some(path) = &args.snapshot.from {
-        let snap = Snapshot::load(path)
-            .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?;
-        Gathered::Offline(Box::new(snap))
-    } else if !gate::needs_vcenter(&selection) {
-        Gathered::Unavailable("no check that reads the vCenter was asked for".into(), None)
-    } else if vcenter_address.is_none() {
-        Gathered::Unavailable(
-            "no vCenter address: set vsphereprovider.credentials.address in the config, --url or VAUDIT_URL".into(),
-            None,
-        )
-    } else {
-        online(
-            &args.connection,
-            &from_config,
-            &spec,
-            &selection,
-            &manifest,
-            args,
-            format,
-        )
-        .await?
+    let endpoints = match &args.endpoints {
+        Some(p) => crate::probe::endpoints::load(p)
+            .map(|e| (e, p.display().to_string()))
+            .map_err(|e| Error::usage(e.to_string(), e.remedy()))?,
+        None => (
+            crate::probe::endpoints::embedded(),
+            "the embedded list".to_string(),
+        ),
     };
+    let wanted = crate::probe::Wanted {
+        dns: selection.enabled(crate::checks::dns::CHECK),
+        proxy: selection.enabled(crate::checks::proxy::CHECK),
+        egress: selection.enabled(crate::checks::egress::CHECK),
+        ip_conflict: selection.enabled(crate::checks::ip_conflict::CHECK),
+    };
+    let plan = crate::probe::Plan::new(&cfg, vcenter_address.as_deref(), endpoints.0, wanted);
+    // The probes run while the session gathers: they add no time of their
+    // own unless the vCenter answers faster than they time out.
+    let probes = async {
+        if wanted.any() && args.config.is_some() {
+            Some(crate::probe::run(&plan, endpoints.1.clone()).await)
+        } else {
+            None
+        }
+    };
+    let gathered = async {
+        Ok::<Gathered, Error>(if let Some(path) = &args.snapshot.from {
+            let snap = Snapshot::load(path)
+                .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?;
+            Gathered::Offline(Box::new(snap))
+        } else if !gate::needs_vcenter(&selection) {
+            Gathered::Unavailable("no check that reads the vCenter was asked for".into(), None)
+        } else if vcenter_address.is_none() {
+            Gathered::Unavailable(
+                "no vCenter address: set vsphereprovider.credentials.address in the config, --url or VAUDIT_URL".into(),
+                None,
+            )
+        } else {
+            online(
+                &args.connection,
+                &from_config,
+                &spec,
+                &selection,
+                &manifest,
+                args,
+                format,
+                &plan,
+            )
+            .await?
+        })
+    };
+    let (gathered, network) = tokio::join!(gathered, probes);
+    let gathered = gathered?;
     if let (Some(path), Gathered::Live(snap, _)) = (&args.snapshot.save, &gathered) {
         snap.save(path)
             .map_err(|e| Error::usage(e.to_string(), "choose a writable path for --save"))?;
@@ -125,6 +155,7 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
         support_matrix: matrix,
         privileges_user: args.user.as_deref(),
         now: time::OffsetDateTime::now_utc(),
+        network: network.as_ref(),
     };
     let eval = gate::evaluate(&inputs, vcenter, &selection, fail_on);
     let targets = snap_for_targets
@@ -158,6 +189,7 @@ async fn online(
     manifest: &Manifest,
     args: &CheckArgs,
     format: report::Format,
+    plan: &crate::probe::Plan,
 ) -> Result<Gathered, Error> {
     let conn = match Connection::resolve_with(connection, Some(config), Keyring::Read) {
         Ok(c) => c,
@@ -192,6 +224,14 @@ async fn online(
             .enabled(tagging::CHECK)
             .then_some((conn.username(), password.as_str())),
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
+        ip_search: selection
+            .enabled(crate::checks::ip_conflict::CHECK)
+            .then(|| {
+                plan.addresses
+                    .iter()
+                    .map(|(_, ip)| ip.to_string())
+                    .collect()
+            }),
     };
     let result = conn
         .with_session(async |client| {

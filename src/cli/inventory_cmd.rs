@@ -105,6 +105,7 @@ fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
         vcenter: Vcenter::Offline { snap: a.snap },
         targets,
         target_errors,
+        network: None,
     };
     let fail_on = match a.fail_on {
         FailOn::Error => Severity::Error,

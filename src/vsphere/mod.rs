@@ -10,6 +10,7 @@ mod fault;
 mod property;
 mod proxy;
 mod rest;
+mod search;
 mod session;
 pub mod tls;
 mod transport;

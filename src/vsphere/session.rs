@@ -138,7 +138,7 @@ impl Client {
     }
 }
 
-fn moref_of(n: &Node) -> MoRef {
+pub(crate) fn moref_of(n: &Node) -> MoRef {
     MoRef::new(n.attr("type").unwrap_or_default(), n.text.trim())
 }
 
@@ -168,5 +168,6 @@ fn decode_service_content(node: &Node) -> Result<ServiceContent, String> {
         session_manager: opt("sessionManager"),
         authorization_manager: opt("authorizationManager"),
         event_manager: opt("eventManager"),
+        search_index: opt("searchIndex"),
     })
 }

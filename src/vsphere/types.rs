@@ -138,6 +138,7 @@ pub struct ServiceContent {
     pub session_manager: Option<MoRef>,
     pub authorization_manager: Option<MoRef>,
     pub event_manager: Option<MoRef>,
+    pub search_index: Option<MoRef>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
