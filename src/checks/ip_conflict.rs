@@ -39,8 +39,8 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     let key_of = |ip: &str| {
         net.addresses
             .iter()
-            .find(|(_, a, _)| a.to_string() == ip)
-            .map(|(k, _, _)| k.as_str())
+            .find(|a| a.ip.to_string() == ip)
+            .map(|a| a.key.as_str())
             .unwrap_or("the address")
     };
     let mut out = Vec::new();
@@ -71,8 +71,9 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             "vCenter was not asked what holds the addresses: this needs a live session".into(),
         ),
     }
-    for (key, ip, outcomes) in &net.addresses {
-        match decide(outcomes) {
+    for a in &net.addresses {
+        let (key, ip) = (&a.key, a.ip);
+        match decide(&a.ports) {
             AddressVerdict::Taken(port, o) => out.push(in_use(
                 None,
                 format!(

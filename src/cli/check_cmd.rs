@@ -102,7 +102,6 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
             )
         } else {
             online(
-                &args.connection,
                 &from_config,
                 &spec,
                 &selection,
@@ -182,7 +181,6 @@ pub async fn run(args: &CheckArgs) -> Result<u8, Error> {
 /// The live session: everything the selected checks read, or why not. An
 /// interruption (a signal) is the one error that ends the command instead.
 async fn online(
-    connection: &super::args::ConnectionArgs,
     config: &ConfigCredentials,
     spec: &TargetSpec,
     selection: &Selection<'_>,
@@ -191,7 +189,7 @@ async fn online(
     format: report::Format,
     plan: &crate::probe::Plan,
 ) -> Result<Gathered, Error> {
-    let conn = match Connection::resolve_with(connection, Some(config), Keyring::Read) {
+    let conn = match Connection::resolve_with(&args.connection, Some(config), Keyring::Read) {
         Ok(c) => c,
         Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {

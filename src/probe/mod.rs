@@ -160,6 +160,15 @@ pub enum DnsServer {
     Asked(Vec<(String, String, dns::Answer)>),
 }
 
+/// The busy ports of one address of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressProbe {
+    /// The config key that names it.
+    pub key: String,
+    pub ip: IpAddr,
+    pub ports: Vec<(u16, TcpOutcome)>,
+}
+
 /// Everything the network probes saw, for the checks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetworkFacts {
@@ -169,7 +178,7 @@ pub struct NetworkFacts {
     pub via: Option<ProxyTarget>,
     pub proxy_ca: Option<PathBuf>,
     pub egress: Vec<(Endpoint, Egress)>,
-    pub addresses: Vec<(String, IpAddr, Vec<(u16, TcpOutcome)>)>,
+    pub addresses: Vec<AddressProbe>,
     /// Where the endpoint list came from, for messages.
     pub endpoints_from: String,
 }
@@ -249,8 +258,8 @@ pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
         }
         let mut got = set.join_all().await;
         got.sort_by_key(|g| g.0);
-        for (_, k, ip, o) in got {
-            out.push((k, ip, o));
+        for (_, key, ip, ports) in got {
+            out.push(AddressProbe { key, ip, ports });
         }
         out
     };
