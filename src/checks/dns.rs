@@ -56,7 +56,7 @@ pub fn judge(servers: &[(String, DnsServer)]) -> Vec<Finding> {
             out.push(finding(
                 "dns-server-unreachable",
                 format!("the DNS server {server} did not answer on UDP or TCP port 53 ({why}); {here}"),
-                format!("fix {KEY}: give DNS servers the appliance can reach on port 53, or open port 53 to {server}"),
+                format!("change {KEY} to DNS servers the appliance can reach on port 53, or open port 53 to {server}"),
             ));
             continue;
         }
