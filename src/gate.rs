@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::checks::facts::{Facts, Live, Vcenter};
+use crate::checks::facts::{Facts, IpHolder, Live, Vcenter};
 use crate::checks::registry::{self, Check, Selection};
 use crate::checks::{CheckResult, Finding, Severity, Verdict};
 use crate::config::ArcConfig;
@@ -38,14 +38,22 @@ pub struct Wants<'a> {
     pub latency: bool,
     /// `vaudit diagnose`: look for the appliance this config deployed.
     pub appliance: Option<&'a ArcConfig>,
+    /// The plan's addresses to look up in vCenter (`FindAllByIp`), when
+    /// the ip-conflict check is asked for.
+    pub ip_search: Option<Vec<String>>,
 }
 
 /// Whether any selected check of `checks` reads the vCenter.
 pub fn needs_vcenter(checks: &[Check], selection: &Selection<'_>) -> bool {
     checks
         .iter()
-        .any(|c| selection.enabled(c.name) && c.reads != registry::Reads::Nothing)
+        .any(|c| {
+            selection.enabled(c.name)
+                && !matches!(c.reads, registry::Reads::Nothing | registry::Reads::Network)
+        })
         || selection.enabled(crate::checks::connection::CHECK)
+        // It asks vCenter first what holds the plan's addresses.
+        || selection.enabled(crate::checks::ip_conflict::CHECK)
 }
 
 /// One session's gathering: the inventory, the vCenter's time, the event
@@ -88,6 +96,10 @@ pub async fn gather(
         ),
         None => None,
     };
+    let ip_holders = match &wants.ip_search {
+        Some(ips) => Some(find_by_ip(client, ips).await),
+        None => None,
+    };
     Ok((
         snap,
         Live {
@@ -95,6 +107,7 @@ pub async fn gather(
             tagging,
             insecure: None,
             appliance,
+            ip_holders,
         },
     ))
 }
@@ -263,6 +276,27 @@ pub async fn probe_control_plane(cfg: &ArcConfig, timeout: std::time::Duration) 
     Some(Probe { target, error })
 }
 
+/// The VMs (by guest address) and hosts (by vNIC) vCenter knows at each
+/// address. A failure is kept for the ip-conflict check to report, not
+/// fatal to the rest of the gathering.
+async fn find_by_ip(client: &Client, ips: &[String]) -> Result<Vec<IpHolder>, String> {
+    let mut out = Vec::new();
+    for ip in ips {
+        for vm in [true, false] {
+            let found = client
+                .find_all_by_ip(ip, vm)
+                .await
+                .map_err(|e| e.to_string())?;
+            out.extend(found.into_iter().map(|moref| IpHolder {
+                ip: ip.clone(),
+                moref,
+                vm,
+            }));
+        }
+    }
+    Ok(out)
+}
+
 /// The finding that says why the vCenter could not be audited.
 pub fn connection_finding(e: &vsphere::Error, user: Option<&str>) -> Finding {
     let code = match e {
@@ -314,6 +348,8 @@ pub struct Inputs<'a> {
     pub now: OffsetDateTime,
     /// `vaudit diagnose`: the control-plane probe.
     pub probe: Option<&'a Probe>,
+    /// What the network probes saw, when they ran.
+    pub network: Option<&'a crate::probe::NetworkFacts>,
 }
 
 /// The registry's verdict on what was gathered.
@@ -361,6 +397,7 @@ pub fn evaluate_in(
         targets,
         target_errors,
         probe: inputs.probe,
+        network: inputs.network,
     };
     let run = registry::run_checks(checks, &facts, selection, fail_on);
     let verdict = Verdict::of(&run.results);

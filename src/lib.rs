@@ -10,5 +10,6 @@ pub mod files;
 pub mod gate;
 pub mod inventory;
 pub mod manifest;
+pub mod probe;
 pub mod report;
 pub mod vsphere;

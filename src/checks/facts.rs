@@ -39,6 +39,19 @@ pub struct Live {
     pub insecure: Option<super::vcenter::InsecureSource>,
     /// `vaudit diagnose`: the appliance VM(s) and what was read about them.
     pub appliance: Option<Box<crate::inventory::appliance::Appliance>>,
+    /// `SearchIndex.FindAllByIp` for the control-plane and node addresses,
+    /// when the ip-conflict check was asked for: what vCenter already holds
+    /// at each, or why it could not say.
+    pub ip_holders: Option<Result<Vec<IpHolder>, String>>,
+}
+
+/// A VM (by its guest address) or a host (by a vNIC) vCenter knows at an
+/// address of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpHolder {
+    pub ip: String,
+    pub moref: crate::vsphere::MoRef,
+    pub vm: bool,
 }
 
 pub struct Facts<'a> {
@@ -67,6 +80,9 @@ pub struct Facts<'a> {
     /// `vaudit diagnose`: the control-plane probe from this machine, when
     /// the config names an endpoint.
     pub probe: Option<&'a crate::inventory::appliance::Probe>,
+    /// What the network probes saw from this machine; `None` when they
+    /// were not run.
+    pub network: Option<&'a crate::probe::NetworkFacts>,
 }
 
 impl<'a> Facts<'a> {

@@ -1,7 +1,11 @@
 //! The appliance's IP plan: the control-plane endpoint and the node pool
-//! inside the prefix, clear of the gateway, in a subnet of at least /29.
+//! inside the prefix, clear of the gateway and of the prefix's network and
+//! broadcast addresses, in a subnet of at least /29, and clear of the
+//! ranges the appliance's Kubernetes keeps for itself.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::Ipv4Net;
 
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
@@ -16,6 +20,25 @@ pub struct IpPlan {
     pub pool_end: Option<String>,
     pub prefix: Option<String>,
     pub gateway: Option<String>,
+    /// `vsphereprovider.network.dnsservers`: must lie outside the reserved
+    /// ranges, or the cluster routes DNS inside itself.
+    pub dns_servers: Vec<String>,
+    /// (setting, URL) of each proxy setting, for the same reason.
+    pub proxies: Vec<(String, String)>,
+}
+
+/// The ranges the Arc resource bridge's Kubernetes uses inside the
+/// appliance: pods and services. An address of the plan in them is routed
+/// into the cluster instead of onto the network.
+pub const RESERVED: &[(&str, &str)] = &[
+    ("pod range", "10.244.0.0/16"),
+    ("service range", "10.96.0.0/12"),
+];
+
+fn reserved() -> impl Iterator<Item = (&'static str, Ipv4Net)> {
+    RESERVED
+        .iter()
+        .map(|(what, net)| (*what, net.parse().expect("a valid reserved range")))
 }
 
 fn finding(message: String, remedy: &str) -> Finding {
@@ -79,8 +102,21 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
             "use a subnet of /29 or larger (a shorter prefix length)",
         ));
     }
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    let inside = |ip: Ipv4Addr| u32::from(ip) & mask == u32::from(net) & mask;
+    let Ok(subnet) = Ipv4Net::new(net, len as u8).map(|n| n.trunc()) else {
+        return out;
+    };
+    let inside = |ip: Ipv4Addr| subnet.contains(&ip);
+    for (what, range) in reserved() {
+        if range.contains(&subnet.network()) || subnet.contains(&range.network()) {
+            out.push(finding(
+                format!("the prefix {prefix} overlaps the Arc-reserved {what} {range}, which the appliance's Kubernetes routes inside the cluster"),
+                "use vsphereprovider.network.ipaddressprefix outside 10.244.0.0/16 and 10.96.0.0/12",
+            ));
+        }
+    }
+    // /31 and /32 have no network or broadcast address to avoid (and are
+    // reported as too small above).
+    let edges = (len <= 30).then(|| (subnet.network(), subnet.broadcast()));
     let gateway = plan
         .gateway
         .as_deref()
@@ -116,7 +152,54 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
                 "choose addresses other than the gateway's",
             ));
         }
+        if let Some((network, broadcast)) = edges {
+            let edge = if ip == network {
+                Some("network")
+            } else if ip == broadcast {
+                Some("broadcast")
+            } else {
+                None
+            };
+            if let Some(edge) = edge {
+                out.push(finding(
+                    format!("the {what} {ip} is the {edge} address of {subnet}, which no machine can hold"),
+                    "choose addresses between the prefix's network and broadcast addresses",
+                ));
+            }
+        }
         ips.push((what, ip));
+    }
+    let mut others: Vec<(String, Ipv4Addr, &str)> = ips
+        .iter()
+        .map(|(w, ip)| (w.to_string(), *ip, "the control-plane and node addresses (applianceClusterConfig.controlPlaneEndpoint, vsphereprovider.network.k8snodeippool*)"))
+        .collect();
+    for d in &plan.dns_servers {
+        if let Ok(ip) = d.trim().parse() {
+            others.push((
+                "DNS server".into(),
+                ip,
+                "vsphereprovider.network.dnsservers",
+            ));
+        }
+    }
+    for (setting, url) in &plan.proxies {
+        if let Ok(IpAddr::V4(ip)) = crate::probe::host_of(url).parse() {
+            others.push((
+                format!("proxy ({setting})"),
+                ip,
+                "the proxy (applianceClusterConfig.networking.proxy)",
+            ));
+        }
+    }
+    for (what, ip, key) in others {
+        for (range_what, range) in reserved() {
+            if range.contains(&ip) {
+                out.push(finding(
+                    format!("the {what} {ip} lies in the Arc-reserved {range_what} {range}: the appliance's Kubernetes would route it inside the cluster"),
+                    &format!("move {key} outside 10.244.0.0/16 and 10.96.0.0/12"),
+                ));
+            }
+        }
     }
     let find = |w: &str| ips.iter().find(|(k, _)| *k == w).map(|(_, ip)| *ip);
     if let (Some(s), Some(e)) = (find("node pool start"), find("node pool end")) {
@@ -156,6 +239,8 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         pool_end: c.node_ip_pool_end.clone(),
         prefix: c.ip_prefix.clone(),
         gateway: c.gateway.clone(),
+        dns_servers: c.dns_servers.clone(),
+        proxies: c.proxies.clone(),
     };
     if plan.prefix.is_none() {
         let why = if f.config_given {
@@ -181,7 +266,78 @@ mod tests {
             pool_end: Some(e.into()),
             prefix: Some(prefix.into()),
             gateway: Some(gw.into()),
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn network_and_broadcast_addresses_are_refused() {
+        let f = check(&plan(
+            "10.0.0.0",
+            "10.0.0.50",
+            "10.0.0.255",
+            "10.0.0.0/24",
+            "10.0.0.1",
+        ));
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "the control-plane endpoint 10.0.0.0 is the network address of 10.0.0.0/24, which no machine can hold",
+                "the node pool end 10.0.0.255 is the broadcast address of 10.0.0.0/24, which no machine can hold",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_prefix_overlapping_a_reserved_range_is_refused() {
+        let f = check(&plan(
+            "10.96.0.60",
+            "10.96.0.50",
+            "10.96.0.54",
+            "10.96.0.0/24",
+            "10.96.0.1",
+        ));
+        assert_eq!(f.len(), 4, "{f:?}");
+        assert!(
+            f[0].message
+                .contains("overlaps the Arc-reserved service range 10.96.0.0/12")
+        );
+        assert!(
+            f[1..]
+                .iter()
+                .all(|f| f.message.contains("lies in the Arc-reserved service range"))
+        );
+        // A wider prefix that contains a reserved range overlaps it too.
+        let f = check(&plan(
+            "10.0.0.60",
+            "10.0.0.50",
+            "10.0.0.54",
+            "10.0.0.0/8",
+            "10.0.0.1",
+        ));
+        assert_eq!(f.len(), 2, "{f:?}");
+    }
+
+    #[test]
+    fn dns_servers_and_proxies_in_a_reserved_range_are_refused() {
+        let mut p = plan(
+            "10.0.0.60",
+            "10.0.0.50",
+            "10.0.0.54",
+            "10.0.0.0/24",
+            "10.0.0.1",
+        );
+        p.dns_servers = vec!["10.244.1.10".into(), "10.0.0.2".into()];
+        p.proxies = vec![("proxy.https".into(), "http://10.100.0.5:3128".into())];
+        let f = check(&p);
+        let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].contains("DNS server 10.244.1.10 lies in the Arc-reserved pod range"));
+        assert!(
+            m[1].contains("proxy (proxy.https) 10.100.0.5 lies in the Arc-reserved service range")
+        );
+        assert!(f[0].remedy.contains("vsphereprovider.network.dnsservers"));
     }
 
     #[test]

@@ -4,10 +4,13 @@
 pub mod appliance;
 pub mod capacity;
 pub mod connection;
+pub mod dns;
+pub mod egress;
 pub mod endpoints;
 pub mod facts;
 pub mod finding;
 pub mod folders;
+pub mod ip_conflict;
 pub mod ip_plan;
 pub mod latency;
 pub mod network;
@@ -15,6 +18,7 @@ pub mod outcome;
 pub mod placement;
 pub mod pools;
 pub mod privileges;
+pub mod proxy;
 pub mod registry;
 pub mod rules;
 pub mod support_matrix;
@@ -24,5 +28,9 @@ pub mod templates;
 pub mod vcenter;
 
 pub use facts::{Facts, Live, Vcenter};
+
+/// Said by every finding of a network probe: this machine's view can differ
+/// from the appliance's segment (another firewall, another route).
+pub const FROM_HERE: &str = "observed from this machine, not from the appliance's network segment";
 pub use finding::{EntityRef, Finding, Severity};
 pub use outcome::{CheckResult, Outcome, Status, Verdict};

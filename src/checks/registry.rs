@@ -11,8 +11,9 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    appliance, capacity, connection, endpoints, folders, ip_plan, latency, network, placement,
-    pools, privileges, support_matrix, tagging, targets, templates, vcenter,
+    appliance, capacity, connection, dns, egress, endpoints, folders, ip_conflict, ip_plan,
+    latency, network, placement, pools, privileges, proxy, support_matrix, tagging, targets,
+    templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -25,6 +26,9 @@ pub enum Reads {
     Snapshot,
     /// Something only a live session can tell.
     Session,
+    /// What the network probes saw from this machine (`probe`), run before
+    /// the registry only for the checks asked for.
+    Network,
 }
 
 /// A deployment target a check judges.
@@ -114,6 +118,34 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Nothing,
         targets: &[],
         run: ip_plan::run,
+    },
+    Check {
+        name: dns::CHECK,
+        about: "each DNS server of the config resolves the vCenter, the proxy and the required endpoints",
+        reads: Reads::Network,
+        targets: &[],
+        run: dns::run,
+    },
+    Check {
+        name: proxy::CHECK,
+        about: "the proxy is well-formed, answers CONNECT, its TLS is trusted, noproxy is complete",
+        reads: Reads::Network,
+        targets: &[],
+        run: proxy::run,
+    },
+    Check {
+        name: egress::CHECK,
+        about: "each required endpoint answers from here, through the proxy when there is one",
+        reads: Reads::Network,
+        targets: &[],
+        run: egress::run,
+    },
+    Check {
+        name: ip_conflict::CHECK,
+        about: "nothing holds the control-plane or node addresses yet (vCenter, then a TCP probe)",
+        reads: Reads::Network,
+        targets: &[],
+        run: ip_conflict::run,
     },
     CONNECTION,
     Check {
@@ -383,12 +415,17 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
             return Outcome::not_verified(reason);
         }
     }
+    if c.reads == Reads::Network && facts.network.is_none() {
+        return Outcome::not_verified(
+            "no config given: the network probes need --config (the appliance file and its infra file)",
+        );
+    }
     (c.run)(facts)
 }
 
 fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
     match (reads, v) {
-        (Reads::Nothing, _) => None,
+        (Reads::Nothing | Reads::Network, _) => None,
         (_, Vcenter::Unavailable { reason, .. }) => Some(format!("not run: {reason}")),
         (Reads::Session, Vcenter::Offline { .. }) => Some(
             "offline snapshot: this needs a live session; run without --from to verify it".into(),

@@ -6,8 +6,8 @@
 //! of the registry left without rules.
 
 use super::{
-    capacity, connection, endpoints, folders, ip_plan, latency, network, placement, pools,
-    privileges, support_matrix, tagging, targets, templates, vcenter,
+    capacity, connection, dns, egress, endpoints, folders, ip_conflict, ip_plan, latency, network,
+    placement, pools, privileges, proxy, support_matrix, tagging, targets, templates, vcenter,
 };
 
 pub static RULES: &[(&str, &[&str])] = &[
@@ -48,6 +48,19 @@ pub static RULES: &[(&str, &[&str])] = &[
     (capacity::CHECK, &["datastore-space", "pool-capacity"]),
     (network::CHECK, &["duplicate-network"]),
     (latency::CHECK, &["datastore-latency"]),
+    (dns::CHECK, &["dns-unresolvable", "dns-server-unreachable"]),
+    (
+        proxy::CHECK,
+        &[
+            "proxy-unreachable",
+            "proxy-tls-untrusted",
+            "noproxy-missing",
+            "proxy-malformed",
+            "no-proxy",
+        ],
+    ),
+    (egress::CHECK, &["egress-blocked", "egress-untested"]),
+    (ip_conflict::CHECK, &["ip-in-use"]),
 ];
 
 /// The rules of `check`; one named after the check itself when it has none

@@ -334,6 +334,9 @@ pub struct CheckArgs {
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
     #[arg(long, value_name = "FILE")]
     pub support_matrix: Option<PathBuf>,
+    /// Probe these required endpoints (tab-separated host, port, protocol: the form of data/arc-endpoints.tsv) instead of the embedded list
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -385,6 +388,7 @@ impl DiagnoseArgs {
             user: None,
             manifest: None,
             support_matrix: None,
+            endpoints: None,
         }
     }
 }

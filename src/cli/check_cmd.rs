@@ -120,29 +120,61 @@ async fn gate_run(
     let vcenter_address =
         settings::address(&args.connection.key, Some(&from_config)).map(|s| s.value);
 
-    let gathered = if let Some(path) = &args.snapshot.from {
-        let snap = Snapshot::load(path)
-            .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?;
-        Gathered::Offline(Box::new(snap))
-    } else if !gate::needs_vcenter(scope.checks, &selection) {
-        Gathered::Unavailable("no check that reads the vCenter was asked for".into(), None)
-    } else if vcenter_address.is_none() {
-        Gathered::Unavailable(
-            "no vCenter address: set vsphereprovider.credentials.address in the config, --url or VAUDIT_URL".into(),
-            None,
-        )
-    } else {
-        online(
-            &from_config,
-            &spec,
-            &selection,
-            &manifest,
-            args,
-            format,
-            (*scope, &cfg),
-        )
-        .await?
+    let endpoints = match &args.endpoints {
+        Some(p) => crate::probe::endpoints::load(p)
+            .map(|e| (e, p.display().to_string()))
+            .map_err(|e| Error::usage(e.to_string(), e.remedy()))?,
+        None => (
+            crate::probe::endpoints::embedded(),
+            "the embedded list".to_string(),
+        ),
     };
+    // Only the checks of this command (diagnose has no network checks).
+    let in_scope =
+        |name: &str| scope.checks.iter().any(|c| c.name == name) && selection.enabled(name);
+    let wanted = crate::probe::Wanted {
+        dns: in_scope(crate::checks::dns::CHECK),
+        proxy: in_scope(crate::checks::proxy::CHECK),
+        egress: in_scope(crate::checks::egress::CHECK),
+        ip_conflict: in_scope(crate::checks::ip_conflict::CHECK),
+    };
+    let plan = crate::probe::Plan::new(&cfg, vcenter_address.as_deref(), endpoints.0, wanted);
+    // The probes run while the session gathers: they add no time of their
+    // own unless the vCenter answers faster than they time out.
+    let probes = async {
+        if wanted.any() && args.config.is_some() {
+            Some(crate::probe::run(&plan, endpoints.1.clone()).await)
+        } else {
+            None
+        }
+    };
+    let gathered = async {
+        Ok::<Gathered, Error>(if let Some(path) = &args.snapshot.from {
+            let snap = Snapshot::load(path)
+                .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?;
+            Gathered::Offline(Box::new(snap))
+        } else if !gate::needs_vcenter(scope.checks, &selection) {
+            Gathered::Unavailable("no check that reads the vCenter was asked for".into(), None)
+        } else if vcenter_address.is_none() {
+            Gathered::Unavailable(
+                "no vCenter address: set vsphereprovider.credentials.address in the config, --url or VAUDIT_URL".into(),
+                None,
+            )
+        } else {
+            online(
+                &from_config,
+                &spec,
+                &selection,
+                &manifest,
+                args,
+                format,
+                (*scope, &cfg, &plan),
+            )
+            .await?
+        })
+    };
+    let (gathered, network) = tokio::join!(gathered, probes);
+    let gathered = gathered?;
     // The probe runs from this machine, only for diagnose, only to the
     // endpoint the config names.
     let probe = if scope.diagnose() && selection.enabled(crate::checks::appliance::CONTROL_PLANE) {
@@ -190,6 +222,7 @@ async fn gate_run(
         privileges_user: args.user.as_deref(),
         now: time::OffsetDateTime::now_utc(),
         probe: probe.as_ref(),
+        network: network.as_ref(),
     };
     let eval = gate::evaluate_in(scope.checks, &inputs, vcenter, &selection, fail_on);
     let targets = snap_for_targets
@@ -224,7 +257,7 @@ async fn online(
     manifest: &Manifest,
     args: &CheckArgs,
     format: report::Format,
-    (scope, cfg): (Scope, &ArcConfig),
+    (scope, cfg, plan): (Scope, &ArcConfig, &crate::probe::Plan),
 ) -> Result<Gathered, Error> {
     // A check of the other command is not "selected" just because --only
     // is empty.
@@ -263,6 +296,12 @@ async fn online(
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
         latency: wanted(crate::checks::latency::CHECK),
         appliance,
+        ip_search: wanted(crate::checks::ip_conflict::CHECK).then(|| {
+            plan.addresses
+                .iter()
+                .map(|(_, ip)| ip.to_string())
+                .collect()
+        }),
     };
     let result = conn
         .with_session(async |client| {

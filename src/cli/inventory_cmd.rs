@@ -106,6 +106,7 @@ fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
         targets,
         target_errors,
         probe: None,
+        network: None,
     };
     let fail_on = match a.fail_on {
         FailOn::Error => Severity::Error,

@@ -30,6 +30,11 @@ pub struct ArcConfig {
     pub dns_servers: Vec<String>,
     /// (setting, URL) of each proxy setting given.
     pub proxies: Vec<(String, String)>,
+    /// `proxy.noproxy` as written: what the appliance reaches directly.
+    pub noproxy: Option<String>,
+    /// `proxy.certificateFilePath`, relative paths taken from the appliance
+    /// file's folder: the SSL-inspecting proxy's CA the appliance will trust.
+    pub proxy_certificate: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ArcConfig {
@@ -105,9 +110,12 @@ struct Networking {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct Proxy {
     http: Option<String>,
     https: Option<String>,
+    noproxy: Option<String>,
+    certificate_file_path: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -215,6 +223,11 @@ pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
                     cfg.proxies.push((k.to_string(), v));
                 }
             }
+            cfg.noproxy = p.noproxy.filter(|v| !v.trim().is_empty());
+            cfg.proxy_certificate = p
+                .certificate_file_path
+                .filter(|v| !v.trim().is_empty())
+                .map(|c| path.parent().unwrap_or(Path::new(".")).join(c));
         }
     }
     let Some(infra) = app.infrastructure_config_path else {

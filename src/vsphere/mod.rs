@@ -12,6 +12,7 @@ mod perf;
 mod property;
 mod proxy;
 mod rest;
+mod search;
 mod session;
 pub mod tls;
 mod transport;

@@ -138,7 +138,7 @@ impl Client {
     }
 }
 
-fn moref_of(n: &Node) -> MoRef {
+pub(crate) fn moref_of(n: &Node) -> MoRef {
     MoRef::new(n.attr("type").unwrap_or_default(), n.text.trim())
 }
 

@@ -5,6 +5,7 @@
 
 mod admin;
 mod common;
+mod fakes;
 mod wire;
 
 mod about;
@@ -15,6 +16,7 @@ mod faults_matrix;
 mod hostile;
 mod inventory;
 mod keyring;
+mod network;
 mod paging;
 mod placement;
 mod privileges;

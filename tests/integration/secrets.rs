@@ -337,6 +337,7 @@ fn the_config_file_password_is_used_and_never_shown() {
 /// Reads `/proc/PID/cmdline` and `/proc/PID/environ` of a running vaudit
 /// that is waiting on a server that never answers.
 fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
+    crate::common::keep_on_loopback(&mut cmd);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn vaudit");
     let pid = child.id();

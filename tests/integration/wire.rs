@@ -338,6 +338,7 @@ fn run_blocking(args: Vec<String>, env: Vec<(String, String)>) -> Run {
     for (k, v) in &env {
         cmd.env(k, v);
     }
+    crate::common::keep_on_loopback(&mut cmd);
     let mut child = cmd.spawn().expect("spawn vaudit");
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");

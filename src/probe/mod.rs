@@ -1,0 +1,276 @@
+//! The network probes of the `dns`, `proxy`, `egress` and `ip-conflict`
+//! checks, run from this machine before the registry (which stays pure) and
+//! handed to it as `NetworkFacts`. They go only to addresses the config
+//! names and to the endpoint list; all run at once, each step bounded, so
+//! the group adds at most about 5 s where nothing answers.
+
+pub mod dns;
+pub mod egress;
+pub mod endpoints;
+pub mod proxy;
+pub mod tcp;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::ArcConfig;
+pub use egress::Egress;
+pub use endpoints::Endpoint;
+pub use proxy::{ProxyTarget, TlsCheck, Tunnel};
+pub use tcp::TcpOutcome;
+
+/// One step's bound (a DNS transport, a connect, a CONNECT, a handshake):
+/// the longest chain, proxy then CONNECT then TLS, stays under 5 s.
+pub const STEP: Duration = Duration::from_millis(1500);
+
+/// Which probes to run: those of the checks asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted {
+    pub dns: bool,
+    pub proxy: bool,
+    pub egress: bool,
+    pub ip_conflict: bool,
+}
+
+impl Wanted {
+    pub fn any(&self) -> bool {
+        self.dns || self.proxy || self.egress || self.ip_conflict
+    }
+}
+
+/// What to probe, read from the config.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub dns_servers: Vec<String>,
+    /// (what it is, name) for every name the appliance must resolve.
+    pub names: Vec<(String, String)>,
+    /// Every distinct, well-formed proxy of the config.
+    pub proxies: Vec<ProxyTarget>,
+    /// The proxy HTTPS traffic goes through (`proxy.https`, else `proxy.http`).
+    pub via: Option<ProxyTarget>,
+    pub proxy_ca: Option<PathBuf>,
+    pub endpoints: Vec<Endpoint>,
+    /// (config key, address) of the control plane and the node pool.
+    pub addresses: Vec<(String, IpAddr)>,
+    pub wanted: Wanted,
+}
+
+fn is_local(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == "local" || h.ends_with(".local")
+}
+
+/// The host of a URL or bare `host[:port]`.
+pub fn host_of(s: &str) -> String {
+    let s = s.trim();
+    if let Ok(u) = reqwest::Url::parse(s)
+        && let Some(h) = u.host_str()
+        && s.contains("://")
+    {
+        return h.trim_matches(['[', ']']).to_string();
+    }
+    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
+    if s.parse::<IpAddr>().is_ok() {
+        return s.to_string();
+    }
+    s.split(':').next().unwrap_or(s).to_string()
+}
+
+impl Plan {
+    pub fn new(
+        cfg: &ArcConfig,
+        vcenter_address: Option<&str>,
+        endpoints: Vec<Endpoint>,
+        wanted: Wanted,
+    ) -> Plan {
+        let mut names: Vec<(String, String)> = Vec::new();
+        let mut add = |what: String, host: String| {
+            if host.is_empty()
+                || host.parse::<IpAddr>().is_ok()
+                || is_local(&host)
+                || host.starts_with("*.")
+                || host.eq_ignore_ascii_case("localhost")
+                || names.iter().any(|(_, n)| n.eq_ignore_ascii_case(&host))
+            {
+                return;
+            }
+            names.push((what, host));
+        };
+        if let Some(v) = vcenter_address {
+            add("the vCenter address".into(), host_of(v));
+        }
+        for (k, v) in &cfg.proxies {
+            add(format!("the proxy ({k})"), host_of(v));
+        }
+        for e in &endpoints {
+            add("a required endpoint".into(), e.host.clone());
+        }
+        let mut proxies: Vec<ProxyTarget> = Vec::new();
+        for (k, v) in &cfg.proxies {
+            if let Some(p) = ProxyTarget::parse(k, v)
+                && !proxies.iter().any(|q| q.url == p.url)
+            {
+                proxies.push(p);
+            }
+        }
+        let via = ["proxy.https", "proxy.http"].iter().find_map(|k| {
+            cfg.proxies
+                .iter()
+                .find(|(s, _)| s == k)
+                .and_then(|(s, v)| ProxyTarget::parse(s, v))
+        });
+        let addresses = [
+            (
+                "applianceClusterConfig.controlPlaneEndpoint",
+                &cfg.control_plane_endpoint,
+            ),
+            (
+                "vsphereprovider.network.k8snodeippoolstart",
+                &cfg.node_ip_pool_start,
+            ),
+            (
+                "vsphereprovider.network.k8snodeippoolend",
+                &cfg.node_ip_pool_end,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v.as_deref()?.trim().parse().ok()?)))
+        .collect();
+        Plan {
+            dns_servers: cfg.dns_servers.clone(),
+            names,
+            proxies,
+            via,
+            proxy_ca: cfg.proxy_certificate.clone(),
+            endpoints,
+            addresses,
+            wanted,
+        }
+    }
+}
+
+/// One configured DNS server's answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DnsServer {
+    /// Given as a name or garbage: it cannot be asked.
+    NotAnAddress,
+    /// (what, name, answer) for each name; with no names to ask, the root's
+    /// NS records stand in, to learn whether the server answers at all.
+    Asked(Vec<(String, String, dns::Answer)>),
+}
+
+/// The busy ports of one address of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressProbe {
+    /// The config key that names it.
+    pub key: String,
+    pub ip: IpAddr,
+    pub ports: Vec<(u16, TcpOutcome)>,
+}
+
+/// Everything the network probes saw, for the checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkFacts {
+    pub dns: Vec<(String, DnsServer)>,
+    /// Each proxy of the config: whether it accepted a connection.
+    pub proxies: Vec<(ProxyTarget, Result<(), Tunnel>)>,
+    pub via: Option<ProxyTarget>,
+    pub proxy_ca: Option<PathBuf>,
+    pub egress: Vec<(Endpoint, Egress)>,
+    pub addresses: Vec<AddressProbe>,
+    /// Where the endpoint list came from, for messages.
+    pub endpoints_from: String,
+}
+
+/// Runs every wanted probe at once.
+pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
+    let w = plan.wanted;
+    let dns = async {
+        if !w.dns {
+            return vec![];
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (i, s) in plan.dns_servers.iter().enumerate() {
+            let server = s.clone();
+            let names = plan.names.clone();
+            set.spawn(async move {
+                let Ok(ip) = server.trim().parse::<IpAddr>() else {
+                    return (i, server, DnsServer::NotAnAddress);
+                };
+                let names = if names.is_empty() {
+                    vec![("the root zone".to_string(), ".".to_string())]
+                } else {
+                    names
+                };
+                let mut q = tokio::task::JoinSet::new();
+                for (j, (what, name)) in names.into_iter().enumerate() {
+                    q.spawn(async move {
+                        let a = dns::resolve(ip, &name, STEP).await;
+                        (j, what, name, a)
+                    });
+                }
+                let mut answers = q.join_all().await;
+                answers.sort_by_key(|a| a.0);
+                let answers = answers.into_iter().map(|(_, w, n, a)| (w, n, a)).collect();
+                (i, server, DnsServer::Asked(answers))
+            });
+        }
+        let mut out = set.join_all().await;
+        out.sort_by_key(|o| o.0);
+        out.into_iter().map(|(_, s, d)| (s, d)).collect()
+    };
+    let proxies = async {
+        if !(w.proxy || w.egress) {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        for p in &plan.proxies {
+            out.push((p.clone(), proxy::reach(p, STEP).await));
+        }
+        out
+    };
+    let egress = async {
+        if !(w.proxy || w.egress) {
+            return vec![];
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (i, e) in plan.endpoints.iter().enumerate() {
+            let (e, via, ca) = (e.clone(), plan.via.clone(), plan.proxy_ca.clone());
+            set.spawn(async move {
+                let r = egress::probe(&e, via.as_ref(), ca.as_ref(), STEP).await;
+                (i, e, r)
+            });
+        }
+        let mut out = set.join_all().await;
+        out.sort_by_key(|o| o.0);
+        out.into_iter().map(|(_, e, r)| (e, r)).collect()
+    };
+    let addresses = async {
+        if !w.ip_conflict {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        let mut set = tokio::task::JoinSet::new();
+        for (i, (k, ip)) in plan.addresses.iter().enumerate() {
+            let (k, ip) = (k.clone(), *ip);
+            set.spawn(async move { (i, k, ip, tcp::probe_address(ip, STEP).await) });
+        }
+        let mut got = set.join_all().await;
+        got.sort_by_key(|g| g.0);
+        for (_, key, ip, ports) in got {
+            out.push(AddressProbe { key, ip, ports });
+        }
+        out
+    };
+    let (dns, proxies, egress, addresses) = tokio::join!(dns, proxies, egress, addresses);
+    NetworkFacts {
+        dns,
+        proxies,
+        via: plan.via.clone(),
+        proxy_ca: plan.proxy_ca.clone(),
+        egress,
+        addresses,
+        endpoints_from,
+    }
+}
