@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
 use super::outcome::Outcome;
-use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege};
+use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, UsedOn};
 use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
 
 pub const CHECK: &str = "privileges";
@@ -104,6 +104,9 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     let mut findings = Vec::new();
     let mut unknown_reported = HashSet::new();
     let mut row_seen = HashSet::new();
+    // A privilege the VM needs is judged once, whatever entities it is
+    // checked on: the VM inherits from the folder and the pool together.
+    let mut vm_judged = HashSet::new();
     for p in &a.manifest.privileges {
         if IMPLIED.contains(&p.id.as_str()) {
             continue;
@@ -182,23 +185,33 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                         p.id, a.user
                     ),
                 ));
-            } else if matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
+            } else if p.used_on == UsedOn::Vm
+                && matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
                 && pl.stand_in.is_none()
-                && let Some(principals) = only_non_propagating(&a, &moref, &p.id)
+                && vm_judged.insert(p.id.clone())
+                && let Some(stranded) = not_reaching_vm(&a, &p.id)
             {
+                let chains = chain_words(&a);
+                let because = if stranded.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the grant here comes from a permission with propagate off ({})",
+                        stranded.join(", ")
+                    )
+                };
                 findings.push(finding(
                     Severity::Warning,
                     "privilege-not-propagated",
                     Some(&pl.entity),
                     p,
                     format!(
-                        "{} on {path} comes only from a permission with propagate off ({}), so the VM created inside will not have it",
-                        p.id,
-                        principals.join(", ")
+                        "{} is granted on {path}, but the VM created there would not have it: it reaches the VM through neither {chains}{because}",
+                        p.id
                     ),
                     format!(
-                        "edit the permission of {} on {path} and turn on \"Propagate to children\"",
-                        principals.join(", ")
+                        "grant {} to {} with \"Propagate to children\" on, on {path} (run with --explain for the commands)",
+                        p.id, a.user
                     ),
                 ));
             }
@@ -279,56 +292,103 @@ fn how_to_give(k: EntityKind) -> &'static str {
     t.how_to_give()
 }
 
-/// The principals whose permissions on `entity` grant `id` to the user, when
-/// every one of them has propagate off and what is created inside would not
-/// get it from an ancestor either; `None` otherwise.
-///
-/// vSphere resolves a user's permissions level by level, nearest first: at
-/// the first level with a permission for the user (its own, else its
-/// groups'), that level decides. Group membership is not known here, so
-/// every group permission is taken as possibly applying.
-fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
-    let perms = a
-        .permissions
+/// Whether a permission is for the user checked: its own, or (membership
+/// not being known) any group's.
+fn for_user(a: &Answers<'_>, p: &Permission) -> bool {
+    p.group || canonical_principal(&p.principal) == canonical_principal(a.user)
+}
+
+fn role_has(a: &Answers<'_>, p: &Permission, id: &str) -> bool {
+    a.roles
         .iter()
-        .find(|(e, _)| e == entity)
-        .map(|(_, p)| p.as_slice())
-        .unwrap_or_default();
-    let user = canonical_principal(a.user);
-    let for_user = |p: &&Permission| p.group || canonical_principal(&p.principal) == user;
-    // Where a permission is defined, `None` for the entity itself (also
-    // when an answer does not say).
+        .find(|r| r.id == p.role_id)
+        .is_some_and(|r| r.privileges.iter().any(|x| x == id))
+}
+
+/// The permissions that decide at one level: the user's own, else its
+/// groups' (vSphere Security, "Multiple Permission Settings": a permission
+/// for the user itself takes precedence over its groups' on the same
+/// entity); none when the level has none for the user.
+fn deciding<'p>(a: &Answers<'_>, level: &[&'p Permission]) -> Vec<&'p Permission> {
+    let (own, groups): (Vec<&Permission>, Vec<&Permission>) = level
+        .iter()
+        .copied()
+        .filter(|p| for_user(a, p))
+        .partition(|p| !p.group);
+    if own.is_empty() { groups } else { own }
+}
+
+/// Whether a child created in `entity` (given every permission reaching it,
+/// nearest first) inherits `id`: of the entity's own permissions only those
+/// with propagate on reach it, ancestors' reach it all (they reach `entity`),
+/// and the nearest level holding a permission for the user decides.
+fn child_inherits(a: &Answers<'_>, entity: &MoRef, perms: &[Permission], id: &str) -> bool {
     fn defined_at<'x>(p: &'x Permission, entity: &MoRef) -> Option<&'x MoRef> {
         p.entity.as_ref().filter(|e| *e != entity)
     }
-    let mut levels = perms.chunk_by(|x, y| defined_at(x, entity) == defined_at(y, entity));
-    let role_has = |p: &&Permission| {
-        a.roles
+    let mut levels: Vec<Vec<&Permission>> = perms
+        .chunk_by(|x, y| defined_at(x, entity) == defined_at(y, entity))
+        .map(|l| l.iter().collect())
+        .collect();
+    if let Some(first) = levels.first_mut()
+        && first
+            .first()
+            .is_some_and(|p| defined_at(p, entity).is_none())
+    {
+        first.retain(|p| p.propagate);
+    }
+    levels
+        .iter()
+        .map(|l| deciding(a, l))
+        .find(|d| !d.is_empty())
+        .is_some_and(|d| d.iter().any(|p| role_has(a, p, id)))
+}
+
+/// For a privilege the new VM needs: `None` when it reaches the VM through
+/// the folder's chain or the pool's (a VM inherits from both at once, and
+/// vSphere takes the union: vSphere Security, "Hierarchical Inheritance of
+/// Permissions"), or when no chain is known; else the principals whose
+/// non-propagating permissions on the target folder or pool grant it there.
+fn not_reaching_vm(a: &Answers<'_>, id: &str) -> Option<Vec<String>> {
+    if a.permissions.is_empty()
+        || a.permissions
             .iter()
-            .find(|r| r.id == p.role_id)
-            .is_some_and(|r| r.privileges.iter().any(|x| x == id))
-    };
-    // The permissions that decide at one level: the user's own, else its
-    // groups'; none when the level has none for the user.
-    let deciding = |level: &'p [Permission]| -> Vec<&'p Permission> {
-        let (own, groups): (Vec<_>, Vec<_>) = level.iter().filter(for_user).partition(|p| !p.group);
-        if own.is_empty() { groups } else { own }
-    };
-    let here = match perms.first() {
-        Some(p) if defined_at(p, entity).is_none() => levels.next().unwrap_or_default(),
-        _ => &[],
-    };
-    let granting: Vec<&Permission> = deciding(here).into_iter().filter(role_has).collect();
-    if granting.is_empty() || granting.iter().any(|p| p.propagate) {
+            .any(|(e, perms)| child_inherits(a, e, perms, id))
+    {
         return None;
     }
-    // Inherited permissions reach the entity, so they propagate: what is
-    // created inside gets whatever the nearest level for the user grants.
-    let inherited = levels.map(deciding).find(|d| !d.is_empty());
-    if inherited.is_some_and(|d| d.iter().any(role_has)) {
-        return None;
+    let mut stranded: Vec<String> = a
+        .permissions
+        .iter()
+        .flat_map(|(e, perms)| {
+            perms.iter().filter(move |p| {
+                p.entity.as_ref().is_none_or(|x| x == e)
+                    && !p.propagate
+                    && for_user(a, p)
+                    && role_has(a, p, id)
+            })
+        })
+        .map(|p| p.principal.clone())
+        .collect();
+    stranded.dedup();
+    Some(stranded)
+}
+
+/// "the folder's chain nor the pool's", naming the chains that were known.
+fn chain_words(a: &Answers<'_>) -> String {
+    let words: Vec<&str> = a
+        .permissions
+        .iter()
+        .map(|(e, _)| match &*e.kind {
+            "Folder" => "the folder's chain",
+            "VirtualApp" => "the vApp's chain",
+            _ => "the pool's chain",
+        })
+        .collect();
+    match words.as_slice() {
+        [one] => format!("{one} (the only one known: give both --folder and --pool to judge both)"),
+        _ => words.join(" nor "),
     }
-    Some(granting.iter().map(|p| p.principal.clone()).collect())
 }
 
 #[cfg(test)]
@@ -352,6 +412,7 @@ mod tests {
             label: id.rsplit('.').next().unwrap().into(),
             level,
             on: on.to_vec(),
+            used_on: crate::manifest::default_used_on(id),
         }
     }
 
@@ -536,7 +597,7 @@ mod tests {
 
     #[test]
     fn non_propagating_permission_on_the_folder() {
-        let id = "Folder.Create";
+        let id = "VirtualMachine.Config.AddNewDisk";
         let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Folder])]);
         let pls = [folder()];
         let g = [answer(&pls[0], &[(id, true)])];
@@ -567,8 +628,9 @@ mod tests {
         )];
         assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
 
-        // A group's non-propagating permission while the user's own one
-        // (which wins) does not hold the privilege: not this entity's doing.
+        // A group's non-propagating permission while the user's own
+        // read-only one (which wins, and propagates) does not hold it: the
+        // VM gets read-only.
         let perms = vec![(
             pls[0].moref(),
             vec![
@@ -576,7 +638,7 @@ mod tests {
                 perm("deployer@vsphere.local", false, -2, true),
             ],
         )];
-        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
+        assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
 
         // Only a group's non-propagating permission: flagged.
         let perms = vec![(
@@ -645,6 +707,98 @@ mod tests {
             vec![perm("deployer@vsphere.local", false, 1001, false)],
         )];
         assert!(run(&m, &[dc], &k, &g, &perms, &roles).findings.is_empty());
+    }
+
+    fn pool() -> Placement {
+        Placement {
+            kind: EntityKind::Pool,
+            entity: er("ResourcePool", "resgroup-9", "/DC0/host/C0/Resources/Arc"),
+            stand_in: None,
+        }
+    }
+
+    /// The VM inherits from its folder and its pool at once: a privilege
+    /// reaching it through either is held.
+    #[test]
+    fn a_vm_privilege_reaches_through_the_folder_or_the_pool() {
+        let vm_id = "VirtualMachine.Config.AddNewDisk";
+        let used_on_folder = ["Folder.Create", "VirtualMachine.Inventory.Create"];
+        let mut ps = vec![priv_(vm_id, Level::Required, &[EntityKind::Folder])];
+        ps.extend(
+            used_on_folder
+                .iter()
+                .map(|i| priv_(i, Level::Required, &[EntityKind::Folder])),
+        );
+        ps.push(priv_("VApp.Import", Level::Required, &[EntityKind::Pool]));
+        let m = manifest(ps);
+        let pls = [folder(), pool()];
+        let ids = [vm_id, used_on_folder[0], used_on_folder[1], "VApp.Import"];
+        let k = known(&ids);
+        let all: Vec<(&str, bool)> = ids.iter().map(|i| (*i, true)).collect();
+        let g = [answer(&pls[0], &all), answer(&pls[1], &all)];
+        let roles = [Role {
+            id: 1001,
+            name: "arc".into(),
+            privileges: ids.iter().map(|i| i.to_string()).collect(),
+        }];
+        let with = |folder_propagates: bool, pool_propagates: bool| {
+            vec![
+                (
+                    pls[0].moref(),
+                    vec![perm(
+                        "deployer@vsphere.local",
+                        false,
+                        1001,
+                        folder_propagates,
+                    )],
+                ),
+                (
+                    pls[1].moref(),
+                    vec![perm("deployer@vsphere.local", false, 1001, pool_propagates)],
+                ),
+            ]
+        };
+        // Folder off, pool on: the VM has everything from the pool.
+        let o = run(&m, &pls, &k, &g, &with(false, true), &roles);
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        // Pool off, folder on: from the folder.
+        let o = run(&m, &pls, &k, &g, &with(true, false), &roles);
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        // Both off: only the privilege the VM itself needs, once.
+        let o = run(&m, &pls, &k, &g, &with(false, false), &roles);
+        assert_eq!(
+            codes(&o),
+            vec![(
+                "privilege-not-propagated".into(),
+                Some(vm_id.into()),
+                "warning".into()
+            )]
+        );
+        assert!(
+            o.findings[0].message.contains("pool's chain"),
+            "{}",
+            o.findings[0].message
+        );
+    }
+
+    #[test]
+    fn used_on_defaults() {
+        use crate::manifest::{UsedOn, default_used_on};
+        for id in [
+            "Folder.Create",
+            "VApp.Import",
+            "VirtualMachine.Inventory.Create",
+            "Resource.AssignVMToPool",
+        ] {
+            assert_eq!(default_used_on(id), UsedOn::Container, "{id}");
+        }
+        for id in [
+            "VirtualMachine.Config.AddNewDisk",
+            "VirtualMachine.Interact.PowerOn",
+            "VirtualMachine.Inventory.Delete",
+        ] {
+            assert_eq!(default_used_on(id), UsedOn::Vm, "{id}");
+        }
     }
 
     #[test]

@@ -348,16 +348,8 @@ fn a_non_propagating_permission_on_the_folder() {
     ];
     let r = run(as_user(&sim, DEPLOYER, &args));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let want: BTreeSet<_> = LEFT_OUT
-        .iter()
-        .map(|i| {
-            (
-                "privilege-not-propagated".to_string(),
-                i.to_string(),
-                ARC.to_string(),
-            )
-        })
-        .collect();
+    // Folder.Create is used on the folder itself: never flagged.
+    let want = not_propagated(&VM_SIDE);
     assert_eq!(findings(&r.json()), want);
 
     let mut strict = args.to_vec();
@@ -366,18 +358,13 @@ fn a_non_propagating_permission_on_the_folder() {
     assert_eq!(r.code, 1, "{}", r.stderr);
 
     // A propagating permission at the root that grants one of them: a VM
-    // made in the folder inherits that one from the root, so only the others
-    // are stranded.
-    let one = admin.role("arc-folder-create", &["Folder.Create".to_string()]);
+    // made in the folder inherits that one from the root, so only the other
+    // is stranded.
+    let one = admin.role("arc-power-on", &[VM_SIDE[1].to_string()]);
     admin.grant(&admin.root(), DEPLOYER, false, one, true);
     let r = run(as_user(&sim, DEPLOYER, &args));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let without_create: BTreeSet<_> = want
-        .iter()
-        .filter(|(_, id, _)| id != "Folder.Create")
-        .cloned()
-        .collect();
-    assert_eq!(findings(&r.json()), without_create);
+    assert_eq!(findings(&r.json()), not_propagated(&VM_SIDE[..1]));
 
     // A nearer ancestor with the user's own read-only permission: nearest
     // wins, so a VM made in the folder no longer inherits the root's grant.
@@ -385,6 +372,80 @@ fn a_non_propagating_permission_on_the_folder() {
     let r = run(as_user(&sim, DEPLOYER, &args));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(findings(&r.json()), want);
+}
+
+/// The privileges of the small manifest the new VM itself needs.
+const VM_SIDE: [&str; 2] = [
+    "VirtualMachine.Config.AddNewDisk",
+    "VirtualMachine.Interact.PowerOn",
+];
+const POOL: &str = "/DC0/host/DC0_C0/Resources";
+
+fn not_propagated(ids: &[&str]) -> BTreeSet<(String, String, String)> {
+    ids.iter()
+        .map(|i| {
+            (
+                "privilege-not-propagated".to_string(),
+                i.to_string(),
+                ARC.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pool_moref(sim: &Sim, path: &str) -> MoRef {
+    let r = run(sim.vaudit(&["pools", "-o", "json", "--pool", path]));
+    let v = r.json();
+    let p = v["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["entity"]["path"] == path)
+        .unwrap_or_else(|| panic!("no pool {path}: {v}"));
+    MoRef::new("ResourcePool", p["entity"]["moref"].as_str().unwrap())
+}
+
+/// Folder and pool each hold the full role; `folder_on`/`pool_on` say
+/// which of the two permissions propagate.
+fn folder_and_pool(folder_on: bool, pool_on: bool) -> BTreeSet<(String, String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    admin.grant(&folder_moref(&sim, ARC), DEPLOYER, false, full, folder_on);
+    admin.grant(&pool_moref(&sim, POOL), DEPLOYER, false, full, pool_on);
+    let small = small_manifest(
+        dir.path(),
+        "\n[[privilege]]\nid = \"VApp.Import\"\ngroup = \"G\"\nlabel = \"Import\"\nlevel = \"required\"\non = [\"pool\", \"folder\"]\n",
+    );
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &[
+            "privileges",
+            "--folder",
+            ARC,
+            "--pool",
+            POOL,
+            "--manifest",
+            &small,
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    findings(&r.json())
+}
+
+#[test]
+fn folder_off_pool_on_the_vm_inherits_everything_from_the_pool() {
+    assert_eq!(folder_and_pool(false, true), BTreeSet::new());
+}
+
+#[test]
+fn folder_off_pool_off_warns_for_the_vm_privileges_only() {
+    assert_eq!(folder_and_pool(false, false), not_propagated(&VM_SIDE));
 }
 
 #[test]
