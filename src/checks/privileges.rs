@@ -23,6 +23,12 @@ pub use crate::inventory::placement::{
 };
 const TAGGING: &str = "InventoryService.Tagging.";
 
+/// Tagging privileges, which vSphere honours only as global permissions or
+/// on the tag itself.
+pub fn is_tagging(id: &str) -> bool {
+    id.starts_with(TAGGING)
+}
+
 /// What the server answered.
 #[derive(Debug, Clone, Copy)]
 pub struct Answers<'a> {
@@ -151,7 +157,7 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                 Level::Recommended => Severity::Warning,
             };
             let path = &pl.entity.path;
-            if !is_granted && pl.kind == EntityKind::Root && p.id.starts_with(TAGGING) {
+            if !is_granted && pl.kind == EntityKind::Root && is_tagging(&p.id) {
                 findings.push(finding(
                     severity,
                     "tag-privilege-not-global",
@@ -357,21 +363,32 @@ fn not_reaching_vm(a: &Answers<'_>, id: &str) -> Option<Vec<String>> {
     {
         return None;
     }
-    let mut stranded: Vec<String> = a
-        .permissions
-        .iter()
-        .flat_map(|(e, perms)| {
-            perms.iter().filter(move |p| {
-                p.entity.as_ref().is_none_or(|x| x == e)
-                    && !p.propagate
-                    && for_user(a, p)
-                    && role_has(a, p, id)
-            })
-        })
-        .map(|p| p.principal.clone())
+    let mut stranded: Vec<String> = stranded(a, id)
+        .into_iter()
+        .map(|(_, p)| p.principal.clone())
         .collect();
     stranded.dedup();
     Some(stranded)
+}
+
+/// The permissions with propagate off, defined on the target folder or pool,
+/// that grant `id` to the user there (with the entity they are on): turning
+/// propagation on for them makes `id` reach the VM created inside.
+pub fn stranded<'p>(a: &Answers<'p>, id: &str) -> Vec<(&'p MoRef, &'p Permission)> {
+    a.permissions
+        .iter()
+        .flat_map(|(e, perms)| {
+            perms
+                .iter()
+                .filter(move |p| {
+                    p.entity.as_ref().is_none_or(|x| x == e)
+                        && !p.propagate
+                        && for_user(a, p)
+                        && role_has(a, p, id)
+                })
+                .map(move |p| (e, p))
+        })
+        .collect()
 }
 
 /// "the folder's chain nor the pool's", naming the chains that were known.

@@ -64,7 +64,9 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         Session::NoTarget(snap, errors) => return no_target(&snap, errors, format),
     };
     let outcome = privileges::check(answers(&g, &manifest));
-    let explain = args.explain.then(|| explain(&g, &outcome.rows, &manifest));
+    let explain = args
+        .explain
+        .then(|| explain(&g, &outcome.rows, &outcome.findings, &manifest));
     let fail_on = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -245,6 +247,8 @@ struct Explain {
     missing: Vec<String>,
     govc: Vec<String>,
     powercli: Vec<String>,
+    /// What no command line can do (global permissions).
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -265,7 +269,12 @@ struct ExplainPermission {
     propagate: bool,
 }
 
-fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain {
+fn explain(
+    g: &Gathered,
+    rows: &[PrivilegeRow],
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> Explain {
     let role_name = |id: i32| {
         g.answers
             .roles
@@ -319,64 +328,216 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
                 .collect(),
         });
     }
-    // The roles to extend: those of the permissions that decide for the user
-    // on each entity with a gap (custom roles only; system ones are fixed).
-    let mut extend: Vec<String> = entities
-        .iter()
-        .flat_map(|e| deciding(&e.permissions, &g.user))
-        .filter(|p| p.role_id > 0)
-        .map(|p| p.role.clone())
-        .collect();
-    extend.sort();
-    extend.dedup();
-    let ids = missing
-        .iter()
-        .map(|i| quote::sh(i))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let quoted = missing
-        .iter()
-        .map(|i| quote::powershell(i))
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut govc = Vec::new();
-    let mut powercli = Vec::new();
-    if !missing.is_empty() {
-        for r in &extend {
-            govc.push(format!("govc role.update -a {} {ids}", quote::sh(r)));
-            powercli.push(format!(
-                "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {quoted})",
-                quote::powershell(r)
-            ));
-        }
-        let all: Vec<&str> = manifest
-            .ids()
-            .filter(|i| !manifest::IMPLIED.contains(i))
-            .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
-            .collect();
-        govc.push(format!(
-            "govc role.create {} {}",
-            quote::sh(&manifest.name),
-            all.iter()
-                .map(|i| quote::sh(i))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ));
-        powercli.push(format!(
-            "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
-            quote::powershell(&manifest.name),
-            all.iter()
-                .map(|i| quote::powershell(i))
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
-    }
+    let r = remediation(g, &entities, findings, manifest);
     Explain {
         entities,
         missing,
-        govc,
-        powercli,
+        govc: r.govc,
+        powercli: r.powercli,
+        notes: r.notes,
     }
+}
+
+#[derive(Default)]
+struct Remediation {
+    govc: Vec<String>,
+    powercli: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Remediation {
+    fn push(&mut self, govc: String, powercli: String) {
+        if !self.govc.contains(&govc) {
+            self.govc.push(govc);
+        }
+        if !self.powercli.contains(&powercli) {
+            self.powercli.push(powercli);
+        }
+    }
+}
+
+/// PowerCLI's id of a managed object (`Folder-group-v9`), for `Get-Inventory -Id`.
+fn powercli_id(m: &MoRef) -> String {
+    let kind = match &*m.kind {
+        "DistributedVirtualPortgroup" => "DistributedPortgroup",
+        k => k,
+    };
+    format!("{kind}-{}", m.value)
+}
+
+/// The lines that close every gap, each on the nearest entity that makes the
+/// privilege reach what needs it: a missing privilege on the entity it is
+/// checked on (propagating, so the VM created inside has it too), a
+/// stranded one by turning on propagation of the permission that grants it,
+/// a tagging one as a global permission. A custom role that decides for the
+/// user on the entity is extended; where none does (no permission, or only a
+/// system role such as Read-only), the manifest's role is created and granted.
+fn remediation(
+    g: &Gathered,
+    entities: &[ExplainEntity],
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> Remediation {
+    let mut r = Remediation::default();
+    let user = g.user.as_str();
+    let role = manifest.name.as_str();
+    let all: Vec<&str> = manifest
+        .ids()
+        .filter(|i| !manifest::IMPLIED.contains(i))
+        .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
+        .collect();
+    let mut create_role = false;
+    // Entities to grant the manifest's role on, with propagation.
+    let mut grant_on: Vec<&EntityRef> = Vec::new();
+    let tagging: Vec<&str> = entities
+        .iter()
+        .flat_map(|e| e.missing.iter())
+        .map(String::as_str)
+        .filter(|i| privileges::is_tagging(i))
+        .collect();
+    for e in entities {
+        let ids: Vec<&str> = e
+            .missing
+            .iter()
+            .map(String::as_str)
+            .filter(|i| !privileges::is_tagging(i))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let extend: Vec<&ExplainPermission> = deciding(&e.permissions, user)
+            .into_iter()
+            .filter(|p| p.role_id > 0)
+            .collect();
+        if extend.is_empty() {
+            create_role = true;
+            grant_on.push(&e.entity);
+            continue;
+        }
+        for p in extend {
+            r.push(
+                format!(
+                    "govc role.update -a {} {}",
+                    quote::sh(&p.role),
+                    ids.iter()
+                        .map(|i| quote::sh(i))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                format!(
+                    "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {})",
+                    quote::powershell(&p.role),
+                    ids.iter()
+                        .map(|i| quote::powershell(i))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            );
+        }
+    }
+    // Stranded grants: propagate the permission that holds them; where none
+    // can be named (a nearer permission masks them), grant the role.
+    let answers = answers(g, manifest);
+    let mut repropagate: Vec<(MoRef, &Permission)> = Vec::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.code == "privilege-not-propagated")
+    {
+        let Some(id) = f.privilege.as_ref().map(|p| p.id.as_str()) else {
+            continue;
+        };
+        let stranded = privileges::stranded(&answers, id);
+        if stranded.is_empty() {
+            if let Some(e) = &f.entity
+                && !grant_on.contains(&e)
+            {
+                create_role = true;
+                grant_on.push(e);
+            }
+        }
+        for (m, p) in stranded {
+            if !repropagate.iter().any(|(x, q)| x == m && *q == p) {
+                repropagate.push((m.clone(), p));
+            }
+        }
+    }
+    let path_of = |m: &MoRef| {
+        if *m == g.snap.root {
+            "/".to_string()
+        } else {
+            g.snap
+                .get(m)
+                .map(|e| e.path.clone())
+                .unwrap_or_else(|| m.to_string())
+        }
+    };
+    for (m, p) in &repropagate {
+        let role_name = g
+            .answers
+            .roles
+            .iter()
+            .find(|r| r.id == p.role_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| p.role_id.to_string());
+        r.push(
+            format!(
+                "govc permissions.set -principal {}{} -role {} -propagate=true {}",
+                quote::sh(&p.principal),
+                if p.group { " -group=true" } else { "" },
+                quote::sh(&role_name),
+                quote::sh(&path_of(m))
+            ),
+            format!(
+                "Get-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} | Set-VIPermission -Propagate:$true",
+                quote::powershell(&powercli_id(m)),
+                quote::powershell(&p.principal)
+            ),
+        );
+    }
+    if create_role {
+        r.push(
+            format!(
+                "govc role.create {} {}",
+                quote::sh(role),
+                all.iter()
+                    .map(|i| quote::sh(i))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            format!(
+                "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
+                quote::powershell(role),
+                all.iter()
+                    .map(|i| quote::powershell(i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        );
+        for e in grant_on {
+            let m = MoRef::new(e.kind.clone(), e.moref.clone());
+            r.push(
+                format!(
+                    "govc permissions.set -principal {} -role {} -propagate=true {}",
+                    quote::sh(user),
+                    quote::sh(role),
+                    quote::sh(&e.path)
+                ),
+                format!(
+                    "New-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} -Role {} -Propagate:$true",
+                    quote::powershell(&powercli_id(&m)),
+                    quote::powershell(user),
+                    quote::powershell(role)
+                ),
+            );
+        }
+    }
+    if !tagging.is_empty() {
+        r.notes.push(format!(
+            "{}: vSphere honours tagging privileges only as a global permission (or on the tag): add them to a role and grant it to {user} in the vSphere Client under Administration > Access Control > Global Permissions, with \"Propagate to children\" on (neither govc nor PowerCLI has a command for global permissions)",
+            tagging.join(", ")
+        ));
+    }
+    r
 }
 
 /// The permissions that decide for the user, given every permission that
@@ -403,10 +564,12 @@ fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPe
 
 fn render_explain(x: &Explain) -> String {
     let mut out = String::new();
-    if x.entities.is_empty() {
+    if x.entities.is_empty() && x.govc.is_empty() && x.notes.is_empty() {
         return out;
     }
-    out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+    if !x.entities.is_empty() {
+        out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+    }
     for e in &x.entities {
         out.push_str(&format!(
             "\n{} ({} missing)\n",
@@ -428,11 +591,14 @@ fn render_explain(x: &Explain) -> String {
             ));
         }
     }
-    out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
+    out.push_str("\nTo close the gaps (each on the nearest entity that makes the privilege reach what needs it):\n");
     // Quoted already; control characters are shown escaped (inside the
     // quotes, so a pasted line can only fail to find the role).
     for l in x.govc.iter().chain(&x.powercli) {
         out.push_str(&format!("  {}\n", clean(l)));
+    }
+    for n in &x.notes {
+        out.push_str(&format!("  {}\n", clean(n)));
     }
     out
 }

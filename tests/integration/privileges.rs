@@ -213,7 +213,7 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
         .collect();
     assert_eq!(missing, LEFT_OUT.into_iter().collect());
 
-    // --explain names the role to extend and prints a role definition.
+    // --explain names the role to extend.
     let r = run(as_user(
         &sim,
         DEPLOYER,
@@ -233,12 +233,14 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
         "{}",
         r.stdout
     );
+    // The role that decides is extended: no second role is created.
+    assert!(!r.stdout.contains("govc role.create"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("govc role.create arc-resource-bridge "),
+        r.stdout
+            .contains("Set-VIRole -Role 'arc-partial' -AddPrivilege"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("New-VIRole -Name"), "{}", r.stdout);
     assert!(r.stdout.contains("MISSING"), "{}", r.stdout);
 
     // The same audit by the administrator with --user, alone and in the gate.
@@ -584,4 +586,146 @@ fn the_privilege_table_fits_80_columns_when_piped() {
             l.chars().count()
         );
     }
+}
+
+/// Lines of an `--explain` table run that start with `prefix` (trimmed).
+fn lines_starting(out: &str, prefix: &str) -> Vec<String> {
+    out.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn explain_creates_and_grants_a_role_where_the_user_holds_only_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let admin = Admin::connect(&sim);
+    admin.grant(&admin.root(), DEPLOYER, false, -2, true);
+    let small = small_manifest(dir.path(), "");
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &[
+            "privileges",
+            "--folder",
+            ARC,
+            "--manifest",
+            &small,
+            "--explain",
+            "-o",
+            "table",
+        ],
+    ));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        lines_starting(&r.stdout, "govc "),
+        [
+            "govc role.create small Folder.Create VirtualMachine.Config.AddNewDisk VirtualMachine.Interact.PowerOn",
+            "govc permissions.set -principal deployer@vsphere.local -role small -propagate=true /DC0/vm/Arc",
+        ],
+        "{}",
+        r.stdout
+    );
+    let arc = folder_moref(&sim, ARC);
+    assert_eq!(
+        lines_starting(&r.stdout, "New-VIPermission "),
+        [format!(
+            "New-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' -Role 'small' -Propagate:$true",
+            arc.value
+        )],
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines_starting(&r.stdout, "New-VIRole ").len(), 1);
+    assert!(lines_starting(&r.stdout, "govc role.update").is_empty());
+}
+
+#[test]
+fn explain_turns_on_propagation_of_the_stranded_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    let arc = folder_moref(&sim, ARC);
+    let pool = pool_moref(&sim, POOL);
+    admin.grant(&arc, DEPLOYER, false, full, false);
+    admin.grant(&pool, DEPLOYER, false, full, false);
+    let small = small_manifest(dir.path(), "");
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &[
+            "privileges",
+            "--folder",
+            ARC,
+            "--pool",
+            POOL,
+            "--manifest",
+            &small,
+            "--explain",
+            "-o",
+            "table",
+        ],
+    ));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        lines_starting(&r.stdout, "govc "),
+        [
+            format!(
+                "govc permissions.set -principal deployer@vsphere.local -role arc-full -propagate=true {ARC}"
+            ),
+            format!(
+                "govc permissions.set -principal deployer@vsphere.local -role arc-full -propagate=true {POOL}"
+            ),
+        ],
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        lines_starting(&r.stdout, "Get-VIPermission "),
+        [
+            format!(
+                "Get-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' | Set-VIPermission -Propagate:$true",
+                arc.value
+            ),
+            format!(
+                "Get-VIPermission -Entity (Get-Inventory -Id 'ResourcePool-{}') -Principal 'deployer@vsphere.local' | Set-VIPermission -Propagate:$true",
+                pool.value
+            ),
+        ],
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn explain_says_tagging_privileges_need_a_global_permission() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let admin = Admin::connect(&sim);
+    admin.grant(&admin.root(), DEPLOYER, false, -2, true);
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &["privileges", "--folder", ARC, "--explain", "-o", "table"],
+    ));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let note: Vec<String> = lines_starting(&r.stdout, "InventoryService.Tagging.AttachTag")
+        .into_iter()
+        .filter(|l| l.contains("only as a global permission"))
+        .collect();
+    assert_eq!(note.len(), 1, "{}", r.stdout);
+    assert!(note[0].contains("Global Permissions"), "{}", note[0]);
+    // Every other gap still gets its grant: the root stands in for the
+    // kinds without a target.
+    assert!(
+        lines_starting(&r.stdout, "govc permissions.set ")
+            .iter()
+            .any(|l| l.ends_with(" /")),
+        "{}",
+        r.stdout
+    );
 }
