@@ -447,13 +447,12 @@ fn remediation(
             continue;
         };
         let stranded = privileges::stranded(&answers, id);
-        if stranded.is_empty() {
-            if let Some(e) = &f.entity
-                && !grant_on.contains(&e)
-            {
-                create_role = true;
-                grant_on.push(e);
-            }
+        if stranded.is_empty()
+            && let Some(e) = &f.entity
+            && !grant_on.contains(&e)
+        {
+            create_role = true;
+            grant_on.push(e);
         }
         for (m, p) in stranded {
             if !repropagate.iter().any(|(x, q)| x == m && *q == p) {
