@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
 use super::outcome::Outcome;
+use crate::inventory::PrivilegeAnswers;
 use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, UsedOn};
 use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
 
@@ -226,6 +227,82 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     PrivilegeAudit { rows, findings }
 }
 
+/// `unknown-principal` for a `--user` the server cannot know: no permission
+/// anywhere names it, and it is granted nothing on any entity asked about
+/// (so no group of its holds anything there either). vSphere accepts any
+/// name in `HasUserPrivilegeOnEntities` and answers "not granted" for a
+/// misspelled one, which would otherwise read as dozens of missing
+/// privileges. The nearest principals that do hold permissions are named.
+pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
+    let principals = answers.principals.as_ref()?;
+    if !answers.for_user {
+        return None;
+    }
+    let user = canonical_principal(&answers.user);
+    if principals
+        .iter()
+        .any(|(p, _)| canonical_principal(p) == user)
+        || answers
+            .granted
+            .iter()
+            .any(|e| e.granted.iter().any(|(_, g)| *g))
+    {
+        return None;
+    }
+    let nearest = nearest_principals(&user, principals);
+    let suggestion = if nearest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (nearest principals holding permissions: {})",
+            nearest.join(", ")
+        )
+    };
+    Some(Finding {
+        check: CHECK.into(),
+        severity: Severity::Error,
+        code: "unknown-principal".into(),
+        entity: None,
+        privilege: None,
+        message: format!(
+            "--user {} names a principal that holds no permission anywhere and is granted nothing on the targets: it is unknown or misspelled{suggestion}",
+            answers.user
+        ),
+        remedy: "give --user as the principal is spelled in vCenter (user@domain or DOMAIN\\user); if it is right, grant it the manifest's role (run with --explain)".into(),
+    })
+}
+
+/// Up to three principals nearest to `user` by spelling, close enough to be
+/// a typo: normalised Damerau-Levenshtein on the names without their domain
+/// (a shared `@vsphere.local` would make every name look alike), a little
+/// less for another domain.
+fn nearest_principals(user: &str, principals: &[(String, bool)]) -> Vec<String> {
+    let split = |p: &str| -> (String, String) {
+        match p.split_once('@') {
+            Some((n, d)) => (n.to_string(), d.to_string()),
+            None => (p.to_string(), String::new()),
+        }
+    };
+    let (name, domain) = split(user);
+    let mut scored: Vec<(f64, &str)> = principals
+        .iter()
+        .map(|(p, _)| {
+            let (n, d) = split(&canonical_principal(p));
+            let s = strsim::normalized_damerau_levenshtein(&name, &n);
+            (if d == domain { s } else { s * 0.9 }, p.as_str())
+        })
+        .filter(|(s, _)| *s >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, p) in scored {
+        if !out.iter().any(|o| o == p) && out.len() < 3 {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
 /// The registry's entry. Kinds with no target were checked on a stand-in
 /// (the datacenter or the root folder): a grant there may not reach the
 /// objects below, so the gate cannot call them verified.
@@ -249,6 +326,12 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             "the snapshot's privilege answers (for {}) do not cover these targets, this manifest or this --user: save it again with the same ones",
             answers.user
         ));
+    }
+    if let Some(unknown) = unknown_principal(answers) {
+        return Outcome::NotVerified {
+            reason: format!("the principal {} is not known", answers.user),
+            findings: vec![unknown],
+        };
     }
     let audit = check(Answers {
         manifest: f.manifest,
@@ -856,6 +939,28 @@ mod tests {
         )]);
         let o = run(&m, &pls, &known(&["VApp.Import"]), &[], &[], &[]);
         assert_eq!(o.rows.len(), 1);
+    }
+
+    #[test]
+    fn nearest_principals_are_typos_not_the_shared_domain() {
+        let known: Vec<(String, bool)> = [
+            ("deployer@vsphere.local", false),
+            (r"VSPHERE.LOCAL\deployers", true),
+            ("administrator@vsphere.local", false),
+            ("deployer@corp.example", false),
+        ]
+        .iter()
+        .map(|(p, g)| (p.to_string(), *g))
+        .collect();
+        assert_eq!(
+            nearest_principals("deploier@vsphere.local", &known),
+            [
+                "deployer@vsphere.local",
+                "deployer@corp.example",
+                r"VSPHERE.LOCAL\deployers"
+            ]
+        );
+        assert!(nearest_principals("nobody@vsphere.local", &known).is_empty());
     }
 
     #[test]

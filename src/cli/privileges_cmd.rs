@@ -71,11 +71,19 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
-    let result = CheckResult::from_outcome(
-        privileges::CHECK,
-        &Outcome::Verified(outcome.findings.clone()),
-        fail_on,
-    );
+    let mut outcome = outcome;
+    let checked = match privileges::unknown_principal(&g.answers) {
+        Some(unknown) => {
+            // Every gap would be the misspelling's doing: say that alone.
+            outcome.findings = vec![unknown];
+            Outcome::NotVerified {
+                reason: format!("the principal {} is not known", g.user),
+                findings: outcome.findings.clone(),
+            }
+        }
+        None => Outcome::Verified(outcome.findings.clone()),
+    };
+    let result = CheckResult::from_outcome(privileges::CHECK, &checked, fail_on);
     let code = Verdict::of(std::slice::from_ref(&result)).exit_code();
     match format {
         Format::Json => {

@@ -32,6 +32,11 @@ pub struct PrivilegeAnswers {
     pub granted: Vec<EntityPrivilege>,
     /// The permissions reaching the target folder and pool, nearest first.
     pub permissions: Vec<(MoRef, Vec<Permission>)>,
+    /// With `--user`: every principal named by a permission anywhere
+    /// (`RetrieveAllPermissions`), `(name, is a group)`, to tell a
+    /// misspelled principal from one whose rights are elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Vec<(String, bool)>>,
 }
 
 impl PrivilegeAnswers {
@@ -127,7 +132,22 @@ pub async fn gather(
         perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
         permissions.push((m, perms));
     }
+    let principals = match for_user {
+        Some(_) => {
+            let mut all: Vec<(String, bool)> = client
+                .retrieve_all_permissions()
+                .await?
+                .into_iter()
+                .map(|p| (p.principal, p.group))
+                .collect();
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        None => None,
+    };
     Ok(PrivilegeAnswers {
+        principals,
         user,
         for_user: for_user.is_some(),
         known,

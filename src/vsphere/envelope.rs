@@ -24,6 +24,7 @@ const IDEMPOTENT: &[&str] = &[
     "HasPrivilegeOnEntities",
     "HasUserPrivilegeOnEntities",
     "RetrieveEntityPermissions",
+    "RetrieveAllPermissions",
 ];
 
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`.

@@ -729,3 +729,62 @@ fn explain_says_tagging_privileges_need_a_global_permission() {
         r.stdout
     );
 }
+
+#[test]
+fn a_misspelled_user_is_an_unknown_principal_with_the_nearest_suggested() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    admin.grant(&admin.root(), DEPLOYER, false, full, true);
+    for command in [&["privileges"][..], &["check", "--only", "privileges"]] {
+        let mut args = command.to_vec();
+        args.extend([
+            "--folder",
+            ARC,
+            "--user",
+            "deploier@vsphere.local",
+            "-o",
+            "json",
+        ]);
+        let r = run(sim.vaudit(&args));
+        assert_eq!(r.code, 2, "{command:?}: {}\n{}", r.stdout, r.stderr);
+        let v = r.json();
+        assert_eq!(
+            findings(&v),
+            [(
+                "unknown-principal".to_string(),
+                String::new(),
+                String::new()
+            )]
+            .into_iter()
+            .collect(),
+            "{command:?}"
+        );
+        let message = v["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(DEPLOYER), "{message}");
+        assert!(!message.contains(ADMIN), "not a near spelling: {message}");
+    }
+}
+
+#[test]
+fn a_user_whose_rights_come_only_through_a_group_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path());
+    let all = manifest_ids();
+    let admin = Admin::connect(&sim);
+    let full = admin.role("arc-full", &all);
+    admin.grant(&admin.root(), GROUP, true, full, true);
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--user",
+        GROUPED,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(findings(&r.json()).is_empty());
+}
