@@ -1,6 +1,7 @@
 //! The deploying user's effective privileges against a manifest (cli.md §6:
 //! missing-privilege, missing-recommended-privilege, unknown-privilege,
-//! privilege-not-propagated, tag-privilege-not-global).
+//! privilege-not-propagated, unknown-principal; tagging privileges on the
+//! root are the tagging check's).
 //!
 //! Pure: the server's answers come in as data. The server is authoritative
 //! for what is granted (it counts groups and global permissions); this module
@@ -24,10 +25,10 @@ pub use crate::inventory::placement::{
 };
 const TAGGING: &str = "InventoryService.Tagging.";
 
-/// Tagging privileges, which vSphere honours only as global permissions or
-/// on the tag itself.
-pub fn is_tagging(id: &str) -> bool {
-    id.starts_with(TAGGING)
+/// Tagging privileges vSphere honours only as global permissions or on the
+/// tag itself; `ObjectAttachable` is object-side, judged like any other.
+pub fn must_be_global(id: &str) -> bool {
+    id.starts_with(TAGGING) && id != "InventoryService.Tagging.ObjectAttachable"
 }
 
 /// What the server answered.
@@ -158,21 +159,11 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                 Level::Recommended => Severity::Warning,
             };
             let path = &pl.entity.path;
-            if !is_granted && pl.kind == EntityKind::Root && is_tagging(&p.id) {
-                findings.push(finding(
-                    severity,
-                    "tag-privilege-not-global",
-                    Some(&pl.entity),
-                    p,
-                    format!(
-                        "{} ({}) is not granted to {} at the root: vSphere honours tagging privileges only as a global permission or on the tag itself",
-                        p.id, p.label, a.user
-                    ),
-                    format!(
-                        "add {} to a role and grant it to {} as a global permission (Administration > Access Control > Global Permissions, propagate on)",
-                        p.id, a.user
-                    ),
-                ));
+            if pl.kind == EntityKind::Root && must_be_global(&p.id) {
+                // Honoured only as a global permission: the tagging check
+                // judges it, so an unanswerable tag question leaves these
+                // verdicts standing.
+                continue;
             } else if !is_granted {
                 let (code, what) = match p.level {
                     Level::Required => ("missing-privilege", "required"),
@@ -669,20 +660,15 @@ mod tests {
     }
 
     #[test]
-    fn tagging_missing_at_root_is_not_global() {
+    fn tagging_at_the_root_is_left_to_the_tagging_check() {
         let id = "InventoryService.Tagging.AttachTag";
         let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Root])]);
         let pls = [root()];
         let g = [answer(&pls[0], &[(id, false)])];
         let o = run(&m, &pls, &known(&[id]), &g, &[], &[]);
-        assert_eq!(
-            codes(&o),
-            vec![(
-                "tag-privilege-not-global".into(),
-                Some(id.into()),
-                "error".into()
-            )]
-        );
+        assert!(o.findings.is_empty());
+        assert_eq!(o.rows.len(), 1);
+        assert!(!o.rows[0].granted);
     }
 
     fn perm(principal: &str, group: bool, role: i32, propagate: bool) -> Permission {

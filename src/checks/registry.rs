@@ -124,8 +124,8 @@ pub static CHECKS: &[Check] = &[
     },
     Check {
         name: tagging::CHECK,
-        about: "the vAPI REST endpoint the deployment tags through answers",
-        reads: Reads::Session,
+        about: "the vAPI REST endpoint the deployment tags through answers, and AttachTag is a global permission",
+        reads: Reads::Snapshot,
         targets: &[],
         run: tagging::run,
     },

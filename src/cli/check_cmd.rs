@@ -185,9 +185,10 @@ async fn online(
     let password = conn.password().to_string();
     let wants = Wants {
         events: selection.enabled(crate::checks::templates::CHECK),
-        privileges: selection
-            .enabled(crate::checks::privileges::CHECK)
-            .then_some((manifest, args.user.as_deref())),
+        // The tagging check judges AttachTag from the same answers.
+        privileges: (selection.enabled(crate::checks::privileges::CHECK)
+            || selection.enabled(tagging::CHECK))
+        .then_some((manifest, args.user.as_deref())),
         tagging: selection
             .enabled(tagging::CHECK)
             .then_some((conn.username(), password.as_str())),

@@ -17,6 +17,7 @@ use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
+use crate::checks::tagging;
 use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, EntityKind, Manifest};
@@ -84,7 +85,26 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         None => Outcome::Verified(outcome.findings.clone()),
     };
     let result = CheckResult::from_outcome(privileges::CHECK, &checked, fail_on);
-    let code = Verdict::of(std::slice::from_ref(&result)).exit_code();
+    // AttachTag is the tagging check's verdict (spec §6); this command
+    // reports it too, under that check's name.
+    let unknown = !matches!(checked, Outcome::Verified(_));
+    let tag_outcome = match tagging::attach_tag(
+        &manifest,
+        Some(&g.answers),
+        &g.snap.root,
+        &g.snap.vcenter.version,
+    ) {
+        _ if unknown => None,
+        tagging::Judged::NotAsked => None,
+        tagging::Judged::Found(f) => Some(Outcome::Verified(vec![*f])),
+        tagging::Judged::Unknown(reason) => Some(Outcome::not_verified(reason)),
+    };
+    let mut results = vec![result];
+    if let Some(t) = &tag_outcome {
+        outcome.findings.extend(t.findings().iter().cloned());
+        results.push(CheckResult::from_outcome(tagging::CHECK, t, fail_on));
+    }
+    let code = Verdict::of(&results).exit_code();
     match format {
         Format::Json => {
             #[derive(Serialize)]
@@ -99,7 +119,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             report::print_json(&Document::new(
                 g.snap.vcenter.clone(),
                 Some(g.targets.clone()),
-                vec![result],
+                results,
                 outcome.findings.clone(),
                 Body {
                     user: &g.user,
@@ -114,8 +134,8 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             "{}",
             report::markdown::render(
                 &format!("vaudit privileges: {}", g.user),
-                Verdict::of(std::slice::from_ref(&result)),
-                std::slice::from_ref(&result),
+                Verdict::of(&results),
+                &results,
                 &outcome.findings
             )
         ),
@@ -401,14 +421,14 @@ fn remediation(
         .iter()
         .flat_map(|e| e.missing.iter())
         .map(String::as_str)
-        .filter(|i| privileges::is_tagging(i))
+        .filter(|i| privileges::must_be_global(i))
         .collect();
     for e in entities {
         let ids: Vec<&str> = e
             .missing
             .iter()
             .map(String::as_str)
-            .filter(|i| !privileges::is_tagging(i))
+            .filter(|i| !privileges::must_be_global(i))
             .collect();
         if ids.is_empty() {
             continue;
@@ -726,6 +746,7 @@ fn render_table(
     let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
     let rest = rest.rsplit_once('\n').map(|(a, _)| a).unwrap_or("");
     if !rest.is_empty() {
+        out.push('\n');
         out.push_str(rest);
         out.push('\n');
     }

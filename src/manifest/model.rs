@@ -113,7 +113,8 @@ impl UsedOn {
 
 /// The default `used_on` of an id (cli.md §7): `VirtualMachine.*` is used on
 /// the VM except the inventory privileges checked on the destination folder
-/// (create, create from existing, register); every other id on the
+/// (create, create from existing, register), and so is
+/// `InventoryService.Tagging.ObjectAttachable`; every other id on the
 /// entity it is checked on.
 pub fn default_used_on(id: &str) -> UsedOn {
     match id {
@@ -121,6 +122,7 @@ pub fn default_used_on(id: &str) -> UsedOn {
         | "VirtualMachine.Inventory.CreateFromExisting"
         | "VirtualMachine.Inventory.Register" => UsedOn::Container,
         _ if id.starts_with("VirtualMachine.") => UsedOn::Vm,
+        "InventoryService.Tagging.ObjectAttachable" => UsedOn::Vm,
         _ => UsedOn::Container,
     }
 }
@@ -178,6 +180,9 @@ pub fn default_on(id: &str) -> Option<Vec<EntityKind>> {
     use EntityKind::*;
     let on = match id {
         "Sessions.ValidateSession" => vec![Root],
+        // Object-side: it limits which objects may receive tags, so it is
+        // needed on the VM created in the folder.
+        "InventoryService.Tagging.ObjectAttachable" => vec![Folder],
         _ if id.starts_with("InventoryService.Tagging.") => vec![Root],
         _ if id.starts_with("Datastore.") => vec![Datastore],
         "Network.Assign" => vec![Network],

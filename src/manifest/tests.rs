@@ -303,7 +303,7 @@ fn embedded_on_matches_spec_defaults() {
     let on = |id: &str| m.get(id).unwrap().on.clone();
     assert_eq!(on("Sessions.ValidateSession"), [Root]);
     assert_eq!(on("InventoryService.Tagging.AttachTag"), [Root]);
-    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), [Root]);
+    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), [Folder]);
     assert_eq!(on("Datastore.FileManagement"), [Datastore]);
     assert_eq!(on("Network.Assign"), [Network]);
     assert_eq!(on("Resource.ColdMigrate"), [Pool]);
