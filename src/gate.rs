@@ -33,6 +33,9 @@ pub struct Wants<'a> {
     pub tagging: Option<(&'a str, &'a str)>,
     /// How much one collection may read (a server whose cursor never ends).
     pub limits: vsphere::Limits,
+    /// Whether to ask if the inventory read may be partial, and for which
+    /// `--user` besides the session's user.
+    pub visibility: Option<Option<&'a str>>,
 }
 
 /// Whether any selected check reads the vCenter.
@@ -65,6 +68,9 @@ pub async fn gather(
                 inventory::privileges::gather(client, &snap, &targets, manifest, user).await?;
             snap.privileges = Some(answers);
         }
+    }
+    if let Some(user) = wants.visibility {
+        snap.visibility = Some(inventory::visibility::gather(client, &snap.root, user).await?);
     }
     let tagging = match wants.tagging {
         Some((user, password)) => Some(

@@ -7,6 +7,7 @@ pub mod placement;
 pub mod privileges;
 pub mod targets;
 mod tree;
+pub mod visibility;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -154,6 +155,9 @@ pub struct Snapshot {
     /// privilege audit ran in the collecting session.
     #[serde(default)]
     pub privileges: Option<PrivilegeAnswers>,
+    /// Whether the inventory read may be partial, when it was asked.
+    #[serde(default)]
+    pub visibility: Option<visibility::Visibility>,
     #[serde(skip)]
     index: HashMap<MoRef, usize>,
 }
@@ -186,6 +190,7 @@ impl Snapshot {
             events,
             server_time: None,
             privileges: None,
+            visibility: None,
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);

@@ -19,4 +19,5 @@ mod placement;
 mod privileges;
 mod secrets;
 mod security;
+mod visibility;
 mod wire_faults;
