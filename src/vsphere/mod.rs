@@ -11,6 +11,7 @@ mod property;
 mod proxy;
 mod rest;
 mod session;
+pub mod sso;
 pub mod tls;
 mod transport;
 mod types;
