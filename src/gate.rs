@@ -33,6 +33,9 @@ pub struct Wants<'a> {
     pub tagging: Option<(&'a str, &'a str)>,
     /// How much one collection may read (a server whose cursor never ends).
     pub limits: vsphere::Limits,
+    /// The logged-in user's name and password, for its SSO token (group
+    /// membership).
+    pub sso: Option<(&'a str, &'a str)>,
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
@@ -65,7 +68,8 @@ pub async fn gather(
         // asking about the others would judge a partial set.
         if errors.is_empty() {
             let answers =
-                inventory::privileges::gather(client, &snap, &targets, manifest, user).await?;
+                inventory::privileges::gather(client, &snap, &targets, manifest, user, wants.sso)
+                    .await?;
             snap.privileges = Some(answers);
         }
     }

@@ -46,6 +46,10 @@ pub struct Answers<'a> {
     /// nearest first.
     pub permissions: &'a [(MoRef, Vec<Permission>)],
     pub roles: &'a [Role],
+    /// The groups the user is in (canonical), from SSO; `None` when they
+    /// could not be determined, and then a verdict that depends on a group
+    /// permission is not given.
+    pub groups: Option<&'a [String]>,
 }
 
 /// One (manifest privilege, entity it is checked on).
@@ -69,6 +73,9 @@ fn is_true(b: &bool) -> bool {
 pub struct PrivilegeAudit {
     pub rows: Vec<PrivilegeRow>,
     pub findings: Vec<Finding>,
+    /// Privileges whether they reach the VM depends on group permissions
+    /// while the user's groups are not known: not judged.
+    pub uncertain: Vec<String>,
 }
 
 fn privilege_ref(p: &Privilege) -> PrivilegeRef {
@@ -115,6 +122,7 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     // A privilege the VM needs is judged once, whatever entities it is
     // checked on: the VM inherits from the folder and the pool together.
     let mut vm_judged = HashSet::new();
+    let mut uncertain = Vec::new();
     for p in &a.manifest.privileges {
         if IMPLIED.contains(&p.id.as_str()) {
             continue;
@@ -187,7 +195,20 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                 && matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
                 && pl.stand_in.is_none()
                 && vm_judged.insert(p.id.clone())
-                && let Some(stranded) = not_reaching_vm(&a, &p.id)
+                && let Some(stranded) = match a.groups {
+                    Some(_) => not_reaching_vm(&a, &p.id, true),
+                    None => {
+                        // Groups unknown: judged only when every group
+                        // permission applying or none would say the same.
+                        let all = not_reaching_vm(&a, &p.id, true);
+                        if all.is_some() != not_reaching_vm(&a, &p.id, false).is_some() {
+                            uncertain.push(p.id.clone());
+                            None
+                        } else {
+                            all
+                        }
+                    }
+                }
             {
                 let chains = chain_words(&a);
                 let because = if stranded.is_empty() {
@@ -215,7 +236,11 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
             }
         }
     }
-    PrivilegeAudit { rows, findings }
+    PrivilegeAudit {
+        rows,
+        findings,
+        uncertain,
+    }
 }
 
 /// `unknown-principal` for a `--user` the server cannot know: no permission
@@ -230,9 +255,14 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
         return None;
     }
     let user = canonical_principal(&answers.user);
-    if principals
-        .iter()
-        .any(|(p, _)| canonical_principal(p) == user)
+    let directory = answers.membership.as_ref().and_then(|m| m.known);
+    if directory == Some(true) {
+        return None;
+    }
+    if directory != Some(false)
+        && principals
+            .iter()
+            .any(|(p, _)| canonical_principal(p) == user)
         || answers
             .granted
             .iter()
@@ -255,10 +285,17 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
         code: "unknown-principal".into(),
         entity: None,
         privilege: None,
-        message: format!(
-            "--user {} names a principal that holds no permission anywhere and is granted nothing on the targets: it is unknown or misspelled{suggestion}",
-            answers.user
-        ),
+        message: if directory == Some(false) {
+            format!(
+                "--user {} names a principal the SSO directory does not know{suggestion}",
+                answers.user
+            )
+        } else {
+            format!(
+                "--user {} names a principal that holds no permission anywhere and is granted nothing on the targets: it is unknown or misspelled{suggestion}",
+                answers.user
+            )
+        },
         remedy: "give --user as the principal is spelled in vCenter (user@domain or DOMAIN\\user); if it is right, grant it the manifest's role (run with --explain)".into(),
     })
 }
@@ -332,7 +369,17 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         user: &answers.user,
         permissions: &answers.permissions,
         roles: &answers.roles,
+        groups: answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref()),
     });
+    if let Some(reason) = uncertain_reason(answers, &audit) {
+        return Outcome::NotVerified {
+            reason,
+            findings: audit.findings,
+        };
+    }
     let stand_ins: Vec<&Placement> = placements.iter().filter(|p| p.stand_in.is_some()).collect();
     if stand_ins.is_empty() {
         return Outcome::Verified(audit.findings);
@@ -358,6 +405,24 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     }
 }
 
+/// Why some verdicts were not given: the user's groups are unknown and
+/// they decide whether those privileges reach the VM.
+pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> Option<String> {
+    if audit.uncertain.is_empty() {
+        return None;
+    }
+    let why = answers
+        .membership
+        .as_ref()
+        .map(|m| m.source.clone())
+        .unwrap_or_else(|| "the snapshot was saved without them".into());
+    Some(format!(
+        "the groups of {} could not be determined ({why}), and whether {} reach the VM depends on group permissions: run where the vCenter's SSO (/sts, /sso-adminserver) answers",
+        answers.user,
+        audit.uncertain.join(", ")
+    ))
+}
+
 fn how_to_give(k: EntityKind) -> &'static str {
     use super::registry::Target;
     let t = match k {
@@ -372,10 +437,19 @@ fn how_to_give(k: EntityKind) -> &'static str {
     t.how_to_give()
 }
 
-/// Whether a permission is for the user checked: its own, or (membership
-/// not being known) any group's.
-fn for_user(a: &Answers<'_>, p: &Permission) -> bool {
-    p.group || canonical_principal(&p.principal) == canonical_principal(a.user)
+/// Whether a permission is for the user checked: its own, or one of its
+/// groups' (`assume` answers for a group when the groups are not known).
+fn for_user(a: &Answers<'_>, p: &Permission, assume: bool) -> bool {
+    if !p.group {
+        return canonical_principal(&p.principal) == canonical_principal(a.user);
+    }
+    match a.groups {
+        Some(groups) => {
+            let g = canonical_principal(&p.principal);
+            groups.iter().any(|x| canonical_principal(x) == g)
+        }
+        None => assume,
+    }
 }
 
 fn role_has(a: &Answers<'_>, p: &Permission, id: &str) -> bool {
@@ -389,11 +463,11 @@ fn role_has(a: &Answers<'_>, p: &Permission, id: &str) -> bool {
 /// groups' (vSphere Security, "Multiple Permission Settings": a permission
 /// for the user itself takes precedence over its groups' on the same
 /// entity); none when the level has none for the user.
-fn deciding<'p>(a: &Answers<'_>, level: &[&'p Permission]) -> Vec<&'p Permission> {
+fn deciding<'p>(a: &Answers<'_>, level: &[&'p Permission], assume: bool) -> Vec<&'p Permission> {
     let (own, groups): (Vec<&Permission>, Vec<&Permission>) = level
         .iter()
         .copied()
-        .filter(|p| for_user(a, p))
+        .filter(|p| for_user(a, p, assume))
         .partition(|p| !p.group);
     if own.is_empty() { groups } else { own }
 }
@@ -402,7 +476,13 @@ fn deciding<'p>(a: &Answers<'_>, level: &[&'p Permission]) -> Vec<&'p Permission
 /// nearest first) inherits `id`: of the entity's own permissions only those
 /// with propagate on reach it, ancestors' reach it all (they reach `entity`),
 /// and the nearest level holding a permission for the user decides.
-fn child_inherits(a: &Answers<'_>, entity: &MoRef, perms: &[Permission], id: &str) -> bool {
+fn child_inherits(
+    a: &Answers<'_>,
+    entity: &MoRef,
+    perms: &[Permission],
+    id: &str,
+    assume: bool,
+) -> bool {
     fn defined_at<'x>(p: &'x Permission, entity: &MoRef) -> Option<&'x MoRef> {
         p.entity.as_ref().filter(|e| *e != entity)
     }
@@ -419,7 +499,7 @@ fn child_inherits(a: &Answers<'_>, entity: &MoRef, perms: &[Permission], id: &st
     }
     levels
         .iter()
-        .map(|l| deciding(a, l))
+        .map(|l| deciding(a, l, assume))
         .find(|d| !d.is_empty())
         .is_some_and(|d| d.iter().any(|p| role_has(a, p, id)))
 }
@@ -429,11 +509,11 @@ fn child_inherits(a: &Answers<'_>, entity: &MoRef, perms: &[Permission], id: &st
 /// vSphere takes the union: vSphere Security, "Hierarchical Inheritance of
 /// Permissions"), or when no chain is known; else the principals whose
 /// non-propagating permissions on the target folder or pool grant it there.
-fn not_reaching_vm(a: &Answers<'_>, id: &str) -> Option<Vec<String>> {
+fn not_reaching_vm(a: &Answers<'_>, id: &str, assume: bool) -> Option<Vec<String>> {
     if a.permissions.is_empty()
         || a.permissions
             .iter()
-            .any(|(e, perms)| child_inherits(a, e, perms, id))
+            .any(|(e, perms)| child_inherits(a, e, perms, id, assume))
     {
         return None;
     }
@@ -457,7 +537,7 @@ pub fn stranded<'p>(a: &Answers<'p>, id: &str) -> Vec<(&'p MoRef, &'p Permission
                 .filter(move |p| {
                     p.entity.as_ref().is_none_or(|x| x == e)
                         && !p.propagate
-                        && for_user(a, p)
+                        && for_user(a, p, true)
                         && role_has(a, p, id)
                 })
                 .map(move |p| (e, p))
@@ -572,6 +652,7 @@ mod tests {
             user: "deployer@vsphere.local",
             permissions: perms,
             roles,
+            groups: None,
         })
     }
 

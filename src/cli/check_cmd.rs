@@ -193,6 +193,7 @@ async fn online(
             .enabled(tagging::CHECK)
             .then_some((conn.username(), password.as_str())),
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
+        sso: Some((conn.username(), password.as_str())),
         visibility: selection
             .enabled(crate::checks::targets::CHECK)
             .then_some(args.user.as_deref()),

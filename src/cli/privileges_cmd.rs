@@ -56,6 +56,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 &manifest,
                 args.user.as_deref(),
                 args.explain,
+                (conn.username(), conn.password()),
             )
             .await
         })
@@ -82,7 +83,13 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 findings: outcome.findings.clone(),
             }
         }
-        None => Outcome::Verified(outcome.findings.clone()),
+        None => match privileges::uncertain_reason(&g.answers, &outcome) {
+            Some(reason) => Outcome::NotVerified {
+                reason,
+                findings: outcome.findings.clone(),
+            },
+            None => Outcome::Verified(outcome.findings.clone()),
+        },
     };
     let result = CheckResult::from_outcome(privileges::CHECK, &checked, fail_on);
     // AttachTag is the tagging check's verdict (spec §6); this command
@@ -144,6 +151,13 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 "{}",
                 render_table(&g, &manifest, &outcome.rows, &outcome.findings)
             );
+            for r in results.iter().filter(|r| r.reason.is_some()) {
+                println!(
+                    "NOT VERIFIED ({}): {}",
+                    r.name,
+                    clean(r.reason.as_deref().unwrap_or_default())
+                );
+            }
             if let Some(x) = &explain {
                 print!("{}", render_explain(x));
             }
@@ -222,6 +236,11 @@ fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
         user: &g.user,
         permissions: &g.answers.permissions,
         roles: &g.answers.roles,
+        groups: g
+            .answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref()),
     }
 }
 
@@ -232,6 +251,7 @@ async fn gather(
     manifest: &Manifest,
     for_user: Option<&str>,
     with_explain: bool,
+    credentials: (&str, &str),
 ) -> Result<Session, Error> {
     let (targets, errors) = inventory::resolve_each(&snap, spec);
     if !errors.is_empty() {
@@ -241,7 +261,15 @@ async fn gather(
     let placements = privileges::placements(&manifest.kinds(), &targets, &root);
     let mut tmap = super::inventory_cmd::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
-    let asked = inventory::privileges::gather(client, &snap, &targets, manifest, for_user).await?;
+    let asked = inventory::privileges::gather(
+        client,
+        &snap,
+        &targets,
+        manifest,
+        for_user,
+        Some(credentials),
+    )
+    .await?;
     let mut g = Gathered {
         user: asked.user.clone(),
         answers: asked,
@@ -433,7 +461,12 @@ fn remediation(
         if ids.is_empty() {
             continue;
         }
-        let extend: Vec<&ExplainPermission> = deciding(&e.permissions, user)
+        let groups = g
+            .answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref());
+        let extend: Vec<&ExplainPermission> = deciding(&e.permissions, user, groups)
             .into_iter()
             .filter(|p| p.role_id > 0)
             .collect();
@@ -571,16 +604,31 @@ fn remediation(
 /// reaches an entity, nearest first: the nearest entity holding a permission
 /// of the user's own or of a group (membership is not known here) decides;
 /// there the user's own permissions beat the groups'.
-fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPermission> {
+fn deciding<'a>(
+    perms: &'a [ExplainPermission],
+    user: &str,
+    groups: Option<&[String]>,
+) -> Vec<&'a ExplainPermission> {
     let user = privileges::canonical_principal(user);
     let own =
         |p: &ExplainPermission| !p.group && privileges::canonical_principal(&p.principal) == user;
-    let Some(first) = perms.iter().find(|p| p.group || own(p)) else {
+    // A group's permission counts when the user is in it (every group's
+    // when the groups are not known).
+    let mine = |p: &ExplainPermission| {
+        p.group
+            && groups.is_none_or(|g| {
+                g.iter().any(|x| {
+                    privileges::canonical_principal(x)
+                        == privileges::canonical_principal(&p.principal)
+                })
+            })
+    };
+    let Some(first) = perms.iter().find(|p| mine(p) || own(p)) else {
         return vec![];
     };
     let there: Vec<&ExplainPermission> = perms
         .iter()
-        .filter(|p| p.defined_on == first.defined_on && (p.group || own(p)))
+        .filter(|p| p.defined_on == first.defined_on && (mine(p) || own(p)))
         .collect();
     if there.iter().any(|p| own(p)) {
         there.into_iter().filter(|p| own(p)).collect()

@@ -18,7 +18,7 @@ pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
-pub use privileges::PrivilegeAnswers;
+pub use privileges::{Membership, PrivilegeAnswers};
 pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
 
 /// Raised whenever a field the offline checks need is added: an older

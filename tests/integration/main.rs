@@ -11,6 +11,7 @@ mod about;
 mod check;
 mod fail_closed;
 mod faults_matrix;
+mod groups;
 mod hostile;
 mod inventory;
 mod keyring;
