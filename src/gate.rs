@@ -41,6 +41,12 @@ pub struct Wants<'a> {
     /// The plan's addresses to look up in vCenter (`FindAllByIp`), when
     /// the ip-conflict check is asked for.
     pub ip_search: Option<Vec<String>>,
+    /// The logged-in user's name and password, for its SSO token (group
+    /// membership).
+    pub sso: Option<(&'a str, &'a str)>,
+    /// Whether to ask if the inventory read may be partial, and for which
+    /// `--user` besides the session's user.
+    pub visibility: Option<Option<&'a str>>,
 }
 
 /// Whether any selected check of `checks` reads the vCenter.
@@ -75,7 +81,8 @@ pub async fn gather(
         // asking about the others would judge a partial set.
         if errors.is_empty() {
             let answers =
-                inventory::privileges::gather(client, &snap, &targets, manifest, user).await?;
+                inventory::privileges::gather(client, &snap, &targets, manifest, user, wants.sso)
+                    .await?;
             snap.privileges = Some(answers);
         }
     }
@@ -86,6 +93,9 @@ pub async fn gather(
         Some(cfg) => Some(Box::new(gather_appliance(client, &snap, cfg, spec).await?)),
         None => None,
     };
+    if let Some(user) = wants.visibility {
+        snap.visibility = Some(inventory::visibility::gather(client, &snap.root, user).await?);
+    }
     let tagging = match wants.tagging {
         Some((user, password)) => Some(
             client

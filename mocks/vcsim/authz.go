@@ -1118,6 +1118,9 @@ func loadUsers(store *authzStore, path, primaryUser string) error {
 	return nil
 }
 
+// authzStoreInstalled is the store installAuthz made, for the SSO endpoints.
+var authzStoreInstalled *authzStore
+
 // installAuthz replaces the AuthorizationManager, loads the users and arranges
 // for their SOAP and REST logins. Call after m.Create() and before NewServer.
 func installAuthz(m *simulator.Model, usersFile string, primaryUser string) error {
@@ -1152,6 +1155,7 @@ func installAuthz(m *simulator.Model, usersFile string, primaryUser string) erro
 
 	// REST session logins (rest.go) admit the same users.
 	credentialsOK = store.checkPassword
+	authzStoreInstalled = store
 	scheduleLoginActivation(store)
 
 	log.Printf("authz: %d users, %d groups, %d privileges", len(store.users), len(store.groups), len(store.privileges))

@@ -1,6 +1,7 @@
 //! The deploying user's effective privileges against a manifest (cli.md §6:
 //! missing-privilege, missing-recommended-privilege, unknown-privilege,
-//! privilege-not-propagated, tag-privilege-not-global).
+//! privilege-not-propagated, unknown-principal; tagging privileges on the
+//! root are the tagging check's).
 //!
 //! Pure: the server's answers come in as data. The server is authoritative
 //! for what is granted (it counts groups and global permissions); this module
@@ -13,7 +14,8 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
 use super::outcome::Outcome;
-use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege};
+use crate::inventory::PrivilegeAnswers;
+use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, UsedOn};
 use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
 
 pub const CHECK: &str = "privileges";
@@ -22,6 +24,12 @@ pub use crate::inventory::placement::{
     Placement, canonical_principal, entities_to_query, ids_to_query, placements, root_entity,
 };
 const TAGGING: &str = "InventoryService.Tagging.";
+
+/// Tagging privileges vSphere honours only as global permissions or on the
+/// tag itself; `ObjectAttachable` is object-side, judged like any other.
+pub fn must_be_global(id: &str) -> bool {
+    id.starts_with(TAGGING) && id != "InventoryService.Tagging.ObjectAttachable"
+}
 
 /// What the server answered.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +46,10 @@ pub struct Answers<'a> {
     /// nearest first.
     pub permissions: &'a [(MoRef, Vec<Permission>)],
     pub roles: &'a [Role],
+    /// The groups the user is in (canonical), from SSO; `None` when they
+    /// could not be determined, and then a verdict that depends on a group
+    /// permission is not given.
+    pub groups: Option<&'a [String]>,
 }
 
 /// One (manifest privilege, entity it is checked on).
@@ -61,6 +73,9 @@ fn is_true(b: &bool) -> bool {
 pub struct PrivilegeAudit {
     pub rows: Vec<PrivilegeRow>,
     pub findings: Vec<Finding>,
+    /// Privileges whether they reach the VM depends on group permissions
+    /// while the user's groups are not known: not judged.
+    pub uncertain: Vec<String>,
 }
 
 fn privilege_ref(p: &Privilege) -> PrivilegeRef {
@@ -104,6 +119,10 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     let mut findings = Vec::new();
     let mut unknown_reported = HashSet::new();
     let mut row_seen = HashSet::new();
+    // A privilege the VM needs is judged once, whatever entities it is
+    // checked on: the VM inherits from the folder and the pool together.
+    let mut vm_judged = HashSet::new();
+    let mut uncertain = Vec::new();
     for p in &a.manifest.privileges {
         if IMPLIED.contains(&p.id.as_str()) {
             continue;
@@ -148,21 +167,11 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                 Level::Recommended => Severity::Warning,
             };
             let path = &pl.entity.path;
-            if !is_granted && pl.kind == EntityKind::Root && p.id.starts_with(TAGGING) {
-                findings.push(finding(
-                    severity,
-                    "tag-privilege-not-global",
-                    Some(&pl.entity),
-                    p,
-                    format!(
-                        "{} ({}) is not granted to {} at the root: vSphere honours tagging privileges only as a global permission or on the tag itself",
-                        p.id, p.label, a.user
-                    ),
-                    format!(
-                        "add {} to a role and grant it to {} as a global permission (Administration > Access Control > Global Permissions, propagate on)",
-                        p.id, a.user
-                    ),
-                ));
+            if pl.kind == EntityKind::Root && must_be_global(&p.id) {
+                // Honoured only as a global permission: the tagging check
+                // judges it, so an unanswerable tag question leaves these
+                // verdicts standing.
+                continue;
             } else if !is_granted {
                 let (code, what) = match p.level {
                     Level::Required => ("missing-privilege", "required"),
@@ -182,29 +191,144 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                         p.id, a.user
                     ),
                 ));
-            } else if matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
+            } else if p.used_on == UsedOn::Vm
+                && matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
                 && pl.stand_in.is_none()
-                && let Some(principals) = only_non_propagating(&a, &moref, &p.id)
+                && vm_judged.insert(p.id.clone())
+                && let Some(stranded) = match a.groups {
+                    Some(_) => not_reaching_vm(&a, &p.id, true),
+                    None => {
+                        // Groups unknown: judged only when every group
+                        // permission applying or none would say the same.
+                        let all = not_reaching_vm(&a, &p.id, true);
+                        if all.is_some() != not_reaching_vm(&a, &p.id, false).is_some() {
+                            uncertain.push(p.id.clone());
+                            None
+                        } else {
+                            all
+                        }
+                    }
+                }
             {
+                let chains = chain_words(&a);
+                let because = if stranded.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the grant here comes from a permission with propagate off ({})",
+                        stranded.join(", ")
+                    )
+                };
                 findings.push(finding(
                     Severity::Warning,
                     "privilege-not-propagated",
                     Some(&pl.entity),
                     p,
                     format!(
-                        "{} on {path} comes only from a permission with propagate off ({}), so the VM created inside will not have it",
-                        p.id,
-                        principals.join(", ")
+                        "{} is granted on {path}, but the VM created there would not have it: it reaches the VM through neither {chains}{because}",
+                        p.id
                     ),
                     format!(
-                        "edit the permission of {} on {path} and turn on \"Propagate to children\"",
-                        principals.join(", ")
+                        "grant {} to {} with \"Propagate to children\" on, on {path} (run with --explain for the commands)",
+                        p.id, a.user
                     ),
                 ));
             }
         }
     }
-    PrivilegeAudit { rows, findings }
+    PrivilegeAudit {
+        rows,
+        findings,
+        uncertain,
+    }
+}
+
+/// `unknown-principal` for a `--user` the server cannot know: no permission
+/// anywhere names it, and it is granted nothing on any entity asked about
+/// (so no group of its holds anything there either). vSphere accepts any
+/// name in `HasUserPrivilegeOnEntities` and answers "not granted" for a
+/// misspelled one, which would otherwise read as dozens of missing
+/// privileges. The nearest principals that do hold permissions are named.
+pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
+    let principals = answers.principals.as_ref()?;
+    if !answers.for_user {
+        return None;
+    }
+    let user = canonical_principal(&answers.user);
+    let directory = answers.membership.as_ref().and_then(|m| m.known);
+    if directory == Some(true) {
+        return None;
+    }
+    if directory != Some(false)
+        && principals
+            .iter()
+            .any(|(p, _)| canonical_principal(p) == user)
+        || answers
+            .granted
+            .iter()
+            .any(|e| e.granted.iter().any(|(_, g)| *g))
+    {
+        return None;
+    }
+    let nearest = nearest_principals(&user, principals);
+    let suggestion = if nearest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (nearest principals holding permissions: {})",
+            nearest.join(", ")
+        )
+    };
+    Some(Finding {
+        check: CHECK.into(),
+        severity: Severity::Error,
+        code: "unknown-principal".into(),
+        entity: None,
+        privilege: None,
+        message: if directory == Some(false) {
+            format!(
+                "--user {} names a principal the SSO directory does not know{suggestion}",
+                answers.user
+            )
+        } else {
+            format!(
+                "--user {} names a principal that holds no permission anywhere and is granted nothing on the targets: it is unknown or misspelled{suggestion}",
+                answers.user
+            )
+        },
+        remedy: "give --user as the principal is spelled in vCenter (user@domain or DOMAIN\\user); if it is right, grant it the manifest's role (run with --explain)".into(),
+    })
+}
+
+/// Up to three principals nearest to `user` by spelling, close enough to be
+/// a typo: normalised Damerau-Levenshtein on the names without their domain
+/// (a shared `@vsphere.local` would make every name look alike), a little
+/// less for another domain.
+fn nearest_principals(user: &str, principals: &[(String, bool)]) -> Vec<String> {
+    let split = |p: &str| -> (String, String) {
+        match p.split_once('@') {
+            Some((n, d)) => (n.to_string(), d.to_string()),
+            None => (p.to_string(), String::new()),
+        }
+    };
+    let (name, domain) = split(user);
+    let mut scored: Vec<(f64, &str)> = principals
+        .iter()
+        .map(|(p, _)| {
+            let (n, d) = split(&canonical_principal(p));
+            let s = strsim::normalized_damerau_levenshtein(&name, &n);
+            (if d == domain { s } else { s * 0.9 }, p.as_str())
+        })
+        .filter(|(s, _)| *s >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, p) in scored {
+        if !out.iter().any(|o| o == p) && out.len() < 3 {
+            out.push(p.to_string());
+        }
+    }
+    out
 }
 
 /// The registry's entry. Kinds with no target were checked on a stand-in
@@ -231,6 +355,12 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             answers.user
         ));
     }
+    if let Some(unknown) = unknown_principal(answers) {
+        return Outcome::NotVerified {
+            reason: format!("the principal {} is not known", answers.user),
+            findings: vec![unknown],
+        };
+    }
     let audit = check(Answers {
         manifest: f.manifest,
         placements: &placements,
@@ -239,7 +369,17 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         user: &answers.user,
         permissions: &answers.permissions,
         roles: &answers.roles,
+        groups: answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref()),
     });
+    if let Some(reason) = uncertain_reason(answers, &audit) {
+        return Outcome::NotVerified {
+            reason,
+            findings: audit.findings,
+        };
+    }
     let stand_ins: Vec<&Placement> = placements.iter().filter(|p| p.stand_in.is_some()).collect();
     if stand_ins.is_empty() {
         return Outcome::Verified(audit.findings);
@@ -265,6 +405,24 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     }
 }
 
+/// Why some verdicts were not given: the user's groups are unknown and
+/// they decide whether those privileges reach the VM.
+pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> Option<String> {
+    if audit.uncertain.is_empty() {
+        return None;
+    }
+    let why = answers
+        .membership
+        .as_ref()
+        .map(|m| m.source.clone())
+        .unwrap_or_else(|| "the snapshot was saved without them".into());
+    Some(format!(
+        "the groups of {} could not be determined ({why}), and whether {} reach the VM depends on group permissions: run where the vCenter's SSO (/sts, /sso-adminserver) answers",
+        answers.user,
+        audit.uncertain.join(", ")
+    ))
+}
+
 fn how_to_give(k: EntityKind) -> &'static str {
     use super::registry::Target;
     let t = match k {
@@ -279,56 +437,129 @@ fn how_to_give(k: EntityKind) -> &'static str {
     t.how_to_give()
 }
 
-/// The principals whose permissions on `entity` grant `id` to the user, when
-/// every one of them has propagate off and what is created inside would not
-/// get it from an ancestor either; `None` otherwise.
-///
-/// vSphere resolves a user's permissions level by level, nearest first: at
-/// the first level with a permission for the user (its own, else its
-/// groups'), that level decides. Group membership is not known here, so
-/// every group permission is taken as possibly applying.
-fn only_non_propagating<'p>(a: &Answers<'p>, entity: &MoRef, id: &str) -> Option<Vec<String>> {
-    let perms = a
-        .permissions
+/// Whether a permission is for the user checked: its own, or one of its
+/// groups' (`assume` answers for a group when the groups are not known).
+fn for_user(a: &Answers<'_>, p: &Permission, assume: bool) -> bool {
+    if !p.group {
+        return canonical_principal(&p.principal) == canonical_principal(a.user);
+    }
+    match a.groups {
+        Some(groups) => {
+            let g = canonical_principal(&p.principal);
+            groups.iter().any(|x| canonical_principal(x) == g)
+        }
+        None => assume,
+    }
+}
+
+fn role_has(a: &Answers<'_>, p: &Permission, id: &str) -> bool {
+    a.roles
         .iter()
-        .find(|(e, _)| e == entity)
-        .map(|(_, p)| p.as_slice())
-        .unwrap_or_default();
-    let user = canonical_principal(a.user);
-    let for_user = |p: &&Permission| p.group || canonical_principal(&p.principal) == user;
-    // Where a permission is defined, `None` for the entity itself (also
-    // when an answer does not say).
+        .find(|r| r.id == p.role_id)
+        .is_some_and(|r| r.privileges.iter().any(|x| x == id))
+}
+
+/// The permissions that decide at one level: the user's own, else its
+/// groups' (vSphere Security, "Multiple Permission Settings": a permission
+/// for the user itself takes precedence over its groups' on the same
+/// entity); none when the level has none for the user.
+fn deciding<'p>(a: &Answers<'_>, level: &[&'p Permission], assume: bool) -> Vec<&'p Permission> {
+    let (own, groups): (Vec<&Permission>, Vec<&Permission>) = level
+        .iter()
+        .copied()
+        .filter(|p| for_user(a, p, assume))
+        .partition(|p| !p.group);
+    if own.is_empty() { groups } else { own }
+}
+
+/// Whether a child created in `entity` (given every permission reaching it,
+/// nearest first) inherits `id`: of the entity's own permissions only those
+/// with propagate on reach it, ancestors' reach it all (they reach `entity`),
+/// and the nearest level holding a permission for the user decides.
+fn child_inherits(
+    a: &Answers<'_>,
+    entity: &MoRef,
+    perms: &[Permission],
+    id: &str,
+    assume: bool,
+) -> bool {
     fn defined_at<'x>(p: &'x Permission, entity: &MoRef) -> Option<&'x MoRef> {
         p.entity.as_ref().filter(|e| *e != entity)
     }
-    let mut levels = perms.chunk_by(|x, y| defined_at(x, entity) == defined_at(y, entity));
-    let role_has = |p: &&Permission| {
-        a.roles
+    let mut levels: Vec<Vec<&Permission>> = perms
+        .chunk_by(|x, y| defined_at(x, entity) == defined_at(y, entity))
+        .map(|l| l.iter().collect())
+        .collect();
+    if let Some(first) = levels.first_mut()
+        && first
+            .first()
+            .is_some_and(|p| defined_at(p, entity).is_none())
+    {
+        first.retain(|p| p.propagate);
+    }
+    levels
+        .iter()
+        .map(|l| deciding(a, l, assume))
+        .find(|d| !d.is_empty())
+        .is_some_and(|d| d.iter().any(|p| role_has(a, p, id)))
+}
+
+/// For a privilege the new VM needs: `None` when it reaches the VM through
+/// the folder's chain or the pool's (a VM inherits from both at once, and
+/// vSphere takes the union: vSphere Security, "Hierarchical Inheritance of
+/// Permissions"), or when no chain is known; else the principals whose
+/// non-propagating permissions on the target folder or pool grant it there.
+fn not_reaching_vm(a: &Answers<'_>, id: &str, assume: bool) -> Option<Vec<String>> {
+    if a.permissions.is_empty()
+        || a.permissions
             .iter()
-            .find(|r| r.id == p.role_id)
-            .is_some_and(|r| r.privileges.iter().any(|x| x == id))
-    };
-    // The permissions that decide at one level: the user's own, else its
-    // groups'; none when the level has none for the user.
-    let deciding = |level: &'p [Permission]| -> Vec<&'p Permission> {
-        let (own, groups): (Vec<_>, Vec<_>) = level.iter().filter(for_user).partition(|p| !p.group);
-        if own.is_empty() { groups } else { own }
-    };
-    let here = match perms.first() {
-        Some(p) if defined_at(p, entity).is_none() => levels.next().unwrap_or_default(),
-        _ => &[],
-    };
-    let granting: Vec<&Permission> = deciding(here).into_iter().filter(role_has).collect();
-    if granting.is_empty() || granting.iter().any(|p| p.propagate) {
+            .any(|(e, perms)| child_inherits(a, e, perms, id, assume))
+    {
         return None;
     }
-    // Inherited permissions reach the entity, so they propagate: what is
-    // created inside gets whatever the nearest level for the user grants.
-    let inherited = levels.map(deciding).find(|d| !d.is_empty());
-    if inherited.is_some_and(|d| d.iter().any(role_has)) {
-        return None;
+    let mut stranded: Vec<String> = stranded(a, id)
+        .into_iter()
+        .map(|(_, p)| p.principal.clone())
+        .collect();
+    stranded.dedup();
+    Some(stranded)
+}
+
+/// The permissions with propagate off, defined on the target folder or pool,
+/// that grant `id` to the user there (with the entity they are on): turning
+/// propagation on for them makes `id` reach the VM created inside.
+pub fn stranded<'p>(a: &Answers<'p>, id: &str) -> Vec<(&'p MoRef, &'p Permission)> {
+    a.permissions
+        .iter()
+        .flat_map(|(e, perms)| {
+            perms
+                .iter()
+                .filter(move |p| {
+                    p.entity.as_ref().is_none_or(|x| x == e)
+                        && !p.propagate
+                        && for_user(a, p, true)
+                        && role_has(a, p, id)
+                })
+                .map(move |p| (e, p))
+        })
+        .collect()
+}
+
+/// "the folder's chain nor the pool's", naming the chains that were known.
+fn chain_words(a: &Answers<'_>) -> String {
+    let words: Vec<&str> = a
+        .permissions
+        .iter()
+        .map(|(e, _)| match &*e.kind {
+            "Folder" => "the folder's chain",
+            "VirtualApp" => "the vApp's chain",
+            _ => "the pool's chain",
+        })
+        .collect();
+    match words.as_slice() {
+        [one] => format!("{one} (the only one known: give both --folder and --pool to judge both)"),
+        _ => words.join(" nor "),
     }
-    Some(granting.iter().map(|p| p.principal.clone()).collect())
 }
 
 #[cfg(test)]
@@ -352,6 +583,7 @@ mod tests {
             label: id.rsplit('.').next().unwrap().into(),
             level,
             on: on.to_vec(),
+            used_on: crate::manifest::default_used_on(id),
         }
     }
 
@@ -420,6 +652,7 @@ mod tests {
             user: "deployer@vsphere.local",
             permissions: perms,
             roles,
+            groups: None,
         })
     }
 
@@ -508,20 +741,15 @@ mod tests {
     }
 
     #[test]
-    fn tagging_missing_at_root_is_not_global() {
+    fn tagging_at_the_root_is_left_to_the_tagging_check() {
         let id = "InventoryService.Tagging.AttachTag";
         let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Root])]);
         let pls = [root()];
         let g = [answer(&pls[0], &[(id, false)])];
         let o = run(&m, &pls, &known(&[id]), &g, &[], &[]);
-        assert_eq!(
-            codes(&o),
-            vec![(
-                "tag-privilege-not-global".into(),
-                Some(id.into()),
-                "error".into()
-            )]
-        );
+        assert!(o.findings.is_empty());
+        assert_eq!(o.rows.len(), 1);
+        assert!(!o.rows[0].granted);
     }
 
     fn perm(principal: &str, group: bool, role: i32, propagate: bool) -> Permission {
@@ -536,7 +764,7 @@ mod tests {
 
     #[test]
     fn non_propagating_permission_on_the_folder() {
-        let id = "Folder.Create";
+        let id = "VirtualMachine.Config.AddNewDisk";
         let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Folder])]);
         let pls = [folder()];
         let g = [answer(&pls[0], &[(id, true)])];
@@ -567,8 +795,9 @@ mod tests {
         )];
         assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
 
-        // A group's non-propagating permission while the user's own one
-        // (which wins) does not hold the privilege: not this entity's doing.
+        // A group's non-propagating permission while the user's own
+        // read-only one (which wins, and propagates) does not hold it: the
+        // VM gets read-only.
         let perms = vec![(
             pls[0].moref(),
             vec![
@@ -576,7 +805,7 @@ mod tests {
                 perm("deployer@vsphere.local", false, -2, true),
             ],
         )];
-        assert!(run(&m, &pls, &k, &g, &perms, &roles).findings.is_empty());
+        assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
 
         // Only a group's non-propagating permission: flagged.
         let perms = vec![(
@@ -647,6 +876,98 @@ mod tests {
         assert!(run(&m, &[dc], &k, &g, &perms, &roles).findings.is_empty());
     }
 
+    fn pool() -> Placement {
+        Placement {
+            kind: EntityKind::Pool,
+            entity: er("ResourcePool", "resgroup-9", "/DC0/host/C0/Resources/Arc"),
+            stand_in: None,
+        }
+    }
+
+    /// The VM inherits from its folder and its pool at once: a privilege
+    /// reaching it through either is held.
+    #[test]
+    fn a_vm_privilege_reaches_through_the_folder_or_the_pool() {
+        let vm_id = "VirtualMachine.Config.AddNewDisk";
+        let used_on_folder = ["Folder.Create", "VirtualMachine.Inventory.Create"];
+        let mut ps = vec![priv_(vm_id, Level::Required, &[EntityKind::Folder])];
+        ps.extend(
+            used_on_folder
+                .iter()
+                .map(|i| priv_(i, Level::Required, &[EntityKind::Folder])),
+        );
+        ps.push(priv_("VApp.Import", Level::Required, &[EntityKind::Pool]));
+        let m = manifest(ps);
+        let pls = [folder(), pool()];
+        let ids = [vm_id, used_on_folder[0], used_on_folder[1], "VApp.Import"];
+        let k = known(&ids);
+        let all: Vec<(&str, bool)> = ids.iter().map(|i| (*i, true)).collect();
+        let g = [answer(&pls[0], &all), answer(&pls[1], &all)];
+        let roles = [Role {
+            id: 1001,
+            name: "arc".into(),
+            privileges: ids.iter().map(|i| i.to_string()).collect(),
+        }];
+        let with = |folder_propagates: bool, pool_propagates: bool| {
+            vec![
+                (
+                    pls[0].moref(),
+                    vec![perm(
+                        "deployer@vsphere.local",
+                        false,
+                        1001,
+                        folder_propagates,
+                    )],
+                ),
+                (
+                    pls[1].moref(),
+                    vec![perm("deployer@vsphere.local", false, 1001, pool_propagates)],
+                ),
+            ]
+        };
+        // Folder off, pool on: the VM has everything from the pool.
+        let o = run(&m, &pls, &k, &g, &with(false, true), &roles);
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        // Pool off, folder on: from the folder.
+        let o = run(&m, &pls, &k, &g, &with(true, false), &roles);
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        // Both off: only the privilege the VM itself needs, once.
+        let o = run(&m, &pls, &k, &g, &with(false, false), &roles);
+        assert_eq!(
+            codes(&o),
+            vec![(
+                "privilege-not-propagated".into(),
+                Some(vm_id.into()),
+                "warning".into()
+            )]
+        );
+        assert!(
+            o.findings[0].message.contains("pool's chain"),
+            "{}",
+            o.findings[0].message
+        );
+    }
+
+    #[test]
+    fn used_on_defaults() {
+        use crate::manifest::{UsedOn, default_used_on};
+        for id in [
+            "Folder.Create",
+            "VApp.Import",
+            "VirtualMachine.Inventory.Create",
+            "Resource.AssignVMToPool",
+        ] {
+            assert_eq!(default_used_on(id), UsedOn::Container, "{id}");
+        }
+        for id in [
+            "VirtualMachine.Config.AddNewDisk",
+            "VirtualMachine.Interact.PowerOn",
+            "VirtualMachine.Inventory.Delete",
+        ] {
+            assert_eq!(default_used_on(id), UsedOn::Vm, "{id}");
+        }
+    }
+
     #[test]
     fn kinds_without_a_target_fall_back_and_rows_are_deduplicated() {
         use crate::inventory::fixture;
@@ -685,6 +1006,28 @@ mod tests {
         )]);
         let o = run(&m, &pls, &known(&["VApp.Import"]), &[], &[], &[]);
         assert_eq!(o.rows.len(), 1);
+    }
+
+    #[test]
+    fn nearest_principals_are_typos_not_the_shared_domain() {
+        let known: Vec<(String, bool)> = [
+            ("deployer@vsphere.local", false),
+            (r"VSPHERE.LOCAL\deployers", true),
+            ("administrator@vsphere.local", false),
+            ("deployer@corp.example", false),
+        ]
+        .iter()
+        .map(|(p, g)| (p.to_string(), *g))
+        .collect();
+        assert_eq!(
+            nearest_principals("deploier@vsphere.local", &known),
+            [
+                "deployer@vsphere.local",
+                "deployer@corp.example",
+                r"VSPHERE.LOCAL\deployers"
+            ]
+        );
+        assert!(nearest_principals("nobody@vsphere.local", &known).is_empty());
     }
 
     #[test]

@@ -150,8 +150,8 @@ pub static CHECKS: &[Check] = &[
     CONNECTION,
     Check {
         name: tagging::CHECK,
-        about: "the vAPI REST endpoint the deployment tags through answers",
-        reads: Reads::Session,
+        about: "the vAPI REST endpoint the deployment tags through answers, and AttachTag is a global permission",
+        reads: Reads::Snapshot,
         targets: &[],
         run: tagging::run,
     },

@@ -24,13 +24,16 @@ pub static RULES: &[(&str, &[&str])] = &[
             "tls-expiring",
         ],
     ),
-    (tagging::CHECK, &["tagging-unavailable"]),
+    (
+        tagging::CHECK,
+        &["tagging-unavailable", "tag-privilege-not-global"],
+    ),
     (
         support_matrix::CHECK,
         &["unsupported-version", "inventory-too-large"],
     ),
     (vcenter::CLOCK, &["clock-skew"]),
-    (targets::CHECK, &["target-not-found"]),
+    (targets::CHECK, &["target-not-found", "inventory-filtered"]),
     (
         privileges::CHECK,
         &[
@@ -39,6 +42,7 @@ pub static RULES: &[(&str, &[&str])] = &[
             "unknown-privilege",
             "privilege-not-propagated",
             "tag-privilege-not-global",
+            "unknown-principal",
         ],
     ),
     (folders::CHECK, &["non-vm-folder"]),

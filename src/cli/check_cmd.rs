@@ -290,7 +290,8 @@ async fn online(
     let password = conn.password().to_string();
     let wants = Wants {
         events: wanted(crate::checks::templates::CHECK) || appliance.is_some(),
-        privileges: wanted(crate::checks::privileges::CHECK)
+        // The tagging check judges AttachTag from the same answers.
+        privileges: (wanted(crate::checks::privileges::CHECK) || wanted(tagging::CHECK))
             .then_some((manifest, args.user.as_deref())),
         tagging: wanted(tagging::CHECK).then_some((conn.username(), password.as_str())),
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
@@ -302,6 +303,8 @@ async fn online(
                 .map(|(_, ip)| ip.to_string())
                 .collect()
         }),
+        sso: Some((conn.username(), password.as_str())),
+        visibility: wanted(crate::checks::targets::CHECK).then_some(args.user.as_deref()),
     };
     let result = conn
         .with_session(async |client| {

@@ -16,6 +16,7 @@ use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
+use crate::checks::tagging;
 use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, Manifest};
@@ -54,6 +55,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 &manifest,
                 args.user.as_deref(),
                 args.explain,
+                (conn.username(), conn.password()),
             )
             .await
         })
@@ -63,17 +65,52 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         Session::NoTarget(snap, errors) => return no_target(&snap, errors, format),
     };
     let outcome = privileges::check(answers(&g, &manifest));
-    let explain = args.explain.then(|| explain(&g, &outcome.rows, &manifest));
+    let explain = args
+        .explain
+        .then(|| explain(&g, &outcome.rows, &outcome.findings, &manifest));
     let fail_on = match args.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
-    let result = CheckResult::from_outcome(
-        privileges::CHECK,
-        &Outcome::Verified(outcome.findings.clone()),
-        fail_on,
-    );
-    let code = Verdict::of(std::slice::from_ref(&result)).exit_code();
+    let mut outcome = outcome;
+    let checked = match privileges::unknown_principal(&g.answers) {
+        Some(unknown) => {
+            // Every gap would be the misspelling's doing: say that alone.
+            outcome.findings = vec![unknown];
+            Outcome::NotVerified {
+                reason: format!("the principal {} is not known", g.user),
+                findings: outcome.findings.clone(),
+            }
+        }
+        None => match privileges::uncertain_reason(&g.answers, &outcome) {
+            Some(reason) => Outcome::NotVerified {
+                reason,
+                findings: outcome.findings.clone(),
+            },
+            None => Outcome::Verified(outcome.findings.clone()),
+        },
+    };
+    let result = CheckResult::from_outcome(privileges::CHECK, &checked, fail_on);
+    // AttachTag is the tagging check's verdict (spec §6); this command
+    // reports it too, under that check's name.
+    let unknown = !matches!(checked, Outcome::Verified(_));
+    let tag_outcome = match tagging::attach_tag(
+        &manifest,
+        Some(&g.answers),
+        &g.snap.root,
+        &g.snap.vcenter.version,
+    ) {
+        _ if unknown => None,
+        tagging::Judged::NotAsked => None,
+        tagging::Judged::Found(f) => Some(Outcome::Verified(vec![*f])),
+        tagging::Judged::Unknown(reason) => Some(Outcome::not_verified(reason)),
+    };
+    let mut results = vec![result];
+    if let Some(t) = &tag_outcome {
+        outcome.findings.extend(t.findings().iter().cloned());
+        results.push(CheckResult::from_outcome(tagging::CHECK, t, fail_on));
+    }
+    let code = Verdict::of(&results).exit_code();
     match format {
         Format::Json => {
             #[derive(Serialize)]
@@ -88,7 +125,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             report::print_json(&Document::new(
                 g.snap.vcenter.clone(),
                 Some(g.targets.clone()),
-                vec![result],
+                results,
                 outcome.findings.clone(),
                 Body {
                     user: &g.user,
@@ -103,8 +140,8 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
             "{}",
             report::markdown::render(
                 &format!("vaudit privileges: {}", g.user),
-                Verdict::of(std::slice::from_ref(&result)),
-                std::slice::from_ref(&result),
+                Verdict::of(&results),
+                &results,
                 &outcome.findings
             )
         ),
@@ -119,6 +156,13 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 explained: explain.is_some(),
             };
             let mut text = report::privileges::render(&view, table::run_style());
+            for r in results.iter().filter(|r| r.reason.is_some()) {
+                text.push_str(&format!(
+                    "NOT VERIFIED ({}): {}\n",
+                    r.name,
+                    crate::report::sanitize::line(r.reason.as_deref().unwrap_or_default())
+                ));
+            }
             if let Some(x) = &explain {
                 text.push_str(&report::privileges::render_explain(x));
             }
@@ -198,6 +242,11 @@ fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
         user: &g.user,
         permissions: &g.answers.permissions,
         roles: &g.answers.roles,
+        groups: g
+            .answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref()),
     }
 }
 
@@ -208,6 +257,7 @@ async fn gather(
     manifest: &Manifest,
     for_user: Option<&str>,
     with_explain: bool,
+    credentials: (&str, &str),
 ) -> Result<Session, Error> {
     let (targets, errors) = inventory::resolve_each(&snap, spec);
     if !errors.is_empty() {
@@ -217,7 +267,15 @@ async fn gather(
     let placements = privileges::placements(&manifest.kinds(), &targets, &root);
     let mut tmap = super::inventory_cmd::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
-    let asked = inventory::privileges::gather(client, &snap, &targets, manifest, for_user).await?;
+    let asked = inventory::privileges::gather(
+        client,
+        &snap,
+        &targets,
+        manifest,
+        for_user,
+        Some(credentials),
+    )
+    .await?;
     let mut g = Gathered {
         user: asked.user.clone(),
         answers: asked,
@@ -244,7 +302,12 @@ async fn gather(
     Ok(Session::Done(Box::new(g)))
 }
 
-fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain {
+fn explain(
+    g: &Gathered,
+    rows: &[PrivilegeRow],
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> Explain {
     let role_name = |id: i32| {
         g.answers
             .roles
@@ -298,80 +361,251 @@ fn explain(g: &Gathered, rows: &[PrivilegeRow], manifest: &Manifest) -> Explain 
                 .collect(),
         });
     }
-    // The roles to extend: those of the permissions that decide for the user
-    // on each entity with a gap (custom roles only; system ones are fixed).
-    let mut extend: Vec<String> = entities
-        .iter()
-        .flat_map(|e| deciding(&e.permissions, &g.user))
-        .filter(|p| p.role_id > 0)
-        .map(|p| p.role.clone())
-        .collect();
-    extend.sort();
-    extend.dedup();
-    let ids = missing
-        .iter()
-        .map(|i| quote::sh(i))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let quoted = missing
-        .iter()
-        .map(|i| quote::powershell(i))
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut govc = Vec::new();
-    let mut powercli = Vec::new();
-    if !missing.is_empty() {
-        for r in &extend {
-            govc.push(format!("govc role.update -a {} {ids}", quote::sh(r)));
-            powercli.push(format!(
-                "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {quoted})",
-                quote::powershell(r)
-            ));
-        }
-        let all: Vec<&str> = manifest
-            .ids()
-            .filter(|i| !manifest::IMPLIED.contains(i))
-            .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
-            .collect();
-        govc.push(format!(
-            "govc role.create {} {}",
-            quote::sh(&manifest.name),
-            all.iter()
-                .map(|i| quote::sh(i))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ));
-        powercli.push(format!(
-            "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
-            quote::powershell(&manifest.name),
-            all.iter()
-                .map(|i| quote::powershell(i))
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
-    }
+    let r = remediation(g, &entities, findings, manifest);
     Explain {
         entities,
         missing,
-        govc,
-        powercli,
+        govc: r.govc,
+        powercli: r.powercli,
+        notes: r.notes,
     }
+}
+
+#[derive(Default)]
+struct Remediation {
+    govc: Vec<String>,
+    powercli: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Remediation {
+    fn push(&mut self, govc: String, powercli: String) {
+        if !self.govc.contains(&govc) {
+            self.govc.push(govc);
+        }
+        if !self.powercli.contains(&powercli) {
+            self.powercli.push(powercli);
+        }
+    }
+}
+
+/// PowerCLI's id of a managed object (`Folder-group-v9`), for `Get-Inventory -Id`.
+fn powercli_id(m: &MoRef) -> String {
+    let kind = match &*m.kind {
+        "DistributedVirtualPortgroup" => "DistributedPortgroup",
+        k => k,
+    };
+    format!("{kind}-{}", m.value)
+}
+
+/// The lines that close every gap, each on the nearest entity that makes the
+/// privilege reach what needs it: a missing privilege on the entity it is
+/// checked on (propagating, so the VM created inside has it too), a
+/// stranded one by turning on propagation of the permission that grants it,
+/// a tagging one as a global permission. A custom role that decides for the
+/// user on the entity is extended; where none does (no permission, or only a
+/// system role such as Read-only), the manifest's role is created and granted.
+fn remediation(
+    g: &Gathered,
+    entities: &[ExplainEntity],
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> Remediation {
+    let mut r = Remediation::default();
+    let user = g.user.as_str();
+    let role = manifest.name.as_str();
+    let all: Vec<&str> = manifest
+        .ids()
+        .filter(|i| !manifest::IMPLIED.contains(i))
+        .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
+        .collect();
+    let mut create_role = false;
+    // Entities to grant the manifest's role on, with propagation.
+    let mut grant_on: Vec<&EntityRef> = Vec::new();
+    let tagging: Vec<&str> = entities
+        .iter()
+        .flat_map(|e| e.missing.iter())
+        .map(String::as_str)
+        .filter(|i| privileges::must_be_global(i))
+        .collect();
+    for e in entities {
+        let ids: Vec<&str> = e
+            .missing
+            .iter()
+            .map(String::as_str)
+            .filter(|i| !privileges::must_be_global(i))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let groups = g
+            .answers
+            .membership
+            .as_ref()
+            .and_then(|m| m.groups.as_deref());
+        let extend: Vec<&ExplainPermission> = deciding(&e.permissions, user, groups)
+            .into_iter()
+            .filter(|p| p.role_id > 0)
+            .collect();
+        if extend.is_empty() {
+            create_role = true;
+            grant_on.push(&e.entity);
+            continue;
+        }
+        for p in extend {
+            r.push(
+                format!(
+                    "govc role.update -a {} {}",
+                    quote::sh(&p.role),
+                    ids.iter()
+                        .map(|i| quote::sh(i))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                format!(
+                    "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {})",
+                    quote::powershell(&p.role),
+                    ids.iter()
+                        .map(|i| quote::powershell(i))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            );
+        }
+    }
+    // Stranded grants: propagate the permission that holds them; where none
+    // can be named (a nearer permission masks them), grant the role.
+    let answers = answers(g, manifest);
+    let mut repropagate: Vec<(MoRef, &Permission)> = Vec::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.code == "privilege-not-propagated")
+    {
+        let Some(id) = f.privilege.as_ref().map(|p| p.id.as_str()) else {
+            continue;
+        };
+        let stranded = privileges::stranded(&answers, id);
+        if stranded.is_empty()
+            && let Some(e) = &f.entity
+            && !grant_on.contains(&e)
+        {
+            create_role = true;
+            grant_on.push(e);
+        }
+        for (m, p) in stranded {
+            if !repropagate.iter().any(|(x, q)| x == m && *q == p) {
+                repropagate.push((m.clone(), p));
+            }
+        }
+    }
+    let path_of = |m: &MoRef| {
+        if *m == g.snap.root {
+            "/".to_string()
+        } else {
+            g.snap
+                .get(m)
+                .map(|e| e.path.clone())
+                .unwrap_or_else(|| m.to_string())
+        }
+    };
+    for (m, p) in &repropagate {
+        let role_name = g
+            .answers
+            .roles
+            .iter()
+            .find(|r| r.id == p.role_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| p.role_id.to_string());
+        r.push(
+            format!(
+                "govc permissions.set -principal {}{} -role {} -propagate=true {}",
+                quote::sh(&p.principal),
+                if p.group { " -group=true" } else { "" },
+                quote::sh(&role_name),
+                quote::sh(&path_of(m))
+            ),
+            format!(
+                "Get-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} | Set-VIPermission -Propagate:$true",
+                quote::powershell(&powercli_id(m)),
+                quote::powershell(&p.principal)
+            ),
+        );
+    }
+    if create_role {
+        r.push(
+            format!(
+                "govc role.create {} {}",
+                quote::sh(role),
+                all.iter()
+                    .map(|i| quote::sh(i))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            format!(
+                "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
+                quote::powershell(role),
+                all.iter()
+                    .map(|i| quote::powershell(i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        );
+        for e in grant_on {
+            let m = MoRef::new(e.kind.clone(), e.moref.clone());
+            r.push(
+                format!(
+                    "govc permissions.set -principal {} -role {} -propagate=true {}",
+                    quote::sh(user),
+                    quote::sh(role),
+                    quote::sh(&e.path)
+                ),
+                format!(
+                    "New-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} -Role {} -Propagate:$true",
+                    quote::powershell(&powercli_id(&m)),
+                    quote::powershell(user),
+                    quote::powershell(role)
+                ),
+            );
+        }
+    }
+    if !tagging.is_empty() {
+        r.notes.push(format!(
+            "{}: vSphere honours tagging privileges only as a global permission (or on the tag): add them to a role and grant it to {user} in the vSphere Client under Administration > Access Control > Global Permissions, with \"Propagate to children\" on (neither govc nor PowerCLI has a command for global permissions)",
+            tagging.join(", ")
+        ));
+    }
+    r
 }
 
 /// The permissions that decide for the user, given every permission that
 /// reaches an entity, nearest first: the nearest entity holding a permission
 /// of the user's own or of a group (membership is not known here) decides;
 /// there the user's own permissions beat the groups'.
-fn deciding<'a>(perms: &'a [ExplainPermission], user: &str) -> Vec<&'a ExplainPermission> {
+fn deciding<'a>(
+    perms: &'a [ExplainPermission],
+    user: &str,
+    groups: Option<&[String]>,
+) -> Vec<&'a ExplainPermission> {
     let user = privileges::canonical_principal(user);
     let own =
         |p: &ExplainPermission| !p.group && privileges::canonical_principal(&p.principal) == user;
-    let Some(first) = perms.iter().find(|p| p.group || own(p)) else {
+    // A group's permission counts when the user is in it (every group's
+    // when the groups are not known).
+    let mine = |p: &ExplainPermission| {
+        p.group
+            && groups.is_none_or(|g| {
+                g.iter().any(|x| {
+                    privileges::canonical_principal(x)
+                        == privileges::canonical_principal(&p.principal)
+                })
+            })
+    };
+    let Some(first) = perms.iter().find(|p| mine(p) || own(p)) else {
         return vec![];
     };
     let there: Vec<&ExplainPermission> = perms
         .iter()
-        .filter(|p| p.defined_on == first.defined_on && (p.group || own(p)))
+        .filter(|p| p.defined_on == first.defined_on && (mine(p) || own(p)))
         .collect();
     if there.iter().any(|p| own(p)) {
         there.into_iter().filter(|p| own(p)).collect()

@@ -8,6 +8,7 @@ pub mod placement;
 pub mod privileges;
 pub mod targets;
 mod tree;
+pub mod visibility;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,7 +19,7 @@ pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
-pub use privileges::PrivilegeAnswers;
+pub use privileges::{Membership, PrivilegeAnswers};
 pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
 
 /// Raised whenever a field the offline checks need is added: an older
@@ -159,6 +160,9 @@ pub struct Snapshot {
     /// check ran in the collecting session (absent in older snapshots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datastore_latency: Option<appliance::DatastoreLatency>,
+    /// Whether the inventory read may be partial, when it was asked.
+    #[serde(default)]
+    pub visibility: Option<visibility::Visibility>,
     #[serde(skip)]
     index: HashMap<MoRef, usize>,
 }
@@ -192,6 +196,7 @@ impl Snapshot {
             server_time: None,
             privileges: None,
             datastore_latency: None,
+            visibility: None,
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);

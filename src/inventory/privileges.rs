@@ -32,6 +32,82 @@ pub struct PrivilegeAnswers {
     pub granted: Vec<EntityPrivilege>,
     /// The permissions reaching the target folder and pool, nearest first.
     pub permissions: Vec<(MoRef, Vec<Permission>)>,
+    /// With `--user`: every principal named by a permission anywhere
+    /// (`RetrieveAllPermissions`), `(name, is a group)`, to tell a
+    /// misspelled principal from one whose rights are elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Vec<(String, bool)>>,
+    /// The groups `user` is in, from SSO; `None` in a snapshot written
+    /// before vaudit asked (membership then unknown).
+    #[serde(default)]
+    pub membership: Option<Membership>,
+}
+
+/// Which groups the principal audited is in (vCenter decides permissions
+/// through them), and where that answer came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    /// Canonical group principals (`name@domain`); `None` when it could not
+    /// be determined.
+    pub groups: Option<Vec<String>>,
+    /// The source (the user's SSO token, or the SSO admin service), or why
+    /// there is no answer.
+    pub source: String,
+    /// With `--user`: whether the SSO directory knows the principal, when
+    /// it could be asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<bool>,
+}
+
+impl Membership {
+    fn unknown(source: String) -> Membership {
+        Membership {
+            groups: None,
+            source,
+            known: None,
+        }
+    }
+}
+
+/// Asks SSO which groups the principal is in: the logged-in user's own
+/// token (issued with its credentials) carries its groups; for `--user`,
+/// the SSO admin service answers with the logged-in user's token.
+async fn membership(
+    client: &Client,
+    credentials: Option<(&str, &str)>,
+    for_user: Option<&str>,
+) -> Membership {
+    let Some((login, password)) = credentials else {
+        return Membership::unknown("no credentials for the SSO token service".into());
+    };
+    let token = match client.sso_token(login, password).await {
+        Ok(t) => t,
+        Err(e) => return Membership::unknown(format!("no SSO token: {e}")),
+    };
+    let canonical = |g: &String| crate::vsphere::sso::canonical_group(g);
+    match for_user {
+        Some(u) if privileges::canonical_principal(u) != privileges::canonical_principal(login) => {
+            let known = client.sso_user_exists(&token, u).await.ok();
+            match client.sso_parent_groups(&token, u).await {
+                Ok(g) => Membership {
+                    groups: Some(g.iter().map(canonical).collect()),
+                    source: format!(
+                        "the SSO admin service (FindAllParentGroups, asked as {login})"
+                    ),
+                    known,
+                },
+                Err(e) => Membership {
+                    known,
+                    ..Membership::unknown(format!("the SSO admin service did not answer: {e}"))
+                },
+            }
+        }
+        _ => Membership {
+            groups: Some(token.groups.iter().map(canonical).collect()),
+            source: format!("the SSO token of {} (GroupIdentity)", token.subject),
+            known: None,
+        },
+    }
 }
 
 impl PrivilegeAnswers {
@@ -82,6 +158,7 @@ pub async fn gather(
     targets: &Targets<'_>,
     manifest: &Manifest,
     for_user: Option<&str>,
+    credentials: Option<(&str, &str)>,
 ) -> Result<PrivilegeAnswers, Error> {
     let root = root_entity(snap);
     let placements = privileges::placements(&manifest.kinds(), targets, &root);
@@ -127,7 +204,24 @@ pub async fn gather(
         perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
         permissions.push((m, perms));
     }
+    let principals = match for_user {
+        Some(_) => {
+            let mut all: Vec<(String, bool)> = client
+                .retrieve_all_permissions()
+                .await?
+                .into_iter()
+                .map(|p| (p.principal, p.group))
+                .collect();
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        None => None,
+    };
+    let membership = Some(membership(client, credentials, for_user).await);
     Ok(PrivilegeAnswers {
+        membership,
+        principals,
         user,
         for_user: for_user.is_some(),
         known,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::IMPLIED;
-use super::model::{EntityKind, Level, Manifest, Privilege, default_on};
+use super::model::{EntityKind, Level, Manifest, Privilege, UsedOn, default_on, default_used_on};
 
 /// Why a manifest could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,11 @@ pub enum Problem {
         id: String,
         value: String,
     },
+    /// `used_on` is neither `container` nor `vm`.
+    UnknownUsedOn {
+        id: String,
+        value: String,
+    },
     /// `on` is empty, or left out for an id the default table does not cover.
     NoKinds {
         id: String,
@@ -150,6 +155,10 @@ impl fmt::Display for Problem {
                 f,
                 "privilege {id} has unknown entity kind {value:?} in on (valid kinds: {})",
                 kinds_list()
+            ),
+            Problem::UnknownUsedOn { id, value } => write!(
+                f,
+                "privilege {id} has unknown used_on {value:?} (valid: container, vm)"
             ),
             Problem::NoKinds { id, missing: false } => {
                 write!(f, "privilege {id} has an empty on list")
@@ -204,6 +213,9 @@ impl ManifestError {
                     Problem::UnknownLevel { .. } => {
                         format!("Set level{at} to \"required\" or \"recommended\".")
                     }
+                    Problem::UnknownUsedOn { .. } => format!(
+                        "Set used_on{at} to \"vm\" when the new VM itself needs it, or \"container\" when it is used on the folder or pool."
+                    ),
                     Problem::UnknownKind { .. } | Problem::NoKinds { .. } => format!(
                         "List in on{at} one or more of {}, e.g. on = [\"folder\"].",
                         kinds_list()
@@ -235,6 +247,8 @@ struct RawPrivilege {
     level: Spanned<String>,
     #[serde(default)]
     on: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    used_on: Option<Spanned<String>>,
 }
 
 /// Reads and validates a manifest file.
@@ -339,7 +353,21 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
             },
         };
 
+        let used_on = match p.used_on {
+            None => default_used_on(&id),
+            Some(w) => match UsedOn::from_word(w.get_ref()) {
+                Some(u) => u,
+                None => {
+                    let value = w.get_ref().clone();
+                    return Err(invalid(
+                        Some(w.span()),
+                        Problem::UnknownUsedOn { id, value },
+                    ));
+                }
+            },
+        };
         privileges.push(Privilege {
+            used_on,
             id,
             group: p.group.into_inner(),
             label: p.label.into_inner(),

@@ -11,7 +11,7 @@ mod table;
 mod tests;
 
 pub use load::{Location, ManifestError, Problem, load_file, parse};
-pub use model::{EntityKind, Level, Manifest, Privilege, default_on};
+pub use model::{EntityKind, Level, Manifest, Privilege, UsedOn, default_on, default_used_on};
 pub use table::render_table;
 
 /// System.Anonymous/View/Read are implied in every role and never reported.

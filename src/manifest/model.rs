@@ -84,6 +84,49 @@ impl fmt::Display for Level {
     }
 }
 
+/// Whether a privilege is used on the container the VM is created in (the
+/// folder or pool itself: `Folder.Create`, `VApp.Import`,
+/// `VirtualMachine.Inventory.Create`) or must be held on the new VM, which
+/// gets it only by inheritance from its folder and its pool (vSphere
+/// Security, "Hierarchical Inheritance of Permissions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsedOn {
+    Container,
+    Vm,
+}
+
+impl UsedOn {
+    pub const ALL: [UsedOn; 2] = [UsedOn::Container, UsedOn::Vm];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsedOn::Container => "container",
+            UsedOn::Vm => "vm",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<UsedOn> {
+        UsedOn::ALL.into_iter().find(|u| u.as_str() == word)
+    }
+}
+
+/// The default `used_on` of an id (cli.md §7): `VirtualMachine.*` is used on
+/// the VM except the inventory privileges checked on the destination folder
+/// (create, create from existing, register), and so is
+/// `InventoryService.Tagging.ObjectAttachable`; every other id on the
+/// entity it is checked on.
+pub fn default_used_on(id: &str) -> UsedOn {
+    match id {
+        "VirtualMachine.Inventory.Create"
+        | "VirtualMachine.Inventory.CreateFromExisting"
+        | "VirtualMachine.Inventory.Register" => UsedOn::Container,
+        _ if id.starts_with("VirtualMachine.") => UsedOn::Vm,
+        "InventoryService.Tagging.ObjectAttachable" => UsedOn::Vm,
+        _ => UsedOn::Container,
+    }
+}
+
 /// One privilege of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Privilege {
@@ -96,6 +139,9 @@ pub struct Privilege {
     pub level: Level,
     /// The entity kinds it is checked on; never empty.
     pub on: Vec<EntityKind>,
+    /// Where it is used when checked on a folder or pool: only `vm` ones are
+    /// judged for reaching the VM created inside.
+    pub used_on: UsedOn,
 }
 
 /// A named list of privileges, embedded or loaded from a user's file.
@@ -134,6 +180,9 @@ pub fn default_on(id: &str) -> Option<Vec<EntityKind>> {
     use EntityKind::*;
     let on = match id {
         "Sessions.ValidateSession" => vec![Root],
+        // Object-side: it limits which objects may receive tags, so it is
+        // needed on the VM created in the folder.
+        "InventoryService.Tagging.ObjectAttachable" => vec![Folder],
         _ if id.starts_with("InventoryService.Tagging.") => vec![Root],
         _ if id.starts_with("Datastore.") => vec![Datastore],
         "Network.Assign" => vec![Network],

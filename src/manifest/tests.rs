@@ -303,7 +303,7 @@ fn embedded_on_matches_spec_defaults() {
     let on = |id: &str| m.get(id).unwrap().on.clone();
     assert_eq!(on("Sessions.ValidateSession"), [Root]);
     assert_eq!(on("InventoryService.Tagging.AttachTag"), [Root]);
-    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), [Root]);
+    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), [Folder]);
     assert_eq!(on("Datastore.FileManagement"), [Datastore]);
     assert_eq!(on("Network.Assign"), [Network]);
     assert_eq!(on("Resource.ColdMigrate"), [Pool]);
@@ -603,4 +603,35 @@ fn json_shape() {
     assert_eq!(p["id"], "Datastore.AllocateSpace");
     assert_eq!(p["level"], "required");
     assert_eq!(p["on"], serde_json::json!(["datastore"]));
+}
+
+#[test]
+fn used_on_is_read_and_defaults_by_id() {
+    use super::UsedOn;
+    assert_eq!(
+        parse(ONE, "my.toml").unwrap().privileges[0].used_on,
+        UsedOn::Container
+    );
+    let m = parse(&format!("{ONE}used_on = \"vm\"\n"), "my.toml").unwrap();
+    assert_eq!(m.privileges[0].used_on, UsedOn::Vm);
+    let e = err(&format!("{ONE}used_on = \"guest\"\n"));
+    assert!(e.to_string().contains("line 9"), "{e}");
+    assert!(e.to_string().contains("used_on"), "{e}");
+    assert!(e.remedy().contains("\"vm\""), "{}", e.remedy());
+    let m = embedded();
+    let vm: Vec<&str> = m
+        .privileges
+        .iter()
+        .filter(|p| p.used_on == UsedOn::Container)
+        .map(|p| p.id.as_str())
+        .filter(|i| i.starts_with("VirtualMachine."))
+        .collect();
+    assert_eq!(
+        vm,
+        [
+            "VirtualMachine.Inventory.CreateFromExisting",
+            "VirtualMachine.Inventory.Create",
+            "VirtualMachine.Inventory.Register"
+        ]
+    );
 }

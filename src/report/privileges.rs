@@ -258,6 +258,8 @@ pub struct Explain {
     pub missing: Vec<String>,
     pub govc: Vec<String>,
     pub powercli: Vec<String>,
+    /// What no command line can do (global permissions).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -280,10 +282,12 @@ pub struct ExplainPermission {
 
 pub fn render_explain(x: &Explain) -> String {
     let mut out = String::new();
-    if x.entities.is_empty() {
+    if x.entities.is_empty() && x.govc.is_empty() && x.notes.is_empty() {
         return out;
     }
-    out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+    if !x.entities.is_empty() {
+        out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+    }
     for e in &x.entities {
         out.push_str(&format!(
             "\n{} ({} missing)\n",
@@ -305,11 +309,14 @@ pub fn render_explain(x: &Explain) -> String {
             ));
         }
     }
-    out.push_str("\nTo grant the missing privileges, extend the role (or create one with the whole manifest):\n");
+    out.push_str("\nTo close the gaps (each on the nearest entity that makes the privilege reach what needs it):\n");
     // Quoted already; control characters are shown escaped (inside the
     // quotes, so a pasted line can only fail to find the role).
     for l in x.govc.iter().chain(&x.powercli) {
         out.push_str(&format!("  {}\n", clean(l)));
+    }
+    for n in &x.notes {
+        out.push_str(&format!("  {}\n", clean(n)));
     }
     out
 }

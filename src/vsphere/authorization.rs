@@ -213,6 +213,19 @@ impl Client {
             .map(|p| decode_permission(p).map_err(|e| self.transport.decode_err(step, e)))
             .collect()
     }
+
+    /// `RetrieveAllPermissions`: every permission defined in the inventory
+    /// (the principals it names are those known to hold any).
+    pub async fn retrieve_all_permissions(&self) -> Result<Vec<Permission>, Error> {
+        let am = self.authorization_manager()?;
+        let req = Request::new("RetrieveAllPermissions", &am);
+        let step = "RetrieveAllPermissions";
+        let body = self.transport.call(req).await?;
+        let node = self.transport.decode_tree(step, &body)?;
+        node.children_named("returnval")
+            .map(|p| decode_permission(p).map_err(|e| self.transport.decode_err(step, e)))
+            .collect()
+    }
 }
 
 fn decode_permission(p: &Node) -> Result<Permission, String> {

@@ -26,6 +26,7 @@ const IDEMPOTENT: &[&str] = &[
     "RetrieveEntityPermissions",
     "QueryPerf",
     "FindAllByIp",
+    "RetrieveAllPermissions",
 ];
 
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`.

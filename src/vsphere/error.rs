@@ -99,6 +99,14 @@ pub enum Error {
         step: String,
         detail: String,
     },
+
+    /// The SSO service (STS or SSO admin) did not give what was asked.
+    #[error("the vCenter's SSO service ({path}) refused {step}: {detail}")]
+    Sso {
+        path: String,
+        step: String,
+        detail: String,
+    },
 }
 
 /// How the proxy in the path failed.

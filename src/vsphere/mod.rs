@@ -14,6 +14,7 @@ mod proxy;
 mod rest;
 mod search;
 mod session;
+pub mod sso;
 pub mod tls;
 mod transport;
 mod types;

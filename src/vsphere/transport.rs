@@ -351,6 +351,34 @@ impl Transport {
         Ok((status, body))
     }
 
+    /// One SOAP POST to another service of the same host and trust (the
+    /// SSO STS and admin service): `path` replaces `/sdk`. The body may hold
+    /// a password: it is never logged. Returns the status and body; only
+    /// transport failures are errors.
+    pub async fn post_soap(
+        &self,
+        path: &str,
+        action: &str,
+        body: String,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        let mut url = self.url.clone();
+        url.set_path(path);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let resp = self
+            .http
+            .post(url)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", action)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.classify(e, path))?;
+        let status = resp.status();
+        let body = self.read_body(resp, path).await?;
+        tracing::debug!(path, status = status.as_u16(), "SSO answer");
+        Ok((status, body))
+    }
+
     /// Decodes a small answer into a tree rooted at the response element.
     pub fn decode_tree(&self, step: &str, body: &[u8]) -> Result<Node, Error> {
         let mut cur = Cursor::new(body);

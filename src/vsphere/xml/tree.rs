@@ -38,8 +38,11 @@ impl Node {
             text: String::new(),
             children: Vec::new(),
         };
-        if let Some(t) = tag.attr("type")? {
-            node.attrs.push(("type".into(), t.into_owned()));
+        // `type` (morefs), and `Name` and `ID`, which SAML assertions carry.
+        for a in ["type", "Name", "ID"] {
+            if let Some(t) = tag.attr(a)? {
+                node.attrs.push((a.into(), t.into_owned()));
+            }
         }
         loop {
             match cur.next()? {

@@ -1,0 +1,167 @@
+//! WS-Trust `Issue` to the STS with a user's name and password: a bearer
+//! SAML 2.0 token whose attributes name the user's groups.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::super::error::Error;
+use super::super::session::Client;
+use crate::report::xml::escape;
+use crate::vsphere::xml::Cursor;
+use crate::vsphere::xml::Node;
+
+const GROUP_IDENTITY: &str = "http://rsa.com/schemas/attr-names/2009/01/GroupIdentity";
+const STEP: &str = "the STS token request (WS-Trust Issue)";
+
+/// What a token says of its subject.
+#[derive(Clone)]
+pub struct Token {
+    /// The subject (`user@domain`).
+    pub subject: String,
+    /// The subject's groups as the token writes them (`DOMAIN\name`).
+    pub groups: Vec<String>,
+    /// The assertion as issued, for the SSO admin service's header.
+    pub(super) assertion: String,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The assertion is a bearer credential: never printed.
+        f.debug_struct("Token")
+            .field("subject", &self.subject)
+            .field("groups", &self.groups)
+            .finish_non_exhaustive()
+    }
+}
+
+fn request(user: &str, password: &str) -> String {
+    let now = OffsetDateTime::now_utc();
+    let created = now.format(&Rfc3339).unwrap_or_default();
+    let expires = (now + time::Duration::minutes(10))
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsu:Timestamp><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp><wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password>{}</wsse:Password></wsse:UsernameToken></wsse:Security></soapenv:Header><soapenv:Body><wst:RequestSecurityToken xmlns:wst="http://docs.oasis-open.org/ws-sx/ws-trust/200512" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wst:TokenType>urn:oasis:names:tc:SAML:2.0:assertion</wst:TokenType><wst:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</wst:RequestType><wst:Lifetime><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wst:Lifetime><wst:Renewing Allow="false" OK="false"/><wst:Delegatable>false</wst:Delegatable><wst:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</wst:KeyType><wst:SignatureAlgorithm>http://www.w3.org/2001/04/xmldsig-more#rsa-sha256</wst:SignatureAlgorithm></wst:RequestSecurityToken></soapenv:Body></soapenv:Envelope>"#,
+        escape(user),
+        escape(password)
+    )
+}
+
+/// The `<…:Assertion …>…</…:Assertion>` element as sent (its bytes are
+/// what a signature covers, so it is passed on untouched).
+fn assertion_text(body: &str) -> Option<String> {
+    let start = body
+        .find(":Assertion ")
+        .or_else(|| body.find("<Assertion "))?;
+    let open = body[..=start].rfind('<')?;
+    let prefix = &body[open + 1..start];
+    let close = format!("</{prefix}:Assertion>");
+    let end = body.rfind(&close)? + close.len();
+    Some(body[open..end].to_string())
+}
+
+fn find<'n>(n: &'n Node, name: &str) -> Option<&'n Node> {
+    if n.name == name {
+        return Some(n);
+    }
+    n.children.iter().find_map(|c| find(c, name))
+}
+
+/// Reads a token out of an STS answer.
+pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
+    let mut cur = Cursor::new(body);
+    let tag = cur.enter_body().map_err(|e| e.to_string())?;
+    let root = Node::read(&mut cur, tag).map_err(|e| e.to_string())?;
+    if root.name == "Fault" {
+        return Err(root
+            .text_of("faultstring")
+            .or(root.text_of("faultcode"))
+            .unwrap_or("a fault")
+            .to_string());
+    }
+    let assertion = find(&root, "Assertion").ok_or("no SAML assertion in the answer")?;
+    let subject = find(assertion, "NameID")
+        .map(|n| n.text.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or("a SAML assertion without a subject")?;
+    let groups = find(assertion, "AttributeStatement")
+        .map(|s| {
+            s.children_named("Attribute")
+                .filter(|a| a.attr("Name") == Some(GROUP_IDENTITY))
+                .flat_map(|a| a.children_named("AttributeValue"))
+                .map(|v| v.text.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let assertion = assertion_text(text).ok_or("the SAML assertion could not be cut out")?;
+    Ok(Token {
+        subject,
+        groups,
+        assertion,
+    })
+}
+
+impl Client {
+    /// A token for `user` from the STS of the `--url` host, asked with the
+    /// user's own password.
+    pub async fn sso_token(&self, user: &str, password: &str) -> Result<Token, Error> {
+        let path = format!("/sts/STSService/{}", super::domain_of(user));
+        let (status, body) = self
+            .transport
+            .post_soap(
+                &path,
+                "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue",
+                request(user, password),
+            )
+            .await?;
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(Error::Sso {
+                path,
+                step: STEP.into(),
+                detail: "HTTP 404: no STS answers there".into(),
+            });
+        }
+        parse(&body).map_err(|detail| Error::Sso {
+            path,
+            step: STEP.into(),
+            detail: format!("HTTP {}: {detail}", status.as_u16()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANSWER: &str = r#"<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><wst:RequestSecurityTokenResponseCollection xmlns:wst="x"><wst:RequestSecurityTokenResponse><wst:RequestedSecurityToken><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1"><saml2:Subject><saml2:NameID Format="http://schemas.xmlsoap.org/claims/UPN">arc@vsphere.local</saml2:NameID></saml2:Subject><saml2:AttributeStatement><saml2:Attribute Name="http://rsa.com/schemas/attr-names/2009/01/GivenName"><saml2:AttributeValue>Arc</saml2:AttributeValue></saml2:Attribute><saml2:Attribute FriendlyName="Groups" Name="http://rsa.com/schemas/attr-names/2009/01/GroupIdentity"><saml2:AttributeValue>vsphere.local\Arc-Admins</saml2:AttributeValue><saml2:AttributeValue>vsphere.local\Everyone</saml2:AttributeValue></saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></wst:RequestedSecurityToken></wst:RequestSecurityTokenResponse></wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>"#;
+
+    #[test]
+    fn reads_the_subject_and_only_the_group_identities() {
+        let t = parse(ANSWER.as_bytes()).unwrap();
+        assert_eq!(t.subject, "arc@vsphere.local");
+        assert_eq!(
+            t.groups,
+            [r"vsphere.local\Arc-Admins", r"vsphere.local\Everyone"]
+        );
+        assert!(t.assertion.starts_with("<saml2:Assertion "));
+        assert!(t.assertion.ends_with("</saml2:Assertion>"));
+        assert!(!format!("{t:?}").contains("saml2"));
+    }
+
+    #[test]
+    fn a_fault_is_its_message() {
+        let fault = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault><faultcode>wst:FailedAuthentication</faultcode><faultstring>Authentication failed</faultstring></S:Fault></S:Body></S:Envelope>"#;
+        assert_eq!(
+            parse(fault.as_bytes()).unwrap_err(),
+            "Authentication failed"
+        );
+    }
+
+    #[test]
+    fn the_password_is_escaped_in_the_request() {
+        let r = request("a@vsphere.local", "p<&>'\"");
+        assert!(r.contains("<wsse:Password>p&lt;&amp;&gt;"), "{r}");
+    }
+}

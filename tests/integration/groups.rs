@@ -1,0 +1,223 @@
+//! Group membership (issue 13): vaudit learns the user's groups from the
+//! vCenter's SSO (the simulator's STS issues each user a token carrying its
+//! groups; the SSO admin service answers for `--user`), so a group the user
+//! is not in no longer counts as possibly applying.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+use vaudit::vsphere::MoRef;
+
+use crate::admin::Admin;
+use crate::common::{DEPLOYER_PASSWORD, Sim, run};
+
+const ARC: &str = "/DC0/vm/Arc";
+/// In groups A and C.
+const MEMBER: &str = "member@vsphere.local";
+const GROUP_A: &str = "arc-a@vsphere.local";
+const GROUP_B: &str = "arc-b@vsphere.local";
+const GROUP_C: &str = "arc-c@vsphere.local";
+const IDS: [&str; 3] = [
+    "Folder.Create",
+    "VirtualMachine.Config.AddNewDisk",
+    "VirtualMachine.Interact.PowerOn",
+];
+const VM_SIDE: [&str; 2] = [IDS[1], IDS[2]];
+
+fn start(dir: &Path, extra: &[&str]) -> Sim {
+    let users = dir.join("users.json");
+    std::fs::write(
+        &users,
+        serde_json::json!({
+            "groups": [GROUP_A, GROUP_B, GROUP_C],
+            "users": [{"name": MEMBER, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": [GROUP_A, GROUP_C]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut args = vec!["-users", users.to_str().unwrap()];
+    args.extend(extra);
+    Sim::start_with_env(&args, &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)])
+}
+
+fn manifest(dir: &Path) -> String {
+    let path = dir.join("small.toml");
+    let mut text = String::from("name = \"small\"\n");
+    for id in IDS {
+        text.push_str(&format!(
+            "\n[[privilege]]\nid = \"{id}\"\ngroup = \"G\"\nlabel = \"{id}\"\nlevel = \"required\"\non = [\"folder\"]\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn arc(sim: &Sim) -> MoRef {
+    let r = run(sim.vaudit(&["folders", "-o", "json", "--folder", ARC]));
+    let v = r.json();
+    MoRef::new("Folder", v["targets"]["folder"]["moref"].as_str().unwrap())
+}
+
+/// `privileges` as MEMBER (logged in), or by the administrator with --user.
+fn audit(sim: &Sim, dir: &Path, as_admin: bool) -> (i32, Value) {
+    let m = manifest(dir);
+    let mut args = vec![
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &m,
+        "-o",
+        "json",
+    ];
+    let r = if as_admin {
+        args.extend(["--user", MEMBER]);
+        run(sim.vaudit(&args))
+    } else {
+        let mut cmd = crate::common::vaudit();
+        cmd.args(&args)
+            .arg("--url")
+            .arg(&sim.url)
+            .arg("--username")
+            .arg(MEMBER)
+            .arg("--ca-file")
+            .arg(&sim.ca_file)
+            .env("VAUDIT_PASSWORD", DEPLOYER_PASSWORD);
+        run(cmd)
+    };
+    (r.code, r.json())
+}
+
+fn findings(v: &Value) -> BTreeSet<(String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["privilege"]["id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn set(code: &str, ids: &[&str]) -> BTreeSet<(String, String)> {
+    ids.iter()
+        .map(|i| (code.to_string(), i.to_string()))
+        .collect()
+}
+
+fn role(admin: &Admin, name: &str, ids: &[&str]) -> i32 {
+    admin.role(name, &ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
+}
+
+#[test]
+fn rights_through_group_a_with_group_b_above_keep_their_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let all = role(&admin, "all", &IDS);
+    // A (the member's) on the folder, not propagating; B (not the member's)
+    // propagating from the root: B's grant does not reach the member's VM.
+    admin.grant(&arc(&sim), GROUP_A, true, all, false);
+    admin.grant(&admin.root(), GROUP_B, true, all, true);
+    for as_admin in [false, true] {
+        let (code, v) = audit(&sim, dir.path(), as_admin);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(
+            findings(&v),
+            set("privilege-not-propagated", &VM_SIDE),
+            "as_admin={as_admin}"
+        );
+    }
+}
+
+#[test]
+fn two_groups_whose_union_holds_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let first = role(&admin, "first", &IDS[..2]);
+    let last = role(&admin, "last", &IDS[2..]);
+    let folder = arc(&sim);
+    admin.grant(&folder, GROUP_A, true, first, true);
+    admin.grant(&folder, GROUP_C, true, last, true);
+    for as_admin in [false, true] {
+        let (code, v) = audit(&sim, dir.path(), as_admin);
+        assert_eq!(code, 0, "{v}");
+        assert!(findings(&v).is_empty(), "as_admin={as_admin}: {v}");
+    }
+}
+
+#[test]
+fn the_users_own_read_only_overrides_its_group_on_the_same_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let all = role(&admin, "all", &IDS);
+    let folder = arc(&sim);
+    admin.grant(&folder, GROUP_A, true, all, true);
+    admin.grant(&folder, MEMBER, false, -2, true);
+    let (code, v) = audit(&sim, dir.path(), false);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(findings(&v), set("missing-privilege", &IDS));
+}
+
+#[test]
+fn no_access_on_the_target_folder_beneath_a_root_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let all = role(&admin, "all", &IDS);
+    admin.grant(&admin.root(), GROUP_A, true, all, true);
+    admin.grant(&arc(&sim), MEMBER, false, -5, true);
+    let (code, v) = audit(&sim, dir.path(), false);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(findings(&v), set("missing-privilege", &IDS));
+}
+
+#[test]
+fn unknown_membership_leaves_group_dependent_verdicts_not_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-sso-off"]);
+    let admin = Admin::connect(&sim);
+    let all = role(&admin, "all", &IDS);
+    admin.grant(&arc(&sim), GROUP_A, true, all, false);
+    admin.grant(&admin.root(), GROUP_B, true, all, true);
+    let (code, v) = audit(&sim, dir.path(), false);
+    assert_eq!(code, 2, "{v}");
+    let c = &v["checks"][0];
+    assert_eq!(c["status"], "not-verified", "{c}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("groups of member@vsphere.local"),
+        "{reason}"
+    );
+    assert!(reason.contains("STS") || reason.contains("sts"), "{reason}");
+    assert!(findings(&v).is_empty(), "{v}");
+}
+
+#[test]
+fn an_sso_unknown_user_is_an_unknown_principal() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let m = manifest(dir.path());
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &m,
+        "--user",
+        "membr@vsphere.local",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(findings(&v), set("unknown-principal", &[""]));
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("SSO directory does not know"), "{msg}");
+}
