@@ -72,44 +72,103 @@ pub async fn gather(
     wants: &Wants<'_>,
     on_progress: impl FnMut(usize),
 ) -> Result<(Snapshot, Live), vsphere::Error> {
-    let mut snap =
-        inventory::collect(client, vcenter, wants.events, wants.limits, on_progress).await?;
-    snap.server_time = Some(client.current_time().await?);
-    if let Some((manifest, user)) = wants.privileges {
-        let (targets, errors) = inventory::resolve_each(&snap, spec);
-        // A target that does not exist is reported by the targets check;
-        // asking about the others would judge a partial set.
-        if errors.is_empty() {
-            let answers =
-                inventory::privileges::gather(client, &snap, &targets, manifest, user, wants.sso)
-                    .await?;
-            snap.privileges = Some(answers);
-        }
-    }
-    if wants.latency {
-        snap.datastore_latency = gather_latency(client, &snap, spec).await?;
-    }
-    let appliance = match wants.appliance {
-        Some(cfg) => Some(Box::new(gather_appliance(client, &snap, cfg, spec).await?)),
-        None => None,
-    };
-    if let Some(user) = wants.visibility {
-        snap.visibility = Some(inventory::visibility::gather(client, &snap.root, user).await?);
-    }
-    let tagging = match wants.tagging {
-        Some((user, password)) => Some(
-            client
-                .rest_tag_categories(user, password)
+    // First, everything that does not need the inventory, beside it: over
+    // a WAN each call costs a round trip, and these are independent. The
+    // paging itself stays sequential, as the API requires.
+    let root = client.content().root_folder.clone();
+    let privileges_prelude = async {
+        match wants.privileges {
+            Some((_, user)) => inventory::privileges::prelude(client, user, wants.sso)
                 .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-        ),
-        None => None,
+                .map(Some),
+            None => Ok(None),
+        }
     };
-    let ip_holders = match &wants.ip_search {
-        Some(ips) => Some(find_by_ip(client, ips).await),
-        None => None,
+    let catalog = async {
+        if wants.latency {
+            client.perf_catalog().await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
+    let visibility = async {
+        match wants.visibility {
+            Some(user) => inventory::visibility::gather(client, &root, user)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let tagging = async {
+        match wants.tagging {
+            Some((user, password)) => Some(
+                client
+                    .rest_tag_categories(user, password)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            ),
+            None => None,
+        }
+    };
+    let ip_holders = async {
+        match &wants.ip_search {
+            Some(ips) => Some(find_by_ip(client, ips).await),
+            None => None,
+        }
+    };
+    let (snap, server_time, prelude, catalog, visibility, tagging, ip_holders) = tokio::join!(
+        inventory::collect(client, vcenter, wants.events, wants.limits, on_progress),
+        client.current_time(),
+        privileges_prelude,
+        catalog,
+        visibility,
+        tagging,
+        ip_holders,
+    );
+    let mut snap = snap?;
+    snap.server_time = Some(server_time?);
+    snap.visibility = visibility?;
+    let (prelude, catalog) = (prelude?, catalog?);
+
+    // Then what depends on the targets found in it, again side by side.
+    let privileges = async {
+        match (wants.privileges, prelude) {
+            (Some((manifest, user)), Some(prelude)) => {
+                let (targets, errors) = inventory::resolve_each(&snap, spec);
+                // A target that does not exist is reported by the targets
+                // check; asking about the others would judge a partial set.
+                if errors.is_empty() {
+                    inventory::privileges::gather_with(
+                        client, &snap, &targets, manifest, user, prelude,
+                    )
+                    .await
+                    .map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            _ => Ok(None),
+        }
+    };
+    let latency = async {
+        match catalog {
+            Some(c) => gather_latency(client, &snap, spec, c).await,
+            None => Ok(None),
+        }
+    };
+    let appliance = async {
+        match wants.appliance {
+            Some(cfg) => gather_appliance(client, &snap, cfg, spec)
+                .await
+                .map(|a| Some(Box::new(a))),
+            None => Ok(None),
+        }
+    };
+    let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
+    let (privileges, latency, appliance) = (privileges?, latency?, appliance?);
+    snap.privileges = privileges;
+    snap.datastore_latency = latency;
     Ok((
         snap,
         Live {
@@ -129,6 +188,7 @@ async fn gather_latency(
     client: &Client,
     snap: &Snapshot,
     spec: &TargetSpec,
+    catalog: vsphere::PerfCatalog,
 ) -> Result<Option<DatastoreLatency>, vsphere::Error> {
     let (targets, _) = inventory::resolve_each(snap, spec);
     let Some(ds) = targets.datastore else {
@@ -168,7 +228,6 @@ async fn gather_latency(
         start.format(rfc).unwrap_or_default(),
         end.format(rfc).unwrap_or_default(),
     );
-    let catalog = client.perf_catalog().await?;
     let series = match catalog.write_latency_counter {
         Some(c) => {
             client

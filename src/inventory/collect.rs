@@ -99,14 +99,19 @@ pub async fn collect(
     limits: Limits,
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
-    let objects = client
-        .retrieve_inventory_bounded(SPECS, PAGE_SIZE, limits, on_progress)
-        .await?;
-    let events = if with_events {
-        Some(client.query_vm_events(TEMPLATE_EVENTS).await?)
-    } else {
-        None
+    // The event history does not depend on the pages: asked beside them.
+    let events = async {
+        if with_events {
+            client.query_vm_events(TEMPLATE_EVENTS).await.map(Some)
+        } else {
+            Ok(None)
+        }
     };
+    let (objects, events) = tokio::join!(
+        client.retrieve_inventory_bounded(SPECS, PAGE_SIZE, limits, on_progress),
+        events
+    );
+    let (objects, events) = (objects?, events?);
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();

@@ -151,6 +151,55 @@ fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usiz
     usize::MAX
 }
 
+/// What the server says about privileges whatever the targets: its
+/// privilege list and roles, the principals holding permissions (for
+/// `--user`) and the user's group membership. None of it needs the
+/// inventory, so the gate asks it while the inventory is being read.
+pub struct Prelude {
+    known: BTreeSet<String>,
+    roles: Vec<Role>,
+    principals: Option<Vec<(String, bool)>>,
+    membership: Membership,
+}
+
+pub async fn prelude(
+    client: &Client,
+    for_user: Option<&str>,
+    credentials: Option<(&str, &str)>,
+) -> Result<Prelude, Error> {
+    let principals = async {
+        match for_user {
+            Some(_) => {
+                let mut all: Vec<(String, bool)> = client
+                    .retrieve_all_permissions()
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.principal, p.group))
+                    .collect();
+                all.sort();
+                all.dedup();
+                Ok(Some(all))
+            }
+            None => Ok(None),
+        }
+    };
+    let lists = async { tokio::try_join!(client.privilege_list(), client.role_list()) };
+    let (lists, principals, membership) =
+        tokio::join!(lists, principals, membership(client, credentials, for_user));
+    let (known, roles) = lists?;
+    if known.is_empty() {
+        tracing::warn!(
+            "the server's privilegeList is empty: unknown privilege ids cannot be told apart"
+        );
+    }
+    Ok(Prelude {
+        known,
+        roles,
+        principals: principals?,
+        membership,
+    })
+}
+
 /// Asks the server everything the privilege check needs for these targets.
 pub async fn gather(
     client: &Client,
@@ -160,15 +209,29 @@ pub async fn gather(
     for_user: Option<&str>,
     credentials: Option<(&str, &str)>,
 ) -> Result<PrivilegeAnswers, Error> {
+    let p = prelude(client, for_user, credentials).await?;
+    gather_with(client, snap, targets, manifest, for_user, p).await
+}
+
+/// The answers for these targets, given the prelude. The privilege call and
+/// the permissions of the folder and the pool do not depend on each other:
+/// they are asked at once.
+pub async fn gather_with(
+    client: &Client,
+    snap: &Snapshot,
+    targets: &Targets<'_>,
+    manifest: &Manifest,
+    for_user: Option<&str>,
+    prelude: Prelude,
+) -> Result<PrivilegeAnswers, Error> {
+    let Prelude {
+        known,
+        roles,
+        principals,
+        membership,
+    } = prelude;
     let root = root_entity(snap);
     let placements = privileges::placements(&manifest.kinds(), targets, &root);
-    let known = client.privilege_list().await?;
-    if known.is_empty() {
-        tracing::warn!(
-            "the server's privilegeList is empty: unknown privilege ids cannot be told apart"
-        );
-    }
-    let roles = client.role_list().await?;
     let ids = privileges::ids_to_query(manifest, &known);
     let entities = privileges::entities_to_query(&placements);
     let user = match for_user {
@@ -178,49 +241,48 @@ pub async fn gather(
             .map(|s| s.user_name.clone())
             .unwrap_or_default(),
     };
-    let granted = if ids.is_empty() || entities.is_empty() {
-        vec![]
-    } else if let Some(u) = for_user {
-        client
-            .has_user_privilege_on_entities(&entities, u, &ids)
-            .await?
-    } else {
-        let key = client.session().map(|s| s.key.clone()).unwrap_or_default();
-        client
-            .has_privilege_on_entities(&entities, &key, &ids)
-            .await?
+    let granted = async {
+        if ids.is_empty() || entities.is_empty() {
+            Ok(vec![])
+        } else if let Some(u) = for_user {
+            client
+                .has_user_privilege_on_entities(&entities, u, &ids)
+                .await
+        } else {
+            let key = client.session().map(|s| s.key.clone()).unwrap_or_default();
+            client
+                .has_privilege_on_entities(&entities, &key, &ids)
+                .await
+        }
     };
     // The target folder and pool themselves (not a stand-in) are where a
     // non-propagating permission would strand a privilege.
-    let mut permissions = Vec::new();
-    for m in [targets.folder, targets.pool]
+    let on: Vec<MoRef> = [targets.folder, targets.pool]
         .into_iter()
         .flatten()
         .map(|e| e.moref.clone())
-    {
-        let mut perms = client.retrieve_entity_permissions(&m, true).await?;
+        .collect();
+    let permission_of = |m: usize| {
+        let on = &on;
+        async move {
+            match on.get(m) {
+                Some(m) => client.retrieve_entity_permissions(m, true).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    };
+    // At most the folder and the pool: two calls, side by side.
+    let (granted, first, second) = tokio::try_join!(granted, permission_of(0), permission_of(1))?;
+    let mut permissions = Vec::new();
+    for (m, perms) in on.iter().zip([first, second]) {
+        let mut perms = perms.unwrap_or_default();
         // Nearest first, as vSphere resolves them: the server does not
         // promise an order.
-        perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
-        permissions.push((m, perms));
+        perms.sort_by_key(|p| distance(snap, m, p.entity.as_ref()));
+        permissions.push((m.clone(), perms));
     }
-    let principals = match for_user {
-        Some(_) => {
-            let mut all: Vec<(String, bool)> = client
-                .retrieve_all_permissions()
-                .await?
-                .into_iter()
-                .map(|p| (p.principal, p.group))
-                .collect();
-            all.sort();
-            all.dedup();
-            Some(all)
-        }
-        None => None,
-    };
-    let membership = Some(membership(client, credentials, for_user).await);
     Ok(PrivilegeAnswers {
-        membership,
+        membership: Some(membership),
         principals,
         user,
         for_user: for_user.is_some(),
