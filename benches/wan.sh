@@ -10,15 +10,18 @@
 # Every address is on 127.0.0.0/8.
 #
 # usage: bash benches/wan.sh [RUNS] [DELAY_MS]   (default 5 runs, 25 ms)
+#   VAUDIT_BIN=path   measure this vaudit instead of a fresh release build
+#   BASELINE=path     also measure another vaudit (e.g. an older commit's)
+#                     in the same run, for a before/after ratio
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 delay=${2:-25}
 bash .ci/setup
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --locked --quiet
+if [ -z "${VAUDIT_BIN:-}" ]; then cargo build --release --locked --quiet; fi
 cargo build --release --locked --quiet --example latency_relay
-vaudit=target/release/vaudit
+vaudit=${VAUDIT_BIN:-target/release/vaudit}
 relay=target/release/examples/latency_relay
 sim_bin=$(bash mocks/vcsim/build.sh target/vcsim)
 state=$(mktemp -d)
@@ -45,15 +48,16 @@ for c in dns proxy egress ip-conflict; do
   if "$vaudit" check --help | grep -q "^  $c "; then skip+=(--skip "$c"); fi
 done
 
-# Starts a relay with DELAY ms each way; prints its address.
+# Starts a relay with DELAY ms each way; sets $relay_addr. Called in this
+# shell (not in $(...)), so the relay's stdin stays open until the end.
 start_relay() {
   local fifo="$state/relay-$1"
   mkfifo "$fifo.in"
   "$relay" 127.0.0.1:0 "$upstream" "$1" <"$fifo.in" >"$fifo.out" &
   pids+=($!)
-  exec {hold}>"$fifo.in" # held open: the relay stops when the script ends
+  exec {hold}>"$fifo.in"
   for _ in $(seq 1 100); do [ -s "$fifo.out" ] && break; sleep 0.05; done
-  head -1 "$fifo.out"
+  relay_addr=$(head -1 "$fifo.out")
 }
 
 median_ms() { # command... ; runs it $runs times, prints the median wall ms
@@ -61,23 +65,32 @@ median_ms() { # command... ; runs it $runs times, prints the median wall ms
   for _ in $(seq 1 "$runs"); do
     local start end
     start=$(date +%s%N)
-    "$@" >/dev/null 2>"$state/err" || true
+    "$@" >"$state/out" 2>"$state/err" || true
     end=$(date +%s%N)
     times+=($(((end - start) / 1000000)))
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$((runs / 2 + 1))p"
 }
 
-lan=$(start_relay 0)
-wan=$(start_relay "$delay")
-gate() { "$vaudit" check --config mocks/config/clean-appliance.yaml --url "https://$1/sdk" -o json -v "${skip[@]}"; }
-lan_ms=$(median_ms gate "$lan")
-calls=$(grep -o 'calls=[0-9]*' "$state/err" | tail -1)
-wan_ms=$(median_ms gate "$wan")
+start_relay 0
+lan=$relay_addr
+start_relay "$delay"
+wan=$relay_addr
 rtt=$((2 * delay))
+measure() { # label binary
+  local bin=$2
+  gate() { "$bin" check --config mocks/config/clean-appliance.yaml --url "https://$1/sdk" -o json -v "${skip[@]}"; }
+  local lan_ms wan_ms calls
+  lan_ms=$(median_ms gate "$lan")
+  calls=$(grep -o "calls=[0-9]*" "$state/err" | tail -1 || true)
+  cp "$state/err" "${TMPDIR:-/tmp}/wan-last.err"
+  wan_ms=$(median_ms gate "$wan")
+  echo "$1 ($bin): LAN ${lan_ms} ms, WAN ${wan_ms} ms, SOAP calls ${calls#calls=}"
+  python3 -c "print(f'  extra round trips of latency: {($wan_ms - $lan_ms) / $rtt:.1f}')"
+}
 echo "vaudit check, median of $runs runs; relay adds ${delay} ms each way (RTT ${rtt} ms):"
-echo "  LAN ${lan_ms} ms, WAN ${wan_ms} ms, SOAP calls ${calls#calls=}"
-python3 -c "print(f'  extra round trips of latency: {($wan_ms - $lan_ms) / $rtt:.1f}')"
+measure vaudit "$vaudit"
+if [ -n "${BASELINE:-}" ]; then measure baseline "$BASELINE"; fi
 
 venv=target/bench-venv
 if ! "$venv/bin/python" -c 'import pyVmomi' 2>/dev/null; then

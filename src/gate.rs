@@ -117,58 +117,64 @@ pub async fn gather(
             None => None,
         }
     };
-    let (snap, server_time, prelude, catalog, visibility, tagging, ip_holders) = tokio::join!(
-        inventory::collect(client, vcenter, wants.events, wants.limits, on_progress),
-        client.current_time(),
-        privileges_prelude,
-        catalog,
-        visibility,
-        tagging,
-        ip_holders,
-    );
-    let mut snap = snap?;
-    snap.server_time = Some(server_time?);
-    snap.visibility = visibility?;
-    let (prelude, catalog) = (prelude?, catalog?);
+    // The REST probe (up to four calls in a row on its own connection)
+    // runs beside both steps below, so it never holds up the SOAP ones.
+    let work = async {
+        let (snap, server_time, prelude, catalog, visibility, ip_holders) = tokio::join!(
+            inventory::collect(client, vcenter, wants.events, wants.limits, on_progress),
+            client.current_time(),
+            privileges_prelude,
+            catalog,
+            visibility,
+            ip_holders,
+        );
+        let mut snap = snap?;
+        snap.server_time = Some(server_time?);
+        snap.visibility = visibility?;
+        let (prelude, catalog) = (prelude?, catalog?);
 
-    // Then what depends on the targets found in it, again side by side.
-    let privileges = async {
-        match (wants.privileges, prelude) {
-            (Some((manifest, user)), Some(prelude)) => {
-                let (targets, errors) = inventory::resolve_each(&snap, spec);
-                // A target that does not exist is reported by the targets
-                // check; asking about the others would judge a partial set.
-                if errors.is_empty() {
-                    inventory::privileges::gather_with(
-                        client, &snap, &targets, manifest, user, prelude,
-                    )
-                    .await
-                    .map(Some)
-                } else {
-                    Ok(None)
+        // Then what depends on the targets found in it, again side by side.
+        let privileges = async {
+            match (wants.privileges, prelude) {
+                (Some((manifest, user)), Some(prelude)) => {
+                    let (targets, errors) = inventory::resolve_each(&snap, spec);
+                    // A target that does not exist is reported by the targets
+                    // check; asking about the others would judge a partial set.
+                    if errors.is_empty() {
+                        inventory::privileges::gather_with(
+                            client, &snap, &targets, manifest, user, prelude,
+                        )
+                        .await
+                        .map(Some)
+                    } else {
+                        Ok(None)
+                    }
                 }
+                _ => Ok(None),
             }
-            _ => Ok(None),
-        }
+        };
+        let latency = async {
+            match catalog {
+                Some(c) => gather_latency(client, &snap, spec, c).await,
+                None => Ok(None),
+            }
+        };
+        let appliance = async {
+            match wants.appliance {
+                Some(cfg) => gather_appliance(client, &snap, cfg, spec)
+                    .await
+                    .map(|a| Some(Box::new(a))),
+                None => Ok(None),
+            }
+        };
+        let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
+        let (privileges, latency, appliance) = (privileges?, latency?, appliance?);
+        snap.privileges = privileges;
+        snap.datastore_latency = latency;
+        Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
     };
-    let latency = async {
-        match catalog {
-            Some(c) => gather_latency(client, &snap, spec, c).await,
-            None => Ok(None),
-        }
-    };
-    let appliance = async {
-        match wants.appliance {
-            Some(cfg) => gather_appliance(client, &snap, cfg, spec)
-                .await
-                .map(|a| Some(Box::new(a))),
-            None => Ok(None),
-        }
-    };
-    let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
-    let (privileges, latency, appliance) = (privileges?, latency?, appliance?);
-    snap.privileges = privileges;
-    snap.datastore_latency = latency;
+    let (tagging, work) = tokio::join!(tagging, work);
+    let (snap, appliance, ip_holders) = work?;
     Ok((
         snap,
         Live {
