@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::checks::facts::{Facts, IpHolder, Live, Vcenter};
+use crate::checks::facts::{CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live, Vcenter};
 use crate::checks::registry::{self, Check, Selection};
 use crate::checks::{CheckResult, Finding, Severity, Verdict};
 use crate::config::ArcConfig;
@@ -44,6 +44,9 @@ pub struct Wants<'a> {
     /// The logged-in user's name and password, for its SSO token (group
     /// membership).
     pub sso: Option<(&'a str, &'a str)>,
+    /// Whether to ask SSO when the logged-in account's password expires
+    /// (credential-expiry), with the `sso` credentials.
+    pub credential_expiry: bool,
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
@@ -89,6 +92,19 @@ pub async fn gather(
             client.perf_catalog().await.map(Some)
         } else {
             Ok(None)
+        }
+    };
+    // The SSO token service and its admin calls: on their own, beside it all.
+    let credential_expiry = async {
+        match (wants.credential_expiry, wants.sso) {
+            (true, Some((user, password))) => Some(Box::new(
+                gather_credential_expiry(client, user, password).await,
+            )),
+            (true, None) => Some(Box::new(CredentialExpiry {
+                account: String::new(),
+                answer: ExpiryAnswer::Failed("no credentials for the SSO token service".into()),
+            })),
+            (false, _) => None,
         }
     };
     let visibility = async {
@@ -173,7 +189,7 @@ pub async fn gather(
         snap.datastore_latency = latency;
         Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
     };
-    let (tagging, work) = tokio::join!(tagging, work);
+    let (tagging, credential_expiry, work) = tokio::join!(tagging, credential_expiry, work);
     let (snap, appliance, ip_holders) = work?;
     Ok((
         snap,
@@ -183,8 +199,77 @@ pub async fn gather(
             insecure: None,
             appliance,
             ip_holders,
+            credential_expiry,
         },
     ))
+}
+
+/// What vCenter SSO says of the logged-in account's password, asked with
+/// the account's own token from the STS of the `--url` host:
+/// 1. `GetSystemDomainName`: SSO keeps only the passwords of its own
+///    domain's users; an account of another identity source (Active
+///    Directory, LDAP) cannot be answered for.
+/// 2. `GetDaysRemainingUntilPasswordExpiration` (principal management):
+///    the days left, or -1 for never; it needs the SSO Administrator role.
+/// 3. Without that role, `GetLocalPasswordPolicy` (open to every user):
+///    no lifetime means local passwords never expire; a lifetime without
+///    the account's own days left cannot be answered for (SSO's self
+///    service has no days-left call in its published SOAP bindings).
+///
+/// Failures are kept for the check to report, not fatal to the rest.
+pub async fn gather_credential_expiry(
+    client: &Client,
+    user: &str,
+    password: &str,
+) -> CredentialExpiry {
+    let failed = |account: &str, why: String| CredentialExpiry {
+        account: account.to_string(),
+        answer: ExpiryAnswer::Failed(why),
+    };
+    let token = match client.sso_token(user, password).await {
+        Ok(t) => t,
+        Err(e) => return failed(user, format!("no SSO token: {e}")),
+    };
+    let account = token.subject.clone();
+    let answer = |answer| CredentialExpiry {
+        account: account.clone(),
+        answer,
+    };
+    let system = match client.sso_system_domain(&token).await {
+        Ok(d) => d,
+        Err(e) => return failed(&account, e.to_string()),
+    };
+    let domain = vsphere::sso::domain_of(&account);
+    if !domain.eq_ignore_ascii_case(system.trim()) {
+        return answer(ExpiryAnswer::Unanswerable(format!(
+            "it is an account of {domain}, not of vCenter SSO's own domain {system}; its directory (such as Active Directory) keeps its password"
+        )));
+    }
+    use vsphere::sso::DaysRemaining;
+    match client
+        .sso_days_until_password_expiration(&token, &account)
+        .await
+    {
+        Ok(DaysRemaining::Days(d)) => answer(ExpiryAnswer::Days(d)),
+        Ok(DaysRemaining::Never) => answer(ExpiryAnswer::Never {
+            source: "GetDaysRemainingUntilPasswordExpiration (-1)".into(),
+        }),
+        Ok(DaysRemaining::InvalidPrincipal(t)) => answer(ExpiryAnswer::Unanswerable(format!(
+            "SSO keeps no password for it ({t})"
+        ))),
+        Ok(DaysRemaining::NoPermission(_)) => match client.sso_password_lifetime_days(&token).await
+        {
+            Ok(None) => answer(ExpiryAnswer::Never {
+                source: "the local password policy (GetLocalPasswordPolicy) sets no lifetime"
+                    .into(),
+            }),
+            Ok(Some(days)) => answer(ExpiryAnswer::Unanswerable(format!(
+                "the local password policy lets passwords live {days} days, and only an SSO administrator may ask how many are left (GetDaysRemainingUntilPasswordExpiration)"
+            ))),
+            Err(e) => failed(&account, e.to_string()),
+        },
+        Err(e) => failed(&account, e.to_string()),
+    }
 }
 
 /// The target datastore's write latency over the vCenter's last hour, from

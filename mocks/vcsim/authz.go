@@ -129,6 +129,10 @@ type usersFile struct {
 		Name        string   `json:"name"`
 		PasswordEnv string   `json:"password_env"`
 		Groups      []string `json:"groups"`
+		// Days until the password expires, as SSO's
+		// GetDaysRemainingUntilPasswordExpiration answers (0: expired);
+		// absent: it never expires (-1).
+		PasswordExpiresInDays *int `json:"password_expires_in_days"`
 	} `json:"users"`
 	Groups []string `json:"groups"`
 }
@@ -137,6 +141,8 @@ type authzUser struct {
 	name     string   // as written in the users file / on the command line
 	password string   // from the environment
 	groups   []string // canonical group principals
+	// expiresIn is the days until the password expires; nil: never.
+	expiresIn *int
 }
 
 // canonicalPrincipal folds the two spellings vCenter accepts ("DOMAIN\name"
@@ -1105,7 +1111,7 @@ func loadUsers(store *authzStore, path, primaryUser string) error {
 		if pw == "" {
 			return fmt.Errorf("users file %s: env %s (password of %s) is not set", path, u.PasswordEnv, u.Name)
 		}
-		au := &authzUser{name: u.Name, password: pw}
+		au := &authzUser{name: u.Name, password: pw, expiresIn: u.PasswordExpiresInDays}
 		for _, g := range u.Groups {
 			cg := canonicalPrincipal(g)
 			au.groups = append(au.groups, cg)

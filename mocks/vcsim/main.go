@@ -79,6 +79,7 @@ func parseFlags() *options {
 	flag.Int64Var(&o.perf.defaultMs, "datastore-latency-default-ms", 2, "datastore read/write latency of every host and datastore not named in -datastore-latency-ms")
 	flag.StringVar(&o.latency, "datastore-latency-ms", "", "comma list of DS=MS (every host mounting DS) or HOST/DS=MS (one host)")
 	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
+	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()

@@ -28,6 +28,20 @@ package main
 //     {name, domain}; a fault for an unknown user.
 //   Only a member of Administrators may call them for another user, as the
 //   SSO admin service requires an administrator.
+//   Password expiry (issue 16), as vCenter's SSO admin answers it:
+//   - GetDaysRemainingUntilPasswordExpiration(userId) on
+//     SsoAdminPrincipalManagementService: the SSO Administrator role only
+//     (a fault SsoFaultNoPermission otherwise, for one's own account too);
+//     the days from the user's "password_expires_in_days" in the -users file
+//     (absent: -1, never expires); a fault SsoFaultInvalidPrincipal for a
+//     user the directory does not know or one outside the system domain
+//     vsphere.local (an Active Directory-style CORP\svc), whose password
+//     SSO does not keep.
+//   - GetLocalPasswordPolicy() on SsoAdminPasswordPolicyService: any caller
+//     with a token; passwordLifetimeDays from -sso-password-lifetime-days
+//     (omitted when 0: local passwords never expire).
+//   - GetSystemDomainName() on SsoAdminDomainManagementService: any caller;
+//     "vsphere.local".
 //
 // -sso-off removes both endpoints (HTTP 404), as a vCenter whose STS cannot be
 // reached from where vaudit runs.
@@ -45,6 +59,12 @@ import (
 )
 
 var ssoOff bool
+
+// ssoPasswordLifetime is the local password policy's lifetime in days.
+var ssoPasswordLifetime int
+
+// ssoSystemDomain is the SSO domain whose users' passwords SSO keeps.
+const ssoSystemDomain = "vsphere.local"
 
 const groupIdentity = "http://rsa.com/schemas/attr-names/2009/01/GroupIdentity"
 
@@ -80,6 +100,14 @@ func splitUPN(p string) (name, domain string) {
 		return p[:i], p[i+1:]
 	}
 	return p, ""
+}
+
+// ssoFault answers an SSO admin fault with its typed detail (SsoFault…),
+// as the SSO admin service writes them.
+func ssoFault(w http.ResponseWriter, kind, text string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault><faultcode>S:Server</faultcode><faultstring>%s</faultstring><detail><%sFault xmlns="urn:sso"/></detail></S:Fault></S:Body></S:Envelope>`, html.EscapeString(text), kind)
 }
 
 func soapFault(w http.ResponseWriter, code, text string) {
@@ -183,7 +211,7 @@ func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var method string
-	for _, m := range []string{"FindAllParentGroups", "FindUser"} {
+	for _, m := range []string{"FindAllParentGroups", "FindUser", "GetDaysRemainingUntilPasswordExpiration", "GetLocalPasswordPolicy", "GetSystemDomainName"} {
 		if strings.Contains(string(body), "<"+m) || strings.Contains(string(body), ":"+m) {
 			method = m
 		}
@@ -192,14 +220,41 @@ func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
 		soapFault(w, "ServerFaultCode", "method not implemented by vcsim-arc's SSO admin")
 		return
 	}
-	name, _ := textOf(body, "name")
-	domain, _ := textOf(body, "domain")
-	target := canonicalPrincipal(name + "@" + domain)
 	isAdmin := false
 	for _, g := range s.ssoGroups(caller) {
 		if strings.EqualFold(g, `vsphere.local\Administrators`) {
 			isAdmin = true
 		}
+	}
+	switch method {
+	case "GetLocalPasswordPolicy":
+		lifetime := ""
+		if ssoPasswordLifetime > 0 {
+			lifetime = fmt.Sprintf("<passwordLifetimeDays>%d</passwordLifetimeDays>", ssoPasswordLifetime)
+		}
+		ssoAnswer(w, method, `<returnval><description>vcsim-arc local password policy</description><prohibitedPreviousPasswordsCount>5</prohibitedPreviousPasswordsCount><passwordFormat><lengthRestriction><minLength>8</minLength><maxLength>20</maxLength></lengthRestriction><alphabeticRestriction><minAlphabeticCount>2</minAlphabeticCount><minUppercaseCount>1</minUppercaseCount><minLowercaseCount>1</minLowercaseCount></alphabeticRestriction><minNumericCount>1</minNumericCount><minSpecialCharCount>1</minSpecialCharCount><maxIdenticalAdjacentCharacters>3</maxIdenticalAdjacentCharacters></passwordFormat>`+lifetime+`</returnval>`)
+		return
+	case "GetSystemDomainName":
+		ssoAnswer(w, method, "<returnval>"+ssoSystemDomain+"</returnval>")
+		return
+	}
+	name, _ := textOf(body, "name")
+	domain, _ := textOf(body, "domain")
+	target := canonicalPrincipal(name + "@" + domain)
+	if method == "GetDaysRemainingUntilPasswordExpiration" {
+		u := s.store.users[target]
+		_, d := splitUPN(target)
+		switch {
+		case !isAdmin:
+			ssoFault(w, "SsoFaultNoPermission", "NoPermission: GetDaysRemainingUntilPasswordExpiration needs the SSO Administrator role")
+		case u == nil || d != ssoSystemDomain:
+			ssoFault(w, "SsoFaultInvalidPrincipal", "InvalidPrincipal: "+target+" is not a person user of the system domain")
+		case u.expiresIn == nil:
+			ssoAnswer(w, method, "<returnval>-1</returnval>")
+		default:
+			ssoAnswer(w, method, fmt.Sprintf("<returnval>%d</returnval>", *u.expiresIn))
+		}
+		return
 	}
 	if target != caller && !isAdmin {
 		soapFault(w, "ServerFaultCode", "NoPermission: only an SSO administrator may look up other principals")
@@ -222,6 +277,11 @@ func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><%sResponse xmlns="urn:sso">%s</%sResponse></S:Body></S:Envelope>`, method, res.String(), method)
+}
+
+func ssoAnswer(w http.ResponseWriter, method, inner string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><%sResponse xmlns="urn:sso">%s</%sResponse></S:Body></S:Envelope>`, method, inner, method)
 }
 
 // installSSO puts the STS and the SSO admin endpoints on the service's mux.

@@ -43,6 +43,31 @@ pub struct Live {
     /// when the ip-conflict check was asked for: what vCenter already holds
     /// at each, or why it could not say.
     pub ip_holders: Option<Result<Vec<IpHolder>, String>>,
+    /// What vCenter SSO said of the logged-in account's password, when the
+    /// credential-expiry check was asked for.
+    pub credential_expiry: Option<Box<CredentialExpiry>>,
+}
+
+/// The logged-in account's password expiry, as vCenter SSO answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialExpiry {
+    /// The account (its SSO token's subject, else the login name).
+    pub account: String,
+    pub answer: ExpiryAnswer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpiryAnswer {
+    /// Days until it expires (`GetDaysRemainingUntilPasswordExpiration`);
+    /// 0: it has expired.
+    Days(u32),
+    /// It never expires, and which answer says so.
+    Never { source: String },
+    /// SSO cannot say, and why (an account of another identity source; an
+    /// account that may not ask while the policy limits passwords' life).
+    Unanswerable(String),
+    /// SSO did not answer (no token, a fault): why.
+    Failed(String),
 }
 
 /// A VM (by its guest address) or a host (by a vNIC) vCenter knows at an

@@ -4,6 +4,7 @@
 pub mod appliance;
 pub mod capacity;
 pub mod connection;
+pub mod credential_expiry;
 pub mod dns;
 pub mod egress;
 pub mod endpoints;

@@ -11,9 +11,9 @@ use super::facts::{Facts, Vcenter};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
 use super::{
-    appliance, capacity, connection, dns, egress, endpoints, folders, ip_conflict, ip_plan,
-    latency, network, placement, pools, privileges, proxy, support_matrix, tagging, targets,
-    templates, vcenter,
+    appliance, capacity, connection, credential_expiry, dns, egress, endpoints, folders,
+    ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
+    tagging, targets, templates, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -169,6 +169,7 @@ pub static CHECKS: &[Check] = &[
         targets: &[],
         run: vcenter::run_clock,
     },
+    CREDENTIAL_EXPIRY,
     TARGETS,
     Check {
         name: privileges::CHECK,
@@ -222,6 +223,14 @@ const CONNECTION: Check = Check {
     reads: Reads::Nothing,
     targets: &[],
     run: connection::run,
+};
+
+const CREDENTIAL_EXPIRY: Check = Check {
+    name: credential_expiry::CHECK,
+    about: "the deploying account's password does not expire within 30 days (vCenter SSO)",
+    reads: Reads::Session,
+    targets: &[],
+    run: credential_expiry::run,
 };
 
 const TARGETS: Check = Check {
@@ -289,6 +298,7 @@ pub static DIAGNOSE: &[Check] = &[
         targets: &[],
         run: appliance::run_logins,
     },
+    CREDENTIAL_EXPIRY,
     Check {
         name: appliance::TOOLS,
         about: "VMware Tools run in the appliance VM, and it is inside the six-month upgrade window",

@@ -6,8 +6,9 @@
 //! of the registry left without rules.
 
 use super::{
-    capacity, connection, dns, egress, endpoints, folders, ip_conflict, ip_plan, latency, network,
-    placement, pools, privileges, proxy, support_matrix, tagging, targets, templates, vcenter,
+    capacity, connection, credential_expiry, dns, egress, endpoints, folders, ip_conflict, ip_plan,
+    latency, network, placement, pools, privileges, proxy, support_matrix, tagging, targets,
+    templates, vcenter,
 };
 
 pub static RULES: &[(&str, &[&str])] = &[
@@ -33,6 +34,10 @@ pub static RULES: &[(&str, &[&str])] = &[
         &["unsupported-version", "inventory-too-large"],
     ),
     (vcenter::CLOCK, &["clock-skew"]),
+    (
+        credential_expiry::CHECK,
+        &["credential-expiry", "credential-expiry-unknown"],
+    ),
     (targets::CHECK, &["target-not-found", "inventory-filtered"]),
     (
         privileges::CHECK,

@@ -304,6 +304,7 @@ async fn online(
                 .collect()
         }),
         sso: Some((conn.username(), password.as_str())),
+        credential_expiry: wanted(crate::checks::credential_expiry::CHECK),
         visibility: wanted(crate::checks::targets::CHECK).then_some(args.user.as_deref()),
     };
     let result = conn

@@ -19,6 +19,7 @@
 mod admin;
 mod sts;
 
+pub use admin::DaysRemaining;
 pub use sts::Token;
 
 /// The SSO domain of a principal (`user@domain` or `DOMAIN\user`), the
