@@ -595,3 +595,38 @@ fn upload_path_without_a_config_is_not_verified_and_probes_nothing() {
     let v = r.json();
     assert_eq!(status(&v, "upload-path"), "not-verified", "{v}");
 }
+
+#[test]
+fn upload_path_names_only_the_cluster_host_that_does_not_answer() {
+    let [standalone, h0, h1, h2] = [next_ip(), next_ip(), next_ip(), next_ip()];
+    let _l0 = hold(h0, 443);
+    let _l1 = hold(h1, 443);
+    // Creation order: the standalone host, then the cluster's three.
+    let names = format!("{standalone},{h0},{h1},{h2}");
+    let sim = Sim::start(&["-host-names", &names]);
+    let d = tempfile::tempdir().unwrap();
+    let cfg = Cfg::default().write(d.path()).display().to_string();
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "upload-path",
+        "--config",
+        &cfg,
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
+        "--datastore",
+        "LocalDS_0",
+    ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    // The standalone host is not the pool's: it is not judged.
+    assert_eq!(findings(&v), vec![pair("upload-path", "esxi-unreachable")]);
+    assert_eq!(v["findings"][0]["entity"]["name"], h2.to_string());
+    assert!(
+        message(&v, 0).contains("/DC0/host/DC0_C0"),
+        "{}",
+        message(&v, 0)
+    );
+}
