@@ -26,6 +26,7 @@ pub mod support_matrix;
 pub mod tagging;
 pub mod targets;
 pub mod templates;
+pub mod upload_path;
 pub mod vcenter;
 
 pub use facts::{Facts, Live, Vcenter};

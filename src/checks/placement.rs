@@ -59,6 +59,53 @@ fn datastores_of<'a>(snap: &'a Snapshot, host: &MoRef) -> Vec<&'a str> {
     v
 }
 
+/// The hosts the appliance's disks can be written through: those of the
+/// pool's compute resource that mount the datastore, minus those known to
+/// be disconnected, in maintenance or unable to reach it (a host whose
+/// state or access was not reported stays in: it may be chosen). `Err`
+/// says why the list cannot be told. The `upload-path` probe and check both
+/// take their hosts from here.
+pub fn candidates<'a>(
+    snap: &'a Snapshot,
+    pool: &Entity,
+    ds: &Entity,
+) -> Result<Vec<&'a Entity>, String> {
+    let cr = pools::owner(snap, pool).ok_or_else(|| {
+        format!(
+            "the cluster or host that owns {} is not visible to this user: grant it Read-only on the cluster (or host) of the pool",
+            pool.path
+        )
+    })?;
+    let hosts = cr.hosts.as_deref().ok_or_else(|| {
+        format!(
+            "the hosts of {} were not read (ComputeResource.host): grant the user Read-only on the cluster and its hosts, or write the snapshot again with --save",
+            cr.path
+        )
+    })?;
+    let mounts = ds.mounts.as_deref().ok_or_else(|| {
+        format!(
+            "the hosts that mount {} were not read (Datastore.host): grant the user Read-only on the datastore, or write the snapshot again with --save",
+            ds.path
+        )
+    })?;
+    let mut out = Vec::new();
+    for h in hosts {
+        if mounted_on(mounts, h) == Some(false) {
+            continue;
+        }
+        let host = snap.get(h).ok_or_else(|| {
+            format!(
+                "the host {h} of {} is not visible to this user: grant it Read-only on the hosts of {}",
+                cr.path, cr.path
+            )
+        })?;
+        if !matches!(host_state(host), HostState::Unusable(_)) {
+            out.push(host);
+        }
+    }
+    Ok(out)
+}
+
 /// `datastore-not-on-pool-hosts`, or why it could not be told.
 pub fn check(snap: &Snapshot, pool: &Entity, ds: &Entity) -> Outcome {
     let Some(cr) = pools::owner(snap, pool) else {

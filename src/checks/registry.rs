@@ -13,7 +13,7 @@ use super::outcome::{CheckResult, Outcome};
 use super::{
     appliance, capacity, connection, credential_expiry, dns, egress, endpoints, folders,
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
-    tagging, targets, templates, vcenter,
+    tagging, targets, templates, upload_path, vcenter,
 };
 use crate::inventory::{Entity, TargetSpec, Targets};
 
@@ -29,6 +29,9 @@ pub enum Reads {
     /// What the network probes saw from this machine (`probe`), run before
     /// the registry only for the checks asked for.
     Network,
+    /// The inventory (live or a snapshot) and what the probes saw of the
+    /// hosts it names: the probe runs after the session.
+    InventoryAndNetwork,
 }
 
 /// A deployment target a check judges.
@@ -199,6 +202,13 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         targets: &[Target::Pool, Target::Datastore],
         run: placement::run,
+    },
+    Check {
+        name: upload_path::CHECK,
+        about: "each host of the pool that mounts the datastore resolves from here and answers on 443 (the image upload)",
+        reads: Reads::InventoryAndNetwork,
+        targets: &[Target::Pool, Target::Datastore],
+        run: upload_path::run,
     },
     Check {
         name: capacity::CHECK,
@@ -425,7 +435,7 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
             return Outcome::not_verified(reason);
         }
     }
-    if c.reads == Reads::Network && facts.network.is_none() {
+    if matches!(c.reads, Reads::Network | Reads::InventoryAndNetwork) && facts.network.is_none() {
         return Outcome::not_verified(
             "no config given: the network probes need --config (the appliance file and its infra file)",
         );

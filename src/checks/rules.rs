@@ -8,7 +8,7 @@
 use super::{
     capacity, connection, credential_expiry, dns, egress, endpoints, folders, ip_conflict, ip_plan,
     latency, network, placement, pools, privileges, proxy, support_matrix, tagging, targets,
-    templates, vcenter,
+    templates, upload_path, vcenter,
 };
 
 pub static RULES: &[(&str, &[&str])] = &[
@@ -70,6 +70,10 @@ pub static RULES: &[(&str, &[&str])] = &[
     ),
     (egress::CHECK, &["egress-blocked", "egress-untested"]),
     (ip_conflict::CHECK, &["ip-in-use"]),
+    (
+        upload_path::CHECK,
+        &["esxi-unresolvable", "esxi-unreachable"],
+    ),
 ];
 
 /// The rules of `check`; one named after the check itself when it has none

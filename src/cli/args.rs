@@ -153,7 +153,7 @@ pub struct ConnectionArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// table for people, json for scripts (schema vaudit/v1), markdown for CI summaries; junit for check [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
+    /// table for people, json for scripts (schema vaudit/v1), markdown for CI summaries; junit for check; toml for manifest show [env: VAUDIT_OUTPUT] [default: table on a terminal, json otherwise]
     #[arg(long, short = 'o', value_parser = format_parser(), value_name = "FORMAT")]
     pub output: Option<Format>,
 }

@@ -137,6 +137,7 @@ async fn gate_run(
         proxy: in_scope(crate::checks::proxy::CHECK),
         egress: in_scope(crate::checks::egress::CHECK),
         ip_conflict: in_scope(crate::checks::ip_conflict::CHECK),
+        upload: in_scope(crate::checks::upload_path::CHECK),
     };
     let plan = crate::probe::Plan::new(&cfg, vcenter_address.as_deref(), endpoints.0, wanted);
     // The probes run while the session gathers: they add no time of their
@@ -173,8 +174,16 @@ async fn gate_run(
             .await?
         })
     };
-    let (gathered, network) = tokio::join!(gathered, probes);
+    let (gathered, mut network) = tokio::join!(gathered, probes);
     let gathered = gathered?;
+    // The image upload goes to ESXi hosts only the inventory names, so this
+    // probe waits for it.
+    if let (Some(net), true, Gathered::Live(snap, _) | Gathered::Offline(snap)) =
+        (network.as_mut(), wanted.upload, &gathered)
+    {
+        let names = crate::checks::upload_path::host_names(snap, &spec);
+        net.upload = Some(crate::probe::upload::run(&names, crate::probe::STEP).await);
+    }
     // The probe runs from this machine, only for diagnose, only to the
     // endpoint the config names.
     let probe = if scope.diagnose() && selection.enabled(crate::checks::appliance::CONTROL_PLANE) {

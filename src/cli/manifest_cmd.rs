@@ -22,6 +22,12 @@ pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
 fn list(out: &OutputArgs) -> Result<u8, Error> {
     let all = manifest::builtin();
     match output::resolve("manifest", out.output)? {
+        Format::Toml => {
+            return Err(Error::usage(
+                "--output toml writes one manifest, and list names them all",
+                "give vaudit manifest show NAME --output toml",
+            ));
+        }
         Format::Json => {
             #[derive(Serialize)]
             struct Entry<'a> {
@@ -83,6 +89,11 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
                 schema: report::SCHEMA,
                 manifest: &m,
             })?;
+        }
+        Format::Toml => {
+            // Found by the same name a moment ago.
+            let text = manifest::builtin_source(&m.name).unwrap_or_default();
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
         }
         _ => print!(
             "{}",

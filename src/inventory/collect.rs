@@ -24,7 +24,15 @@ const SPECS: &[PropertySpec<'static>] = &[
     },
     PropertySpec {
         kind: "ClusterComputeResource",
-        paths: &["name", "parent", "host", "configuration.dasConfig.enabled"],
+        // HA: `configurationEx` (whole, see `Value::ClusterHa`), else the
+        // deprecated `configuration`, which older servers fill alone.
+        paths: &[
+            "name",
+            "parent",
+            "host",
+            "configurationEx",
+            "configuration.dasConfig.enabled",
+        ],
     },
     PropertySpec {
         kind: "HostSystem",
@@ -139,6 +147,7 @@ fn entity(o: ObjectContent) -> Entity {
     };
     let mut parent_vapp = None;
     let mut parent_folder = None;
+    let (mut ha_ex, mut ha_old) = (None, None);
     for (path, v) in o.props {
         match (&*path, v) {
             ("name", Value::String(s)) => e.name = s,
@@ -153,7 +162,8 @@ fn entity(o: ObjectContent) -> Entity {
             ("config.uuid", Value::String(s)) => e.uuid = Some(s),
             ("summary.config.vmPathName", Value::String(s)) => e.vm_path = Some(s),
             ("runtime.powerState", Value::String(s)) => e.power_state = Some(s),
-            ("configuration.dasConfig.enabled", Value::Bool(b)) => e.ha_enabled = Some(b),
+            ("configurationEx", Value::ClusterHa(b)) => ha_ex = b,
+            ("configuration.dasConfig.enabled", Value::Bool(b)) => ha_old = Some(b),
             ("summary.freeSpace", Value::Int(i)) => e.free_space = Some(i),
             ("summary.capacity", Value::Int(i)) => e.capacity = Some(i),
             ("summary.url", Value::String(s)) => e.url = Some(s),
@@ -168,10 +178,37 @@ fn entity(o: ObjectContent) -> Entity {
             _ => {}
         }
     }
+    e.ha_enabled = ha_ex.or(ha_old);
     // A VM inside a vApp has no `parent`; a vApp in a VM folder hangs from
     // its folder. Either way the path follows what the vSphere Client shows.
     if e.parent.is_none() {
         e.parent = parent_vapp.or(parent_folder);
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(ex: Option<bool>, old: Option<bool>) -> Entity {
+        let mut props: Vec<(std::sync::Arc<str>, Value)> =
+            vec![("configurationEx".into(), Value::ClusterHa(ex))];
+        if let Some(b) = old {
+            props.push(("configuration.dasConfig.enabled".into(), Value::Bool(b)));
+        }
+        entity(ObjectContent {
+            obj: crate::vsphere::MoRef::new("ClusterComputeResource", "domain-c7"),
+            props,
+            missing: vec![],
+        })
+    }
+
+    #[test]
+    fn ha_comes_from_configuration_ex_before_configuration() {
+        assert_eq!(cluster(Some(false), Some(true)).ha_enabled, Some(false));
+        assert_eq!(cluster(Some(true), None).ha_enabled, Some(true));
+        assert_eq!(cluster(None, Some(true)).ha_enabled, Some(true));
+        assert_eq!(cluster(None, None).ha_enabled, None);
+    }
 }

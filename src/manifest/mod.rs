@@ -42,6 +42,16 @@ pub fn builtin_named(name: &str) -> Option<Manifest> {
     builtin().into_iter().find(|m| m.name == name)
 }
 
+/// The embedded file of the manifest called `name`, as written: what
+/// `manifest show -o toml` prints, so `--manifest` reads back the same
+/// manifest, comments and sources included.
+pub fn builtin_source(name: &str) -> Option<&'static str> {
+    EMBEDDED
+        .iter()
+        .find(|(path, text)| parse(text, path).is_ok_and(|m| m.name == name))
+        .map(|(_, text)| *text)
+}
+
 /// The `arc-resource-bridge` manifest.
 pub fn default_manifest() -> Manifest {
     // The embedded file is validated by `tests::embedded_manifest_parses`.

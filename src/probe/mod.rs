@@ -2,13 +2,16 @@
 //! checks, run from this machine before the registry (which stays pure) and
 //! handed to it as `NetworkFacts`. They go only to addresses the config
 //! names and to the endpoint list; all run at once, each step bounded, so
-//! the group adds at most about 5 s where nothing answers.
+//! the group adds at most about 5 s where nothing answers. The
+//! `upload-path` probe (`upload`) goes to the ESXi hosts the inventory
+//! names, so it runs after the session, with the same bounds.
 
 pub mod dns;
 pub mod egress;
 pub mod endpoints;
 pub mod proxy;
 pub mod tcp;
+pub mod upload;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -31,11 +34,12 @@ pub struct Wanted {
     pub proxy: bool,
     pub egress: bool,
     pub ip_conflict: bool,
+    pub upload: bool,
 }
 
 impl Wanted {
     pub fn any(&self) -> bool {
-        self.dns || self.proxy || self.egress || self.ip_conflict
+        self.dns || self.proxy || self.egress || self.ip_conflict || self.upload
     }
 }
 
@@ -56,7 +60,7 @@ pub struct Plan {
     pub wanted: Wanted,
 }
 
-fn is_local(host: &str) -> bool {
+pub fn is_local(host: &str) -> bool {
     let h = host.trim_end_matches('.').to_ascii_lowercase();
     h == "local" || h.ends_with(".local")
 }
@@ -181,6 +185,9 @@ pub struct NetworkFacts {
     pub addresses: Vec<AddressProbe>,
     /// Where the endpoint list came from, for messages.
     pub endpoints_from: String,
+    /// The ESXi hosts the image would be uploaded to, as probed after the
+    /// session; `None` when that probe was not run.
+    pub upload: Option<Vec<upload::HostProbe>>,
 }
 
 /// Runs every wanted probe at once.
@@ -272,5 +279,6 @@ pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
         egress,
         addresses,
         endpoints_from,
+        upload: None,
     }
 }

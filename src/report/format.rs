@@ -9,11 +9,19 @@ pub enum Format {
     Json,
     Junit,
     Markdown,
+    /// A manifest as `--manifest` reads it back.
+    Toml,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Junit, Format::Markdown];
-    pub const NAMES: [&'static str; 4] = ["table", "json", "junit", "markdown"];
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::Junit,
+        Format::Markdown,
+        Format::Toml,
+    ];
+    pub const NAMES: [&'static str; 5] = ["table", "json", "junit", "markdown", "toml"];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -46,7 +54,7 @@ pub const SUPPORT: &[(&str, &[Format])] = &[
         &[Format::Table, Format::Json, Format::Markdown],
     ),
     ("about", &[Format::Table, Format::Json]),
-    ("manifest", &[Format::Table, Format::Json]),
+    ("manifest", &[Format::Table, Format::Json, Format::Toml]),
 ];
 
 pub fn supported(command: &str) -> &'static [Format] {

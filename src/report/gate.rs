@@ -91,7 +91,8 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             };
             out.write_all(markdown::render(&title, verdict, r.results, r.findings).as_bytes())
         }
-        Format::Table => {
+        // `output::resolve` never picks toml for check or diagnose.
+        Format::Table | Format::Toml => {
             if !r.vcenter.product.is_empty() {
                 writeln!(
                     out,

@@ -489,6 +489,27 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
             }
             Value::HostMounts(v)
         }
+        "ClusterConfigInfoEx" => {
+            let mut enabled = None;
+            while let Some(t) = cur.next_child()? {
+                if t.is("dasConfig") {
+                    while let Some(d) = cur.next_child()? {
+                        if d.is("enabled") {
+                            enabled = match cur.text()?.trim_ascii() {
+                                "true" | "1" => Some(true),
+                                "false" | "0" => Some(false),
+                                other => return Err(bad("boolean", other)),
+                            };
+                        } else {
+                            cur.skip()?;
+                        }
+                    }
+                } else {
+                    cur.skip()?;
+                }
+            }
+            Value::ClusterHa(enabled)
+        }
         // Enumerations (VirtualMachinePowerState, …) are plain text under
         // their own type name; data objects nest elements and are skipped.
         other => match cur.text_or_skip()? {
@@ -613,6 +634,29 @@ mod tests {
         assert_eq!(m[0].host, MoRef::new("HostSystem", "host-1"));
         assert_eq!((m[0].mounted, m[0].accessible), (Some(true), Some(true)));
         assert_eq!((m[1].mounted, m[1].accessible), (None, Some(false)));
+    }
+
+    fn cluster_ha(config: &str) -> Option<Value> {
+        let body = format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>
+<objects><obj type="ClusterComputeResource">domain-c7</obj>
+ <propSet><name>configurationEx</name><val xsi:type="ClusterConfigInfoEx">{config}</val></propSet>
+</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#
+        );
+        decode_page(body.as_bytes()).unwrap().objects[0]
+            .get("configurationEx")
+            .cloned()
+    }
+
+    #[test]
+    fn reads_ha_from_configuration_ex_and_nothing_else_of_it() {
+        // drsConfig's and a VM override's `enabled` come first and are not HA's.
+        let ex = r#"<drsConfig><enabled>true</enabled></drsConfig><dasConfig><enabled>false</enabled><hostMonitoring>enabled</hostMonitoring><admissionControlPolicy xsi:type="ClusterFailoverLevelAdmissionControlPolicy"><failoverLevel>1</failoverLevel></admissionControlPolicy></dasConfig><dasVmConfig><key type="VirtualMachine">vm-1</key><dasSettings><restartPriority>high</restartPriority></dasSettings></dasVmConfig>"#;
+        assert_eq!(cluster_ha(ex), Some(Value::ClusterHa(Some(false))));
+        let on = "<dasConfig><enabled>true</enabled></dasConfig>";
+        assert_eq!(cluster_ha(on), Some(Value::ClusterHa(Some(true))));
+        let unset = "<dasConfig><hostMonitoring>enabled</hostMonitoring></dasConfig><drsConfig><enabled>true</enabled></drsConfig>";
+        assert_eq!(cluster_ha(unset), Some(Value::ClusterHa(None)));
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub enum Value {
     MoRefs(Vec<MoRef>),
     /// `Datastore.host`: which hosts mount the datastore, and how.
     HostMounts(Vec<HostMount>),
+    /// `ClusterComputeResource.configurationEx` (`ClusterConfigInfoEx`):
+    /// only `dasConfig.enabled` is read, `None` when it is absent. The
+    /// object is fetched whole because a path into it (`configurationEx.
+    /// dasConfig.enabled`) names a property of the subtype, which vCenter
+    /// refuses as InvalidProperty for the declared `ComputeResourceConfigInfo`.
+    ClusterHa(Option<bool>),
     Other(String),
 }
 

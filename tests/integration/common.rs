@@ -211,7 +211,7 @@ pub fn assert_schema(v: &serde_json::Value) {
 }
 
 /// The checks that send packets to the addresses a config names.
-pub const NETWORK_CHECKS: &str = "dns,proxy,egress,ip-conflict";
+pub const NETWORK_CHECKS: &str = "dns,proxy,egress,ip-conflict,upload-path";
 
 /// The NETWORK RULE, kept by the harness so a new test cannot forget it:
 /// the sample configs and most tests name private-range addresses, to

@@ -240,6 +240,24 @@ fn an_explicit_output_a_command_cannot_write_names_the_commands_that_can() {
     );
 }
 
+#[test]
+fn junit_on_a_listing_command_says_it_is_for_check() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["folders", "-o", "junit"]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "--output junit is for check, diagnose; folders writes table, json, markdown"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
+
 /// The same vCenter and config, live and from the live run's `--save`: the
 /// same findings; what only a session can tell is not-verified offline.
 #[test]

@@ -250,3 +250,30 @@ fn collection_costs_a_constant_number_of_calls_however_deep() {
         .unwrap();
     assert!(deepest >= 12, "{deepest}");
 }
+
+/// The HA column: vSphere HA as the cluster reports it (`configurationEx`),
+/// on by default in the simulator, off with `-ha=false`; a host's pool has
+/// no HA of its own.
+#[test]
+fn the_pools_ha_column_follows_the_clusters_ha() {
+    for (flag, want, cell) in [("-ha=true", true, " on "), ("-ha=false", false, " off ")] {
+        let sim = Sim::start(&[flag]);
+        let r = run(sim.vaudit(&["pools", "-o", "json"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v = r.json();
+        let cluster = v["pools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["entity"]["path"] == "/DC0/host/DC0_C0/Resources")
+            .unwrap_or_else(|| panic!("no cluster pool: {v}"));
+        assert_eq!(cluster["ha_enabled"], want, "{flag}: {cluster}");
+        let r = run(sim.vaudit(&["pools", "-o", "table"]));
+        let row = r
+            .stdout
+            .lines()
+            .find(|l| l.contains("/DC0/host/DC0_C0/Resources "))
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        assert!(row.contains(cell), "{flag}: {row}");
+    }
+}

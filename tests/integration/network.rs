@@ -507,3 +507,126 @@ fn addresses_that_answer_are_in_use_and_vcenter_names_its_holder() {
         "{m}"
     );
 }
+
+/// `check --only upload-path` against a simulator whose standalone host is
+/// named `host`, with that host's pool and the datastore it mounts.
+fn upload_path(host: &str) -> (i32, Value) {
+    let sim = Sim::start(&["-host-names", &format!("DC0_H0={host}")]);
+    let d = tempfile::tempdir().unwrap();
+    let cfg = Cfg::default().write(d.path());
+    let cfg = cfg.display().to_string();
+    let pool = format!("/DC0/host/{host}/Resources");
+    let c = sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "upload-path",
+        "--config",
+        &cfg,
+        "--pool",
+        &pool,
+        "--datastore",
+        "LocalDS_0",
+    ]);
+    let r = run(c);
+    (r.code, r.json())
+}
+
+#[test]
+fn an_esxi_host_with_nothing_on_443_is_unreachable() {
+    let host = next_ip();
+    let (code, v) = upload_path(&host.to_string());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(findings(&v), vec![pair("upload-path", "esxi-unreachable")]);
+    let m = message(&v, 0);
+    assert!(
+        m.contains(&format!("{host} refused the connection")) && m.contains("/nfc/"),
+        "{m}"
+    );
+    let remedy = v["findings"][0]["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains(&format!("allow TCP 443 from this machine to {host}")),
+        "{remedy}"
+    );
+    assert_eq!(v["findings"][0]["entity"]["type"], "HostSystem");
+}
+
+#[test]
+fn an_esxi_host_answering_on_443_passes_upload_path() {
+    let host = next_ip();
+    let _listener = hold(host, 443);
+    let (code, v) = upload_path(&host.to_string());
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(status(&v, "upload-path"), "pass", "{v}");
+}
+
+#[test]
+fn an_esxi_host_named_local_is_unresolvable_without_a_lookup() {
+    // A .local name is judged before any resolver is asked, so this test
+    // sends no DNS query.
+    let (code, v) = upload_path("esx.lab.local");
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(findings(&v), vec![pair("upload-path", "esxi-unresolvable")]);
+    let m = message(&v, 0);
+    assert!(
+        m.contains("esx.lab.local") && m.contains("not looked up"),
+        "{m}"
+    );
+    let remedy = v["findings"][0]["remedy"].as_str().unwrap();
+    assert!(remedy.contains("DNS record for esx.lab.local"), "{remedy}");
+}
+
+#[test]
+fn upload_path_without_a_config_is_not_verified_and_probes_nothing() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "upload-path",
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
+        "--datastore",
+        "LocalDS_0",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(status(&v, "upload-path"), "not-verified", "{v}");
+}
+
+#[test]
+fn upload_path_names_only_the_cluster_host_that_does_not_answer() {
+    let [standalone, h0, h1, h2] = [next_ip(), next_ip(), next_ip(), next_ip()];
+    let _l0 = hold(h0, 443);
+    let _l1 = hold(h1, 443);
+    // Creation order: the standalone host, then the cluster's three.
+    let names = format!("{standalone},{h0},{h1},{h2}");
+    let sim = Sim::start(&["-host-names", &names]);
+    let d = tempfile::tempdir().unwrap();
+    let cfg = Cfg::default().write(d.path()).display().to_string();
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "upload-path",
+        "--config",
+        &cfg,
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
+        "--datastore",
+        "LocalDS_0",
+    ]));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    // The standalone host is not the pool's: it is not judged.
+    assert_eq!(findings(&v), vec![pair("upload-path", "esxi-unreachable")]);
+    assert_eq!(v["findings"][0]["entity"]["name"], h2.to_string());
+    assert!(
+        message(&v, 0).contains("/DC0/host/DC0_C0"),
+        "{}",
+        message(&v, 0)
+    );
+}

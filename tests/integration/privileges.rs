@@ -1003,3 +1003,56 @@ fn object_attachable_is_judged_on_the_target_folder() {
     .collect();
     assert_eq!(findings(&r.json()), want);
 }
+
+/// `manifest show -o toml` prints what `--manifest` reads: the privileges
+/// checked from the printed file are the embedded manifest's.
+#[test]
+fn manifest_show_as_toml_reads_back_through_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "show", "arc-resource-bridge", "-o", "toml"]);
+        c
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let file = dir.path().join("shown.toml");
+    std::fs::write(&file, &r.stdout).unwrap();
+    let sim = Sim::start(&[]);
+    let file = file.display().to_string();
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &file,
+        "--all",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let ids = |v: Vec<String>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let read_back: Vec<String> = r.json()["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let embedded = manifest_ids();
+    assert_eq!(ids(read_back), ids(embedded.clone()));
+    assert_eq!(embedded.len(), 66);
+}
+
+#[test]
+fn manifest_list_as_toml_points_to_show() {
+    let r = run({
+        let mut c = vaudit();
+        c.args(["manifest", "list", "-o", "toml"]);
+        c
+    });
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("manifest show NAME --output toml"),
+        "{}",
+        r.stderr
+    );
+}
