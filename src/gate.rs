@@ -28,6 +28,9 @@ pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
 
 /// What the session must gather, from the checks asked for.
 pub struct Wants<'a> {
+    /// The inventory the selected checks read (`registry::inventory_for`),
+    /// or all of it for `--save`.
+    pub inventory: inventory::Facets,
     pub events: bool,
     pub privileges: Option<(&'a Manifest, Option<&'a str>)>,
     /// The credentials for the vAPI REST session, when tagging is asked for.
@@ -72,8 +75,15 @@ pub async fn gather(
     wants: &Wants<'_>,
     on_progress: impl FnMut(usize),
 ) -> Result<(Snapshot, Live), vsphere::Error> {
-    let mut snap =
-        inventory::collect(client, vcenter, wants.events, wants.limits, on_progress).await?;
+    let mut snap = inventory::collect(
+        client,
+        vcenter,
+        wants.inventory,
+        wants.events,
+        wants.limits,
+        on_progress,
+    )
+    .await?;
     snap.server_time = Some(client.current_time().await?);
     if let Some((manifest, user)) = wants.privileges {
         let (targets, errors) = inventory::resolve_each(&snap, spec);

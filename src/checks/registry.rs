@@ -15,7 +15,29 @@ use super::{
     latency, network, placement, pools, privileges, proxy, support_matrix, tagging, targets,
     templates, vcenter,
 };
-use crate::inventory::{Entity, TargetSpec, Targets};
+use crate::inventory::{Entity, Facet, Facets, TargetSpec, Targets};
+
+/// What resolving every kind of target reads.
+const TARGET_FACETS: &[Facet] = &[
+    Facet::Datacenters,
+    Facet::Folders,
+    Facet::Pools,
+    Facet::Datastores,
+    Facet::Networks,
+    Facet::Templates,
+];
+
+/// The appliance's checks look for the deployed VM anywhere.
+const EVERYTHING: &[Facet] = &[
+    Facet::Datacenters,
+    Facet::Folders,
+    Facet::Compute,
+    Facet::Hosts,
+    Facet::Pools,
+    Facet::Vms,
+    Facet::Datastores,
+    Facet::Networks,
+];
 
 /// What of the vCenter a check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +101,18 @@ impl Target {
         }
     }
 
+    /// What finding it in the inventory reads.
+    pub fn facet(self) -> Facet {
+        match self {
+            Target::Datacenter => Facet::Datacenters,
+            Target::Folder => Facet::Folders,
+            Target::Pool => Facet::Pools,
+            Target::Datastore => Facet::Datastores,
+            Target::Network => Facet::Networks,
+            Target::Template => Facet::Templates,
+        }
+    }
+
     pub fn found<'a>(self, t: &Targets<'a>) -> Option<&'a Entity> {
         match self {
             Target::Datacenter => t.datacenter,
@@ -98,6 +132,9 @@ pub struct Check {
     /// One line for `vaudit check --help`.
     pub about: &'static str,
     pub reads: Reads,
+    /// The parts of the inventory it reads (its targets' are added by
+    /// `needs`): the command collects the union over its selected checks.
+    pub inventory: &'static [Facet],
     /// Targets without which it has nothing to judge.
     pub targets: &'static [Target],
     pub run: fn(&Facts<'_>) -> Outcome,
@@ -109,6 +146,7 @@ pub static CHECKS: &[Check] = &[
         name: endpoints::CHECK,
         about: "no host name of the config (vCenter, proxy, DNS) ends in .local",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: endpoints::run,
     },
@@ -116,6 +154,7 @@ pub static CHECKS: &[Check] = &[
         name: ip_plan::CHECK,
         about: "control-plane and node IPs inside the prefix, clear of the gateway, /29 or larger",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: ip_plan::run,
     },
@@ -123,6 +162,7 @@ pub static CHECKS: &[Check] = &[
         name: dns::CHECK,
         about: "each DNS server of the config resolves the vCenter, the proxy and the required endpoints",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: dns::run,
     },
@@ -130,6 +170,7 @@ pub static CHECKS: &[Check] = &[
         name: proxy::CHECK,
         about: "the proxy is well-formed, answers CONNECT, its TLS is trusted, noproxy is complete",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: proxy::run,
     },
@@ -137,6 +178,7 @@ pub static CHECKS: &[Check] = &[
         name: egress::CHECK,
         about: "each required endpoint answers from here, through the proxy when there is one",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: egress::run,
     },
@@ -144,6 +186,7 @@ pub static CHECKS: &[Check] = &[
         name: ip_conflict::CHECK,
         about: "nothing holds the control-plane or node addresses yet (vCenter, then a TCP probe)",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: ip_conflict::run,
     },
@@ -152,6 +195,7 @@ pub static CHECKS: &[Check] = &[
         name: tagging::CHECK,
         about: "the vAPI REST endpoint the deployment tags through answers, and AttachTag is a global permission",
         reads: Reads::Snapshot,
+        inventory: TARGET_FACETS,
         targets: &[],
         run: tagging::run,
     },
@@ -159,6 +203,7 @@ pub static CHECKS: &[Check] = &[
         name: support_matrix::CHECK,
         about: "the vCenter and the pool's ESXi hosts are in the support matrix; at most 9,500 VMs",
         reads: Reads::Snapshot,
+        inventory: &[Facet::VmCount, Facet::Pools, Facet::Compute, Facet::Hosts],
         targets: &[],
         run: support_matrix::run,
     },
@@ -166,6 +211,7 @@ pub static CHECKS: &[Check] = &[
         name: vcenter::CLOCK,
         about: "this machine's clock agrees with the vCenter's",
         reads: Reads::Session,
+        inventory: &[],
         targets: &[],
         run: vcenter::run_clock,
     },
@@ -174,6 +220,7 @@ pub static CHECKS: &[Check] = &[
         name: privileges::CHECK,
         about: "the deploying user holds the manifest's privileges on every target",
         reads: Reads::Snapshot,
+        inventory: TARGET_FACETS,
         targets: &[],
         run: privileges::run,
     },
@@ -181,6 +228,7 @@ pub static CHECKS: &[Check] = &[
         name: folders::CHECK,
         about: "the target folder can hold VMs and templates",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Folders],
         targets: &[Target::Folder],
         run: folders::run,
     },
@@ -188,6 +236,7 @@ pub static CHECKS: &[Check] = &[
         name: pools::CHECK,
         about: "the target pool belongs to a cluster, not a standalone host",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Pools, Facet::Compute],
         targets: &[Target::Pool],
         run: pools::run,
     },
@@ -196,6 +245,12 @@ pub static CHECKS: &[Check] = &[
         name: placement::CHECK,
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
+        inventory: &[
+            Facet::Pools,
+            Facet::Compute,
+            Facet::Hosts,
+            Facet::Datastores,
+        ],
         targets: &[Target::Pool, Target::Datastore],
         run: placement::run,
     },
@@ -203,6 +258,12 @@ pub static CHECKS: &[Check] = &[
         name: capacity::CHECK,
         about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
+        inventory: &[
+            Facet::Pools,
+            Facet::Compute,
+            Facet::Hosts,
+            Facet::Datastores,
+        ],
         targets: &[Target::Pool, Target::Datastore],
         run: capacity::run,
     },
@@ -210,6 +271,7 @@ pub static CHECKS: &[Check] = &[
         name: network::CHECK,
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Networks],
         targets: &[Target::Network],
         run: network::run,
     },
@@ -220,6 +282,7 @@ const CONNECTION: Check = Check {
     name: connection::CHECK,
     about: "the vCenter answers, its certificate verifies and is not expiring, the login works",
     reads: Reads::Nothing,
+    inventory: &[],
     targets: &[],
     run: connection::run,
 };
@@ -228,6 +291,7 @@ const TARGETS: Check = Check {
     name: targets::CHECK,
     about: "every target the config or the flags name exists and is visible",
     reads: Reads::Snapshot,
+    inventory: TARGET_FACETS,
     targets: &[],
     run: targets::run,
 };
@@ -236,6 +300,7 @@ const TEMPLATES: Check = Check {
     name: templates::CHECK,
     about: "the target template is not stale or duplicated",
     reads: Reads::Snapshot,
+    inventory: &[Facet::Templates],
     targets: &[Target::Template],
     run: templates::run,
 };
@@ -244,6 +309,7 @@ const DATASTORE_LATENCY: Check = Check {
     name: latency::CHECK,
     about: "the target datastore's write latency over the last hour is 10 ms or less on every host",
     reads: Reads::Snapshot,
+    inventory: &[Facet::Datastores, Facet::Hosts],
     targets: &[Target::Datastore],
     run: latency::run,
 };
@@ -257,6 +323,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::VM,
         about: "the appliance VM is found (guest IP, else deployed from the template) and powered on",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_vm,
     },
@@ -264,6 +331,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::IP,
         about: "the appliance VM still holds the control-plane endpoint and a node-pool address",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_ip,
     },
@@ -271,6 +339,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::CONTROL_PLANE,
         about: "the bridge's API server answers on the control-plane endpoint, port 6443, from this machine",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: appliance::run_control_plane,
     },
@@ -279,6 +348,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::LOCATION,
         about: "the appliance VM is where the config says, and not in a host resource pool",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_location,
     },
@@ -286,6 +356,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::LOGINS,
         about: "no failed vCenter logins from the appliance's addresses (stale stored credentials)",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_logins,
     },
@@ -293,6 +364,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::TOOLS,
         about: "VMware Tools run in the appliance VM, and it is inside the six-month upgrade window",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_tools,
     },
@@ -302,10 +374,28 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::EVENTS,
         about: "the appliance VM's recent power, migration, reconfiguration and HA events, as notes",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_events,
     },
 ];
+
+/// What of the inventory a check reads: its own declaration and its
+/// targets'.
+pub fn needs(c: &Check) -> Facets {
+    c.targets.iter().fold(Facets::of(c.inventory), |acc, t| {
+        acc.with(Facets::of(&[t.facet()]))
+    })
+}
+
+/// The union over the selected checks of `checks`: what one collection
+/// pass must read for them.
+pub fn inventory_for(checks: &[Check], selection: &Selection<'_>) -> Facets {
+    checks
+        .iter()
+        .filter(|c| selection.enabled(c.name))
+        .fold(Facets::NONE, |acc, c| acc.with(needs(c)))
+}
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     names_in(CHECKS)
@@ -409,6 +499,13 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
     }
     if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
         return Outcome::not_verified(reason);
+    }
+    if let Some(f) = facts.snapshot().and_then(|s| s.facets.missing(needs(c))) {
+        return Outcome::not_verified(format!(
+            "this command did not read the {} from the vCenter: run `vaudit check --only {}` to verify it",
+            f.what(),
+            c.name
+        ));
     }
     for &t in c.targets {
         if let Some(reason) = missing_target(t, facts) {
