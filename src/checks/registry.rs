@@ -186,7 +186,8 @@ pub static CHECKS: &[Check] = &[
         name: ip_conflict::CHECK,
         about: "nothing holds the control-plane or node addresses yet (vCenter, then a TCP probe)",
         reads: Reads::Network,
-        inventory: &[],
+        // The VMs and hosts vCenter finds at an address, by name and path.
+        inventory: &[Facet::Hosts, Facet::Vms],
         targets: &[],
         run: ip_conflict::run,
     },

@@ -70,7 +70,11 @@ impl Facet {
     /// resources, hosts from compute resources, VMs may sit in vApps.
     fn parents(self) -> &'static [Facet] {
         match self {
-            Facet::Folders | Facet::Datacenters | Facet::VmCount => &[],
+            Facet::VmCount => &[],
+            // A folder's path runs through its datacenter, and back up
+            // through the folders above it.
+            Facet::Folders => &[Facet::Datacenters],
+            Facet::Datacenters => &[Facet::Folders],
             Facet::Datastores | Facet::Networks => &[Facet::Folders, Facet::Datacenters],
             Facet::Compute => &[Facet::Folders, Facet::Datacenters],
             Facet::Hosts | Facet::Pools => &[Facet::Compute],

@@ -10,6 +10,7 @@ mod wire;
 
 mod about;
 mod check;
+mod collect;
 mod diagnose;
 mod fail_closed;
 mod faults_matrix;
