@@ -575,6 +575,76 @@ mod tests {
         }
     }
 
+    /// A check run on a snapshot that lacks what it reads says so, and is
+    /// never judged on what happened to be collected.
+    #[test]
+    fn a_check_whose_inventory_was_not_read_is_not_verified() {
+        let d = crate::inventory::fixture::datacenter();
+        let mut snap = d.b.build();
+        snap.facets = Facets::of(&[Facet::Folders]).closed();
+        let spec = TargetSpec {
+            pool: Some("/DC0/host/C0/Resources/Arc".into()),
+            folder: Some("/DC0/vm/Arc".into()),
+            ..Default::default()
+        };
+        let (config, manifest) = (
+            crate::config::ArcConfig::default(),
+            crate::manifest::default_manifest(),
+        );
+        let inputs = crate::gate::Inputs {
+            config: &config,
+            config_given: false,
+            spec: &spec,
+            vcenter_address: None,
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            now: time::OffsetDateTime::now_utc(),
+            probe: None,
+            network: None,
+        };
+        let only = vec!["folders".to_string(), "pools".to_string()];
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        let e = crate::gate::evaluate(
+            &inputs,
+            Vcenter::Offline { snap: &snap },
+            &sel,
+            Severity::Error,
+        );
+        let status = |n: &str| e.results.iter().find(|r| r.name == n).unwrap();
+        assert_eq!(status("folders").status, crate::checks::Status::Pass);
+        let pools = status("pools");
+        assert_eq!(pools.status, crate::checks::Status::NotVerified);
+        assert!(
+            pools
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("did not read the"),
+            "{:?}",
+            pools.reason
+        );
+    }
+
+    #[test]
+    fn the_union_follows_the_selection() {
+        let only = vec!["folders".to_string()];
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        assert_eq!(inventory_for(CHECKS, &sel), Facets::of(&[Facet::Folders]));
+        let all = Selection {
+            only: &[],
+            skip: &[],
+        };
+        assert_eq!(inventory_for(CHECKS, &all).closed(), Facets::all());
+    }
+
     #[test]
     fn skip_and_only_select_by_name() {
         let skip = vec!["pools".to_string()];
