@@ -4,7 +4,12 @@
 #
 #   1. `vaudit folders|pools|templates|check --skip privileges`: wall time
 #      (median of $RUNS), peak RSS (/usr/bin/time -v), SOAP round trips
-#      (`calls=N` from `-v`);
+#      (`calls=N` from `-v`) and bytes read (the sum of `bytes=N` over the
+#      SOAP answers `-v` logs; RetrievePropertiesEx answers in brackets). Beside
+#      them, `vaudit folders --save`: a saved snapshot reads the whole
+#      inventory, as every command did before each read only what its
+#      checks declare (issue 18, 1b), so "before" and "after" come from the
+#      same run;
 #   2. the wire's limit: the very SOAP (and REST) requests each command sent,
 #      captured from `-vv`, replayed with curl. Its time is what the server and
 #      the link cost with no client work: the sum of curl's per-request
@@ -17,6 +22,7 @@
 #
 #   bash benches/scale.sh                        # ~10,000 VMs, 3 runs each
 #   RUNS=5 VM_PER_CLUSTER=2490 bash benches/scale.sh   # ~5,000 VMs
+#   PEER=0 WIRE=0 bash benches/scale.sh          # vaudit's own figures only
 #
 # Needs: cargo, Go + govmomi source (mocks/vcsim/build.sh), curl, python3 with
 # venv, and /usr/bin/time (installed with apt-get when missing, as root).
@@ -26,6 +32,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-3}
+WIRE=${WIRE:-1}
+PEER=${PEER:-1}
 # VMs = clusters x VM_PER_CLUSTER + templates (no standalone host).
 CLUSTERS=${CLUSTERS:-2}
 VM_PER_CLUSTER=${VM_PER_CLUSTER:-4990}
@@ -75,12 +83,13 @@ cargo build --release --quiet || die "cargo build --release failed"
 VAUDIT=$ROOT/target/release/vaudit
 
 VENV=$ROOT/target/bench-venv
-if ! "$VENV/bin/python" -c 'import pyVmomi' 2>/dev/null; then
+PYVMOMI_VERSION=-
+if ((PEER)) && ! "$VENV/bin/python" -c 'import pyVmomi' 2>/dev/null; then
     log "installing pyVmomi into $VENV"
     python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
     "$VENV/bin/pip" install -q pyvmomi || die "pip install pyvmomi failed"
 fi
-PYVMOMI_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyvmomi"))')
+((PEER)) && PYVMOMI_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyvmomi"))')
 
 # --- the simulator ------------------------------------------------------------
 log "starting the simulator: $CLUSTERS clusters x $VM_PER_CLUSTER VMs, $FOLDERS folders, $((CLUSTERS * (POOLS_PER_CLUSTER + 1))) pools, $TEMPLATES templates"
@@ -108,8 +117,12 @@ declare -A ARGS=(
     [pools]="pools"
     [templates]="templates"
     [check]="check --skip privileges --config $CONFIG --url $URL"
+    [whole]="folders --save $WORK/whole.json"
 )
 ORDER=(folders pools templates check)
+# Measured in part 1 only: the whole inventory, what every command read
+# before issue 18's 1b.
+MEASURED=("${ORDER[@]}" whole)
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -129,10 +142,17 @@ run_timed() {
     awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2 / 1024}' "$pre.time" >"$pre.rss"
 }
 
-declare -A WALL RSS TRIPS WIRE WIRE_TRIPS
+declare -A WALL RSS TRIPS WIRE WIRE_TRIPS BYTES INV_BYTES
+
+# mb FILE [METHOD_REGEX]: the MB (10^6) of SOAP answers a `-v` trace logs.
+mb() {
+    sed 's/\x1b\[[0-9;]*m//g' "$1" | awk -v m="${2:-.}" '/SOAP answer/ && $0 ~ m {
+        for (i = 1; i <= NF; i++) if ($i ~ /^bytes=/) { sub(/^bytes=/, "", $i); s += $i } }
+        END { printf "%.2f\n", s / 1e6 }'
+}
 
 # --- 1. vaudit ------------------------------------------------------------------
-for name in "${ORDER[@]}"; do
+for name in "${MEASURED[@]}"; do
     read -ra argv <<<"${ARGS[$name]}"
     for i in $(seq "$RUNS"); do
         run_timed "$WORK/$name.$i" "$VAUDIT" "${argv[@]}" -v
@@ -140,8 +160,12 @@ for name in "${ORDER[@]}"; do
     WALL[$name]=$(cat "$WORK/$name".*.wall | median)
     RSS[$name]=$(cat "$WORK/$name".*.rss | median)
     TRIPS[$name]=$(grep -ho 'calls=[0-9]*' "$WORK/$name.1.err" | tail -1 | cut -d= -f2)
-    log "$name: ${WALL[$name]}s, ${RSS[$name]} MiB, ${TRIPS[$name]:-?} round trips"
+    BYTES[$name]=$(mb "$WORK/$name.1.err")
+    INV_BYTES[$name]=$(mb "$WORK/$name.1.err" 'RetrievePropertiesEx"')
+    log "$name: ${WALL[$name]}s, ${RSS[$name]} MiB, ${TRIPS[$name]:-?} round trips, ${BYTES[$name]} MB read"
 done
+
+ORDER_WIRE=("${ORDER[@]}")
 
 # --- 2. the wire: the same requests with curl ---------------------------------
 H_SOAP='<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
@@ -241,7 +265,8 @@ print(v.get("value","") if isinstance(v,dict) else (v or ""))' "$dir/resp")
         END {printf "%.3f %d\n", sum + first, trips}' "$dir/times"
 }
 
-for name in "${ORDER[@]}"; do
+((WIRE)) || ORDER_WIRE=()
+for name in "${ORDER_WIRE[@]}"; do
     capture "$name"
     samples=()
     for i in $(seq "$RUNS"); do
@@ -254,8 +279,8 @@ for name in "${ORDER[@]}"; do
 done
 
 # --- 3. the peer: pyVmomi ------------------------------------------------------
-PY_WALL=() PY_RSS=()
-for i in $(seq "$RUNS"); do
+PY_WALL=() PY_RSS=() PY_W=nan PY_R=- PY_T=- PY_OBJ=?
+for i in $(seq $((PEER ? RUNS : 0))); do
     pre=$WORK/pyvmomi.$i
     t0=$(date +%s%N)
     timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$VENV/bin/python" \
@@ -266,25 +291,35 @@ for i in $(seq "$RUNS"); do
     PY_WALL+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')")
     PY_RSS+=("$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$pre.time")")
 done
-PY_W=$(printf '%s\n' "${PY_WALL[@]}" | median)
-PY_R=$(printf '%s\n' "${PY_RSS[@]}" | median)
-PY_T=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_calls"])' "$WORK/pyvmomi.1.out")
-PY_OBJ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["objects"])' "$WORK/pyvmomi.1.out")
+if ((PEER)); then
+    PY_W=$(printf '%s\n' "${PY_WALL[@]}" | median)
+    PY_R=$(printf '%s\n' "${PY_RSS[@]}" | median)
+    PY_T=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_calls"])' "$WORK/pyvmomi.1.out")
+    PY_OBJ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["objects"])' "$WORK/pyvmomi.1.out")
+fi
 
 # --- the table ------------------------------------------------------------------
 VMS=$((CLUSTERS * VM_PER_CLUSTER + TEMPLATES))
 echo
-echo "vaudit at scale: $VMS VMs, $PY_OBJ inventory objects, median of $RUNS runs, $(nproc) CPUs"
-printf '%-38s %9s %10s %12s %11s\n' "command" "wall s" "RSS MiB" "round trips" "vs wire"
-for name in "${ORDER[@]}"; do
-    printf '%-38s %9s %10s %12s %10.2fx\n' "vaudit ${ARGS[$name]%% --config*}" "${WALL[$name]}" \
-        "${RSS[$name]}" "${TRIPS[$name]:-?}" "$(awk -v a="${WALL[$name]}" -v b="${WIRE[$name]}" 'BEGIN {print a / b}')"
+echo "vaudit at scale: $VMS VMs, $PY_OBJ inventory objects (pyVmomi's count), median of $RUNS runs, $(nproc) CPUs"
+printf '%-38s %9s %10s %12s %16s %11s\n' "command" "wall s" "RSS MiB" "round trips" "MB read (props)" "vs wire"
+for name in "${MEASURED[@]}"; do
+    label="vaudit ${ARGS[$name]%% --config*}"
+    [[ $name == whole ]] && label="whole inventory (folders --save)"
+    ratio=-
+    [[ -n ${WIRE[$name]:-} ]] && ratio=$(awk -v a="${WALL[$name]}" -v b="${WIRE[$name]}" 'BEGIN {printf "%.2fx", a / b}')
+    printf '%-38s %9s %10s %12s %16s %11s\n' "$label" "${WALL[$name]}" \
+        "${RSS[$name]}" "${TRIPS[$name]:-?}" "${BYTES[$name]} (${INV_BYTES[$name]})" "$ratio"
 done
-for name in "${ORDER[@]}"; do
+for name in "${ORDER_WIRE[@]}"; do
     printf '%-38s %9s %10s %12s\n' "curl replay of $name" "${WIRE[$name]}" "-" "${WIRE_TRIPS[$name]}"
 done
-printf '%-38s %9s %10s %12s\n' "pyVmomi $PYVMOMI_VERSION inventory" "$PY_W" "$PY_R" "$PY_T"
-echo
-awk -v p="$PY_W" -v f="${WALL[folders]}" -v c="${WALL[check]}" 'BEGIN {
-    printf "pyVmomi / vaudit folders: %.2fx   pyVmomi / vaudit check: %.2fx\n", p / f, p / c }'
-echo "targets: vaudit/wire <= 1.25x, pyVmomi/vaudit >= 3x, peak RSS < 64 MiB"
+if ((PEER)); then
+    printf '%-38s %9s %10s %12s\n' "pyVmomi $PYVMOMI_VERSION inventory" "$PY_W" "$PY_R" "$PY_T"
+    echo
+    awk -v p="$PY_W" -v f="${WALL[folders]}" -v c="${WALL[check]}" 'BEGIN {
+        printf "pyVmomi / vaudit folders: %.2fx   pyVmomi / vaudit check: %.2fx\n", p / f, p / c }'
+fi
+awk -v w="${WALL[whole]}" -v f="${WALL[folders]}" -v p="${WALL[pools]}" -v t="${WALL[templates]}" 'BEGIN {
+    printf "time vs the whole inventory: folders %.2fx, pools %.2fx, templates %.2fx\n", f / w, p / w, t / w }'
+echo "targets: vaudit/wire <= 1.25x, pyVmomi/vaudit >= 3x, peak RSS < 64 MiB, folders and pools < 1.5 MB read"

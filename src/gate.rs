@@ -28,6 +28,9 @@ pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
 
 /// What the session must gather, from the checks asked for.
 pub struct Wants<'a> {
+    /// The inventory the selected checks read (`registry::inventory_for`),
+    /// or all of it for `--save`.
+    pub inventory: inventory::Facets,
     pub events: bool,
     pub privileges: Option<(&'a Manifest, Option<&'a str>)>,
     /// The credentials for the vAPI REST session, when tagging is asked for.
@@ -137,7 +140,14 @@ pub async fn gather(
     // runs beside both steps below, so it never holds up the SOAP ones.
     let work = async {
         let (snap, server_time, prelude, catalog, visibility, ip_holders) = tokio::join!(
-            inventory::collect(client, vcenter, wants.events, wants.limits, on_progress),
+            inventory::collect(
+                client,
+                vcenter,
+                wants.inventory,
+                wants.events,
+                wants.limits,
+                on_progress
+            ),
             client.current_time(),
             privileges_prelude,
             catalog,

@@ -15,7 +15,29 @@ use super::{
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
     tagging, targets, templates, upload_path, vcenter,
 };
-use crate::inventory::{Entity, TargetSpec, Targets};
+use crate::inventory::{Entity, Facet, Facets, TargetSpec, Targets};
+
+/// What resolving every kind of target reads.
+const TARGET_FACETS: &[Facet] = &[
+    Facet::Datacenters,
+    Facet::Folders,
+    Facet::Pools,
+    Facet::Datastores,
+    Facet::Networks,
+    Facet::Templates,
+];
+
+/// The appliance's checks look for the deployed VM anywhere.
+const EVERYTHING: &[Facet] = &[
+    Facet::Datacenters,
+    Facet::Folders,
+    Facet::Compute,
+    Facet::Hosts,
+    Facet::Pools,
+    Facet::Vms,
+    Facet::Datastores,
+    Facet::Networks,
+];
 
 /// What of the vCenter a check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +104,18 @@ impl Target {
         }
     }
 
+    /// What finding it in the inventory reads.
+    pub fn facet(self) -> Facet {
+        match self {
+            Target::Datacenter => Facet::Datacenters,
+            Target::Folder => Facet::Folders,
+            Target::Pool => Facet::Pools,
+            Target::Datastore => Facet::Datastores,
+            Target::Network => Facet::Networks,
+            Target::Template => Facet::Templates,
+        }
+    }
+
     pub fn found<'a>(self, t: &Targets<'a>) -> Option<&'a Entity> {
         match self {
             Target::Datacenter => t.datacenter,
@@ -101,6 +135,9 @@ pub struct Check {
     /// One line for `vaudit check --help`.
     pub about: &'static str,
     pub reads: Reads,
+    /// The parts of the inventory it reads (its targets' are added by
+    /// `needs`): the command collects the union over its selected checks.
+    pub inventory: &'static [Facet],
     /// Targets without which it has nothing to judge.
     pub targets: &'static [Target],
     pub run: fn(&Facts<'_>) -> Outcome,
@@ -112,6 +149,7 @@ pub static CHECKS: &[Check] = &[
         name: endpoints::CHECK,
         about: "no host name of the config (vCenter, proxy, DNS) ends in .local",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: endpoints::run,
     },
@@ -119,6 +157,7 @@ pub static CHECKS: &[Check] = &[
         name: ip_plan::CHECK,
         about: "control-plane and node IPs inside the prefix, clear of the gateway, /29 or larger",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: ip_plan::run,
     },
@@ -126,6 +165,7 @@ pub static CHECKS: &[Check] = &[
         name: dns::CHECK,
         about: "each DNS server of the config resolves the vCenter, the proxy and the required endpoints",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: dns::run,
     },
@@ -133,6 +173,7 @@ pub static CHECKS: &[Check] = &[
         name: proxy::CHECK,
         about: "the proxy is well-formed, answers CONNECT, its TLS is trusted, noproxy is complete",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: proxy::run,
     },
@@ -140,6 +181,7 @@ pub static CHECKS: &[Check] = &[
         name: egress::CHECK,
         about: "each required endpoint answers from here, through the proxy when there is one",
         reads: Reads::Network,
+        inventory: &[],
         targets: &[],
         run: egress::run,
     },
@@ -147,6 +189,8 @@ pub static CHECKS: &[Check] = &[
         name: ip_conflict::CHECK,
         about: "nothing holds the control-plane or node addresses yet (vCenter, then a TCP probe)",
         reads: Reads::Network,
+        // The VMs and hosts vCenter finds at an address, by name and path.
+        inventory: &[Facet::Hosts, Facet::Vms],
         targets: &[],
         run: ip_conflict::run,
     },
@@ -155,6 +199,7 @@ pub static CHECKS: &[Check] = &[
         name: tagging::CHECK,
         about: "the vAPI REST endpoint the deployment tags through answers, and AttachTag is a global permission",
         reads: Reads::Snapshot,
+        inventory: TARGET_FACETS,
         targets: &[],
         run: tagging::run,
     },
@@ -162,6 +207,7 @@ pub static CHECKS: &[Check] = &[
         name: support_matrix::CHECK,
         about: "the vCenter and the pool's ESXi hosts are in the support matrix; at most 9,500 VMs",
         reads: Reads::Snapshot,
+        inventory: &[Facet::VmCount, Facet::Pools, Facet::Compute, Facet::Hosts],
         targets: &[],
         run: support_matrix::run,
     },
@@ -169,6 +215,7 @@ pub static CHECKS: &[Check] = &[
         name: vcenter::CLOCK,
         about: "this machine's clock agrees with the vCenter's",
         reads: Reads::Session,
+        inventory: &[],
         targets: &[],
         run: vcenter::run_clock,
     },
@@ -178,6 +225,7 @@ pub static CHECKS: &[Check] = &[
         name: privileges::CHECK,
         about: "the deploying user holds the manifest's privileges on every target",
         reads: Reads::Snapshot,
+        inventory: TARGET_FACETS,
         targets: &[],
         run: privileges::run,
     },
@@ -185,6 +233,7 @@ pub static CHECKS: &[Check] = &[
         name: folders::CHECK,
         about: "the target folder can hold VMs and templates",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Folders],
         targets: &[Target::Folder],
         run: folders::run,
     },
@@ -192,6 +241,7 @@ pub static CHECKS: &[Check] = &[
         name: pools::CHECK,
         about: "the target pool belongs to a cluster, not a standalone host",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Pools, Facet::Compute],
         targets: &[Target::Pool],
         run: pools::run,
     },
@@ -200,6 +250,12 @@ pub static CHECKS: &[Check] = &[
         name: placement::CHECK,
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
+        inventory: &[
+            Facet::Pools,
+            Facet::Compute,
+            Facet::Hosts,
+            Facet::Datastores,
+        ],
         targets: &[Target::Pool, Target::Datastore],
         run: placement::run,
     },
@@ -207,6 +263,12 @@ pub static CHECKS: &[Check] = &[
         name: upload_path::CHECK,
         about: "each host of the pool that mounts the datastore resolves from here and answers on 443 (the image upload)",
         reads: Reads::InventoryAndNetwork,
+        inventory: &[
+            Facet::Pools,
+            Facet::Compute,
+            Facet::Hosts,
+            Facet::Datastores,
+        ],
         targets: &[Target::Pool, Target::Datastore],
         run: upload_path::run,
     },
@@ -214,6 +276,12 @@ pub static CHECKS: &[Check] = &[
         name: capacity::CHECK,
         about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
+        inventory: &[
+            Facet::Pools,
+            Facet::Compute,
+            Facet::Hosts,
+            Facet::Datastores,
+        ],
         targets: &[Target::Pool, Target::Datastore],
         run: capacity::run,
     },
@@ -221,6 +289,7 @@ pub static CHECKS: &[Check] = &[
         name: network::CHECK,
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
+        inventory: &[Facet::Networks],
         targets: &[Target::Network],
         run: network::run,
     },
@@ -231,6 +300,7 @@ const CONNECTION: Check = Check {
     name: connection::CHECK,
     about: "the vCenter answers, its certificate verifies and is not expiring, the login works",
     reads: Reads::Nothing,
+    inventory: &[],
     targets: &[],
     run: connection::run,
 };
@@ -239,6 +309,7 @@ const CREDENTIAL_EXPIRY: Check = Check {
     name: credential_expiry::CHECK,
     about: "the deploying account's password does not expire within 30 days (vCenter SSO)",
     reads: Reads::Session,
+    inventory: &[],
     targets: &[],
     run: credential_expiry::run,
 };
@@ -247,6 +318,7 @@ const TARGETS: Check = Check {
     name: targets::CHECK,
     about: "every target the config or the flags name exists and is visible",
     reads: Reads::Snapshot,
+    inventory: TARGET_FACETS,
     targets: &[],
     run: targets::run,
 };
@@ -255,6 +327,7 @@ const TEMPLATES: Check = Check {
     name: templates::CHECK,
     about: "the target template is not stale or duplicated",
     reads: Reads::Snapshot,
+    inventory: &[Facet::Templates],
     targets: &[Target::Template],
     run: templates::run,
 };
@@ -263,6 +336,7 @@ const DATASTORE_LATENCY: Check = Check {
     name: latency::CHECK,
     about: "the target datastore's write latency over the last hour is 10 ms or less on every host",
     reads: Reads::Snapshot,
+    inventory: &[Facet::Datastores, Facet::Hosts],
     targets: &[Target::Datastore],
     run: latency::run,
 };
@@ -276,6 +350,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::VM,
         about: "the appliance VM is found (guest IP, else deployed from the template) and powered on",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_vm,
     },
@@ -283,6 +358,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::IP,
         about: "the appliance VM still holds the control-plane endpoint and a node-pool address",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_ip,
     },
@@ -290,6 +366,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::CONTROL_PLANE,
         about: "the bridge's API server answers on the control-plane endpoint, port 6443, from this machine",
         reads: Reads::Nothing,
+        inventory: &[],
         targets: &[],
         run: appliance::run_control_plane,
     },
@@ -298,6 +375,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::LOCATION,
         about: "the appliance VM is where the config says, and not in a host resource pool",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_location,
     },
@@ -305,6 +383,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::LOGINS,
         about: "no failed vCenter logins from the appliance's addresses (stale stored credentials)",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_logins,
     },
@@ -313,6 +392,7 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::TOOLS,
         about: "VMware Tools run in the appliance VM, and it is inside the six-month upgrade window",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_tools,
     },
@@ -322,10 +402,28 @@ pub static DIAGNOSE: &[Check] = &[
         name: appliance::EVENTS,
         about: "the appliance VM's recent power, migration, reconfiguration and HA events, as notes",
         reads: Reads::Session,
+        inventory: EVERYTHING,
         targets: &[],
         run: appliance::run_events,
     },
 ];
+
+/// What of the inventory a check reads: its own declaration and its
+/// targets'.
+pub fn needs(c: &Check) -> Facets {
+    c.targets.iter().fold(Facets::of(c.inventory), |acc, t| {
+        acc.with(Facets::of(&[t.facet()]))
+    })
+}
+
+/// The union over the selected checks of `checks`: what one collection
+/// pass must read for them.
+pub fn inventory_for(checks: &[Check], selection: &Selection<'_>) -> Facets {
+    checks
+        .iter()
+        .filter(|c| selection.enabled(c.name))
+        .fold(Facets::NONE, |acc, c| acc.with(needs(c)))
+}
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     names_in(CHECKS)
@@ -430,6 +528,13 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
     if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
         return Outcome::not_verified(reason);
     }
+    if let Some(f) = facts.snapshot().and_then(|s| s.facets.missing(needs(c))) {
+        return Outcome::not_verified(format!(
+            "this command did not read the {} from the vCenter: run `vaudit check --only {}` to verify it",
+            f.what(),
+            c.name
+        ));
+    }
     for &t in c.targets {
         if let Some(reason) = missing_target(t, facts) {
             return Outcome::not_verified(reason);
@@ -495,6 +600,76 @@ mod tests {
         for n in names() {
             assert!(h.contains(&format!("  {n} ")), "{n} missing from help");
         }
+    }
+
+    /// A check run on a snapshot that lacks what it reads says so, and is
+    /// never judged on what happened to be collected.
+    #[test]
+    fn a_check_whose_inventory_was_not_read_is_not_verified() {
+        let d = crate::inventory::fixture::datacenter();
+        let mut snap = d.b.build();
+        snap.facets = Facets::of(&[Facet::Folders]).closed();
+        let spec = TargetSpec {
+            pool: Some("/DC0/host/C0/Resources/Arc".into()),
+            folder: Some("/DC0/vm/Arc".into()),
+            ..Default::default()
+        };
+        let (config, manifest) = (
+            crate::config::ArcConfig::default(),
+            crate::manifest::default_manifest(),
+        );
+        let inputs = crate::gate::Inputs {
+            config: &config,
+            config_given: false,
+            spec: &spec,
+            vcenter_address: None,
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            now: time::OffsetDateTime::now_utc(),
+            probe: None,
+            network: None,
+        };
+        let only = vec!["folders".to_string(), "pools".to_string()];
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        let e = crate::gate::evaluate(
+            &inputs,
+            Vcenter::Offline { snap: &snap },
+            &sel,
+            Severity::Error,
+        );
+        let status = |n: &str| e.results.iter().find(|r| r.name == n).unwrap();
+        assert_eq!(status("folders").status, crate::checks::Status::Pass);
+        let pools = status("pools");
+        assert_eq!(pools.status, crate::checks::Status::NotVerified);
+        assert!(
+            pools
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("did not read the"),
+            "{:?}",
+            pools.reason
+        );
+    }
+
+    #[test]
+    fn the_union_follows_the_selection() {
+        let only = vec!["folders".to_string()];
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        assert_eq!(inventory_for(CHECKS, &sel), Facets::of(&[Facet::Folders]));
+        let all = Selection {
+            only: &[],
+            skip: &[],
+        };
+        assert_eq!(inventory_for(CHECKS, &all).closed(), Facets::all());
     }
 
     #[test]

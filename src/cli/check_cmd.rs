@@ -297,7 +297,14 @@ async fn online(
     };
     let progress = Progress::start(format == report::Format::Table);
     let password = conn.password().to_string();
+    // A saved snapshot serves every offline check: all of the inventory.
+    let inventory = if args.snapshot.save.is_some() {
+        inventory::Facets::all()
+    } else {
+        registry::inventory_for(scope.checks, selection)
+    };
     let wants = Wants {
+        inventory,
         events: wanted(crate::checks::templates::CHECK) || appliance.is_some(),
         // The tagging check judges AttachTag from the same answers.
         privileges: (wanted(crate::checks::privileges::CHECK) || wanted(tagging::CHECK))

@@ -45,6 +45,7 @@ impl Connection {
     pub async fn collect(
         &self,
         client: &Client,
+        facets: crate::inventory::Facets,
         with_events: bool,
     ) -> Result<crate::inventory::Snapshot, Error> {
         use std::io::IsTerminal;
@@ -56,7 +57,7 @@ impl Connection {
         );
         let progress = std::io::stderr().is_terminal();
         let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
-        let snap = crate::inventory::collect(client, vc, with_events, limits, |n| {
+        let snap = crate::inventory::collect(client, vc, facets, with_events, limits, |n| {
             if progress {
                 eprint!("\rcollecting the inventory: {n} objects");
             }

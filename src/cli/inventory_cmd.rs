@@ -12,7 +12,7 @@ use super::output;
 use crate::checks::facts::{Facts, Vcenter};
 use crate::checks::registry;
 use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome, Severity, Status, Verdict};
-use crate::inventory::{self, Snapshot, TargetSpec, Targets};
+use crate::inventory::{self, Facets, Snapshot, TargetSpec, Targets};
 use crate::report::{self, Document, Format, table};
 
 impl TargetArgs {
@@ -29,18 +29,25 @@ impl TargetArgs {
 }
 
 /// Reads the snapshot from `--from`, or collects it (and writes `--save`).
-/// A saved snapshot is always complete (event history and the vCenter's
-/// clock), so any command's `--save` serves every offline check; without
-/// `--save` only what the command reads is asked for.
-pub async fn snapshot(args: &InventoryArgs, history: bool) -> Result<Snapshot, Error> {
-    let history = history || args.snapshot.save.is_some();
+/// A saved snapshot is always complete (the whole inventory, the event
+/// history and the vCenter's clock), so any command's `--save` serves every
+/// offline check; without `--save` only what `check` and the named targets
+/// read is asked for.
+pub async fn snapshot(args: &InventoryArgs, check: &str, history: bool) -> Result<Snapshot, Error> {
+    let save = args.snapshot.save.is_some();
+    let history = history || save;
+    let facets = if save {
+        Facets::all()
+    } else {
+        reads(check, &args.targets.spec())
+    };
     let snap = match &args.snapshot.from {
         Some(path) => Snapshot::load(path)
             .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?,
         None => {
             let conn = Connection::resolve(&args.connection)?;
             conn.with_session(async |client| {
-                let mut snap = conn.collect(client, history).await?;
+                let mut snap = conn.collect(client, facets, history).await?;
                 if history {
                     snap.server_time = Some(client.current_time().await?);
                 }
@@ -54,6 +61,19 @@ pub async fn snapshot(args: &InventoryArgs, history: bool) -> Result<Snapshot, E
             .map_err(|e| Error::usage(e.to_string(), "choose a writable path for --save"))?;
     }
     Ok(snap)
+}
+
+/// What a listing reads: its check's inventory and that of every target
+/// named (the targets check resolves each).
+fn reads(check: &str, spec: &TargetSpec) -> Facets {
+    let own = registry::get(check)
+        .map(registry::needs)
+        .unwrap_or_else(Facets::all);
+    registry::CHECKS
+        .iter()
+        .flat_map(|c| c.targets)
+        .filter(|t| t.asked(spec).is_some())
+        .fold(own, |acc, t| acc.with(Facets::of(&[t.facet()])))
 }
 
 pub fn targets_map(t: &Targets<'_>) -> BTreeMap<&'static str, EntityRef> {
@@ -204,7 +224,7 @@ fn finish<T: Serialize>(
 
 pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
     let format = output::resolve("folders", args.output.output)?;
-    let snap = snapshot(args, false).await?;
+    let snap = snapshot(args, checks::folders::CHECK, false).await?;
     let spec = args.targets.spec();
     let rows = checks::folders::rows(&snap);
     #[derive(Serialize)]
@@ -255,7 +275,7 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
 
 pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
     let format = output::resolve("pools", args.output.output)?;
-    let snap = snapshot(args, false).await?;
+    let snap = snapshot(args, checks::pools::CHECK, false).await?;
     let spec = args.targets.spec();
     let rows = checks::pools::rows(&snap);
     #[derive(Serialize)]
@@ -307,7 +327,7 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
 pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
     let inv = &args.inventory;
     let format = output::resolve("templates", inv.output.output)?;
-    let snap = snapshot(inv, true).await?;
+    let snap = snapshot(inv, checks::templates::CHECK, true).await?;
     let spec = inv.targets.spec();
     let now = time::OffsetDateTime::now_utc();
     let rows = checks::templates::rows(&snap, now, args.max_age);

@@ -47,7 +47,10 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let spec = args.targets.spec();
     let session = conn
         .with_session(async |client| {
-            let snap = conn.collect(client, false).await?;
+            // The placements look at hosts and VMs besides the targets: all of it.
+            let snap = conn
+                .collect(client, crate::inventory::Facets::all(), false)
+                .await?;
             gather(
                 client,
                 snap,

@@ -1,7 +1,8 @@
-//! One collection pass: a ContainerView over the entity types the checks
-//! read, paged, plus one event query for the template history.
+//! One collection pass: a ContainerView over the entity types the command's
+//! checks read (`Facets`), paged, plus one event query for the template
+//! history.
 
-use super::{Entity, Snapshot, VCenter};
+use super::{Entity, Facets, Snapshot, VCenter};
 use crate::vsphere::{Client, Error, Limits, ObjectContent, PropertySpec, Value};
 
 /// Measured against the simulator and real vCenters: large enough that a
@@ -9,104 +10,35 @@ use crate::vsphere::{Client, Error, Limits, ObjectContent, PropertySpec, Value};
 /// under a megabyte per thousand objects.
 pub const PAGE_SIZE: u32 = 1000;
 
-const SPECS: &[PropertySpec<'static>] = &[
-    PropertySpec {
-        kind: "Folder",
-        paths: &["name", "parent", "childType"],
-    },
-    PropertySpec {
-        kind: "Datacenter",
-        paths: &["name", "parent"],
-    },
-    PropertySpec {
-        kind: "ComputeResource",
-        paths: &["name", "parent", "host"],
-    },
-    PropertySpec {
-        kind: "ClusterComputeResource",
-        // HA: `configurationEx` (whole, see `Value::ClusterHa`), else the
-        // deprecated `configuration`, which older servers fill alone.
-        paths: &[
-            "name",
-            "parent",
-            "host",
-            "configurationEx",
-            "configuration.dasConfig.enabled",
-        ],
-    },
-    PropertySpec {
-        kind: "HostSystem",
-        paths: &[
-            "name",
-            "parent",
-            "runtime.connectionState",
-            "runtime.inMaintenanceMode",
-            "config.product.version",
-            "summary.hardware.cpuMhz",
-        ],
-    },
-    PropertySpec {
-        kind: "ResourcePool",
-        paths: &[
-            "name",
-            "parent",
-            "owner",
-            "runtime.memory.unreservedForVm",
-            "runtime.cpu.unreservedForVm",
-        ],
-    },
-    PropertySpec {
-        kind: "VirtualApp",
-        paths: &[
-            "name",
-            "parent",
-            "owner",
-            "parentFolder",
-            "runtime.memory.unreservedForVm",
-            "runtime.cpu.unreservedForVm",
-        ],
-    },
-    PropertySpec {
-        kind: "VirtualMachine",
-        paths: &[
-            "name",
-            "parent",
-            "parentVApp",
-            "resourcePool",
-            "config.template",
-            "config.createDate",
-            "config.uuid",
-            "summary.config.vmPathName",
-            "runtime.powerState",
-        ],
-    },
-    PropertySpec {
-        kind: "Datastore",
-        paths: &[
-            "name",
-            "parent",
-            "summary.freeSpace",
-            "summary.capacity",
-            "summary.url",
-            "host",
-        ],
-    },
-    PropertySpec {
-        kind: "Network",
-        paths: &["name", "parent"],
-    },
-];
-
 /// The event types that record a VM made from a template, and its removal.
 pub const TEMPLATE_EVENTS: &[&str] = &["VmDeployedEvent", "VmClonedEvent", "VmRemovedEvent"];
 
+/// Reads `facets` (with the parents their paths run through) and, when
+/// `with_events`, the template history. The snapshot records what it holds,
+/// so a check that needs more is `not-verified`, never judged on a part.
 pub async fn collect(
     client: &Client,
     vcenter: VCenter,
+    facets: Facets,
     with_events: bool,
     limits: Limits,
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
+    let facets = facets.closed();
+    let owned = facets.specs();
+    let specs: Vec<PropertySpec<'_>> = owned
+        .iter()
+        .map(|(kind, paths)| PropertySpec { kind, paths })
+        .collect();
+    let pages = async {
+        if specs.is_empty() {
+            Ok(Vec::new())
+        } else {
+            client
+                .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress)
+                .await
+        }
+    };
     // The event history does not depend on the pages: asked beside them.
     let events = async {
         if with_events {
@@ -115,10 +47,7 @@ pub async fn collect(
             Ok(None)
         }
     };
-    let (objects, events) = tokio::join!(
-        client.retrieve_inventory_bounded(SPECS, PAGE_SIZE, limits, on_progress),
-        events
-    );
+    let (objects, events) = tokio::join!(pages, events);
     let (objects, events) = (objects?, events?);
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -131,13 +60,15 @@ pub async fn collect(
             entities.push(entity(o));
         }
     }
-    Ok(Snapshot::new(
+    let mut snap = Snapshot::new(
         vcenter,
         client.content().root_folder.clone(),
         entities,
         events,
         now,
-    ))
+    );
+    snap.facets = facets;
+    Ok(snap)
 }
 
 fn entity(o: ObjectContent) -> Entity {

@@ -4,6 +4,7 @@
 
 pub mod appliance;
 mod collect;
+mod facet;
 pub mod placement;
 pub mod privileges;
 pub mod targets;
@@ -19,6 +20,7 @@ pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
+pub use facet::{Facet, Facets};
 pub use privileges::{Membership, PrivilegeAnswers};
 pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
 
@@ -163,6 +165,10 @@ pub struct Snapshot {
     /// Whether the inventory read may be partial, when it was asked.
     #[serde(default)]
     pub visibility: Option<visibility::Visibility>,
+    /// What of the inventory was read. Not saved: `--save` always collects
+    /// everything, so a snapshot read back holds every facet.
+    #[serde(skip, default = "Facets::all")]
+    pub facets: Facets,
     #[serde(skip)]
     index: HashMap<MoRef, usize>,
 }
@@ -197,6 +203,7 @@ impl Snapshot {
             privileges: None,
             datastore_latency: None,
             visibility: None,
+            facets: Facets::all(),
             index: HashMap::new(),
         };
         tree::assign_paths(&mut s.entities, &s.root);

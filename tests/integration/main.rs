@@ -10,6 +10,7 @@ mod wire;
 
 mod about;
 mod check;
+mod collect;
 mod credentials;
 mod diagnose;
 mod fail_closed;
