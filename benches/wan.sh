@@ -41,13 +41,6 @@ upstream=${url#https://}
 upstream=${upstream%/sdk}
 export VAUDIT_USERNAME=administrator@vsphere.local VAUDIT_PASSWORD="$VCSIM_PASSWORD" VAUDIT_CA_FILE="$state/ca.pem"
 
-# The network checks probe what the config names (private addresses in the
-# sample): never from a benchmark.
-skip=()
-for c in dns proxy egress ip-conflict upload-path; do
-  if "$vaudit" check --help | grep -q "^  $c "; then skip+=(--skip "$c"); fi
-done
-
 # Starts a relay with DELAY ms each way; sets $relay_addr. Called in this
 # shell (not in $(...)), so the relay's stdin stays open until the end.
 start_relay() {
@@ -79,6 +72,12 @@ wan=$relay_addr
 rtt=$((2 * delay))
 measure() { # label binary
   local bin=$2
+  # The network checks probe what the config names (private addresses in
+  # the sample): never from a benchmark. Each binary knows its own.
+  skip=()
+  for c in dns proxy egress ip-conflict upload-path; do
+    if "$bin" check --help | grep -q "^  $c "; then skip+=(--skip "$c"); fi
+  done
   gate() { "$bin" check --config mocks/config/clean-appliance.yaml --url "https://$1/sdk" -o json -v "${skip[@]}"; }
   local lan_ms wan_ms calls
   lan_ms=$(median_ms gate "$lan")
