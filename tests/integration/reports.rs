@@ -398,3 +398,71 @@ fn login_failed_names_the_user_and_where_each_credential_came_from() {
         "{folders}"
     );
 }
+
+/// The markdown report parsed as GitHub renders it: a header row, the
+/// delimiter row, and one row of four cells per check of the registry, in
+/// its order; the verdict line above; a hostile name cannot add a column.
+#[test]
+fn markdown_renders_as_a_table_with_a_row_per_check() {
+    let sim = Sim::start(&["-folder", "1"]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "markdown",
+        "--folder",
+        "/DC0/datastore/StorageFolder0",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("**vaudit: INCOMPLETE**")),
+        "{}",
+        r.stdout
+    );
+    let table: Vec<&str> = lines
+        .iter()
+        .copied()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    // Cells split on pipes that are not escaped.
+    let cells = |l: &str| -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut escaped = false;
+        for c in l.trim().trim_matches('|').chars() {
+            match (c, escaped) {
+                ('\\', false) => escaped = true,
+                ('|', false) => out.push(String::new()),
+                (c, _) => {
+                    escaped = false;
+                    out.last_mut().unwrap().push(c);
+                }
+            }
+        }
+        out.into_iter().map(|c| c.trim().to_string()).collect()
+    };
+    assert_eq!(cells(table[0]), ["Check", "Status", "Findings", "Reason"]);
+    assert!(
+        cells(table[1])
+            .iter()
+            .all(|c| c.chars().all(|x| x == '-' || x == ':') && !c.is_empty()),
+        "{}",
+        table[1]
+    );
+    let names: Vec<String> = table[2..].iter().map(|l| cells(l)[0].clone()).collect();
+    let registry: Vec<String> = vaudit::checks::registry::names()
+        .map(String::from)
+        .collect();
+    assert_eq!(names, registry);
+    for row in &table[2..] {
+        assert_eq!(cells(row).len(), 4, "{row}");
+    }
+    let folders = table[2..]
+        .iter()
+        .map(|l| cells(l))
+        .find(|c| c[0] == "folders")
+        .unwrap();
+    assert_eq!(folders[1], "fail");
+}
