@@ -365,7 +365,7 @@ pub async fn gather_appliance(
     let dc = targets.datacenter.map(|d| d.moref.clone());
     let mut vms: Vec<MoRef> = Vec::new();
     for ip in &searched {
-        for m in client.find_vms_by_ip(ip, dc.as_ref()).await? {
+        for m in client.find_all_by_ip(ip, dc.as_ref(), true).await? {
             if !vms.contains(&m) {
                 vms.push(m);
             }
@@ -454,7 +454,7 @@ async fn find_by_ip(client: &Client, ips: &[String]) -> Result<Vec<IpHolder>, St
     for ip in ips {
         for vm in [true, false] {
             let found = client
-                .find_all_by_ip(ip, vm)
+                .find_all_by_ip(ip, None, vm)
                 .await
                 .map_err(|e| e.to_string())?;
             out.extend(found.into_iter().map(|moref| IpHolder {

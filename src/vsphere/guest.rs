@@ -50,27 +50,6 @@ const VM_PATHS: &[&str] = &[
 ];
 
 impl Client {
-    /// VMs (`vmSearch=true`) with `ip` among their guest addresses, within
-    /// `datacenter` when given.
-    pub async fn find_vms_by_ip(
-        &self,
-        ip: &str,
-        datacenter: Option<&MoRef>,
-    ) -> Result<Vec<MoRef>, Error> {
-        let si = self.require("SearchIndex", &self.content().search_index)?;
-        let mut req = Request::new("FindAllByIp", &si);
-        if let Some(dc) = datacenter {
-            req.moref("datacenter", dc);
-        }
-        req.text("ip", ip).text("vmSearch", "true");
-        let body = self.transport.call(req).await?;
-        let node = self.transport.decode_tree("FindAllByIp", &body)?;
-        Ok(node
-            .children_named("returnval")
-            .map(|n| moref(n, "VirtualMachine"))
-            .collect())
-    }
-
     /// The guest facts of each VM (one call); a VM that vanished meanwhile
     /// is simply absent.
     pub async fn vm_guests(&self, vms: &[MoRef]) -> Result<Vec<VmGuest>, Error> {
