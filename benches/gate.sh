@@ -26,7 +26,10 @@ calls=""
 code=0
 for _ in $(seq 1 "$runs"); do
   start=$(date +%s%N)
+  # The network checks probe the sample config's private-range addresses:
+  # never from a benchmark.
   target/release/vaudit check --config mocks/config/clean-appliance.yaml --url "$url" -o json -v \
+    --skip dns,proxy,egress,ip-conflict,upload-path \
     >/dev/null 2>"$state/err" || code=$?
   end=$(date +%s%N)
   times+=($(( (end - start) / 1000000 )))
