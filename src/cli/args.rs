@@ -294,8 +294,9 @@ pub struct TemplatesArgs {
     pub max_age: Option<u32>,
 }
 
-#[derive(Args, Debug)]
-pub struct CheckArgs {
+/// The flags the gate and diagnose share: one block, flattened into both.
+#[derive(Args, Debug, Clone)]
+pub struct GateArgs {
     /// The Arc resource bridge *-appliance.yaml or *-infra.yaml; flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
@@ -305,13 +306,22 @@ pub struct CheckArgs {
     pub targets: TargetArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Exit 1 on findings of this severity or worse
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL", help_heading = "Verdict")]
+    pub fail_on: FailOn,
+    /// Also call a template stale when it is older than DAYS
+    #[arg(long, value_name = "DAYS", help_heading = "Verdict")]
+    pub max_age: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
-    /// Exit 1 on findings of this severity or worse
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
-    pub fail_on: FailOn,
     /// Leave these checks out (comma-separated; the list is under --help)
-    #[arg(long, value_parser = check_parser(), value_delimiter = ',', value_name = "CHECK")]
+    #[arg(long, value_parser = check_parser(), value_delimiter = ',', value_name = "CHECK", help_heading = "Checks")]
     pub skip: Vec<String>,
     /// Run only these checks (comma-separated)
     #[arg(
@@ -319,42 +329,30 @@ pub struct CheckArgs {
         value_parser = check_parser(),
         value_delimiter = ',',
         value_name = "CHECK",
-        conflicts_with = "skip"
+        conflicts_with = "skip",
+        help_heading = "Checks"
     )]
     pub only: Vec<String>,
-    /// Also call a template stale when it is older than DAYS
-    #[arg(long, value_name = "DAYS")]
-    pub max_age: Option<u32>,
     /// Audit this user's privileges instead of the logged-in one's (the logged-in user needs Authorization.ModifyPermissions at the root)
-    #[arg(long, value_name = "PRINCIPAL")]
+    #[arg(long, value_name = "PRINCIPAL", help_heading = "Checks")]
     pub user: Option<String>,
     /// Check privileges against this manifest file instead of the embedded arc-resource-bridge one
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub manifest: Option<PathBuf>,
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub support_matrix: Option<PathBuf>,
     /// Probe these required endpoints (tab-separated host, port, protocol: the form of data/arc-endpoints.tsv) instead of the embedded list
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub endpoints: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct DiagnoseArgs {
-    /// The Arc resource bridge *-appliance.yaml or *-infra.yaml the bridge was deployed with; flags override it
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
-    pub connection: ConnectionArgs,
-    #[command(flatten)]
-    pub targets: TargetArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Exit 1 on findings of this severity or worse
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
-    pub fail_on: FailOn,
+    pub gate: GateArgs,
     /// Leave these checks out (comma-separated; the list is under --help)
-    #[arg(long, value_parser = diagnose_parser(), value_delimiter = ',', value_name = "CHECK")]
+    #[arg(long, value_parser = diagnose_parser(), value_delimiter = ',', value_name = "CHECK", help_heading = "Checks")]
     pub skip: Vec<String>,
     /// Run only these checks (comma-separated)
     #[arg(
@@ -362,29 +360,20 @@ pub struct DiagnoseArgs {
         value_parser = diagnose_parser(),
         value_delimiter = ',',
         value_name = "CHECK",
-        conflicts_with = "skip"
+        conflicts_with = "skip",
+        help_heading = "Checks"
     )]
     pub only: Vec<String>,
-    /// Also call a template stale when it is older than DAYS
-    #[arg(long, value_name = "DAYS")]
-    pub max_age: Option<u32>,
 }
 
 impl DiagnoseArgs {
     /// The gate's arguments with diagnose's: no snapshot, manifest or --user.
     pub fn as_check(&self) -> CheckArgs {
         CheckArgs {
-            config: self.config.clone(),
-            connection: self.connection.clone(),
-            targets: self.targets.clone(),
-            output: OutputArgs {
-                output: self.output.output,
-            },
+            gate: self.gate.clone(),
             snapshot: SnapshotArgs::default(),
-            fail_on: self.fail_on,
             skip: self.skip.clone(),
             only: self.only.clone(),
-            max_age: self.max_age,
             user: None,
             manifest: None,
             support_matrix: None,

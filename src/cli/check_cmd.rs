@@ -63,7 +63,7 @@ pub async fn diagnose(args: &DiagnoseArgs) -> Result<u8, Error> {
 
 async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
     let started = Instant::now();
-    let format = output::resolve(scope.command, args.output.output)?;
+    let format = output::resolve(scope.command, args.gate.output.output)?;
     let result = gate_run(args, &scope, format, started).await;
     // JUnit read by CI: a run that ends before any check (a bad config, a
     // bad manifest) is still a valid document, one error saying why.
@@ -99,16 +99,16 @@ async fn gate_run(
     let matrix = loaded_matrix
         .as_ref()
         .unwrap_or_else(|| support_matrix::embedded());
-    let cfg = match &args.config {
+    let cfg = match &args.gate.config {
         Some(p) => config::load(p).map_err(|e| Error::usage(e.to_string(), e.remedy()))?,
         None => ArcConfig::default(),
     };
-    let spec = gate::targets(&args.targets.spec(), &cfg);
+    let spec = gate::targets(&args.gate.targets.spec(), &cfg);
     let selection = Selection {
         only: &args.only,
         skip: &args.skip,
     };
-    let fail_on = match args.fail_on {
+    let fail_on = match args.gate.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     };
@@ -118,7 +118,7 @@ async fn gate_run(
     // password.
     let from_config = ConfigCredentials::from_config(&cfg);
     let vcenter_address =
-        settings::address(&args.connection.key, Some(&from_config)).map(|s| s.value);
+        settings::address(&args.gate.connection.key, Some(&from_config)).map(|s| s.value);
 
     let endpoints = match &args.endpoints {
         Some(p) => crate::probe::endpoints::load(p)
@@ -143,7 +143,7 @@ async fn gate_run(
     // The probes run while the session gathers: they add no time of their
     // own unless the vCenter answers faster than they time out.
     let probes = async {
-        if wanted.any() && args.config.is_some() {
+        if wanted.any() && args.gate.config.is_some() {
             Some(crate::probe::run(&plan, endpoints.1.clone()).await)
         } else {
             None
@@ -222,10 +222,10 @@ async fn gate_run(
     };
     let inputs = Inputs {
         config: &cfg,
-        config_given: args.config.is_some(),
+        config_given: args.gate.config.is_some(),
         spec: &spec,
         vcenter_address: vcenter_address.as_deref(),
-        max_age: args.max_age,
+        max_age: args.gate.max_age,
         manifest: &manifest,
         support_matrix: matrix,
         privileges_user: args.user.as_deref(),
@@ -273,7 +273,7 @@ async fn online(
     let wanted =
         |name: &str| scope.checks.iter().any(|c| c.name == name) && selection.enabled(name);
     let appliance = scope.diagnose().then_some(cfg);
-    let conn = match Connection::resolve_with(&args.connection, Some(config), Keyring::Read) {
+    let conn = match Connection::resolve_with(&args.gate.connection, Some(config), Keyring::Read) {
         Ok(c) => c,
         Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
