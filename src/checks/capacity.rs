@@ -177,14 +177,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             Err(why) => unverified.push(why),
         }
     }
-    if unverified.is_empty() {
-        Outcome::Verified(findings)
-    } else {
-        Outcome::NotVerified {
-            reason: unverified.join("; "),
-            findings,
-        }
-    }
+    Outcome::partly(findings, unverified)
 }
 
 #[cfg(test)]

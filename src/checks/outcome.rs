@@ -31,6 +31,19 @@ impl Outcome {
         }
     }
 
+    /// Verified unless some part could not be: then the reasons, joined,
+    /// with whatever was found in the parts that could.
+    pub fn partly(findings: Vec<Finding>, unverified: Vec<String>) -> Outcome {
+        if unverified.is_empty() {
+            Outcome::Verified(findings)
+        } else {
+            Outcome::NotVerified {
+                reason: unverified.join("; "),
+                findings,
+            }
+        }
+    }
+
     pub fn findings(&self) -> &[Finding] {
         match self {
             Outcome::Verified(f) | Outcome::NotVerified { findings: f, .. } => f,

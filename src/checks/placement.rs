@@ -70,18 +70,7 @@ pub fn candidates<'a>(
     pool: &Entity,
     ds: &Entity,
 ) -> Result<Vec<&'a Entity>, String> {
-    let cr = pools::owner(snap, pool).ok_or_else(|| {
-        format!(
-            "the cluster or host that owns {} is not visible to this user: grant it Read-only on the cluster (or host) of the pool",
-            pool.path
-        )
-    })?;
-    let hosts = cr.hosts.as_deref().ok_or_else(|| {
-        format!(
-            "the hosts of {} were not read (ComputeResource.host): grant the user Read-only on the cluster and its hosts, or write the snapshot again with --save",
-            cr.path
-        )
-    })?;
+    let (cr, hosts) = pools::hosts(snap, pool)?;
     let mounts = ds.mounts.as_deref().ok_or_else(|| {
         format!(
             "the hosts that mount {} were not read (Datastore.host): grant the user Read-only on the datastore, or write the snapshot again with --save",

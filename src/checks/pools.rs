@@ -7,6 +7,7 @@ use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity, list_paths};
 use super::outcome::Outcome;
 use crate::inventory::{Entity, Snapshot};
+use crate::vsphere::MoRef;
 
 pub const CHECK: &str = "pools";
 
@@ -39,6 +40,27 @@ pub fn owner<'a>(snap: &'a Snapshot, pool: &'a Entity) -> Option<&'a Entity> {
         .as_ref()
         .and_then(|o| snap.get(o))
         .or_else(|| snap.ancestor_of_kind(pool, COMPUTE))
+}
+
+/// The compute resource that owns `pool` and its hosts, or why they are
+/// out of reach (not visible, or not read).
+pub fn hosts<'a>(
+    snap: &'a Snapshot,
+    pool: &'a Entity,
+) -> Result<(&'a Entity, &'a [MoRef]), String> {
+    let cr = owner(snap, pool).ok_or_else(|| {
+        format!(
+            "the cluster or host that owns {} is not visible to this user: grant it Read-only on the cluster (or host) of the pool",
+            pool.path
+        )
+    })?;
+    let hosts = cr.hosts.as_deref().ok_or_else(|| {
+        format!(
+            "the hosts of {} were not read (ComputeResource.host): grant the user Read-only on the cluster and its hosts, or write the snapshot again with --save",
+            cr.path
+        )
+    })?;
+    Ok((cr, hosts))
 }
 
 pub fn row(snap: &Snapshot, pool: &Entity) -> PoolRow {

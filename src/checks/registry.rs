@@ -27,6 +27,15 @@ const TARGET_FACETS: &[Facet] = &[
     Facet::Templates,
 ];
 
+/// What placement, the upload path and capacity read: the target pool,
+/// the hosts behind it and the datastores they mount.
+const WHERE_IT_LANDS: &[Facet] = &[
+    Facet::Pools,
+    Facet::Compute,
+    Facet::Hosts,
+    Facet::Datastores,
+];
+
 /// The appliance's checks look for the deployed VM anywhere.
 const EVERYTHING: &[Facet] = &[
     Facet::Datacenters,
@@ -250,12 +259,7 @@ pub static CHECKS: &[Check] = &[
         name: placement::CHECK,
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
-        inventory: &[
-            Facet::Pools,
-            Facet::Compute,
-            Facet::Hosts,
-            Facet::Datastores,
-        ],
+        inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
         run: placement::run,
     },
@@ -263,12 +267,7 @@ pub static CHECKS: &[Check] = &[
         name: upload_path::CHECK,
         about: "each host of the pool that mounts the datastore resolves from here and answers on 443 (the image upload)",
         reads: Reads::InventoryAndNetwork,
-        inventory: &[
-            Facet::Pools,
-            Facet::Compute,
-            Facet::Hosts,
-            Facet::Datastores,
-        ],
+        inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
         run: upload_path::run,
     },
@@ -276,12 +275,7 @@ pub static CHECKS: &[Check] = &[
         name: capacity::CHECK,
         about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
-        inventory: &[
-            Facet::Pools,
-            Facet::Compute,
-            Facet::Hosts,
-            Facet::Datastores,
-        ],
+        inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
         run: capacity::run,
     },

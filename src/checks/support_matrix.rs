@@ -179,18 +179,7 @@ pub fn vcenter(m: &SupportMatrix, snap: &Snapshot) -> Result<Vec<Finding>, Strin
 
 /// The ESXi versions of the hosts of the pool's compute resource.
 pub fn esxi(m: &SupportMatrix, snap: &Snapshot, pool: &Entity) -> Result<Vec<Finding>, String> {
-    let cr = pools::owner(snap, pool).ok_or_else(|| {
-        format!(
-            "the cluster or host that owns {} is not visible to this user: grant it Read-only",
-            pool.path
-        )
-    })?;
-    let hosts = cr.hosts.as_deref().ok_or_else(|| {
-        format!(
-            "the hosts of {} were not read (ComputeResource.host): grant the user Read-only on the cluster and its hosts, or write the snapshot again with --save",
-            cr.path
-        )
-    })?;
+    let (cr, hosts) = pools::hosts(snap, pool)?;
     let mut out = Vec::new();
     let mut unread = Vec::new();
     for h in hosts {
@@ -242,14 +231,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             why.unwrap_or_else(|| "no resource pool".into())
         )),
     }
-    if unverified.is_empty() {
-        Outcome::Verified(findings)
-    } else {
-        Outcome::NotVerified {
-            reason: unverified.join("; "),
-            findings,
-        }
-    }
+    Outcome::partly(findings, unverified)
 }
 
 #[cfg(test)]
