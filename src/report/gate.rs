@@ -111,7 +111,9 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             }
             writeln!(out)?;
             let mut t = table::new_table(&["Check", "Status", "Findings"]);
-            for c in r.results {
+            // Skipped checks are the user's own choice: one line under the
+            // table names them, so the rows left are the ones that ran.
+            for c in r.results.iter().filter(|c| c.status != Status::Skipped) {
                 let detail = match (c.status, &c.reason) {
                     (Status::NotVerified | Status::Skipped, Some(why)) => why.clone(),
                     _ => c.findings.to_string(),
@@ -123,7 +125,11 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                     Cell::new(line(&detail)),
                 ]);
             }
-            writeln!(out, "{}\n", table::render_safe(&t))?;
+            writeln!(out, "{}", table::render_safe(&t))?;
+            for line in skipped_lines(r.results) {
+                writeln!(out, "{line}")?;
+            }
+            writeln!(out)?;
             write!(out, "{}", table::findings(r.findings))?;
             let errors = r
                 .findings
@@ -136,6 +142,27 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             }
         }
     }
+}
+
+/// "Skipped (why): a, b": one line per reason, `--skip NAME` counted as
+/// one reason.
+fn skipped_lines(results: &[CheckResult]) -> Vec<String> {
+    let mut by_why: Vec<(String, Vec<&str>)> = Vec::new();
+    for c in results.iter().filter(|c| c.status == Status::Skipped) {
+        let why = match c.reason.as_deref() {
+            Some(r) if r == format!("--skip {}", c.name) => "--skip".to_string(),
+            Some(r) => r.to_string(),
+            None => "skipped".to_string(),
+        };
+        match by_why.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, names)) => names.push(&c.name),
+            None => by_why.push((why, vec![&c.name])),
+        }
+    }
+    by_why
+        .into_iter()
+        .map(|(why, names)| line(&format!("Skipped ({why}): {}", names.join(", "))).into_owned())
+        .collect()
 }
 
 /// The last line of a table: the verdict in words, which always matches the
@@ -152,5 +179,41 @@ pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
         Verdict::Incomplete => {
             "Verdict: incomplete: at least one check could not be verified (see its reason)."
         }
+    }
+}
+
+#[cfg(test)]
+mod skipped_tests {
+    use super::*;
+
+    fn ran(name: &str) -> CheckResult {
+        CheckResult {
+            name: name.into(),
+            status: Status::Pass,
+            findings: 0,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn skipped_checks_are_one_line_per_reason_and_not_rows() {
+        let results = [
+            ran("connection"),
+            CheckResult::skipped("dns", "--skip dns"),
+            CheckResult::skipped("proxy", "--skip proxy"),
+            CheckResult::skipped("clock", "not in --only"),
+        ];
+        assert_eq!(
+            skipped_lines(&results),
+            [
+                "Skipped (--skip): dns, proxy",
+                "Skipped (not in --only): clock"
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_skipped_writes_no_line() {
+        assert!(skipped_lines(&[ran("connection")]).is_empty());
     }
 }
