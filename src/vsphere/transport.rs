@@ -71,6 +71,14 @@ impl ConnectOptions {
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("it has no host name"));
         }
+        if let Some(name) = url.domain()
+            && rustls::pki_types::ServerName::try_from(name).is_err()
+        {
+            // Caught here, not as the TLS layer's "invalid dns name".
+            return Err(bad(&format!(
+                "{name} is not a valid host name (labels of 1 to 63 letters, digits and hyphens, separated by dots)"
+            )));
+        }
         if !url.username().is_empty() || url.password().is_some() {
             // govc accepts user:password@host; vaudit refuses it so that a
             // password never sits in argv or a shell history.
@@ -647,6 +655,15 @@ mod tests {
         let e = ConnectOptions::parse_url("https://u:secret@vc").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("https://***@vc"), "{e}");
+    }
+
+    #[test]
+    fn a_host_name_tls_cannot_carry_is_refused_before_connecting() {
+        let long = format!("https://{}.example", "a".repeat(64));
+        let e = ConnectOptions::parse_url(&long).unwrap_err();
+        assert!(e.to_string().contains("is not a valid host name"), "{e}");
+        // Underscores are legal in DNS and accepted by the TLS layer.
+        assert!(ConnectOptions::parse_url("https://vc_1.example").is_ok());
     }
 
     #[test]
