@@ -126,6 +126,14 @@ pub fn attach_tag(
     // privileges check; never asked is unknown.
     let asked = a.entities.contains(root) && a.ids.iter().any(|i| i == ATTACH_TAG);
     let v9 = lists_global_permissions(version);
+    if v9 && let Some(Err(e)) = global {
+        // Not even the root folder's answer decides here: a nearer
+        // permission there may mask a global one (nearest wins).
+        return Judged::Unknown(format!(
+            "whether {ATTACH_TAG} is a global permission of {} could not be read from vCenter's REST permissions API ({e}): run as a user who may read permissions ({PERMISSIONS_LIST}), or give --user {} with an administrator's session",
+            a.user, a.user
+        ));
+    }
     if v9 && let Some(Ok(authz)) = global {
         let severity = match p.level {
             Level::Required => Severity::Error,
@@ -176,14 +184,9 @@ pub fn attach_tag(
         );
     }
     if v9 {
-        return Judged::Unknown(match global {
-            Some(Err(e)) => format!(
-                "{ATTACH_TAG} is granted to {user} on the root folder, but whether as a global permission could not be read from vCenter's REST permissions API ({e}): run as a user who may read permissions ({PERMISSIONS_LIST}), or give --user {user} with an administrator's session"
-            ),
-            _ => format!(
-                "{ATTACH_TAG} is granted to {user} on the root folder, but whether as a global permission is read from vCenter 9's REST permissions API, which only a live `vaudit check` (tagging) reads: run it, or check Administration > Access Control > Global Permissions"
-            ),
-        });
+        return Judged::Unknown(format!(
+            "{ATTACH_TAG} is granted to {user} on the root folder, but whether as a global permission is read from vCenter 9's REST permissions API, which only a live `vaudit check` (tagging) reads: run it, or check Administration > Access Control > Global Permissions"
+        ));
     }
     finding(
         Severity::Warning,
@@ -567,12 +570,15 @@ mod tests {
             "https://vc refused POST /api/vcenter/authorization/permissions?action=list (HTTP 403)"
                 .to_string(),
         );
-        match judge_with(Some(true), "9.0.0", Some(&listing)) {
-            Judged::Unknown(r) => {
-                assert!(r.contains("403"), "{r}");
-                assert!(r.contains("--user"), "{r}");
+        // Whatever the root folder answered.
+        for root in [Some(true), Some(false)] {
+            match judge_with(root, "9.0.0", Some(&listing)) {
+                Judged::Unknown(r) => {
+                    assert!(r.contains("403"), "{r}");
+                    assert!(r.contains("--user"), "{r}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
         }
     }
 
