@@ -130,11 +130,12 @@ pub async fn gather(
             Some((user, password)) => match client.rest_probe(user, password, authz).await {
                 Ok(p) => (
                     Some(p.tags.map(|_| ()).map_err(|e| e.to_string())),
-                    p.authorization.map(|a| a.map_err(|e| e.to_string())),
+                    p.authorization
+                        .map(|a| Box::new(a.map_err(|e| e.to_string()))),
                 ),
                 Err(e) => (
                     Some(Err(e.to_string())),
-                    authz.then(|| Err(format!("no REST session: {e}"))),
+                    authz.then(|| Box::new(Err(format!("no REST session: {e}")))),
                 ),
             },
             None => (None, None),

@@ -49,7 +49,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
                 && f.privileges_user
                     .is_none_or(|u| canonical_principal(u) == canonical_principal(&a.user))
         });
-        let global = f.live().and_then(|l| l.global_permissions.as_ref());
+        let global = f.live().and_then(|l| l.global_permissions.as_deref());
         match attach_tag(
             f.manifest,
             answers,
