@@ -26,15 +26,6 @@ pub struct RestProbe {
 }
 
 impl Client {
-    /// Opens a REST session, lists tag categories, closes the session.
-    pub async fn rest_tag_categories(
-        &self,
-        user: &str,
-        password: &str,
-    ) -> Result<TagCategories, Error> {
-        self.rest_probe(user, password, false).await?.tags
-    }
-
     /// Opens one REST session, lists tag categories and, with
     /// `authorization`, every permission and role (vCenter 9's
     /// `/api/vcenter/authorization`) beside them, then closes the session.
