@@ -35,6 +35,9 @@ pub struct Wants<'a> {
     pub privileges: Option<(&'a Manifest, Option<&'a str>)>,
     /// The credentials for the vAPI REST session, when tagging is asked for.
     pub tagging: Option<(&'a str, &'a str)>,
+    /// Whether the manifest asks for `AttachTag`: on vCenter 9 the REST
+    /// session then also lists the permissions (global ones decide it).
+    pub global_permissions: bool,
     /// How much one collection may read (a server whose cursor never ends).
     pub limits: vsphere::Limits,
     /// The target datastore's latency samples (datastore-latency).
@@ -118,16 +121,24 @@ pub async fn gather(
             None => Ok(None),
         }
     };
+    // vCenter 9 lists global permissions (AttachTag counts only there) in
+    // the same REST session as the tag probe.
+    let authz = wants.global_permissions
+        && crate::checks::tagging::lists_global_permissions(&vcenter.version);
     let tagging = async {
         match wants.tagging {
-            Some((user, password)) => Some(
-                client
-                    .rest_tag_categories(user, password)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-            ),
-            None => None,
+            Some((user, password)) => match client.rest_probe(user, password, authz).await {
+                Ok(p) => (
+                    Some(p.tags.map(|_| ()).map_err(|e| e.to_string())),
+                    p.authorization
+                        .map(|a| Box::new(a.map_err(|e| e.to_string()))),
+                ),
+                Err(e) => (
+                    Some(Err(e.to_string())),
+                    authz.then(|| Box::new(Err(format!("no REST session: {e}")))),
+                ),
+            },
+            None => (None, None),
         }
     };
     let ip_holders = async {
@@ -199,13 +210,15 @@ pub async fn gather(
         snap.datastore_latency = latency;
         Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
     };
-    let (tagging, credential_expiry, work) = tokio::join!(tagging, credential_expiry, work);
+    let ((tagging, global_permissions), credential_expiry, work) =
+        tokio::join!(tagging, credential_expiry, work);
     let (snap, appliance, ip_holders) = work?;
     Ok((
         snap,
         Live {
             certificate: client.server_certificate(),
             tagging,
+            global_permissions,
             insecure: None,
             appliance,
             ip_holders,

@@ -172,6 +172,13 @@ type authzStore struct {
 	perms map[types.ManagedObjectReference][]types.Permission
 	order []types.ManagedObjectReference
 
+	// global holds the global permissions (restapi.go creates them): they
+	// sit above the root folder, so a propagating one reaches every entity
+	// no nearer permission decides for, and one that does not propagate
+	// reaches none ("Global Permissions", vSphere Security). SOAP does not
+	// list them, as on vCenter.
+	global []types.Permission
+
 	nextRoleID int32
 
 	// sessions maps session keys to user names for HasPrivilegeOnEntities,
@@ -438,6 +445,37 @@ func (m *arcAuthzManager) decide(on types.ManagedObjectReference, depth int, use
 	return granted, true
 }
 
+// decideGlobal is decide for the global permissions that propagate, the
+// last stop of every chain.
+func (m *arcAuthzManager) decideGlobal(user string, groups map[string]bool) (map[string]bool, bool) {
+	var own, viaGroups []types.Permission
+	key := canonicalPrincipal(user)
+	for _, p := range m.store.global {
+		principal := canonicalPrincipal(p.Principal)
+		switch {
+		case !p.Propagate:
+		case !p.Group && principal == key:
+			own = append(own, p)
+		case p.Group && groups[principal]:
+			viaGroups = append(viaGroups, p)
+		}
+	}
+	use := viaGroups
+	if len(own) > 0 {
+		use = own
+	}
+	if len(use) == 0 {
+		return nil, false
+	}
+	granted := map[string]bool{}
+	for _, p := range use {
+		for _, id := range m.rolePrivileges(p.RoleId) {
+			granted[id] = true
+		}
+	}
+	return granted, true
+}
+
 // effective computes the user's privileges on an entity (see file comment).
 func (m *arcAuthzManager) effective(ref types.ManagedObjectReference, user string) map[string]bool {
 	groups := m.store.userGroups(user)
@@ -445,18 +483,30 @@ func (m *arcAuthzManager) effective(ref types.ManagedObjectReference, user strin
 		return granted
 	}
 	out := map[string]bool{}
-	for _, start := range parents(ref) {
+	unite := func(granted map[string]bool) {
+		for id := range granted {
+			out[id] = true
+		}
+	}
+	chains := parents(ref)
+	if len(chains) == 0 { // the root folder: only the global permissions are above it
+		if granted, ok := m.decideGlobal(user, groups); ok {
+			unite(granted)
+		}
+	}
+	for _, start := range chains {
 		// Nearest wins along each chain; chains (folder / pool) are united.
 		cur, depth := start, 1
 		for guard := 0; guard < 256; guard++ {
 			if granted, ok := m.decide(cur, depth, user, groups); ok {
-				for id := range granted {
-					out[id] = true
-				}
+				unite(granted)
 				break
 			}
 			e := entityOf(cur)
 			if e == nil || e.Entity().Parent == nil {
+				if granted, ok := m.decideGlobal(user, groups); ok {
+					unite(granted)
+				}
 				break
 			}
 			cur, depth = *e.Entity().Parent, depth+1

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -81,6 +83,8 @@ func parseFlags() *options {
 	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
 	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
+	flag.IntVar(&restPageSize, "rest-page-size", 100, "items per page of the /api permission list (vCenter 9 mode)")
+	flag.StringVar(&authzListPrivilege, "authz-list-privilege", "System.Read", "the privilege on the root folder the /api permission list requires (vCenter 9 mode)")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)
@@ -228,6 +232,10 @@ func main() {
 	m.Service.Listen = &url.URL{Host: o.listen, User: url.UserPassword(o.username, password)}
 	primaryUser, primaryPassword = o.username, password
 	guardRESTLogin(m.Service)
+	// vCenter 9's /api surface (restapi.go), only when presenting 9 or later.
+	if v, _ := strconv.Atoi(strings.SplitN(o.vcVersion, ".", 2)[0]); v >= 9 {
+		installRESTAPI(m.Service, authzStoreInstalled, *m.ServiceContent.AuthorizationManager)
+	}
 	installSSO(m.Service, authzStoreInstalled)
 
 	srv, err := startServer(m)

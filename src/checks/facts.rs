@@ -35,6 +35,10 @@ pub struct Live {
     /// `None` when the tagging check was not asked for; the error text
     /// when the vAPI REST session or the tag list failed.
     pub tagging: Option<Result<(), String>>,
+    /// vCenter 9's permission and role lists (REST), when AttachTag was
+    /// asked about there; the error text when the lists were refused or
+    /// failed. `None`: not asked (another version, or not wanted).
+    pub global_permissions: Option<Box<Result<crate::vsphere::Authorization, String>>>,
     /// How certificate verification was turned off, if it was.
     pub insecure: Option<super::vcenter::InsecureSource>,
     /// `vaudit diagnose`: the appliance VM(s) and what was read about them.

@@ -310,6 +310,7 @@ async fn online(
         privileges: (wanted(crate::checks::privileges::CHECK) || wanted(tagging::CHECK))
             .then_some((manifest, args.user.as_deref())),
         tagging: wanted(tagging::CHECK).then_some((conn.username(), password.as_str())),
+        global_permissions: wanted(tagging::CHECK) && manifest.get(tagging::ATTACH_TAG).is_some(),
         limits: crate::vsphere::Limits::with_max_objects(conn.settings.max_objects),
         latency: wanted(crate::checks::latency::CHECK),
         appliance,

@@ -100,6 +100,15 @@ pub enum Error {
         detail: String,
     },
 
+    /// A vAPI REST call the server refused for want of a privilege (HTTP
+    /// 403), as opposed to one it could not answer.
+    #[error("{endpoint} refused {step} (HTTP {status}): the user may not make this call")]
+    RestDenied {
+        endpoint: String,
+        step: String,
+        status: u16,
+    },
+
     /// The SSO service (STS or SSO admin) did not give what was asked.
     #[error("the vCenter's SSO service ({path}) refused {step}: {detail}")]
     Sso {

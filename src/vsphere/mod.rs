@@ -2,6 +2,7 @@
 //! PropertyCollector. Nothing above this module sees XML.
 
 mod authorization;
+mod authz_rest;
 mod cert;
 mod envelope;
 mod error;
@@ -21,6 +22,7 @@ mod types;
 pub(crate) mod xml;
 
 pub use authorization::{EntityPrivilege, Permission, Role};
+pub use authz_rest::{Authorization, RestPermission, RestPrincipal, RestRole, Scope};
 pub use error::{Error, ProxyFailure};
 pub use events::{Event, VmEvent};
 pub use fault::{Fault, FaultKind};
@@ -28,7 +30,7 @@ pub use guest::VmGuest;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
 pub use property::{Limits, Page, PropertySpec, decode_page};
 pub use proxy::Proxy;
-pub use rest::TagCategories;
+pub use rest::{RestProbe, TagCategories};
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{

@@ -16,62 +16,91 @@ pub struct TagCategories {
     pub count: usize,
 }
 
+/// What one REST session answered: the tag categories, and vCenter 9's
+/// authorization lists when they were asked for.
+#[derive(Debug)]
+pub struct RestProbe {
+    pub tags: Result<TagCategories, Error>,
+    /// `None`: not asked.
+    pub authorization: Option<Result<super::authz_rest::Authorization, Error>>,
+}
+
 impl Client {
-    /// Opens a REST session, lists tag categories, closes the session.
-    pub async fn rest_tag_categories(
+    /// Opens one REST session, lists tag categories and, with
+    /// `authorization`, every permission and role (vCenter 9's
+    /// `/api/vcenter/authorization`) beside them, then closes the session.
+    /// `Err`: the session could not be opened, which fails both.
+    pub async fn rest_probe(
         &self,
         user: &str,
         password: &str,
-    ) -> Result<TagCategories, Error> {
+        authorization: bool,
+    ) -> Result<RestProbe, Error> {
         let t = &self.transport;
         // New API first; a 404 means an older vCenter (or vcsim).
         let (status, body) = t
             .rest(Method::POST, "/api/session", Some((user, password)), None)
             .await?;
-        let (endpoint, token, list, close) = if status == StatusCode::NOT_FOUND {
+        let opened = if status == StatusCode::NOT_FOUND {
+            let path = "/rest/com/vmware/cis/session";
             let (status, body) = t
-                .rest(
-                    Method::POST,
-                    "/rest/com/vmware/cis/session",
-                    Some((user, password)),
-                    None,
-                )
+                .rest(Method::POST, path, Some((user, password)), None)
                 .await?;
-            let token = session_token(t, "/rest/com/vmware/cis/session", status, &body)?;
+            let token = session_token(t, path, status, &body)?;
             (
-                "/rest/com/vmware/cis/session",
+                false,
                 token,
                 "/rest/com/vmware/cis/tagging/category",
                 "/rest/com/vmware/cis/session",
             )
         } else {
             let token = session_token(t, "/api/session", status, &body)?;
-            (
-                "/api/session",
-                token,
-                "/api/cis/tagging/category",
-                "/api/session",
-            )
+            (true, token, "/api/cis/tagging/category", "/api/session")
         };
-        let (status, body) = t.rest(Method::GET, list, None, Some(&token)).await?;
+        let (api, token, list, close) = opened;
+        let endpoint = if api {
+            "/api/session"
+        } else {
+            "/rest/com/vmware/cis/session"
+        };
+        let tags = async {
+            let (status, body) = t.rest(Method::GET, list, None, Some(&token)).await?;
+            if !status.is_success() {
+                return Err(t.decode_err(list, format!("HTTP {status}")));
+            }
+            let v: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| t.decode_err(list, e))?;
+            let items = v.get("value").unwrap_or(&v);
+            // vcsim writes `{"value": null}` for no categories.
+            let count = match items {
+                serde_json::Value::Null => 0,
+                other => other
+                    .as_array()
+                    .map(Vec::len)
+                    .ok_or_else(|| t.decode_err(list, "the answer is not a list"))?,
+            };
+            Ok(TagCategories {
+                endpoint: endpoint.to_string(),
+                count,
+            })
+        };
+        let authz = async {
+            if !authorization {
+                None
+            } else if !api {
+                Some(Err(t.decode_err(
+                    "POST /api/session",
+                    "the /api endpoint is missing (HTTP 404), so the vCenter has no REST authorization API (vSphere API 9.0)",
+                )))
+            } else {
+                Some(super::authz_rest::read(t, &token).await)
+            }
+        };
+        let (tags, authorization) = tokio::join!(tags, authz);
         let _ = t.rest(Method::DELETE, close, None, Some(&token)).await;
-        if !status.is_success() {
-            return Err(t.decode_err(list, format!("HTTP {status}")));
-        }
-        let v: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| t.decode_err(list, e))?;
-        let items = v.get("value").unwrap_or(&v);
-        // vcsim writes `{"value": null}` for no categories.
-        let count = match items {
-            serde_json::Value::Null => 0,
-            other => other
-                .as_array()
-                .map(Vec::len)
-                .ok_or_else(|| t.decode_err(list, "the answer is not a list"))?,
-        };
-        Ok(TagCategories {
-            endpoint: endpoint.to_string(),
-            count,
+        Ok(RestProbe {
+            tags,
+            authorization,
         })
     }
 }

@@ -345,8 +345,26 @@ impl Transport {
         basic: Option<(&str, &str)>,
         session: Option<&str>,
     ) -> Result<(StatusCode, Vec<u8>), Error> {
+        self.rest_with(method, path, basic, session, None).await
+    }
+
+    /// As `rest`, with a JSON request body; `path` may carry a query
+    /// (`?action=list`).
+    pub async fn rest_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        basic: Option<(&str, &str)>,
+        session: Option<&str>,
+        json: Option<&serde_json::Value>,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
         let mut url = self.url.clone();
-        url.set_path(path);
+        let (only_path, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
+        url.set_path(only_path);
+        url.set_query(query);
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut b = self.http.request(method, url);
         if let Some((u, p)) = basic {
@@ -354,6 +372,11 @@ impl Transport {
         }
         if let Some(s) = session {
             b = b.header("vmware-api-session-id", s);
+        }
+        if let Some(v) = json {
+            b = b
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(v.to_string());
         }
         let resp = b.send().await.map_err(|e| self.classify(e, path))?;
         let status = resp.status();

@@ -140,6 +140,48 @@ impl Admin {
         );
     }
 
+    /// A global permission, through vCenter 9's REST authorization API
+    /// (`POST /api/vcenter/authorization/permissions` with no object): the
+    /// simulator serves it with `-vc-version 9.x`.
+    pub fn global_permission(&self, principal: &str, group: bool, role_id: i32, propagate: bool) {
+        let base = self.url.trim_end_matches("/sdk").to_string();
+        let (name, domain) = principal.split_once('@').expect("name@domain");
+        self.rt.block_on(async {
+            let resp = self
+                .http
+                .post(format!("{base}/api/session"))
+                .basic_auth(ADMIN, Some(SIM_PASSWORD))
+                .send()
+                .await
+                .unwrap();
+            assert!(resp.status().is_success(), "/api/session: {}", resp.status());
+            let token: String = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+            let spec = serde_json::json!({
+                "principal": {"type": if group { "GROUP" } else { "USER" }, "name": name, "domain": domain},
+                "role": role_id.to_string(),
+                "propagating": propagate,
+            });
+            let resp = self
+                .http
+                .post(format!("{base}/api/vcenter/authorization/permissions"))
+                .header("vmware-api-session-id", &token)
+                .header("Content-Type", "application/json")
+                .body(spec.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            assert!(status.is_success(), "create a global permission: {status}: {text}");
+            let _ = self
+                .http
+                .delete(format!("{base}/api/session"))
+                .header("vmware-api-session-id", &token)
+                .send()
+                .await;
+        });
+    }
+
     pub fn root(&self) -> MoRef {
         self.client.content().root_folder.clone()
     }

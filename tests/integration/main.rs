@@ -15,6 +15,7 @@ mod credentials;
 mod diagnose;
 mod fail_closed;
 mod faults_matrix;
+mod global_permissions;
 mod groups;
 mod hostile;
 mod inventory;
