@@ -62,14 +62,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             Judged::Unknown(reason) => unverified.push(reason),
         }
     }
-    if unverified.is_empty() {
-        Outcome::Verified(findings)
-    } else {
-        Outcome::NotVerified {
-            reason: unverified.join("; "),
-            findings,
-        }
-    }
+    Outcome::partly(findings, unverified)
 }
 
 /// What could be said of `AttachTag`.
