@@ -81,6 +81,8 @@ func parseFlags() *options {
 	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
 	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
+	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")
+	flag.StringVar(&lookupSSOHost, "lookup-sso-host", "", "HOST:PORT the Lookup Service names for the STS and the SSO admin service (default: the host the client reached)")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)
@@ -229,6 +231,7 @@ func main() {
 	primaryUser, primaryPassword = o.username, password
 	guardRESTLogin(m.Service)
 	installSSO(m.Service, authzStoreInstalled)
+	installLookup(m.Service)
 
 	srv, err := startServer(m)
 	if err != nil {
