@@ -183,5 +183,6 @@ fn one_token_serves_privileges_and_credential_expiry() {
     assert_eq!(status("credential-expiry"), "pass", "{v}");
     let stats = sso_stats(&sim);
     assert_eq!(stats["sts_requests"], 1, "{stats}");
+    assert_eq!(stats["lookup_content"], 1, "{stats}");
     assert_eq!(stats["lookup_list"], 1, "{stats}");
 }

@@ -1,7 +1,7 @@
 //! Where the STS and the SSO admin service answer, from the vCenter's
 //! Lookup Service (`/lookupservice/sdk`, SOAP namespace `urn:lookup`,
 //! version 2.0; anonymous, as vSphere clients ask it before they hold any
-//! credential): `RetrieveServiceContent`, then one `List` of the
+//! credential): `RetrieveServiceContent` and one `List` of the
 //! `com.vmware.cis` / `cs.identity` registrations, whose endpoints are the
 //! STS (protocol `wsTrust`, type `com.vmware.cis.cs.identity.sso`) and the
 //! SSO admin service (`com.vmware.cis.cs.identity.admin`), their paths
@@ -26,6 +26,9 @@ const ACTION: &str = "urn:lookup/2.0";
 const PRODUCT: &str = "com.vmware.cis";
 const STS_TYPE: &str = "com.vmware.cis.cs.identity.sso";
 const ADMIN_TYPE: &str = "com.vmware.cis.cs.identity.admin";
+/// The service registration's managed object on every vCenter.
+const REGISTRATION_TYPE: &str = "LookupServiceRegistration";
+const REGISTRATION: &str = "ServiceRegistration";
 /// The paths every vCenter since 6.0 serves for its default system domain.
 const DEFAULT_STS: &str = "/sts/STSService/vsphere.local";
 const DEFAULT_ADMIN: &str = "/sso-adminserver/sdk/vsphere.local";
@@ -96,9 +99,7 @@ fn parse_content(body: &[u8]) -> Result<(String, String), String> {
         return Err("an empty serviceRegistration".into());
     }
     Ok((
-        reg.attr("type")
-            .unwrap_or("LookupServiceRegistration")
-            .to_string(),
+        reg.attr("type").unwrap_or(REGISTRATION_TYPE).to_string(),
         value.to_string(),
     ))
 }
@@ -173,13 +174,28 @@ impl Client {
     }
 
     /// Where the `--url` host's STS and SSO admin service answer, asked of
-    /// its Lookup Service (two round trips, no credentials). Another host,
+    /// its Lookup Service (one round trip of two calls, no credentials). Another host,
     /// or plain http, is refused; an absent Lookup Service gives the
     /// default paths of the system domain `vsphere.local`.
     pub(super) async fn discover_sso(&self) -> Result<Endpoints, Error> {
         const CONTENT: &str = "RetrieveServiceContent (Lookup Service)";
         const LIST: &str = "List (Lookup Service)";
-        let Some(body) = self.lookup_call(CONTENT, content_request()).await? else {
+        let list = |registration: (String, String), service_type: &'static str| async move {
+            let body = self
+                .lookup_call(LIST, list_request(&registration, service_type))
+                .await?
+                .ok_or_else(|| lookup_error(LIST, "HTTP 404".into()))?;
+            parse_list(&body).map_err(|e| lookup_error(LIST, e))
+        };
+        // The List is sent beside RetrieveServiceContent, addressed to the
+        // registration every vCenter names (one round trip, not two), and
+        // sent again only if the content names another.
+        let well_known = || (REGISTRATION_TYPE.to_string(), REGISTRATION.to_string());
+        let (content, early) = tokio::join!(
+            self.lookup_call(CONTENT, content_request()),
+            list(well_known(), "cs.identity")
+        );
+        let Some(body) = content? else {
             return Ok(Endpoints {
                 sts: DEFAULT_STS.into(),
                 admin: Ok(DEFAULT_ADMIN.into()),
@@ -189,18 +205,12 @@ impl Client {
             });
         };
         let registration = parse_content(&body).map_err(|e| lookup_error(CONTENT, e))?;
-        let list = |service_type: &'static str| {
-            let registration = &registration;
-            async move {
-                let body = self
-                    .lookup_call(LIST, list_request(registration, service_type))
-                    .await?
-                    .ok_or_else(|| lookup_error(LIST, "HTTP 404".into()))?;
-                parse_list(&body).map_err(|e| lookup_error(LIST, e))
-            }
+        let found = if registration == well_known() {
+            early?
+        } else {
+            list(registration.clone(), "cs.identity").await?
         };
         let base = self.transport.url();
-        let found = list("cs.identity").await?;
         let sts = choose(base, &found, "STS", |r| {
             r.kind == STS_TYPE && r.protocol.eq_ignore_ascii_case("wsTrust")
         })
@@ -210,7 +220,7 @@ impl Client {
             Some(a) => Some(a),
             None => choose(
                 base,
-                &list("sso:admin").await?,
+                &list(registration, "sso:admin").await?,
                 "SSO admin service",
                 is_admin,
             ),
