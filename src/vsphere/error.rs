@@ -111,7 +111,7 @@ pub enum Error {
     /// The Lookup Service names an SSO endpoint off the `--url` host (or
     /// over plain http): the password is not sent there.
     #[error(
-        "the vCenter's Lookup Service (/lookupservice/sdk) names the {service} at {url}, not on the --url host {endpoint} over https: vaudit sends the password only to the host it was given, so it did not ask there"
+        "the vCenter's Lookup Service (/lookupservice/sdk) names the {service} at {url}, not on the --url host {endpoint} over https: vaudit sends the password only to the host it was given, so it did not ask there (if that host is this vCenter under another name, give that name as --url)"
     )]
     SsoElsewhere {
         service: &'static str,
@@ -254,9 +254,6 @@ impl Error {
             }
             Error::TooLarge { .. } => {
                 "if the vCenter really holds that much, raise the bound with --max-objects (pages scale with it)".into()
-            }
-            Error::SsoElsewhere { .. } => {
-                "if that host is this vCenter under another name, give that name as --url (the name its certificate carries); an SSO on another machine cannot be asked through this --url".into()
             }
             Error::NotSoap { .. } => {
                 "check that --url points at the vCenter itself, not a proxy or a web page".into()
