@@ -6,7 +6,8 @@ package main
 // token whatever the credentials, and there is no SSO admin simulator.
 //
 // STS (WS-Trust 1.3 Issue, as vCenter's /sts/STSService/vsphere.local):
-//   POST /sts/STSService[/DOMAIN] with a SOAP envelope whose WS-Security header
+//   POST /sts/STSService[/vsphere.local] (the tenant is the SSO system
+//   domain, whatever the user's: another tenant is HTTP 404) with a SOAP envelope whose WS-Security header
 //   holds a UsernameToken (Username, Password). Wrong credentials: a SOAP fault
 //   wst:FailedAuthentication with HTTP 500. Right ones: a
 //   RequestSecurityTokenResponseCollection holding an unsigned SAML 2.0
@@ -17,7 +18,7 @@ package main
 //   vsphere.local\Everyone (every SSO user is in it). The primary user is in
 //   vsphere.local\Administrators.
 //
-// SSO admin (SOAP, namespace urn:sso, POST /sso-adminserver/sdk[/DOMAIN]):
+// SSO admin (SOAP, namespace urn:sso, POST /sso-adminserver/sdk[/vsphere.local]):
 //   the caller's token goes in the WS-Security header (the Assertion as the
 //   STS issued it, looked up by its ID: a token this STS did not issue is a
 //   fault). Methods, on _this type SsoAdminPrincipalDiscoveryService:
@@ -166,7 +167,23 @@ func readBody(r *http.Request) []byte {
 	return b
 }
 
+// systemTenant answers whether the path names no tenant or the system
+// domain: vCenter serves SSO under the system domain's tenant only
+// (/sts/STSService/vsphere.local), whatever the domain of the user.
+func systemTenant(w http.ResponseWriter, r *http.Request, prefix string) bool {
+	tenant := strings.Trim(strings.TrimPrefix(r.URL.Path, prefix), "/")
+	if tenant == "" || strings.EqualFold(tenant, ssoSystemDomain) {
+		return true
+	}
+	http.Error(w, "no SSO tenant "+tenant, http.StatusNotFound)
+	return false
+}
+
 func (s *ssoState) issue(w http.ResponseWriter, r *http.Request) {
+	ssoStats.stsRequests.Add(1)
+	if !systemTenant(w, r, "/sts/STSService") {
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
@@ -197,6 +214,9 @@ func (s *ssoState) issue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
+	if !systemTenant(w, r, "/sso-adminserver/sdk") {
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return

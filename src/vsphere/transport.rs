@@ -161,6 +161,11 @@ impl Transport {
         })
     }
 
+    /// The `--url` the user gave: the only host the password goes to.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
     /// `host:port`, as errors name the server.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
@@ -592,7 +597,7 @@ fn redact_userinfo(raw: &str) -> String {
     }
 }
 
-fn endpoint_of(url: &Url) -> String {
+pub(crate) fn endpoint_of(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port_or_known_default() {
         Some(p) => format!("{host}:{p}"),

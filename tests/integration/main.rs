@@ -20,6 +20,7 @@ mod groups;
 mod hostile;
 mod inventory;
 mod keyring;
+mod lookup;
 mod network;
 mod paging;
 mod placement;

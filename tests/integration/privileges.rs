@@ -560,8 +560,9 @@ fn the_check_costs_a_constant_number_of_calls_whatever_the_manifest() {
     assert_eq!(builtin, calls(&["--manifest", &small]));
     // ServiceContent, Login, CreateContainerView, one page, DestroyView,
     // privilegeList, roleList, HasPrivilegeOnEntities, the folder's
-    // permissions, the SSO token (the user's groups), Logout.
-    assert_eq!(builtin, 11);
+    // permissions, the Lookup Service's content and List (sent together),
+    // the SSO token (the user's groups), Logout.
+    assert_eq!(builtin, 13);
 }
 
 #[test]

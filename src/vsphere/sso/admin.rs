@@ -84,7 +84,7 @@ impl Client {
         method: &'static str,
         principal: Option<&str>,
     ) -> Result<Result<Node, Node>, Error> {
-        let path = format!("/sso-adminserver/sdk/{}", super::domain_of(&token.subject));
+        let path = Self::admin_path(token, method)?.to_string();
         let (status, body) = self
             .transport
             .post_soap(
@@ -110,9 +110,21 @@ impl Client {
         Ok(Ok(node))
     }
 
+    /// The SSO admin service's path, as the Lookup Service named it
+    /// with the token's STS.
+    fn admin_path<'t>(token: &'t Token, method: &str) -> Result<&'t str, Error> {
+        token.admin.as_deref().map_err(|why| Error::Sso {
+            path: super::lookup::LOOKUP_PATH.into(),
+            step: method.into(),
+            detail: why.clone(),
+        })
+    }
+
     fn sso_error(token: &Token, method: &str, fault: &Node) -> Error {
         Error::Sso {
-            path: format!("/sso-adminserver/sdk/{}", super::domain_of(&token.subject)),
+            path: Self::admin_path(token, method)
+                .unwrap_or_default()
+                .to_string(),
             step: method.into(),
             detail: fault_kind(fault).1,
         }
@@ -153,7 +165,9 @@ impl Client {
             Ok(-1) => Ok(DaysRemaining::Never),
             Ok(d) if (0..=i64::from(u32::MAX)).contains(&d) => Ok(DaysRemaining::Days(d as u32)),
             _ => Err(Error::Sso {
-                path: format!("/sso-adminserver/sdk/{}", super::domain_of(&token.subject)),
+                path: Self::admin_path(token, METHOD)
+                    .unwrap_or_default()
+                    .to_string(),
                 step: METHOD.into(),
                 detail: format!(
                     "an impossible number of days: {:?}",

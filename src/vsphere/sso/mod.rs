@@ -1,7 +1,9 @@
 //! vCenter's single sign-on: the STS that issues SAML tokens (WS-Trust 1.3
-//! `Issue`, at `/sts/STSService/<domain>` on the `--url` host) and the SSO
-//! admin service (`/sso-adminserver/sdk/<domain>`), which answer who is in
-//! which group. vSphere decides a user's permissions through its groups
+//! `Issue`, at `/sts/STSService/<system domain>` on the `--url` host) and
+//! the SSO admin service (`/sso-adminserver/sdk/<system domain>`), which
+//! answer who is in which group. Both are found through the Lookup Service
+//! (`lookup`): the path carries the SSO system domain, which is not the
+//! domain of an Active Directory or LDAP user. vSphere decides a user's permissions through its groups
 //! (vSphere Security, "Multiple Permission Settings"), and neither vim25
 //! nor the REST API says which groups a user is in.
 //!
@@ -14,13 +16,73 @@
 //!   called with the logged-in administrator's token: for `--user`.
 //!
 //! The token is asked over the same verified TLS connection as the SOAP
-//! session and read only for its claims; it is not kept, logged or saved.
+//! session and read only for its claims; it is kept in memory for the run
+//! (one token serves the group membership and the credential-expiry
+//! checks), never logged or saved.
 
 mod admin;
+mod lookup;
 mod sts;
 
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::error::Error;
+use super::session::Client;
+
 pub use admin::DaysRemaining;
+pub use lookup::Endpoints;
 pub use sts::Token;
+
+/// What one run learns of SSO once: the endpoints, and the token of the one
+/// account it runs as. Callers that ask at once wait for the same answer
+/// rather than asking twice.
+#[derive(Default)]
+pub(crate) struct Cache {
+    endpoints: OnceCell<Result<Endpoints, Arc<Error>>>,
+    /// The account the token was asked for, and the answer.
+    token: OnceCell<(String, Result<Token, Arc<Error>>)>,
+}
+
+impl Client {
+    /// Where the `--url` host's STS and SSO admin service answer (see
+    /// `lookup`), asked once per run.
+    pub async fn sso_endpoints(&self) -> Result<Endpoints, Arc<Error>> {
+        self.sso
+            .endpoints
+            .get_or_init(|| async {
+                let found = self.discover_sso().await;
+                match &found {
+                    Ok(e) => tracing::debug!(
+                        "SSO endpoints from {}: STS {}, SSO admin {}",
+                        e.source,
+                        e.sts,
+                        e.admin.as_deref().unwrap_or_else(|why| why)
+                    ),
+                    Err(e) => tracing::debug!("no SSO endpoint: {e}"),
+                }
+                found.map_err(Arc::new)
+            })
+            .await
+            .clone()
+    }
+
+    /// A token for `user` from the STS of the `--url` host, asked with the
+    /// user's own password: once per run for the account the run logs in
+    /// as (the first asked), every time for another.
+    pub async fn sso_token(&self, user: &str, password: &str) -> Result<Token, Arc<Error>> {
+        let (account, token) = self
+            .sso
+            .token
+            .get_or_init(|| async { (user.to_string(), self.issue_token(user, password).await) })
+            .await;
+        if account == user {
+            return token.clone();
+        }
+        self.issue_token(user, password).await
+    }
+}
 
 /// The SSO domain of a principal (`user@domain` or `DOMAIN\user`), the
 /// default `vsphere.local` when it names none.

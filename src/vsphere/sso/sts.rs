@@ -1,6 +1,8 @@
 //! WS-Trust `Issue` to the STS with a user's name and password: a bearer
 //! SAML 2.0 token whose attributes name the user's groups.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,6 +24,9 @@ pub struct Token {
     pub groups: Vec<String>,
     /// The assertion as issued, for the SSO admin service's header.
     pub(super) assertion: String,
+    /// Where the SSO admin service of the STS that issued it answers (a
+    /// path on the `--url` host), or why it cannot be asked.
+    pub(super) admin: Result<String, String>,
 }
 
 impl std::fmt::Debug for Token {
@@ -100,14 +105,20 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
         subject,
         groups,
         assertion,
+        admin: Err("no SSO admin service was looked up".into()),
     })
 }
 
 impl Client {
-    /// A token for `user` from the STS of the `--url` host, asked with the
-    /// user's own password.
-    pub async fn sso_token(&self, user: &str, password: &str) -> Result<Token, Error> {
-        let path = format!("/sts/STSService/{}", super::domain_of(user));
+    /// Asks the STS the Lookup Service names on the `--url` host for a
+    /// token for `user`, with the user's own password.
+    pub(super) async fn issue_token(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> Result<Token, Arc<Error>> {
+        let endpoints = self.sso_endpoints().await?;
+        let path = endpoints.sts;
         let (status, body) = self
             .transport
             .post_soap(
@@ -117,17 +128,19 @@ impl Client {
             )
             .await?;
         if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(Error::Sso {
+            return Err(Arc::new(Error::Sso {
                 path,
                 step: STEP.into(),
                 detail: "HTTP 404: no STS answers there".into(),
-            });
+            }));
         }
-        parse(&body).map_err(|detail| Error::Sso {
+        let mut token = parse(&body).map_err(|detail| Error::Sso {
             path,
             step: STEP.into(),
             detail: format!("HTTP {}: {detail}", status.as_u16()),
-        })
+        })?;
+        token.admin = endpoints.admin;
+        Ok(token)
     }
 }
 

@@ -1,0 +1,188 @@
+//! Where SSO answers: vaudit finds the STS and the SSO admin service through
+//! the vCenter's Lookup Service, whose paths carry the SSO system domain
+//! (the simulator serves SSO under `vsphere.local` only, as vCenter does),
+//! sends the password only to the `--url` host, falls back to the default
+//! path only when no Lookup Service answers, and asks for one token per run.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::admin::Admin;
+use crate::common::{DEPLOYER_PASSWORD, Sim, repo_root, run};
+
+const ARC: &str = "/DC0/vm/Arc";
+/// A user of an Active Directory-style identity source: its domain is not
+/// the SSO system domain, so no STS answers under it.
+const AD_USER: &str = "deployer@corp.example";
+const AD_GROUP: &str = "arc-deployers@corp.example";
+const OTHER_GROUP: &str = "arc-others@corp.example";
+const ID: &str = "VirtualMachine.Interact.PowerOn";
+
+fn start(dir: &Path, extra: &[&str]) -> Sim {
+    let users = dir.join("users.json");
+    std::fs::write(
+        &users,
+        serde_json::json!({
+            "groups": [AD_GROUP, OTHER_GROUP],
+            "users": [{"name": AD_USER, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": [AD_GROUP]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut args = vec!["-users", users.to_str().unwrap()];
+    args.extend(extra);
+    Sim::start_with_env(&args, &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)])
+}
+
+/// The AD group holds the privilege on the Arc folder, propagating; a
+/// group the user is not in holds it on the root: whether the user has it
+/// depends on its groups.
+fn grant(sim: &Sim) {
+    let admin = Admin::connect(sim);
+    let role = admin.role("power-on", &[ID.to_string()]);
+    let r = run(sim.vaudit(&["folders", "-o", "json", "--folder", ARC]));
+    let folder = vaudit::vsphere::MoRef::new(
+        "Folder",
+        r.json()["targets"]["folder"]["moref"].as_str().unwrap(),
+    );
+    admin.grant(&folder, AD_GROUP, true, role, true);
+    admin.grant(&admin.root(), OTHER_GROUP, true, role, false);
+}
+
+/// `privileges -v` as the AD user: exit code, JSON, stderr.
+fn audit(sim: &Sim, dir: &Path) -> (i32, Value, String) {
+    let manifest = dir.join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "name = \"m\"\n\n[[privilege]]\nid = \"{ID}\"\ngroup = \"G\"\nlabel = \"{ID}\"\nlevel = \"required\"\non = [\"folder\"]\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = crate::common::vaudit();
+    cmd.args([
+        "privileges",
+        "-v",
+        "-o",
+        "json",
+        "--folder",
+        ARC,
+        "--manifest",
+    ])
+    .arg(&manifest)
+    .arg("--url")
+    .arg(&sim.url)
+    .arg("--username")
+    .arg(AD_USER)
+    .arg("--ca-file")
+    .arg(&sim.ca_file)
+    .env("VAUDIT_PASSWORD", DEPLOYER_PASSWORD);
+    let r = run(cmd);
+    (r.code, r.json(), r.stderr)
+}
+
+/// What the simulator counted: requests to its STS and Lookup Service.
+fn sso_stats(sim: &Sim) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&sim.ca_file).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let url = sim.url.replace("/sdk", "/vcsim/sso-stats");
+    let body = rt.block_on(async { http.get(url).send().await.unwrap().text().await.unwrap() });
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn an_ad_users_groups_come_from_the_system_domain_sts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    grant(&sim);
+    let (code, v, stderr) = audit(&sim, dir.path());
+    assert_eq!(code, 0, "{v}\n{stderr}");
+    assert_eq!(v["checks"][0]["status"], "pass", "{v}");
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
+    assert!(
+        stderr.contains("SSO endpoints from the Lookup Service")
+            && stderr.contains("/sts/STSService/vsphere.local"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lookup_naming_another_host_gets_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // The other host: a loopback listener that must never be connected to.
+    let other = TcpListener::bind("127.0.0.2:0").unwrap();
+    let addr = other.local_addr().unwrap().to_string();
+    let sim = start(dir.path(), &["-lookup-sso-host", &addr]);
+    grant(&sim);
+    let (code, v, stderr) = audit(&sim, dir.path());
+    assert_eq!(code, 2, "{v}\n{stderr}");
+    let c = &v["checks"][0];
+    assert_eq!(c["status"], "not-verified", "{c}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("https://{addr}/sts/STSService/vsphere.local"))
+            && reason.contains("not on the --url host"),
+        "{reason}"
+    );
+    other.set_nonblocking(true).unwrap();
+    assert_eq!(
+        other.accept().unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "vaudit connected to the host the Lookup Service named"
+    );
+    assert_eq!(sso_stats(&sim)["sts_requests"], 0);
+}
+
+#[test]
+fn an_absent_lookup_service_falls_back_to_the_default_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-lookup-off"]);
+    grant(&sim);
+    let (code, v, stderr) = audit(&sim, dir.path());
+    assert_eq!(code, 0, "{v}\n{stderr}");
+    assert_eq!(v["checks"][0]["status"], "pass", "{v}");
+    assert!(
+        stderr.contains("no Lookup Service answers at /lookupservice/sdk (HTTP 404)")
+            && stderr.contains("STS /sts/STSService/vsphere.local"),
+        "{stderr}"
+    );
+    assert_eq!(sso_stats(&sim)["sts_requests"], 1);
+}
+
+#[test]
+fn one_token_serves_privileges_and_credential_expiry() {
+    let sim = Sim::start(&["-template", "2"]);
+    let clean = repo_root()
+        .join("mocks/config/clean-appliance.yaml")
+        .display()
+        .to_string();
+    let r = run(sim.vaudit(&["check", "--config", &clean, "-o", "json"]));
+    let v = r.json();
+    let status = |name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {v}"))["status"]
+            .clone()
+    };
+    // Both ran on SSO's answers.
+    assert_eq!(status("privileges"), "pass", "{v}");
+    assert_eq!(status("credential-expiry"), "pass", "{v}");
+    let stats = sso_stats(&sim);
+    assert_eq!(stats["sts_requests"], 1, "{stats}");
+    assert_eq!(stats["lookup_content"], 1, "{stats}");
+    assert_eq!(stats["lookup_list"], 1, "{stats}");
+}
