@@ -116,17 +116,6 @@ pub enum Error {
         step: String,
         detail: String,
     },
-
-    /// The Lookup Service names an SSO endpoint off the `--url` host (or
-    /// over plain http): the password is not sent there.
-    #[error(
-        "the vCenter's Lookup Service (/lookupservice/sdk) names the {service} at {url}, not on the --url host {endpoint} over https: vaudit sends the password only to the host it was given, so it did not ask there (if that host is this vCenter under another name, give that name as --url)"
-    )]
-    SsoElsewhere {
-        service: &'static str,
-        url: String,
-        endpoint: String,
-    },
 }
 
 /// How the proxy in the path failed.

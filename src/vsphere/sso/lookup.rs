@@ -10,9 +10,10 @@
 //! service under the service type `sso:admin`, asked only when
 //! `cs.identity` lists none.
 //!
-//! The password goes only where the user sent it: an endpoint is used only
-//! when it is on the `--url` host and port over https. The well-known
-//! default paths are used only when the Lookup Service is absent (HTTP 404).
+//! The password goes only where the user sent it: an endpoint is asked on
+//! the `--url` host and port over https, whatever host the Lookup Service
+//! lists it under (see `choose`). The well-known default paths are used
+//! only when the Lookup Service is absent (HTTP 404).
 
 use reqwest::Url;
 
@@ -132,33 +133,45 @@ fn same_host(base: &Url, url: &Url) -> bool {
         && url.port_or_known_default() == base.port_or_known_default()
 }
 
-/// Which listed endpoint of `kind` to use: the path of one on the `--url`
-/// host, or the refusal naming where the others are; `None` when none of
-/// that kind is listed.
+/// Which listed endpoint of `kind` to use, as a path on the `--url` host:
+/// one listed on that host first; else the path of one listed under
+/// another name, with that URL so the source can say so. The Lookup
+/// Service names the vCenter by its PNID, which is often not what `--url`
+/// says (an IP, an alias): the path is the same service, and asking it on
+/// the `--url` host sends the password only where the user sent it. An
+/// external SSO (vCenter 6.x, outside the support matrix) answers 404
+/// there, and the verdicts that needed it are not verified.
+/// `None` when none of that kind is listed.
 fn choose(
     base: &Url,
     found: &[Registered],
-    service: &'static str,
     wanted: impl Fn(&Registered) -> bool,
-) -> Option<Result<String, Error>> {
+) -> Option<Result<(String, Option<String>), String>> {
     let mut elsewhere = None;
+    let mut unusable = None;
     for r in found.iter().filter(|r| wanted(r)) {
         match Url::parse(&r.url) {
-            Ok(u) if same_host(base, &u) => return Some(Ok(u.path().to_string())),
-            Ok(u) => {
-                elsewhere.get_or_insert(u.to_string());
+            Ok(u) if same_host(base, &u) => return Some(Ok((u.path().to_string(), None))),
+            Ok(u) if u.path().starts_with('/') && u.path().len() > 1 => {
+                elsewhere.get_or_insert((u.path().to_string(), Some(short(u.as_str()))));
             }
-            Err(_) => {
-                elsewhere.get_or_insert("an unparsable URL".to_string());
+            _ => {
+                unusable.get_or_insert(short(&r.url));
             }
         }
     }
-    let url: String = elsewhere?.chars().take(200).collect();
-    Some(Err(Error::SsoElsewhere {
-        service,
-        url,
-        endpoint: super::super::transport::endpoint_of(base),
-    }))
+    match (elsewhere, unusable) {
+        (Some(e), _) => Some(Ok(e)),
+        (None, Some(url)) => Some(Err(format!(
+            "it lists {url:?}, which is not a URL with a path"
+        ))),
+        (None, None) => None,
+    }
+}
+
+/// Server text, bounded for a log line or a reason.
+fn short(s: &str) -> String {
+    s.chars().take(200).collect()
 }
 
 impl Client {
@@ -174,9 +187,9 @@ impl Client {
     }
 
     /// Where the `--url` host's STS and SSO admin service answer, asked of
-    /// its Lookup Service (one round trip of two calls, no credentials). Another host,
-    /// or plain http, is refused; an absent Lookup Service gives the
-    /// default paths of the system domain `vsphere.local`.
+    /// its Lookup Service (one round trip of two calls, no credentials), as
+    /// paths on the `--url` host; an absent Lookup Service gives the default
+    /// paths of the system domain `vsphere.local`.
     pub(super) async fn discover_sso(&self) -> Result<Endpoints, Error> {
         const CONTENT: &str = "RetrieveServiceContent (Lookup Service)";
         const LIST: &str = "List (Lookup Service)";
@@ -211,32 +224,42 @@ impl Client {
             list(registration.clone(), "cs.identity").await?
         };
         let base = self.transport.url();
-        let sts = choose(base, &found, "STS", |r| {
+        let mut renamed = Vec::new();
+        let mut take = |what: &str, chosen: Result<(String, Option<String>), String>| {
+            chosen.map(|(path, other)| {
+                if let Some(url) = other {
+                    renamed.push(format!("the {what} listed as {url}"));
+                }
+                path
+            })
+        };
+        let sts = choose(base, &found, |r| {
             r.kind == STS_TYPE && r.protocol.eq_ignore_ascii_case("wsTrust")
         })
-        .ok_or_else(|| lookup_error(LIST, format!("no STS ({STS_TYPE}) is registered")))??;
+        .ok_or_else(|| format!("no STS ({STS_TYPE}) is registered"))
+        .and_then(|c| take("STS", c))
+        .map_err(|e| lookup_error(LIST, e))?;
         let is_admin = |r: &Registered| r.kind == ADMIN_TYPE;
-        let admin = match choose(base, &found, "SSO admin service", is_admin) {
+        let admin = match choose(base, &found, is_admin) {
             Some(a) => Some(a),
-            None => choose(
-                base,
-                &list(registration, "sso:admin").await?,
-                "SSO admin service",
-                is_admin,
-            ),
+            None => choose(base, &list(registration, "sso:admin").await?, is_admin),
         };
         let admin = match admin {
-            Some(Ok(path)) => Ok(path),
-            Some(Err(e)) => Err(e.to_string()),
+            Some(c) => take("SSO admin service", c).map_err(|e| {
+                format!("the Lookup Service ({LOOKUP_PATH}) names no usable SSO admin service: {e}")
+            }),
             None => Err(format!(
                 "the Lookup Service ({LOOKUP_PATH}) lists no SSO admin service ({ADMIN_TYPE})"
             )),
         };
-        Ok(Endpoints {
-            sts,
-            admin,
-            source: format!("the Lookup Service ({LOOKUP_PATH})"),
-        })
+        let mut source = format!("the Lookup Service ({LOOKUP_PATH})");
+        if !renamed.is_empty() {
+            source.push_str(&format!(
+                "; {}: asked at the same path on the --url host, where the password goes",
+                renamed.join(" and ")
+            ));
+        }
+        Ok(Endpoints { sts, admin, source })
     }
 }
 
@@ -277,38 +300,54 @@ mod tests {
     fn an_endpoint_on_the_url_host_gives_its_path() {
         let found = parse_list(LIST.as_bytes()).unwrap();
         let b = base("https://vc.example.com/sdk");
-        let sts = choose(&b, &found, "STS", |r| r.kind == STS_TYPE).unwrap();
-        assert_eq!(sts.unwrap(), "/sts/STSService/corp.local");
-        let admin = choose(&b, &found, "SSO admin service", |r| r.kind == ADMIN_TYPE).unwrap();
-        assert_eq!(admin.unwrap(), "/sso-adminserver/sdk/corp.local");
+        let sts = choose(&b, &found, |r| r.kind == STS_TYPE).unwrap();
+        assert_eq!(sts.unwrap(), ("/sts/STSService/corp.local".into(), None));
+        let admin = choose(&b, &found, |r| r.kind == ADMIN_TYPE).unwrap();
+        assert_eq!(
+            admin.unwrap(),
+            ("/sso-adminserver/sdk/corp.local".into(), None)
+        );
     }
 
     #[test]
-    fn another_host_port_or_plain_http_is_refused() {
+    fn another_host_port_or_scheme_gives_its_path_on_the_url_host_and_says_so() {
         let found = parse_list(LIST.as_bytes()).unwrap();
         for url in [
             "https://10.0.0.5/sdk",
             "https://vc.example.com:8443/sdk",
             "https://vc.example.com.evil/sdk",
         ] {
-            let e = choose(&base(url), &found, "STS", |r| r.kind == STS_TYPE)
+            let (path, listed) = choose(&base(url), &found, |r| r.kind == STS_TYPE)
                 .unwrap()
-                .unwrap_err();
-            let text = e.to_string();
-            assert!(text.contains("vc.example.com"), "{text}");
-            assert!(text.contains("STS"), "{text}");
+                .unwrap();
+            assert_eq!(path, "/sts/STSService/corp.local", "{url}");
+            assert!(listed.unwrap().contains("vc.example.com"), "{url}");
         }
         let http = vec![Registered {
             url: "http://vc.example.com/sts/STSService/corp.local".into(),
             protocol: "wsTrust".into(),
             kind: STS_TYPE.into(),
         }];
+        let (path, listed) = choose(&base("https://vc.example.com/sdk"), &http, |_| true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(path, "/sts/STSService/corp.local");
+        assert!(listed.is_some(), "plain http is named, not used");
+        assert!(choose(&base("https://vc.example.com/sdk"), &http, |_| false).is_none());
+    }
+
+    #[test]
+    fn an_endpoint_without_a_url_is_not_used() {
+        let junk = vec![Registered {
+            url: "not a url".into(),
+            protocol: "wsTrust".into(),
+            kind: STS_TYPE.into(),
+        }];
         assert!(
-            choose(&base("https://vc.example.com/sdk"), &http, "STS", |_| true)
+            choose(&base("https://vc.example.com/sdk"), &junk, |_| true)
                 .unwrap()
                 .is_err()
         );
-        assert!(choose(&base("https://vc.example.com/sdk"), &http, "STS", |_| false).is_none());
     }
 
     #[test]
