@@ -227,6 +227,22 @@ pub async fn gather(
     ))
 }
 
+/// vCenter 9's global permissions for a command that judges `AttachTag`
+/// without the tag probe (`vaudit privileges`): one REST session.
+pub async fn global_permissions(
+    client: &Client,
+    user: &str,
+    password: &str,
+) -> crate::checks::tagging::GlobalListing {
+    match client.rest_probe(user, password, true).await {
+        Ok(p) => match p.authorization {
+            Some(a) => a.map_err(|e| e.to_string()),
+            None => Err("the REST permission list was not asked".into()),
+        },
+        Err(e) => Err(format!("no REST session: {e}")),
+    }
+}
+
 /// What vCenter SSO says of the logged-in account's password, asked with
 /// the account's own token from the STS of the `--url` host:
 /// 1. `GetSystemDomainName`: SSO keeps only the passwords of its own

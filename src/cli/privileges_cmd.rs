@@ -33,6 +33,8 @@ struct Gathered {
     user: String,
     /// `--explain`: the permissions reaching each entity with a gap.
     applying: Vec<(MoRef, Vec<Permission>)>,
+    /// vCenter 9's global permissions, when `AttachTag` is judged there.
+    global: Option<tagging::GlobalListing>,
 }
 
 enum Session {
@@ -102,7 +104,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         Some(&g.answers),
         &g.snap.root,
         &g.snap.vcenter.version,
-        None,
+        g.global.as_ref(),
     ) {
         _ if unknown => None,
         tagging::Judged::NotAsked => None,
@@ -272,16 +274,31 @@ async fn gather(
     let placements = privileges::placements(&manifest.kinds(), &targets, &root);
     let mut tmap = super::inventory_cmd::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
-    let asked = inventory::privileges::gather(
-        client,
-        &snap,
-        &targets,
-        manifest,
-        for_user,
-        Some(credentials),
-    )
-    .await?;
+    // vCenter 9 lists global permissions, where AttachTag counts: asked
+    // beside the privilege answers, in a REST session of its own.
+    let global = manifest.get(tagging::ATTACH_TAG).is_some()
+        && tagging::lists_global_permissions(&snap.vcenter.version);
+    let (asked, global) = tokio::join!(
+        inventory::privileges::gather(
+            client,
+            &snap,
+            &targets,
+            manifest,
+            for_user,
+            Some(credentials),
+        ),
+        async {
+            match global {
+                true => Some(
+                    crate::gate::global_permissions(client, credentials.0, credentials.1).await,
+                ),
+                false => None,
+            }
+        }
+    );
+    let asked = asked?;
     let mut g = Gathered {
+        global,
         user: asked.user.clone(),
         answers: asked,
         snap,

@@ -193,3 +193,53 @@ fn on_9_a_refused_permission_list_is_not_verified_with_the_reason() {
     }
     assert!(tag_findings(&v).is_empty(), "{v}");
 }
+
+/// `vaudit privileges` on the Arc folder, as the administrator for `user`
+/// (`--user`) or as `user` itself.
+fn privileges(sim: &Sim, user: &str, as_admin: bool) -> (i32, Value) {
+    let mut cmd = if as_admin {
+        sim.vaudit(&["privileges", "--user", user])
+    } else {
+        let mut c = vaudit();
+        c.arg("privileges")
+            .arg("--url")
+            .arg(&sim.url)
+            .arg("--username")
+            .arg(user)
+            .arg("--ca-file")
+            .arg(&sim.ca_file)
+            .env("VAUDIT_PASSWORD", DEPLOYER_PASSWORD);
+        c
+    };
+    cmd.args(["--folder", ARC, "-o", "json"]);
+    let r = run(cmd);
+    (r.code, r.json())
+}
+
+#[test]
+fn on_9_the_privileges_command_passes_a_global_attach_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let (rest, tag) = roles(&admin);
+    admin.grant(&admin.root(), DEPLOYER, false, rest, true);
+    admin.global_permission(DEPLOYER, false, tag, true);
+    let (code, v) = privileges(&sim, DEPLOYER, false);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(tagging(&v)["status"], "pass", "{v}");
+    assert!(tag_findings(&v).is_empty(), "{v}");
+}
+
+#[test]
+fn on_9_the_privileges_command_fails_attach_tag_on_the_root_folder_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    admin.grant(&admin.root(), DEPLOYER, false, -1, true);
+    let (code, v) = privileges(&sim, DEPLOYER, true);
+    assert_eq!(code, 1, "{v}");
+    let f = tag_findings(&v);
+    assert_eq!(f.len(), 1, "{v}");
+    assert_eq!(f[0]["code"], "tag-privilege-not-global", "{v}");
+    assert_eq!(f[0]["severity"], "error", "{v}");
+}
