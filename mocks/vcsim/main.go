@@ -85,6 +85,7 @@ func parseFlags() *options {
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
 	flag.IntVar(&restPageSize, "rest-page-size", 100, "items per page of the /api permission list (vCenter 9 mode)")
 	flag.StringVar(&authzListPrivilege, "authz-list-privilege", "System.Read", "the privilege on the root folder the /api permission list requires (vCenter 9 mode)")
+	flag.StringVar(&ssoSystemDomain, "sso-domain", ssoSystemDomain, "the SSO system domain: the tenant the STS and SSO admin service answer under (/sts/STSService/DOMAIN), which the Lookup Service lists")
 	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")
 	flag.StringVar(&lookupSSOHost, "lookup-sso-host", "", "HOST:PORT the Lookup Service names for the STS and the SSO admin service (default: the host the client reached)")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")

@@ -64,8 +64,9 @@ var ssoOff bool
 // ssoPasswordLifetime is the local password policy's lifetime in days.
 var ssoPasswordLifetime int
 
-// ssoSystemDomain is the SSO domain whose users' passwords SSO keeps.
-const ssoSystemDomain = "vsphere.local"
+// ssoSystemDomain is the SSO domain whose users' passwords SSO keeps, and
+// the tenant SSO answers under (-sso-domain).
+var ssoSystemDomain = "vsphere.local"
 
 const groupIdentity = "http://rsa.com/schemas/attr-names/2009/01/GroupIdentity"
 

@@ -111,14 +111,15 @@ pub fn attach_tag(
             "{ATTACH_TAG} was not asked about (the privilege answers were not gathered: run the privileges check too, or save the snapshot with it)"
         ));
     };
-    if !a.known.is_empty() && !a.known.contains(ATTACH_TAG) {
-        // The privileges check reports it as unknown-privilege.
+    let v9 = lists_global_permissions(version);
+    if !v9 && !a.known.is_empty() && !a.known.contains(ATTACH_TAG) {
+        // The privileges check reports it as unknown-privilege. On 9 the
+        // REST lists below judge it whatever the SOAP list says.
         return Judged::NotAsked;
     }
     // Asked and left unanswered counts as not granted, as in the
     // privileges check; never asked is unknown.
     let asked = a.entities.contains(root) && a.ids.iter().any(|i| i == ATTACH_TAG);
-    let v9 = lists_global_permissions(version);
     if v9 && let Some(Err(e)) = global {
         // Not even the root folder's answer decides here: a nearer
         // permission there may mask a global one (nearest wins).
@@ -258,7 +259,24 @@ fn role_name<'a>(authz: &'a Authorization, role: &'a str) -> &'a str {
 /// from the list, groups not known) is `Unknown`, never a pass.
 pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membership>) -> Global {
     let me = canonical_principal(user);
+    if !me.contains('@') {
+        // Permissions name `name@domain`: a bare name matches none of the
+        // principal's own, and its groups' would then decide.
+        return Global::Unknown(format!(
+            "{user} names no domain, so its own global permissions cannot be told from another domain's: give it as name@domain (e.g. {user}@vsphere.local)"
+        ));
+    }
     let groups = membership.and_then(|m| m.groups.as_ref());
+    // A user permission of the same name in another spelling of the domain
+    // (an AD domain's NetBIOS name against its DNS name) may be the
+    // principal's own, which would beat its groups'.
+    let local = |c: &str| c.split('@').next().unwrap_or_default().to_string();
+    let namesake = authz.permissions.iter().find(|p| {
+        !p.principal.group
+            && p.scope == Scope::Global
+            && p.principal.canonical() != me
+            && local(&p.principal.canonical()) == local(&me)
+    });
     let mine = |p: &RestPermission| !p.principal.group && p.principal.canonical() == me;
     let in_group = |p: &RestPermission| {
         p.principal.group
@@ -272,11 +290,11 @@ pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membe
 
     // Permissions of the principal on objects vaudit cannot place.
     for p in authz.permissions.iter().filter(|p| concerns(p)) {
-        if let Scope::Unrecognised { kind, id } = &p.scope
-            && role_holds(authz, &p.role) != Some(false)
-        {
+        // Whatever its role: one on a tag or category grants or withholds
+        // AttachTag there, nearer than any global permission.
+        if let Scope::Unrecognised { kind, id } = &p.scope {
             return Global::Unknown(format!(
-                "a permission of {} on an object of type {kind} ({id}) may grant {ATTACH_TAG}, and vaudit cannot tell whether it is global",
+                "a permission of {} on an object of type {kind} ({id}) may decide {ATTACH_TAG} (on a tag or category it is nearer than a global one), and vaudit cannot tell what that object is",
                 p.principal.canonical()
             ));
         }
@@ -314,7 +332,16 @@ pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membe
         let mut unsure = Vec::new();
         for p in &from_groups {
             match holds(p) {
-                Some(true) if in_group(p) => return Global::Holds,
+                Some(true) if in_group(p) => {
+                    return match namesake {
+                        Some(n) => Global::Unknown(format!(
+                            "{ATTACH_TAG} reaches {user} through the global permission of its group {}, but a global permission of {} may be {user}'s own under another spelling of its domain, and a user's own permission beats its groups'",
+                            p.principal.canonical(),
+                            n.principal.canonical()
+                        )),
+                        None => Global::Holds,
+                    };
+                }
                 Some(false) => {}
                 None if in_group(p) => return unknown_role(p),
                 _ => unsure.push(p.principal.canonical()),
@@ -527,6 +554,72 @@ mod tests {
         };
         let p = perm(USER, false, odd, "1001", true);
         assert!(matches!(global(vec![p], Some(&[])), Global::Unknown(_)));
+    }
+
+    #[test]
+    fn a_read_only_permission_on_an_unrecognised_object_is_unknown() {
+        // On a tag or category, even ReadOnly is nearer than a global grant.
+        let odd = Scope::Unrecognised {
+            kind: "com.vmware.cis.tagging.Category".into(),
+            id: "urn:cat".into(),
+        };
+        let grant = perm(USER, false, Scope::Global, "1001", true);
+        let read_only = perm(USER, false, odd, "-2", true);
+        assert!(matches!(
+            global(vec![grant, read_only], Some(&[])),
+            Global::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn a_user_without_a_domain_is_unknown() {
+        let p = perm(GROUP, true, Scope::Global, "1001", true);
+        let a = authz(vec![p]);
+        match judge_global(&a, "deployer", Some(&member_of(Some(&[GROUP])))) {
+            Global::Unknown(r) => assert!(r.contains("name@domain"), "{r}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_backslash_name_without_a_domain_field_is_the_same_principal() {
+        let mut own = perm(USER, false, Scope::Global, "-2", true);
+        own.principal.name = "VSPHERE.LOCAL\\deployer".into();
+        own.principal.domain = String::new();
+        let group = perm(GROUP, true, Scope::Global, "1001", true);
+        // Its own ReadOnly is found, and beats the group's grant.
+        assert!(matches!(
+            global(vec![own, group], Some(&[GROUP])),
+            Global::Lacks(_)
+        ));
+    }
+
+    #[test]
+    fn a_namesake_in_another_domain_spelling_makes_a_group_grant_unknown() {
+        let namesake = perm("deployer@vsphere", false, Scope::Global, "-2", true);
+        let group = perm(GROUP, true, Scope::Global, "1001", true);
+        match global(vec![namesake, group], Some(&[GROUP])) {
+            Global::Unknown(r) => assert!(r.contains("another spelling"), "{r}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn on_9_a_privilege_list_without_attach_tag_does_not_skip_the_rest_lists() {
+        let m = crate::manifest::default_manifest();
+        let root = MoRef::new("Folder", "group-d1");
+        let mut a = answers(Some(true));
+        a.known = ["System.Read".to_string()].into_iter().collect();
+        let listing = Ok(authz(vec![]));
+        assert!(matches!(
+            attach_tag(&m, Some(&a), &root, "9.0.0", Some(&listing)),
+            Judged::Found(_)
+        ));
+        // On 8 the privileges check reports it as unknown-privilege.
+        assert_eq!(
+            attach_tag(&m, Some(&a), &root, "8.0.2", None),
+            Judged::NotAsked
+        );
     }
 
     #[test]

@@ -58,9 +58,11 @@ pub struct RestPrincipal {
 
 impl RestPrincipal {
     /// `name@domain`, lower case: how vaudit compares principals.
+    /// A name written `DOMAIN\name` with no domain field is the same
+    /// principal as `name@domain`.
     pub fn canonical(&self) -> String {
-        if self.domain.is_empty() {
-            self.name.trim().to_lowercase()
+        if self.domain.trim().is_empty() {
+            crate::inventory::placement::canonical_principal(&self.name)
         } else {
             format!("{}@{}", self.name.trim(), self.domain.trim()).to_lowercase()
         }
@@ -169,7 +171,8 @@ struct WireRoleItem {
 struct WireRoleInfo {
     #[serde(default)]
     name: String,
-    #[serde(default)]
+    /// Required by the schema: a role without its list is undecidable,
+    /// so it fails to decode (not-verified) instead of holding nothing.
     privileges: Vec<String>,
     #[serde(default)]
     system: bool,

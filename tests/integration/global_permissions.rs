@@ -151,6 +151,26 @@ fn on_9_a_global_permission_of_a_group_of_the_user_passes() {
 }
 
 #[test]
+fn on_9_the_users_own_global_permission_beats_its_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let (rest, tag) = roles(&admin);
+    admin.grant(&admin.root(), GROUPED, false, rest, true);
+    // Its group may attach tags everywhere; its own global permission is
+    // read-only, and takes precedence.
+    admin.global_permission(GROUP, true, tag, true);
+    admin.global_permission(GROUPED, false, -2, true);
+    let (code, v) = tagging_as(&sim, GROUPED);
+    assert_eq!(code, 1, "{v}");
+    let f = tag_findings(&v);
+    assert_eq!(f.len(), 1, "{v}");
+    assert_eq!(f[0]["code"], "tag-privilege-not-global");
+    let message = f[0]["message"].as_str().unwrap();
+    assert!(message.contains("precedence"), "{message}");
+}
+
+#[test]
 fn on_9_a_global_permission_that_does_not_propagate_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(dir.path(), &[]);

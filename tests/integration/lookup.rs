@@ -118,6 +118,19 @@ fn an_ad_users_groups_come_from_the_system_domain_sts() {
 }
 
 #[test]
+fn the_sts_path_comes_from_the_lookup_not_the_default() {
+    // A system domain other than vsphere.local: the default path answers
+    // 404, so only the path the Lookup Service lists can pass.
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-sso-domain", "corp.local"]);
+    grant(&sim);
+    let (code, v, stderr) = audit(&sim, dir.path());
+    assert_eq!(code, 0, "{v}\n{stderr}");
+    assert_eq!(v["checks"][0]["status"], "pass", "{v}");
+    assert!(stderr.contains("/sts/STSService/corp.local"), "{stderr}");
+}
+
+#[test]
 fn a_lookup_naming_another_host_is_asked_on_the_url_host_only() {
     // The Lookup Service names the vCenter by its PNID, which `--url` (an IP
     // here) need not match: the listed path is asked on the `--url` host.
