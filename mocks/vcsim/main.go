@@ -81,6 +81,7 @@ func parseFlags() *options {
 	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
 	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
+	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (flip.go)")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)

@@ -241,10 +241,9 @@ impl Client {
                 && let Some(asked) = asked
                 && let Some(o) = page.objects.iter().find(|o| !asked.contains(&o.obj))
             {
-                bound = Err(self.transport.decode_err(
-                    step,
-                    format!("{} was sent, and not asked for", o.obj),
-                ));
+                bound = Err(self
+                    .transport
+                    .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
             }
             if let Err(e) = bound {
                 if let Some(token) = &page.token {
