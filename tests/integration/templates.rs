@@ -128,8 +128,60 @@ fn a_template_target_in_a_nested_folder_is_judged() {
     assert_eq!(v["checks"][0]["status"], "pass", "{v}");
 }
 
+/// Whether a `-vv` run asked for objects by reference (the second pass).
+fn second_pass_sent(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .filter(|l| l.contains("SOAP request"))
+        .any(|l| l.contains("reportMissingObjectsInResults"))
+}
+
+/// The gate's own checks (network probes skipped, as the harness does)
+/// need no VM but the templates: two passes. Saving its snapshot reads
+/// every VM whole, so the templates come with them: one pass.
 #[test]
-fn the_gate_reading_every_vm_takes_one_pass() {
+fn the_gate_takes_the_second_pass_only_when_it_reads_not_every_vm() {
+    let sim = Sim::start(&["-template", "2"]);
+    let config = crate::common::repo_root().join("mocks/config/clean-appliance.yaml");
+    let config = config.to_str().unwrap();
+    let gate = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--config",
+            config,
+            "--skip",
+            "privileges",
+            "--template",
+            "arc-template-1",
+            "-o",
+            "json",
+            "-vv",
+        ];
+        args.extend(extra);
+        let r = run(sim.vaudit(&args));
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        assert_eq!(r.json()["targets"]["template"]["name"], "arc-template-1");
+        let templates = r.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "templates")
+            .unwrap()["status"]
+            .clone();
+        assert_eq!(templates, "pass");
+        second_pass_sent(&r.stderr)
+    };
+    assert!(gate(&[]), "the gate reads the templates by reference");
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("s.json");
+    assert!(
+        !gate(&["--save", saved.to_str().unwrap()]),
+        "a saved gate reads every VM whole, so no second pass"
+    );
+}
+
+#[test]
+fn a_save_reading_every_vm_takes_one_pass() {
     let sim = Sim::start(&["-template", "2"]);
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("s.json");
