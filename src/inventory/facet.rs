@@ -443,6 +443,39 @@ mod tests {
         );
     }
 
+    /// benches/scale.sh compares vaudit's whole-inventory read with the
+    /// pyVmomi peer's: the peer must ask for the same types and paths.
+    #[test]
+    fn the_pyvmomi_peer_reads_what_a_saved_snapshot_reads() {
+        let peer = include_str!("../../benches/pyvmomi_inventory.py");
+        let specs = peer
+            .split_once("SPECS = [")
+            .and_then(|(_, r)| r.split_once("\n]\n"))
+            .map(|(s, _)| s)
+            .expect("SPECS in the peer");
+        let plan = Facets::all().plan();
+        assert!(plan.second.is_empty());
+        for (kind, paths) in &plan.first {
+            let at = specs
+                .find(&format!("vim.{kind},"))
+                .unwrap_or_else(|| panic!("the peer does not read {kind}"));
+            let entry = &specs[at..];
+            let entry = &entry[..entry.find("),").unwrap_or(entry.len())];
+            for p in paths {
+                assert!(
+                    entry.contains(&format!("\"{p}\"")),
+                    "the peer does not read {kind}.{p}"
+                );
+            }
+            assert_eq!(
+                entry.matches('"').count(),
+                2 * paths.len(),
+                "the peer reads more of {kind} than vaudit: {entry}"
+            );
+        }
+        assert_eq!(specs.matches("vim.").count(), plan.first.len());
+    }
+
     #[test]
     fn missing_names_the_first_absent_facet() {
         let have = Facets::of(&[Facet::Folders]);
