@@ -165,10 +165,11 @@ impl Client {
     /// guard against an object sent twice; an object the request did not
     /// name is an answer to some other question, and fails the pass.
     ///
-    /// An object deleted since `objs` was read comes back with
-    /// `ManagedObjectNotFound` in its `missing`, or not at
-    /// all (`reportMissingObjectsInResults`, rather than failing the whole
-    /// call): the caller decides what a vanished object means.
+    /// An object deleted since `objs` was read does not fail the call
+    /// (`reportMissingObjectsInResults`): it is left out of the answer, as
+    /// the API documents for a RetrieveResult, or comes back with
+    /// `ManagedObjectNotFound` in its `missing`, as in an UpdateSet. The
+    /// caller decides what a vanished object means.
     pub async fn retrieve_objects_bounded(
         &self,
         spec: PropertySpec<'_>,
