@@ -241,3 +241,159 @@ fn a_target_deleted_between_the_passes_is_not_found() {
         .collect();
     assert_eq!(codes, ["target-not-found"], "{v}");
 }
+
+// ---------------------------------------------------------------------------
+// The second pass on the wire: bounded and guarded like the view's pages.
+// ---------------------------------------------------------------------------
+
+mod by_reference {
+    use vaudit::vsphere::{Error, Limits, MoRef, PropertySpec};
+    use wiremock::matchers::body_string_contains;
+    use wiremock::{MockServer, ResponseTemplate};
+
+    use crate::wire::*;
+
+    const SPEC: PropertySpec<'static> = PropertySpec {
+        kind: "VirtualMachine",
+        paths: &["config.template", "name"],
+    };
+
+    fn vms(ids: &[&str]) -> Vec<MoRef> {
+        ids.iter()
+            .map(|i| MoRef::new("VirtualMachine", *i))
+            .collect()
+    }
+
+    fn answer(response: &str, ids: &[&str], token: Option<&str>) -> ResponseTemplate {
+        let mut objs = String::new();
+        for id in ids {
+            objs.push_str(&format!(
+                r#"<objects><obj type="VirtualMachine">{id}</obj><propSet><name>config.template</name><val xsi:type="xsd:boolean">true</val></propSet><propSet><name>name</name><val xsi:type="xsd:string">t-{id}</val></propSet></objects>"#
+            ));
+        }
+        let token = token
+            .map(|t| format!("<token>{t}</token>"))
+            .unwrap_or_default();
+        ResponseTemplate::new(200).set_body_raw(
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><{response} xmlns="urn:vim25"><returnval>{token}{objs}</returnval></{response}></soapenv:Body></soapenv:Envelope>"#
+            ),
+            "text/xml; charset=utf-8",
+        )
+    }
+
+    async fn server() -> MockServer {
+        let server = MockServer::start().await;
+        mount_connect_and_login(&server).await;
+        soap("CancelRetrievePropertiesEx")
+            .respond_with(ok("cancel-retrieve.xml"))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn objects_are_asked_for_in_batches_of_a_page() {
+        let server = server().await;
+        // Two objects a page: vm-1 and vm-2 in the first request, vm-3 in
+        // the second.
+        let batches: [(&str, &[&str]); 2] = [("vm-1", &["vm-1", "vm-2"]), ("vm-3", &["vm-3"])];
+        for (asked, sent) in batches {
+            soap("RetrievePropertiesEx")
+                .and(body_string_contains(format!(">{asked}</obj>")))
+                .respond_with(answer("RetrievePropertiesExResponse", sent, None))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        let client = logged_in(&server).await;
+        let got = client
+            .retrieve_objects_bounded(SPEC, &vms(&["vm-1", "vm-2", "vm-3"]), 2, Limits::default())
+            .await
+            .unwrap();
+        let ids: Vec<&str> = got.iter().map(|o| o.obj.value.as_str()).collect();
+        assert_eq!(ids, ["vm-1", "vm-2", "vm-3"]);
+    }
+
+    #[tokio::test]
+    async fn an_object_not_asked_for_fails_the_pass() {
+        let server = server().await;
+        soap("RetrievePropertiesEx")
+            .respond_with(answer(
+                "RetrievePropertiesExResponse",
+                &["vm-1", "vm-9"],
+                None,
+            ))
+            .mount(&server)
+            .await;
+        let client = logged_in(&server).await;
+        let err = client
+            .retrieve_objects_bounded(SPEC, &vms(&["vm-1"]), 1000, Limits::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { .. }) && err.to_string().contains("VirtualMachine:vm-9"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_object_sent_again_on_a_later_page_fails_the_pass() {
+        let server = server().await;
+        soap("RetrievePropertiesEx")
+            .respond_with(answer(
+                "RetrievePropertiesExResponse",
+                &["vm-1"],
+                Some("t1"),
+            ))
+            .mount(&server)
+            .await;
+        soap("ContinueRetrievePropertiesEx")
+            .respond_with(answer(
+                "ContinueRetrievePropertiesExResponse",
+                &["vm-1"],
+                Some("t1"),
+            ))
+            .mount(&server)
+            .await;
+        let client = logged_in(&server).await;
+        let err = client
+            .retrieve_objects_bounded(SPEC, &vms(&["vm-1", "vm-2"]), 1000, Limits::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::CursorLoop { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_pass_is_held_to_max_objects() {
+        let server = server().await;
+        soap("RetrievePropertiesEx")
+            .respond_with(answer(
+                "RetrievePropertiesExResponse",
+                &["vm-1", "vm-2"],
+                None,
+            ))
+            .mount(&server)
+            .await;
+        let client = logged_in(&server).await;
+        let err = client
+            .retrieve_objects_bounded(
+                SPEC,
+                &vms(&["vm-1", "vm-2"]),
+                1000,
+                Limits::with_max_objects(1),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    what: "objects",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}
