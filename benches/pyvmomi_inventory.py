@@ -3,8 +3,8 @@
 an experienced pyVmomi scripter would write it.
 
 One ContainerView over the root folder, one PropertyCollector
-RetrievePropertiesEx with the same types and pathSets vaudit reads
-(src/inventory/collect.rs), paged with ContinueRetrievePropertiesEx at the
+RetrievePropertiesEx with the same types and pathSets vaudit reads for a
+saved snapshot (the whole inventory, src/inventory/facet.rs), paged with ContinueRetrievePropertiesEx at the
 same maxObjects, DestroyView, Logout. Each object becomes a dict, and the
 script builds what `vaudit folders`/`pools`/`templates` need from it: the
 inventory path of every entity (memoised, linear), the folders with their
@@ -40,14 +40,51 @@ def _counted(self, *args, **kwargs):
 
 SoapAdapter.SoapStubAdapter.InvokeMethod = _counted
 
-# The same pathSets as src/inventory/collect.rs (SPECS).
+# The same types and pathSets as vaudit's whole-inventory read
+# (`Facets::all()` in src/inventory/facet.rs, which `--save` collects in one
+# pass; a unit test there keeps the two in step). HA comes whole from
+# `configurationEx`, as vaudit reads it, with the deprecated
+# `configuration.dasConfig.enabled` beside it for older servers.
 SPECS = [
     (vim.Folder, ["name", "parent", "childType"]),
     (vim.Datacenter, ["name", "parent"]),
-    (vim.ComputeResource, ["name", "parent"]),
-    (vim.ClusterComputeResource, ["name", "parent", "configuration.dasConfig.enabled"]),
-    (vim.ResourcePool, ["name", "parent", "owner"]),
-    (vim.VirtualApp, ["name", "parent", "owner", "parentFolder"]),
+    (vim.ComputeResource, ["name", "parent", "host"]),
+    (
+        vim.ClusterComputeResource,
+        ["name", "parent", "host", "configurationEx", "configuration.dasConfig.enabled"],
+    ),
+    (
+        vim.HostSystem,
+        [
+            "name",
+            "parent",
+            "runtime.connectionState",
+            "runtime.inMaintenanceMode",
+            "config.product.version",
+            "summary.hardware.cpuMhz",
+        ],
+    ),
+    (
+        vim.ResourcePool,
+        [
+            "name",
+            "parent",
+            "owner",
+            "runtime.memory.unreservedForVm",
+            "runtime.cpu.unreservedForVm",
+        ],
+    ),
+    (
+        vim.VirtualApp,
+        [
+            "name",
+            "parent",
+            "owner",
+            "parentFolder",
+            "runtime.memory.unreservedForVm",
+            "runtime.cpu.unreservedForVm",
+        ],
+    ),
     (
         vim.VirtualMachine,
         [
@@ -62,7 +99,10 @@ SPECS = [
             "runtime.powerState",
         ],
     ),
-    (vim.Datastore, ["name", "parent", "summary.freeSpace", "summary.capacity", "summary.url"]),
+    (
+        vim.Datastore,
+        ["name", "parent", "summary.freeSpace", "summary.capacity", "summary.url", "host"],
+    ),
     (vim.Network, ["name", "parent"]),
 ]
 

@@ -15,14 +15,25 @@
 #      the link cost with no client work: the sum of curl's per-request
 #      time_total, less each request's TCP+TLS set-up but the first (vaudit
 #      keeps one connection);
+#      Beside them, govc's request for templates (govc cannot be installed
+#      from Debian, which ships govmomi's library without govc): the one
+#      RetrievePropertiesEx `govc find / -type m -config.template true`
+#      sends (VirtualMachine name + config.template over a ContainerView,
+#      no maxObjects), with its login, view and logout, replayed the same way;
 #   3. the peer: benches/pyvmomi_inventory.py (pyVmomi from PyPI in a venv
-#      under target/), the same ContainerView + RetrievePropertiesEx collection.
+#      under target/), the same ContainerView + RetrievePropertiesEx collection
+#      as vaudit's whole-inventory read (`folders --save`).
 #
-# Prints a table and the ratios vaudit/wire and pyVmomi/vaudit.
+# With BASELINE=/path/to/an/older/vaudit, part 1 also runs that binary's
+# folders, pools, templates and check against the same simulator, so
+# "before" and "after" come from one run.
+#
+# Prints a table and the ratios vaudit/wire, vaudit/before and pyVmomi/vaudit.
 #
 #   bash benches/scale.sh                        # ~10,000 VMs, 3 runs each
 #   RUNS=5 VM_PER_CLUSTER=2490 bash benches/scale.sh   # ~5,000 VMs
 #   PEER=0 WIRE=0 bash benches/scale.sh          # vaudit's own figures only
+#   BASELINE=target/baseline/vaudit-7a3b626 bash benches/scale.sh
 #
 # Needs: cargo, Go + govmomi source (mocks/vcsim/build.sh), curl, python3 with
 # venv, and /usr/bin/time (installed with apt-get when missing, as root).
@@ -34,6 +45,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-3}
 WIRE=${WIRE:-1}
 PEER=${PEER:-1}
+BASELINE=${BASELINE:-}
 # VMs = clusters x VM_PER_CLUSTER + templates (no standalone host).
 CLUSTERS=${CLUSTERS:-2}
 VM_PER_CLUSTER=${VM_PER_CLUSTER:-4990}
@@ -81,6 +93,10 @@ log "building the simulator and vaudit (release)"
 SIM_BIN=$(bash mocks/vcsim/build.sh "$ROOT/target/vcsim") || die "cannot build the simulator"
 cargo build --release --quiet || die "cargo build --release failed"
 VAUDIT=$ROOT/target/release/vaudit
+if [[ -n $BASELINE ]]; then
+    BASELINE=$(realpath "$BASELINE")
+    [[ -x $BASELINE ]] || die "BASELINE=$BASELINE is not an executable"
+fi
 
 VENV=$ROOT/target/bench-venv
 PYVMOMI_VERSION=-
@@ -125,6 +141,16 @@ ORDER=(folders pools templates check)
 # Measured in part 1 only: the whole inventory, what every command read
 # before issue 18's 1b.
 MEASURED=("${ORDER[@]}" whole)
+# The same commands run by BASELINE ("before"), named old-NAME.
+declare -A BIN=()
+for name in "${MEASURED[@]}"; do BIN[$name]=$VAUDIT; done
+if [[ -n $BASELINE ]]; then
+    for name in "${ORDER[@]}"; do
+        ARGS[old-$name]=${ARGS[$name]}
+        BIN[old-$name]=$BASELINE
+        MEASURED+=("old-$name")
+    done
+fi
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -154,11 +180,17 @@ mb() {
 }
 
 # --- 1. vaudit ------------------------------------------------------------------
-for name in "${MEASURED[@]}"; do
-    read -ra argv <<<"${ARGS[$name]}"
-    for i in $(seq "$RUNS"); do
-        run_timed "$WORK/$name.$i" "$VAUDIT" "${argv[@]}" -v
+# One untimed round first (the simulator's first answers warm its caches),
+# then the commands take turns run by run, so a slow spell of this shared
+# machine falls on all of them, not on whichever ran then.
+for i in warm $(seq "$RUNS"); do
+    for name in "${MEASURED[@]}"; do
+        read -ra argv <<<"${ARGS[$name]}"
+        run_timed "$WORK/$name.$i" "${BIN[$name]}" "${argv[@]}" -v
     done
+    rm -f "$WORK"/*.warm.wall "$WORK"/*.warm.rss
+done
+for name in "${MEASURED[@]}"; do
     WALL[$name]=$(cat "$WORK/$name".*.wall | median)
     RSS[$name]=$(cat "$WORK/$name".*.rss | median)
     TRIPS[$name]=$(grep -ho 'calls=[0-9]*' "$WORK/$name.1.err" | tail -1 | cut -d= -f2)
@@ -216,7 +248,7 @@ replay() {
     local -a timing=()
     rm -f "$jar" "$dir/times"
     local curl_common=(-sS --cacert "$CA" --max-time "$CMD_TIMEOUT" -b "$jar" -c "$jar"
-        -w '%{time_appconnect} %{time_total} %{http_code}\n' -o "$dir/resp")
+        -w '%{time_appconnect} %{time_total} %{http_code} %{size_download}\n' -o "$dir/resp")
     for f in "$dir"/[0-9]*.*; do
         case $f in
         *.soap)
@@ -263,21 +295,46 @@ print(v.get("value","") if isinstance(v,dict) else (v or ""))' "$dir/resp")
         fi
     done
     # One TCP+TLS set-up, as on a kept-alive connection.
-    awk -v trips="$trips" 'NR == 1 {first = $1} {sum += $2 - $1}
-        END {printf "%.3f %d\n", sum + first, trips}' "$dir/times"
+    awk -v trips="$trips" 'NR == 1 {first = $1} {sum += $2 - $1; bytes += $4}
+        END {printf "%.3f %d %.2f\n", sum + first, trips, bytes / 1e6}' "$dir/times"
 }
 
+# govc: what `govc find / -type m -config.template true` sends, written as
+# a captured run (the managed object ids are the fixed ones of vCenter's
+# ServiceContent): ServiceContent, Login, a view of every VM, the one
+# RetrievePropertiesEx of name and config.template, DestroyView, Logout.
+govc_templates() {
+    local dir=$WORK/replay.govc
+    mkdir -p "$dir"
+    printf '%s' "$H_SOAP<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">ServiceInstance</_this></RetrieveServiceContent>$T_SOAP" >"$dir/001.soap"
+    : >"$dir/002.login"
+    printf '%s' "$H_SOAP<CreateContainerView xmlns=\"urn:vim25\"><_this type=\"ViewManager\">ViewManager</_this><container type=\"Folder\">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>$T_SOAP" >"$dir/003.soap"
+    printf '%s' "$H_SOAP<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">propertyCollector</_this><specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet><pathSet>config.template</pathSet></propSet><objectSet><obj type=\"ContainerView\">@VIEW@</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet><options></options></RetrievePropertiesEx>$T_SOAP" >"$dir/004.soap"
+    printf '%s' "$H_SOAP<DestroyView xmlns=\"urn:vim25\"><_this type=\"ContainerView\">@VIEW@</_this></DestroyView>$T_SOAP" >"$dir/005.soap"
+    printf '%s' "$H_SOAP<Logout xmlns=\"urn:vim25\"><_this type=\"SessionManager\">SessionManager</_this></Logout>$T_SOAP" >"$dir/006.soap"
+}
+
+declare -A WIRE_MB
 ((WIRE)) || ORDER_WIRE=()
+((WIRE)) && ORDER_WIRE+=(govc)
 for name in "${ORDER_WIRE[@]}"; do
-    capture "$name"
-    samples=()
-    for i in $(seq "$RUNS"); do
-        read -r secs trips < <(replay "$name")
-        samples+=("$secs")
+    if [[ $name == govc ]]; then govc_templates; else capture "$name"; fi
+done
+# Taking turns, as in part 1.
+for i in $(seq "$RUNS"); do
+    for name in "${ORDER_WIRE[@]}"; do
+        replay "$name" >"$WORK/wire.$name.$i"
     done
-    WIRE[$name]=$(printf '%s\n' "${samples[@]}" | median)
+done
+for name in "${ORDER_WIRE[@]}"; do
+    WIRE[$name]=$(cat "$WORK/wire.$name".* | awk '{print $1}' | median)
+    read -r _ trips mb <"$WORK/wire.$name.1"
     WIRE_TRIPS[$name]=$trips
-    log "$name wire: ${WIRE[$name]}s in $trips requests"
+    WIRE_MB[$name]=$mb
+    if [[ $name == govc ]] && awk '$3 != 200 {bad = 1} END {exit !bad}' "$WORK/replay.govc/times"; then
+        die "the govc replay had an answer other than 200: $(cat "$WORK/replay.govc/times")"
+    fi
+    log "$name wire: ${WIRE[$name]}s in $trips requests, $mb MB read"
 done
 
 # --- 3. the peer: pyVmomi ------------------------------------------------------
@@ -308,19 +365,36 @@ printf '%-38s %9s %10s %12s %16s %11s\n' "command" "wall s" "RSS MiB" "round tri
 for name in "${MEASURED[@]}"; do
     label="vaudit ${ARGS[$name]%% --config*}"
     [[ $name == whole ]] && label="whole inventory (folders --save)"
+    [[ $name == old-* ]] && label="before: ${ARGS[$name]%% --config*}"
+    label=${label/ --skip privileges,dns,proxy,egress,ip-conflict,upload-path/ (no net)}
     ratio=-
     [[ -n ${WIRE[$name]:-} ]] && ratio=$(awk -v a="${WALL[$name]}" -v b="${WIRE[$name]}" 'BEGIN {printf "%.2fx", a / b}')
     printf '%-38s %9s %10s %12s %16s %11s\n' "$label" "${WALL[$name]}" \
         "${RSS[$name]}" "${TRIPS[$name]:-?}" "${BYTES[$name]} (${INV_BYTES[$name]})" "$ratio"
 done
 for name in "${ORDER_WIRE[@]}"; do
-    printf '%-38s %9s %10s %12s\n' "curl replay of $name" "${WIRE[$name]}" "-" "${WIRE_TRIPS[$name]}"
+    label="curl replay of $name"
+    [[ $name == govc ]] && label="curl replay of govc find -type m"
+    printf '%-38s %9s %10s %12s %16s\n' "$label" "${WIRE[$name]}" "-" "${WIRE_TRIPS[$name]}" "${WIRE_MB[$name]}"
 done
 if ((PEER)); then
     printf '%-38s %9s %10s %12s\n' "pyVmomi $PYVMOMI_VERSION inventory" "$PY_W" "$PY_R" "$PY_T"
     echo
     awk -v p="$PY_W" -v f="${WALL[folders]}" -v c="${WALL[check]}" 'BEGIN {
         printf "pyVmomi / vaudit folders: %.2fx   pyVmomi / vaudit check: %.2fx\n", p / f, p / c }'
+fi
+if [[ -n ${WIRE[govc]:-} ]]; then
+    awk -v t="${WALL[templates]}" -v g="${WIRE[govc]}" -v tb="${BYTES[templates]}" -v gb="${WIRE_MB[govc]}" 'BEGIN {
+        printf "vaudit templates / govc find replay: time %.2fx, bytes %.2fx\n", t / g, tb / gb }'
+fi
+if [[ -n $BASELINE ]]; then
+    for name in "${ORDER[@]}"; do
+        awk -v n="$name" -v a="${WALL[$name]}" -v b="${WALL[old-$name]}" -v ab="${BYTES[$name]}" -v bb="${BYTES[old-$name]}" 'BEGIN {
+            printf "%-10s after/before: time %.2fx, bytes %.2fx (%s -> %s MB)\n", n, a / b, ab / bb, bb, ab }'
+    done
+fi
+if ((PEER)); then
+    awk -v p="$PY_W" -v w="${WALL[whole]}" 'BEGIN { printf "pyVmomi / vaudit whole inventory: %.2fx\n", p / w }'
 fi
 awk -v w="${WALL[whole]}" -v f="${WALL[folders]}" -v p="${WALL[pools]}" -v t="${WALL[templates]}" 'BEGIN {
     printf "time vs the whole inventory: folders %.2fx, pools %.2fx, templates %.2fx\n", f / w, p / w, t / w }'

@@ -88,6 +88,7 @@ func parseFlags() *options {
 	flag.StringVar(&ssoSystemDomain, "sso-domain", ssoSystemDomain, "the SSO system domain: the tenant the STS and SSO admin service answer under (/sts/STSService/DOMAIN), which the Lookup Service lists")
 	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")
 	flag.StringVar(&lookupSSOHost, "lookup-sso-host", "", "HOST:PORT the Lookup Service names for the STS and the SSO admin service (default: the host the client reached)")
+	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (flip.go)")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)

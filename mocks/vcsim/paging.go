@@ -66,6 +66,7 @@ func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *typ
 		recomputePools() // placement.go
 	}
 	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, req)
+	maybeFlipTemplate(req.SpecSet) // flip.go
 	body, ok := res.(*methods.RetrievePropertiesExBody)
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res

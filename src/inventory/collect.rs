@@ -1,9 +1,12 @@
-//! One collection pass: a ContainerView over the entity types the command's
-//! checks read (`Facets`), paged, plus one event query for the template
-//! history.
+//! One collection: a ContainerView over the entity types the command's
+//! checks read (`Facets`), paged; a second pass by reference for the few
+//! objects a facet selects (templates among VMs) when the first did not
+//! read them whole; and one event query for the template history.
 
-use super::{Entity, Facets, Snapshot, VCenter};
-use crate::vsphere::{Client, Error, Limits, ObjectContent, PropertySpec, Value};
+use std::collections::{HashMap, HashSet};
+
+use super::{Entity, Facets, SecondPass, Snapshot, VCenter};
+use crate::vsphere::{Client, Error, Limits, MoRef, ObjectContent, PropertySpec, Value};
 
 /// Measured against the simulator and real vCenters: large enough that a
 /// 10,000-VM inventory is a dozen pages, small enough that a page stays well
@@ -25,19 +28,23 @@ pub async fn collect(
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
     let facets = facets.closed();
-    let owned = facets.specs();
-    let specs: Vec<PropertySpec<'_>> = owned
+    let plan = facets.plan();
+    let specs: Vec<PropertySpec<'_>> = plan
+        .first
         .iter()
         .map(|(kind, paths)| PropertySpec { kind, paths })
         .collect();
     let pages = async {
         if specs.is_empty() {
-            Ok(Vec::new())
-        } else {
-            client
-                .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress)
-                .await
+            return Ok(Vec::new());
         }
+        let mut objects = client
+            .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress)
+            .await?;
+        for pass in &plan.second {
+            second_pass(client, pass, &mut objects, limits).await?;
+        }
+        Ok(objects)
     };
     // The event history does not depend on the pages: asked beside them.
     let events = async {
@@ -69,6 +76,66 @@ pub async fn collect(
     );
     snap.facets = facets;
     Ok(snap)
+}
+
+/// Reads `pass.paths` of the objects the first pass found `pass.when` true
+/// on, and adds them to those objects. Between the passes an object may
+/// change: one deleted meanwhile (absent from the answer, or reported
+/// `ManagedObjectNotFound`) is dropped, as it is no longer in the
+/// inventory; one whose flag is now false keeps its first-pass place with
+/// the flag false (`when` is read again, and the later value wins), so a
+/// VM made a plain VM again is not listed as a template, and neither is
+/// ever an object with no name. One that turned true meanwhile is not seen:
+/// the snapshot is the inventory as the first pass read it.
+async fn second_pass(
+    client: &Client,
+    pass: &SecondPass,
+    objects: &mut Vec<ObjectContent>,
+    limits: Limits,
+) -> Result<(), Error> {
+    let mut chosen: Vec<MoRef> = Vec::new();
+    let mut once = HashSet::new();
+    for o in objects.iter() {
+        if &*o.obj.kind == pass.kind
+            && o.get(pass.when) == Some(&Value::Bool(true))
+            && once.insert(&o.obj)
+        {
+            chosen.push(o.obj.clone());
+        }
+    }
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let spec = PropertySpec {
+        kind: pass.kind,
+        paths: &pass.paths,
+    };
+    let read = client
+        .retrieve_objects_bounded(spec, &chosen, PAGE_SIZE, limits)
+        .await?;
+    let mut found: HashMap<MoRef, ObjectContent> = read
+        .into_iter()
+        .filter(|o| !o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
+        .map(|o| (o.obj.clone(), o))
+        .collect();
+    let chosen: HashSet<MoRef> = chosen.into_iter().collect();
+    objects.retain_mut(|o| {
+        if !chosen.contains(&o.obj) {
+            return true;
+        }
+        match found.remove(&o.obj) {
+            Some(more) => {
+                o.props.extend(more.props);
+                o.missing.extend(more.missing);
+                true
+            }
+            // Deleted since the first pass; or a second copy of an object
+            // the view listed under two types, completed above (`collect`
+            // keeps the first copy anyway).
+            None => false,
+        }
+    });
+    Ok(())
 }
 
 fn entity(o: ObjectContent) -> Entity {

@@ -22,7 +22,8 @@ pub enum Facet {
     /// Every property of every VM the checks read.
     Vms,
     /// What the templates check and the template target read: every VM's
-    /// `config.template`, name, place and creation date.
+    /// `config.template`, then name, place and creation date of the
+    /// templates alone (`Facet::selects`).
     Templates,
     /// How many VMs there are (the support matrix's 9,500), nothing else.
     VmCount,
@@ -159,15 +160,10 @@ impl Facet {
                     "runtime.powerState",
                 ],
             }],
+            // The rest is read for the templates alone (`selects`).
             Facet::Templates => &[PropertySpec {
                 kind: "VirtualMachine",
-                paths: &[
-                    "name",
-                    "parent",
-                    "parentVApp",
-                    "config.template",
-                    "config.createDate",
-                ],
+                paths: &["config.template"],
             }],
             Facet::VmCount => &[PropertySpec {
                 kind: "VirtualMachine",
@@ -190,6 +186,51 @@ impl Facet {
             }],
         }
     }
+}
+
+/// Properties a facet reads only for the objects of `kind` whose boolean
+/// property `when` is true: templates are a few dozen of 10,000 VMs, so
+/// their names and places are asked for by reference after every VM was
+/// asked for `config.template` alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Select {
+    pub kind: &'static str,
+    pub when: &'static str,
+    pub paths: &'static [&'static str],
+}
+
+impl Facet {
+    /// The facet's second pass, if it reads some properties of only the
+    /// objects its first-pass `specs` select (`Select::when` must be among
+    /// them).
+    fn selects(self) -> Option<Select> {
+        match self {
+            Facet::Templates => Some(Select {
+                kind: "VirtualMachine",
+                when: "config.template",
+                paths: &["name", "parent", "parentVApp", "config.createDate"],
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The second pass of a collection: `paths` of the objects of `kind` the
+/// first pass found `when` true on. `paths` starts with `when`, read again:
+/// an object that changed between the passes is judged as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondPass {
+    pub kind: &'static str,
+    pub when: &'static str,
+    pub paths: Vec<&'static str>,
+}
+
+/// What one collection asks the property collector: every object of the
+/// `first` types through the view, then each `second` pass by reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub first: Vec<(&'static str, Vec<&'static str>)>,
+    pub second: Vec<SecondPass>,
 }
 
 /// A set of facets: what a command collects, and what a snapshot holds.
@@ -242,8 +283,46 @@ impl Facets {
         needed.iter().find(|f| !self.has(*f))
     }
 
-    /// One property spec per type, the union of the members' paths, in a
-    /// stable order (types as `Facet` lists them, paths as first named).
+    /// The passes that read the set. A selection whose paths the first
+    /// pass already reads for every object (the VMs facet reads all a
+    /// template's) needs no second pass, and costs no round trip.
+    pub fn plan(self) -> Plan {
+        let first = self.specs();
+        let mut second: Vec<SecondPass> = Vec::new();
+        for sel in self.iter().filter_map(Facet::selects) {
+            let have = first
+                .iter()
+                .find(|(k, _)| *k == sel.kind)
+                .map_or(&[][..], |(_, p)| p.as_slice());
+            debug_assert!(have.contains(&sel.when), "a selection reads its flag first");
+            let lacking = sel.paths.iter().filter(|p| !have.contains(p));
+            let at = match second
+                .iter()
+                .position(|s| s.kind == sel.kind && s.when == sel.when)
+            {
+                Some(i) => i,
+                None => {
+                    second.push(SecondPass {
+                        kind: sel.kind,
+                        when: sel.when,
+                        paths: vec![sel.when],
+                    });
+                    second.len() - 1
+                }
+            };
+            for p in lacking {
+                if !second[at].paths.contains(p) {
+                    second[at].paths.push(p);
+                }
+            }
+        }
+        second.retain(|s| s.paths.len() > 1);
+        Plan { first, second }
+    }
+
+    /// One first-pass property spec per type, the union of the members'
+    /// paths, in a stable order (types as `Facet` lists them, paths as
+    /// first named).
     pub fn specs(self) -> Vec<(&'static str, Vec<&'static str>)> {
         let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
         for f in self.iter() {
@@ -300,24 +379,49 @@ mod tests {
         assert!(!k.contains(&"HostSystem"));
     }
 
-    #[test]
-    fn vm_facets_merge_into_one_spec() {
-        let specs = Facets::of(&[Facet::VmCount, Facet::Templates]).specs();
-        let vm: Vec<_> = specs
+    fn vm_paths(p: &Plan) -> Vec<&'static str> {
+        p.first
             .iter()
             .filter(|(k, _)| *k == "VirtualMachine")
-            .collect();
-        assert_eq!(vm.len(), 1);
+            .flat_map(|(_, p)| p.clone())
+            .collect()
+    }
+
+    #[test]
+    fn templates_read_every_vm_for_the_flag_and_templates_by_reference() {
+        let plan = Facets::of(&[Facet::VmCount, Facet::Templates]).plan();
+        assert_eq!(vm_paths(&plan), ["config.template"]);
         assert_eq!(
-            vm[0].1,
-            [
-                "name",
-                "parent",
-                "parentVApp",
-                "config.template",
-                "config.createDate"
-            ]
+            plan.second,
+            [SecondPass {
+                kind: "VirtualMachine",
+                when: "config.template",
+                paths: vec![
+                    "config.template",
+                    "name",
+                    "parent",
+                    "parentVApp",
+                    "config.createDate"
+                ],
+            }]
         );
+    }
+
+    #[test]
+    fn templates_beside_every_vm_take_one_pass() {
+        let plan = Facets::of(&[Facet::Vms, Facet::Templates]).closed().plan();
+        assert!(plan.second.is_empty(), "{:?}", plan.second);
+        let vm = vm_paths(&plan);
+        for p in ["name", "parent", "parentVApp", "config.createDate"] {
+            assert!(vm.contains(&p), "{p} missing from {vm:?}");
+        }
+    }
+
+    #[test]
+    fn facets_without_a_selection_take_one_pass() {
+        let plan = Facets::of(&[Facet::Pools, Facet::VmCount]).closed().plan();
+        assert!(plan.second.is_empty());
+        assert_eq!(vm_paths(&plan), ["config.template"]);
     }
 
     #[test]
@@ -337,6 +441,39 @@ mod tests {
                 "Network"
             ]
         );
+    }
+
+    /// benches/scale.sh compares vaudit's whole-inventory read with the
+    /// pyVmomi peer's: the peer must ask for the same types and paths.
+    #[test]
+    fn the_pyvmomi_peer_reads_what_a_saved_snapshot_reads() {
+        let peer = include_str!("../../benches/pyvmomi_inventory.py");
+        let specs = peer
+            .split_once("SPECS = [")
+            .and_then(|(_, r)| r.split_once("\n]\n"))
+            .map(|(s, _)| s)
+            .expect("SPECS in the peer");
+        let plan = Facets::all().plan();
+        assert!(plan.second.is_empty());
+        for (kind, paths) in &plan.first {
+            let at = specs
+                .find(&format!("vim.{kind},"))
+                .unwrap_or_else(|| panic!("the peer does not read {kind}"));
+            let entry = &specs[at..];
+            let entry = &entry[..entry.find("),").unwrap_or(entry.len())];
+            for p in paths {
+                assert!(
+                    entry.contains(&format!("\"{p}\"")),
+                    "the peer does not read {kind}.{p}"
+                );
+            }
+            assert_eq!(
+                entry.matches('"').count(),
+                2 * paths.len(),
+                "the peer reads more of {kind} than vaudit: {entry}"
+            );
+        }
+        assert_eq!(specs.matches("vim.").count(), plan.first.len());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
-pub use facet::{Facet, Facets};
+pub use facet::{Facet, Facets, Plan, SecondPass};
 pub use privileges::{Membership, PrivilegeAnswers};
 pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
 

@@ -148,36 +148,104 @@ impl Client {
         on_page: &mut impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
-        let mut req = Request::new("RetrievePropertiesEx", &pc);
-        req.session_bound = true;
-        req.open("specSet");
-        for s in specs {
-            req.open("propSet").text("type", s.kind);
-            for p in s.paths {
-                req.text("pathSet", p);
-            }
-            req.close("propSet");
-        }
-        req.open("objectSet")
-            .moref("obj", view)
-            .text("skip", "true");
-        req.open_typed("selectSet", "TraversalSpec")
-            .text("name", "view")
-            .text("type", "ContainerView")
-            .text("path", "view")
-            .text("skip", "false")
-            .close("selectSet");
-        req.close("objectSet").close("specSet");
-        req.open("options")
-            .text("maxObjects", &page_size.to_string())
-            .close("options");
-
-        let mut page = self.page(req).await?;
+        let req = view_request(&pc, view, specs, page_size);
         let mut all = Vec::new();
         let mut seen: HashSet<MoRef> = HashSet::new();
-        let mut pages = 1usize;
+        let mut pages = 0usize;
+        self.read_result(req, &mut all, &mut seen, &mut pages, limits, None, on_page)
+            .await?;
+        Ok(all)
+    }
+
+    /// Reads `spec` for the objects `objs` only, by reference, with no view
+    /// and no traversal: the second pass of a collection that first asked
+    /// every object for one property and kept those it selects. Asked in
+    /// batches of `page_size` objects, each answer paged as the view's is
+    /// and held to the same `limits` (counted over every batch) and the same
+    /// guard against an object sent twice; an object the request did not
+    /// name is an answer to some other question, and fails the pass.
+    ///
+    /// An object deleted since `objs` was read does not fail the call
+    /// (`reportMissingObjectsInResults`): it is left out of the answer, as
+    /// the API documents for a RetrieveResult, or comes back with
+    /// `ManagedObjectNotFound` in its `missing`, as in an UpdateSet. The
+    /// caller decides what a vanished object means.
+    pub async fn retrieve_objects_bounded(
+        &self,
+        spec: PropertySpec<'_>,
+        objs: &[MoRef],
+        page_size: u32,
+        limits: Limits,
+    ) -> Result<Vec<ObjectContent>, Error> {
+        match self
+            .retrieve_objects_once(spec, objs, page_size, limits)
+            .await
+        {
+            Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
+                self.transport.relogin().await?;
+                self.retrieve_objects_once(spec, objs, page_size, limits)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn retrieve_objects_once(
+        &self,
+        spec: PropertySpec<'_>,
+        objs: &[MoRef],
+        page_size: u32,
+        limits: Limits,
+    ) -> Result<Vec<ObjectContent>, Error> {
+        let pc = self.content().property_collector.clone();
+        let mut all = Vec::new();
+        let mut seen: HashSet<MoRef> = HashSet::new();
+        let mut pages = 0usize;
+        for batch in objs.chunks(page_size.max(1) as usize) {
+            let asked: HashSet<&MoRef> = batch.iter().collect();
+            let req = objects_request(&pc, spec, batch, page_size);
+            self.read_result(
+                req,
+                &mut all,
+                &mut seen,
+                &mut pages,
+                limits,
+                Some(&asked),
+                &mut |_| {},
+            )
+            .await?;
+        }
+        Ok(all)
+    }
+
+    /// Sends `req` and follows its result token to the end, appending to
+    /// `all`. `seen` and `pages` run across the calls of one pass, so the
+    /// bounds hold for the pass, not per request.
+    #[allow(clippy::too_many_arguments)]
+    async fn read_result(
+        &self,
+        req: Request,
+        all: &mut Vec<ObjectContent>,
+        seen: &mut HashSet<MoRef>,
+        pages: &mut usize,
+        limits: Limits,
+        asked: Option<&HashSet<&MoRef>>,
+        on_page: &mut impl FnMut(usize),
+    ) -> Result<(), Error> {
+        let pc = self.content().property_collector.clone();
+        let step = req.method;
+        let mut page = self.page(req).await?;
+        *pages += 1;
         loop {
-            let bound = self.check_page(&page, &mut seen, pages, all.len(), limits);
+            let mut bound = self.check_page(&page, seen, *pages, all.len(), limits);
+            if bound.is_ok()
+                && let Some(asked) = asked
+                && let Some(o) = page.objects.iter().find(|o| !asked.contains(&o.obj))
+            {
+                bound = Err(self
+                    .transport
+                    .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
+            }
             if let Err(e) = bound {
                 if let Some(token) = &page.token {
                     self.cancel_retrieve(&pc, token).await;
@@ -187,9 +255,9 @@ impl Client {
             all.append(&mut page.objects);
             on_page(all.len());
             let Some(token) = page.token.take() else {
-                return Ok(all);
+                return Ok(());
             };
-            pages += 1;
+            *pages += 1;
             let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
             req.session_bound = true;
             req.text("token", &token);
@@ -289,6 +357,65 @@ impl Client {
             )
         })
     }
+}
+
+fn prop_sets(req: &mut Request, specs: &[PropertySpec<'_>]) {
+    for s in specs {
+        req.open("propSet").text("type", s.kind);
+        for p in s.paths {
+            req.text("pathSet", p);
+        }
+        req.close("propSet");
+    }
+}
+
+fn max_objects(req: &mut Request, page_size: u32) {
+    req.open("options")
+        .text("maxObjects", &page_size.to_string())
+        .close("options");
+}
+
+/// `RetrievePropertiesEx` of `specs` over every object the container view
+/// holds.
+fn view_request(pc: &MoRef, view: &MoRef, specs: &[PropertySpec<'_>], page_size: u32) -> Request {
+    let mut req = Request::new("RetrievePropertiesEx", pc);
+    req.session_bound = true;
+    req.open("specSet");
+    prop_sets(&mut req, specs);
+    req.open("objectSet")
+        .moref("obj", view)
+        .text("skip", "true");
+    req.open_typed("selectSet", "TraversalSpec")
+        .text("name", "view")
+        .text("type", "ContainerView")
+        .text("path", "view")
+        .text("skip", "false")
+        .close("selectSet");
+    req.close("objectSet").close("specSet");
+    max_objects(&mut req, page_size);
+    req
+}
+
+/// `RetrievePropertiesEx` of `spec` for the objects `objs`: one ObjectSpec
+/// each, no traversal. An object deleted in the meantime is reported in
+/// the result (`reportMissingObjectsInResults`, vSphere 4.1 and later)
+/// rather than failing the whole call with `ManagedObjectNotFound`.
+fn objects_request(pc: &MoRef, spec: PropertySpec<'_>, objs: &[MoRef], page_size: u32) -> Request {
+    let mut req = Request::new("RetrievePropertiesEx", pc);
+    // The result token belongs to this session.
+    req.session_bound = true;
+    req.open("specSet");
+    prop_sets(&mut req, &[spec]);
+    for o in objs {
+        req.open("objectSet")
+            .moref("obj", o)
+            .text("skip", "false")
+            .close("objectSet");
+    }
+    req.text("reportMissingObjectsInResults", "true");
+    req.close("specSet");
+    max_objects(&mut req, page_size);
+    req
 }
 
 /// vcsim (and vCenter, for some calls) answers an unauthenticated read with
@@ -578,6 +705,54 @@ mod tests {
  <missingSet><path>configStatus</path><fault><fault xsi:type="NoPermission"><object type="Folder">group-v3</object><privilegeId>System.Read</privilegeId></fault><localizedMessage></localizedMessage></fault></missingSet>
 </objects>
 </returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
+
+    #[test]
+    fn a_second_pass_names_each_object_and_traverses_nothing() {
+        let pc = MoRef::new("PropertyCollector", "propertyCollector");
+        let objs = [
+            MoRef::new("VirtualMachine", "vm-7"),
+            MoRef::new("VirtualMachine", "vm-<9>"),
+        ];
+        let spec = PropertySpec {
+            kind: "VirtualMachine",
+            paths: &["config.template", "name"],
+        };
+        let req = objects_request(&pc, spec, &objs, 1000);
+        assert!(req.session_bound, "its result token dies with the session");
+        let body = req.body();
+        let inner = body
+            .split_once("<specSet>")
+            .and_then(|(_, r)| r.split_once("</RetrievePropertiesEx>"))
+            .map(|(i, _)| i)
+            .unwrap();
+        assert_eq!(
+            inner,
+            concat!(
+                "<propSet><type>VirtualMachine</type>",
+                "<pathSet>config.template</pathSet><pathSet>name</pathSet></propSet>",
+                r#"<objectSet><obj type="VirtualMachine">vm-7</obj><skip>false</skip></objectSet>"#,
+                r#"<objectSet><obj type="VirtualMachine">vm-&lt;9&gt;</obj><skip>false</skip></objectSet>"#,
+                "<reportMissingObjectsInResults>true</reportMissingObjectsInResults>",
+                "</specSet><options><maxObjects>1000</maxObjects></options>"
+            )
+        );
+    }
+
+    #[test]
+    fn the_view_pass_traverses_the_view_once() {
+        let pc = MoRef::new("PropertyCollector", "propertyCollector");
+        let view = MoRef::new("ContainerView", "session[1]view");
+        let body = view_request(&pc, &view, VM_SPEC, 500).body();
+        assert_eq!(body.matches("<objectSet>").count(), 1);
+        assert_eq!(body.matches("<selectSet").count(), 1);
+        assert!(body.contains("<maxObjects>500</maxObjects>"));
+        assert!(!body.contains("reportMissingObjectsInResults"));
+    }
+
+    const VM_SPEC: &[PropertySpec<'static>] = &[PropertySpec {
+        kind: "VirtualMachine",
+        paths: &["config.template"],
+    }];
 
     #[test]
     fn decodes_a_page() {

@@ -275,6 +275,21 @@ impl Admin {
     pub fn power_off(&self, vm: &MoRef) {
         self.task("PowerOffVM_Task", vm, "");
     }
+
+    /// `MarkAsTemplate` (the VM must be powered off).
+    pub fn mark_as_template(&self, vm: &MoRef) {
+        self.call("MarkAsTemplate", vm, "");
+    }
+
+    /// `MoveIntoFolder_Task`: `obj` into `folder`.
+    pub fn move_into(&self, folder: &MoRef, obj: &MoRef) {
+        let inner = format!(
+            r#"<list type="{}">{}</list>"#,
+            xml_escape(&obj.kind),
+            xml_escape(&obj.value)
+        );
+        self.task("MoveIntoFolder_Task", folder, &inner);
+    }
 }
 
 fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {

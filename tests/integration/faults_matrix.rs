@@ -132,6 +132,13 @@ fn step(name: &str) -> Step {
             false,
             false,
         ),
+        // The second pass: the templates' properties, by reference.
+        "retrieve_by_reference" => (
+            "RetrievePropertiesEx",
+            Some("reportMissingObjectsInResults"),
+            false,
+            true,
+        ),
         "query_events" => ("QueryEvents", None, false, true),
         "current_time" => ("CurrentTime", None, false, true),
         "has_privilege_on_entities" => ("HasPrivilegeOnEntities", None, false, true),
@@ -202,13 +209,13 @@ matrix! {
         logout;
     templates ["templates"] =>
         login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
-        query_events, logout;
+        retrieve_by_reference, query_events, logout;
     privileges ["privileges"] =>
         login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
         has_privilege_on_entities, logout;
     check ["check", "--only", "connection,clock,folders,templates", "--folder", "F10", "--template", "arc-tpl"] =>
         login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
-        query_events, current_time, logout;
+        retrieve_by_reference, query_events, current_time, logout;
 }
 
 /// Names the one cell `a_broken_cell_fails_alone_under_its_own_name` breaks:
@@ -293,6 +300,17 @@ async fn mount_healthy(server: &MockServer) {
         .respond_with(xml(envelope(&format!(
             r#"<CurrentTimeResponse xmlns="urn:vim25"><returnval>{now}</returnval></CurrentTimeResponse>"#
         ))))
+        .mount(server)
+        .await;
+    // The templates' second pass: vm-1 as the first page had it.
+    soap("RetrievePropertiesEx")
+        .and(body_string_contains("reportMissingObjectsInResults"))
+        .respond_with(xml(envelope(concat!(
+            r#"<RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>"#,
+            r#"<objects><obj type="VirtualMachine">vm-1</obj><propSet><name>config.template</name><val xsi:type="xsd:boolean">true</val></propSet><propSet><name>name</name><val xsi:type="xsd:string">arc-tpl</val></propSet><propSet><name>parent</name><val type="Folder" xsi:type="ManagedObjectReference">group-v10</val></propSet></objects>"#,
+            r#"</returnval></RetrievePropertiesExResponse>"#
+        ))))
+        .with_priority(2)
         .mount(server)
         .await;
     // privilegeList and roleList: none (every id counts as known); the

@@ -28,5 +28,6 @@ mod privileges;
 mod reports;
 mod secrets;
 mod security;
+mod templates;
 mod visibility;
 mod wire_faults;
