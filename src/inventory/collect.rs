@@ -38,13 +38,17 @@ pub async fn collect(
         if specs.is_empty() {
             return Ok(Vec::new());
         }
-        let mut objects = client
-            .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress)
-            .await?;
-        for pass in &plan.second {
-            second_pass(client, pass, &mut objects, limits).await?;
-        }
-        Ok(objects)
+        // The second passes go by reference: they start while the view is
+        // being destroyed.
+        let then = async |objects: &mut Vec<ObjectContent>| {
+            for pass in &plan.second {
+                second_pass(client, pass, objects, limits).await?;
+            }
+            Ok(())
+        };
+        client
+            .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress, then)
+            .await
     };
     // The event history does not depend on the pages: asked beside them.
     let events = async {

@@ -67,30 +67,39 @@ impl Client {
         page_size: u32,
         on_page: impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
-        self.retrieve_inventory_bounded(specs, page_size, Limits::default(), on_page)
-            .await
+        self.retrieve_inventory_bounded(
+            specs,
+            page_size,
+            Limits::default(),
+            on_page,
+            async |_: &mut Vec<ObjectContent>| Ok(()),
+        )
+        .await
     }
 
     /// Reads `specs` for every object of their types below the root folder:
     /// `CreateContainerView`, then pages of at most `page_size` objects, then
     /// `DestroyView` (also when a page fails). `on_page` sees the running
-    /// object count, for progress.
+    /// object count, for progress. `then` continues with the objects while
+    /// `DestroyView` is on the wire (a second pass by reference needs no
+    /// view), so a follow-up costs no round trip of its own for the view.
     pub async fn retrieve_inventory_bounded(
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
         mut on_page: impl FnMut(usize),
+        mut then: impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
         match self
-            .retrieve_inventory_once(specs, page_size, limits, &mut on_page)
+            .retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
             .await
         {
             // The view and the result token died with the session: log in
             // again and start the pass over, once.
             Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
                 self.transport.relogin().await?;
-                self.retrieve_inventory_once(specs, page_size, limits, &mut on_page)
+                self.retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
                     .await
             }
             other => other,
@@ -103,13 +112,21 @@ impl Client {
         page_size: u32,
         limits: Limits,
         on_page: &mut impl FnMut(usize),
+        then: &mut impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
         let view = self.create_container_view(specs).await?;
         let result = self
             .retrieve_pages(&view, specs, page_size, limits, on_page)
             .await;
-        let destroyed = self.destroy_view(&view).await;
-        let objects = result?;
+        let mut objects = match result {
+            Ok(objects) => objects,
+            Err(e) => {
+                let _ = self.destroy_view(&view).await;
+                return Err(e);
+            }
+        };
+        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(&mut objects));
+        continued?;
         destroyed?;
         Ok(objects)
     }
