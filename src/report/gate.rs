@@ -130,7 +130,7 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             }
             writeln!(out, "{}", t.render())?;
             for line in skipped_lines(r.results) {
-                writeln!(out, "{line}")?;
+                writeln!(out, "{}", wrap(&line, style.width, 2))?;
             }
             write!(out, "{}", not_verified_lines(r.results, style))?;
             writeln!(out)?;

@@ -295,6 +295,9 @@ pub fn findings(findings: &[Finding]) -> String {
 }
 
 /// The findings, worst first, each with its remedy wrapped to the width.
+/// A message wraps at 8 columns and a remedy at 11, so `fix:` only ever
+/// stands at column 6 on the line vaudit wrote: a server name holding
+/// spaces cannot wrap into a line that looks like a fix.
 pub fn finding_lines(findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Finding> = findings.iter().collect();
@@ -306,9 +309,9 @@ pub fn finding_lines(findings: &[Finding], style: Style) -> String {
             Severity::Info => ("info ", Paint::Dim),
         };
         let head = wrap(
-            &format!("{tag} {}: {}", f.code, line(&f.message)),
+            &format!("{tag} {}: {}", line(&f.code), line(&f.message)),
             style.width,
-            6,
+            8,
         );
         let head = format!("{}{}", paint_if(style.color, tag, p), &head[tag.len()..]);
         out.push_str(&head);
@@ -316,7 +319,7 @@ pub fn finding_lines(findings: &[Finding], style: Style) -> String {
         out.push_str(&wrap(
             &format!("      fix: {}", line(&f.remedy)),
             style.width,
-            6,
+            11,
         ));
         out.push('\n');
     }
