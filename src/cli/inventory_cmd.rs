@@ -13,6 +13,8 @@ use crate::checks::facts::{Facts, Vcenter};
 use crate::checks::registry;
 use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome, Severity, Status, Verdict};
 use crate::inventory::{self, Facets, Snapshot, TargetSpec, Targets};
+use crate::report::sanitize::line;
+use crate::report::table::{Fit, Grid};
 use crate::report::{self, Document, Format, table};
 
 impl TargetArgs {
@@ -178,11 +180,11 @@ fn finish<T: Serialize>(
         for r in results.iter().filter(|r| r.status == Status::NotVerified) {
             eprintln!(
                 "error: {} not verified: {}",
-                r.name,
-                r.reason.as_deref().unwrap_or("")
+                line(&r.name),
+                line(r.reason.as_deref().unwrap_or(""))
             );
             for f in findings.iter().filter(|f| f.check == r.name) {
-                eprintln!("  {}\n  fix: {}", f.message, f.remedy);
+                eprintln!("  {}\n  fix: {}", line(&f.message), line(&f.remedy));
             }
         }
     }
@@ -208,15 +210,16 @@ fn finish<T: Serialize>(
             );
         }
         _ => {
-            println!("{}", report::sanitize::text(&table()));
+            let style = table::run_style();
+            // The table's cells were made safe as they were added.
+            println!("{}", table());
+            print!("{}", report::gate::not_verified_lines(&results, style));
             print!("{}", table::findings(&findings));
-            for r in results.iter().filter(|r| r.status == Status::NotVerified) {
-                println!(
-                    "not verified: {}: {}",
-                    r.name,
-                    r.reason.as_deref().unwrap_or("")
-                );
-            }
+            let fail_on_warning = matches!(a.fail_on, FailOn::Warning);
+            println!(
+                "{}",
+                report::gate::closing_line(&results, &findings, fail_on_warning, style.color)
+            );
         }
     }
     Ok(verdict.exit_code())
@@ -243,7 +246,11 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
         Body { folders: &rows },
         || {
             // An indented tree, datacenters as its branches.
-            let mut t = table::new_table(&["Folder", "Kind", "Moref"]);
+            let mut t = Grid::new(&[
+                ("Folder", Fit::Whole),
+                ("Kind", Fit::Whole),
+                ("Moref", Fit::Whole),
+            ]);
             let mut lines: Vec<(&str, &str, &str)> = rows
                 .iter()
                 .map(|r| {
@@ -262,13 +269,13 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
             for (path, kind, moref) in lines {
                 let depth = path.matches('/').count().saturating_sub(1);
                 let name = path.rsplit('/').next().unwrap_or("");
-                t.add_row(vec![
+                t.row([
                     format!("{}{name}", "  ".repeat(depth)),
                     kind.to_string(),
                     moref.to_string(),
                 ]);
             }
-            t.to_string()
+            t.render()
         },
     )
 }
@@ -293,7 +300,12 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
         },
         Body { pools: &rows },
         || {
-            let mut t = table::new_table(&["Pool", "Kind", "Owner", "HA"]);
+            let mut t = Grid::new(&[
+                ("Pool", Fit::Whole),
+                ("Kind", Fit::Whole),
+                ("Owner", Fit::Whole),
+                ("HA", Fit::Whole),
+            ]);
             for r in &rows {
                 let kind = format!(
                     "{}{}{}",
@@ -305,7 +317,7 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
                     if r.root { " root" } else { "" },
                     if r.vapp { " vApp" } else { "" }
                 );
-                t.add_row(vec![
+                t.row([
                     r.entity.path.clone(),
                     kind,
                     r.owner
@@ -319,7 +331,7 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
                     },
                 ]);
             }
-            t.to_string()
+            t.render()
         },
     )
 }
@@ -346,16 +358,16 @@ pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
         },
         Body { templates: &rows },
         || {
-            let mut t = table::new_table(&[
-                "Template",
-                "Created",
-                "Age (days)",
-                "Deploys",
-                "Deleted",
-                "Stale",
+            let mut t = Grid::new(&[
+                ("Template", Fit::Whole),
+                ("Created", Fit::Whole),
+                ("Age (days)", Fit::Whole),
+                ("Deploys", Fit::Whole),
+                ("Deleted", Fit::Whole),
+                ("Stale", Fit::Whole),
             ]);
             for r in &rows {
-                t.add_row(vec![
+                t.row([
                     r.entity.path.clone(),
                     r.created
                         .as_deref()
@@ -373,7 +385,7 @@ pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
             if rows.is_empty() {
                 "No templates are visible to this user.".into()
             } else {
-                t.to_string()
+                t.render()
             }
         },
     )

@@ -54,17 +54,7 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
                     .collect(),
             })?;
         }
-        _ => {
-            let mut t = table::new_table(&["Name", "Privileges", "Description"]);
-            for m in &all {
-                t.add_row(vec![
-                    m.name.clone(),
-                    m.privileges.len().to_string(),
-                    m.description.clone(),
-                ]);
-            }
-            println!("{}", crate::report::table::render(&t));
-        }
+        _ => println!("{}", report::manifest::list(&all, table::run_style())),
     }
     Ok(0)
 }
@@ -95,10 +85,7 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
             let text = manifest::builtin_source(&m.name).unwrap_or_default();
             std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
         }
-        _ => print!(
-            "{}",
-            crate::report::sanitize::text(&manifest::render_table(&m))
-        ),
+        _ => println!("{}", report::manifest::render(&m, table::run_style())),
     }
     Ok(0)
 }

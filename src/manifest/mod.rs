@@ -6,13 +6,11 @@
 
 mod load;
 mod model;
-mod table;
 #[cfg(test)]
 mod tests;
 
 pub use load::{Location, ManifestError, Problem, load_file, parse};
 pub use model::{EntityKind, Level, Manifest, Privilege, UsedOn, default_on, default_used_on};
-pub use table::render_table;
 
 /// System.Anonymous/View/Read are implied in every role and never reported.
 pub const IMPLIED: &[&str] = &["System.Anonymous", "System.View", "System.Read"];

@@ -561,40 +561,6 @@ fn location_counts_lines_and_characters() {
 }
 
 #[test]
-fn table_fits_80_columns_when_piped() {
-    let out = table::render(&embedded(), false, Some(80));
-    for line in out.lines() {
-        assert!(line.chars().count() <= 80, "{line}");
-    }
-    for needle in [
-        "Group",
-        "Checked on",
-        "Add new disk",
-        "AddNewDisk",
-        "recommended",
-        "template",
-    ] {
-        assert!(out.contains(needle), "{needle}");
-    }
-    // Each group heads its block once; ids break only after a dot.
-    assert_eq!(out.matches("Configuration\n").count(), 1, "{out}");
-    assert!(out.contains("VirtualMachine.Config.\n") || out.contains("VirtualMachine.Config. "));
-    assert!(out.lines().all(|l| !l.ends_with(' ')));
-}
-
-#[test]
-fn table_on_a_wide_terminal_keeps_cells_on_one_line() {
-    let out = table::render(&embedded(), true, Some(200));
-    assert!(
-        out.contains("Virtual machine > Change Configuration"),
-        "{out}"
-    );
-    assert!(out.contains("VirtualMachine.Config.UpgradeVirtualHardware"));
-    assert!(out.contains("folder, template"));
-    assert!(out.contains("─"));
-}
-
-#[test]
 fn json_shape() {
     let v = serde_json::to_value(embedded()).unwrap();
     assert_eq!(v["name"], "arc-resource-bridge");

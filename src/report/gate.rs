@@ -5,11 +5,11 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use comfy_table::Cell;
-
+use super::privileges::{Style, wrap};
 use super::sanitize::line;
+use super::table::{Fit, Grid};
 use super::{Document, Format, VCenter, junit, markdown, table, terminal};
-use crate::checks::{CheckResult, EntityRef, Finding, Status, Verdict};
+use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
 
 pub struct GateReport<'a> {
     pub vcenter: &'a VCenter,
@@ -97,49 +97,49 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
                 writeln!(
                     out,
                     "{}",
-                    super::sanitize::line(&format!(
+                    line(&format!(
                         "{} {} at {} as {}",
                         r.vcenter.product, r.vcenter.version, r.vcenter.url, r.vcenter.user
                     ))
                 )?;
             }
             if let Some(path) = r.snapshot {
-                writeln!(out, "From the offline snapshot {path}")?;
+                writeln!(out, "From the offline snapshot {}", line(path))?;
             }
             if let Some(u) = r.privileges_user {
-                writeln!(out, "Privileges audited for {}", super::sanitize::line(u))?;
+                writeln!(out, "Privileges audited for {}", line(u))?;
             }
             writeln!(out)?;
-            let mut t = table::new_table(&["Check", "Status", "Findings"]);
+            let style = table::run_style();
+            let mut t = Grid::with_style(
+                &[
+                    ("Check", Fit::Whole),
+                    ("Status", Fit::Whole),
+                    ("Findings", Fit::Whole),
+                ],
+                style,
+            );
             // Skipped checks are the user's own choice: one line under the
             // table names them, so the rows left are the ones that ran.
             for c in r.results.iter().filter(|c| c.status != Status::Skipped) {
-                let detail = match (c.status, &c.reason) {
-                    (Status::NotVerified | Status::Skipped, Some(why)) => why.clone(),
-                    _ => c.findings.to_string(),
-                };
-                // Made safe cell by cell, so the status keeps its colour.
-                t.add_row(vec![
-                    Cell::new(line(&c.name)),
-                    table::status_cell(c.status.as_str()),
-                    Cell::new(line(&detail)),
+                t.row([
+                    (&c.name).into(),
+                    table::status(c.status.as_str()),
+                    c.findings.to_string().into(),
                 ]);
             }
-            writeln!(out, "{}", table::render_safe(&t))?;
+            writeln!(out, "{}", t.render())?;
             for line in skipped_lines(r.results) {
-                writeln!(out, "{line}")?;
+                writeln!(out, "{}", wrap(&line, style.width, 2))?;
             }
+            write!(out, "{}", not_verified_lines(r.results, style))?;
             writeln!(out)?;
             write!(out, "{}", table::findings(r.findings))?;
-            let errors = r
-                .findings
-                .iter()
-                .any(|f| f.severity == crate::checks::Severity::Error);
-            let sentence = verdict_sentence(verdict, r.fail_on_warning && !errors);
-            match terminal::paint_for(verdict.as_str()) {
-                Some(p) => writeln!(out, "{}", terminal::paint(sentence, p)),
-                None => writeln!(out, "{sentence}"),
-            }
+            writeln!(
+                out,
+                "{}",
+                closing_line(r.results, r.findings, r.fail_on_warning, style.color)
+            )
         }
     }
 }
@@ -165,9 +165,71 @@ fn skipped_lines(results: &[CheckResult]) -> Vec<String> {
         .collect()
 }
 
-/// The last line of a table: the verdict in words, which always matches the
-/// exit code. `on_warnings`: the gate failed only because `--fail-on
-/// warning` made warnings fail it.
+/// Under a table: one line per check that could not be verified, with its
+/// reason (what to supply), wrapped at spaces to the width.
+pub fn not_verified_lines(results: &[CheckResult], style: Style) -> String {
+    let mut out = String::new();
+    for r in results.iter().filter(|r| r.status == Status::NotVerified) {
+        let text = format!(
+            "Not verified ({}): {}",
+            line(&r.name),
+            line(r.reason.as_deref().unwrap_or("no reason was given"))
+        );
+        let text = wrap(&text, style.width, 2);
+        let tag = "Not verified";
+        out.push_str(&paint_word(style.color, tag, Some(terminal::Paint::Red)));
+        out.push_str(&text[tag.len()..]);
+        out.push('\n');
+    }
+    out
+}
+
+fn paint_word(color: bool, word: &str, p: Option<terminal::Paint>) -> String {
+    match p {
+        Some(p) => terminal::paint_if(color, word, p),
+        None => word.to_string(),
+    }
+}
+
+/// Why nothing was judged, when every check was left out (`--skip`, `--only`,
+/// or a listing without its target): the reasons, once each.
+pub fn nothing_judged(results: &[CheckResult]) -> Option<String> {
+    if results.iter().any(|r| r.status != Status::Skipped) {
+        return None;
+    }
+    let mut why: Vec<&str> = Vec::new();
+    for r in results {
+        let reason = r.reason.as_deref().unwrap_or("skipped");
+        if !why.contains(&reason) {
+            why.push(reason);
+        }
+    }
+    Some(match why.is_empty() {
+        true => "no check ran".to_string(),
+        false => why.join("; "),
+    })
+}
+
+/// The last line of every table report (check, diagnose, privileges and
+/// the listings): the verdict in words, which always matches the exit code.
+/// `fail_on_warning`: `--fail-on warning` was given.
+pub fn closing_line(
+    results: &[CheckResult],
+    findings: &[Finding],
+    fail_on_warning: bool,
+    color: bool,
+) -> String {
+    if let Some(why) = nothing_judged(results) {
+        return line(&format!("Verdict: nothing judged ({why}).")).into_owned();
+    }
+    let verdict = Verdict::of(results);
+    let errors = findings.iter().any(|f| f.severity == Severity::Error);
+    let sentence = verdict_sentence(verdict, fail_on_warning && !errors);
+    paint_word(color, sentence, terminal::paint_for(verdict.as_str()))
+}
+
+/// The verdict in words. `on_warnings`: the gate failed only because
+/// `--fail-on warning` made warnings fail it.
 pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
     match v {
         Verdict::Pass => "Verdict: pass.",
@@ -177,7 +239,7 @@ pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
         }
         Verdict::Fail => "Verdict: fail.",
         Verdict::Incomplete => {
-            "Verdict: incomplete: at least one check could not be verified (see its reason)."
+            "Verdict: incomplete: at least one check could not be verified (see its reason above)."
         }
     }
 }
@@ -210,6 +272,58 @@ mod skipped_tests {
                 "Skipped (not in --only): clock"
             ]
         );
+    }
+
+    fn not_verified(name: &str, why: &str) -> CheckResult {
+        CheckResult {
+            name: name.into(),
+            status: Status::NotVerified,
+            findings: 0,
+            reason: Some(why.into()),
+        }
+    }
+
+    #[test]
+    fn a_run_that_judged_nothing_does_not_say_pass() {
+        let results = [CheckResult::skipped(
+            "folders",
+            "no --folder given: every folder is listed, none is judged as the target",
+        )];
+        let out = closing_line(&results, &[], false, false);
+        assert_eq!(
+            out,
+            "Verdict: nothing judged (no --folder given: every folder is listed, none is judged as the target)."
+        );
+    }
+
+    #[test]
+    fn not_verified_ends_incomplete_with_its_reason_above() {
+        let results = [ran("connection"), not_verified("privileges", "give --user")];
+        assert_eq!(
+            not_verified_lines(
+                &results,
+                Style {
+                    width: None,
+                    color: false
+                }
+            ),
+            "Not verified (privileges): give --user\n"
+        );
+        assert!(closing_line(&results, &[], false, false).starts_with("Verdict: incomplete"));
+    }
+
+    #[test]
+    fn a_forged_reason_stays_on_its_line() {
+        let results = [not_verified("pools", "x\nVerdict: pass.\u{9b}")];
+        let out = not_verified_lines(
+            &results,
+            Style {
+                width: Some(80),
+                color: false,
+            },
+        );
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains('\u{9b}'), "{out}");
     }
 
     #[test]

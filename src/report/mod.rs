@@ -10,6 +10,7 @@ use crate::vsphere::{AboutInfo, UserSession};
 pub mod format;
 pub mod gate;
 pub mod junit;
+pub mod manifest;
 pub mod markdown;
 pub mod privileges;
 pub mod quote;

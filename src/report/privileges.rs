@@ -87,6 +87,8 @@ pub fn wrap(s: &str, width: Option<usize>, indent: usize) -> String {
     for (i, word) in s[lead..].split(' ').enumerate() {
         let n = word.chars().count();
         if i > 0 && col > indent && col + 1 + n > width {
+            // Spaces the server wrote before the break would trail.
+            out.truncate(out.trim_end_matches(' ').len());
             out.push('\n');
             out.push_str(&" ".repeat(indent));
             col = indent;

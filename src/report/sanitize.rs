@@ -3,12 +3,28 @@
 //! ESC and the OSC/CSI sequences built on it) would move the cursor, recolour
 //! or retitle the terminal, or plant hyperlinks; they are shown escaped
 //! instead, as `\x1b` or `\u{9b}`, so the reader sees that they were there.
+//! Bidirectional overrides, isolates and marks would reorder what is shown
+//! (`exe.txt` read as `txt.exe`), and line or paragraph separators would
+//! start a line the server wrote: they are escaped too. Every renderer for
+//! people goes through `line` (terminal, tables) or `markdown::text` /
+//! `markdown::code` (which build on it); XML has `xml::escape`.
 
 use std::borrow::Cow;
 
-fn is_control(c: char) -> bool {
+/// C0, DEL and C1 (`char::is_control`), the bidi marks, embeddings,
+/// overrides and isolates, and the Unicode line and paragraph separators.
+pub fn is_control(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// One line of text: every control character escaped, newlines and tabs too.
@@ -62,7 +78,8 @@ mod tests {
     #[test]
     fn c1_del_and_newlines_are_escaped() {
         for c in [
-            '\u{9b}', '\u{85}', '\u{7f}', '\n', '\r', '\u{0}', '\u{202e}',
+            '\u{9b}', '\u{85}', '\u{7f}', '\n', '\r', '\u{0}', '\u{202e}', '\u{202a}', '\u{2066}',
+            '\u{2069}', '\u{200f}', '\u{2028}',
         ] {
             let s = format!("a{c}b");
             let out = line(&s);

@@ -41,9 +41,18 @@ pub fn decide_color(
     }
 }
 
+/// A terminal narrower than this is taken as one that does not know its
+/// width (a pseudo-terminal reports 0 columns under `script` or `docker
+/// run -t`): every column would be one character wide.
+const NARROWEST: usize = 20;
+
+/// What a terminal of unknown width is taken to be, as `tput` does.
+pub const FALLBACK_WIDTH: usize = 80;
+
 /// The width a table may use: none when stdout is not a terminal (a file or
-/// a CI log keeps whole lines), else `COLUMNS` when it is a number, else the
-/// terminal's own width.
+/// a CI log keeps whole lines); on a terminal `COLUMNS` when it is a number
+/// of at least 20, else the terminal's own width when it reports at least
+/// 20, else 80.
 pub fn decide_width(
     is_terminal: bool,
     columns: Option<&str>,
@@ -52,10 +61,12 @@ pub fn decide_width(
     if !is_terminal {
         return None;
     }
+    let usable = |w: usize| (w >= NARROWEST).then_some(w);
     columns
         .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&c| c >= 20)
-        .or(terminal_width.map(usize::from))
+        .and_then(usable)
+        .or(terminal_width.map(usize::from).and_then(usable))
+        .or(Some(FALLBACK_WIDTH))
 }
 
 static COLOR: OnceLock<bool> = OnceLock::new();
@@ -204,6 +215,21 @@ mod tests {
         assert_eq!(decide_width(false, Some("80"), Some(80)), None);
         assert_eq!(decide_width(true, Some("200"), Some(80)), Some(200));
         assert_eq!(decide_width(true, Some("x"), Some(120)), Some(120));
-        assert_eq!(decide_width(true, None, None), None);
+    }
+
+    #[test]
+    fn a_terminal_reporting_no_width_is_80_wide() {
+        assert_eq!(decide_width(true, None, Some(0)), Some(80));
+        assert_eq!(decide_width(true, None, None), Some(80));
+        assert_eq!(decide_width(true, None, Some(3)), Some(80));
+    }
+
+    #[test]
+    fn columns_0_or_not_a_number_is_ignored() {
+        assert_eq!(decide_width(true, Some("0"), Some(0)), Some(80));
+        assert_eq!(decide_width(true, Some("abc"), Some(0)), Some(80));
+        assert_eq!(decide_width(true, Some("0"), Some(132)), Some(132));
+        assert_eq!(decide_width(true, Some("-5"), Some(100)), Some(100));
+        assert_eq!(decide_width(true, Some(" 60 "), Some(100)), Some(60));
     }
 }

@@ -281,6 +281,29 @@ impl Admin {
         self.call("MarkAsTemplate", vm, "");
     }
 
+    /// `CreateFolder`: a folder `name` under `parent`, any characters the
+    /// server keeps (a newline, C1 controls, bidi overrides).
+    pub fn create_folder(&self, parent: &MoRef, name: &str) -> MoRef {
+        let (body, _) = self.call(
+            "CreateFolder",
+            parent,
+            &format!("<name>{}</name>", xml_escape(name)),
+        );
+        let value = between(&body, "<returnval", "</returnval>")
+            .and_then(|v| v.rsplit('>').next().map(str::to_string))
+            .unwrap_or_else(|| panic!("CreateFolder: no folder in {body}"));
+        MoRef::new("Folder", value)
+    }
+
+    /// `Rename_Task`: `obj` is called `name` from now on.
+    pub fn rename(&self, obj: &MoRef, name: &str) {
+        self.task(
+            "Rename_Task",
+            obj,
+            &format!("<newName>{}</newName>", xml_escape(name)),
+        );
+    }
+
     /// `MoveIntoFolder_Task`: `obj` into `folder`.
     pub fn move_into(&self, folder: &MoRef, obj: &MoRef) {
         let inner = format!(
