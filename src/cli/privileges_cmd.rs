@@ -162,17 +162,19 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
                 all: args.all,
                 explained: explain.is_some(),
             };
-            let mut text = report::privileges::render(&view, table::run_style());
-            for r in results.iter().filter(|r| r.reason.is_some()) {
-                text.push_str(&format!(
-                    "NOT VERIFIED ({}): {}\n",
-                    r.name,
-                    crate::report::sanitize::line(r.reason.as_deref().unwrap_or_default())
-                ));
-            }
+            let style = table::run_style();
+            let mut text = report::privileges::render(&view, style);
+            text.push_str(&report::gate::not_verified_lines(&results, style));
             if let Some(x) = &explain {
                 text.push_str(&report::privileges::render_explain(x));
             }
+            text.push_str(&report::gate::closing_line(
+                &results,
+                &outcome.findings,
+                matches!(args.fail_on, FailOn::Warning),
+                style.color,
+            ));
+            text.push('\n');
             print!("{text}");
         }
     }
