@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::args::{FailOn, InventoryArgs, TargetArgs, TemplatesArgs};
 use super::connection::Connection;
-use super::error::Error;
+use super::error::{Error, for_terminal};
 use super::output;
 use crate::checks::facts::{Facts, Vcenter};
 use crate::checks::registry;
@@ -176,13 +176,18 @@ fn finish<T: Serialize>(
     if a.format != Format::Table {
         // Scripts read stdout; a person watching the job reads stderr.
         for r in results.iter().filter(|r| r.status == Status::NotVerified) {
+            // Reasons and findings quote inventory names from the server.
             eprintln!(
                 "error: {} not verified: {}",
                 r.name,
-                r.reason.as_deref().unwrap_or("")
+                for_terminal(r.reason.as_deref().unwrap_or(""))
             );
             for f in findings.iter().filter(|f| f.check == r.name) {
-                eprintln!("  {}\n  fix: {}", f.message, f.remedy);
+                eprintln!(
+                    "  {}\n  fix: {}",
+                    for_terminal(&f.message),
+                    for_terminal(&f.remedy)
+                );
             }
         }
     }
