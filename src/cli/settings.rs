@@ -503,6 +503,28 @@ mod tests {
         ConnectOptions::parse_url(s).unwrap()
     }
 
+    /// rpassword answers Ctrl-C with an `Interrupted` read (after raising
+    /// SIGINT): a stop by the user, 130 as a shell reports it, not exit 2.
+    #[test]
+    fn ctrl_c_at_the_prompt_is_a_stop_by_sigint() {
+        let e = prompt_error(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "interrupted",
+        ));
+        assert!(e.is_interrupted(), "{e}");
+        assert_eq!(e.exit_code(), 130);
+    }
+
+    #[test]
+    fn advice_to_pass_the_url_keeps_its_port() {
+        assert_eq!(authority(&url("127.0.0.1:43011")), "127.0.0.1:43011");
+        assert_eq!(
+            authority(&url("https://vc.example.com:443/sdk")),
+            "vc.example.com"
+        );
+        assert_eq!(authority(&url("[::1]:8443")), "[::1]:8443");
+    }
+
     #[test]
     fn the_same_host_and_port_is_the_same_endpoint() {
         assert!(same_endpoint(
