@@ -295,3 +295,113 @@ fn an_answer_that_is_not_http_is_named_with_what_to_check() {
     let remedy = f["remedy"].as_str().unwrap();
     assert!(remedy.contains("load balancer"), "{remedy}");
 }
+
+/// `vaudit ARGS` on a fresh pseudo-terminal (its controlling terminal, as
+/// in an interactive shell); `keys` is typed once the password prompt
+/// shows. Returns the exit code and everything the terminal showed.
+fn on_a_terminal(args: &[&str], keys: &[u8]) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let (mut master, mut slave) = (0, 0);
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = vaudit();
+    cmd.args(args)
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave.try_clone().unwrap()));
+    // A session of its own whose controlling terminal is the pty, so
+    // /dev/tty (where the prompt reads) is it.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn vaudit on a pty");
+    drop(slave);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut reader = std::fs::File::from(master.try_clone().unwrap());
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let shown = || String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !shown().contains("Password for") {
+        assert!(Instant::now() < deadline, "no prompt:\n{}", shown());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The prompt is printed before echo is turned off; a key typed before
+    // would reach the line discipline, not the prompt.
+    while echo_on(&master) {
+        assert!(Instant::now() < deadline, "echo stays on:\n{}", shown());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::File::from(master).write_all(keys).unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("vaudit did not end after {keys:?}:\n{}", shown());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let code = std::os::unix::process::ExitStatusExt::signal(&status)
+        .map_or_else(|| status.code().unwrap(), |n| 128 + n);
+    (code, shown())
+}
+
+/// Whether the terminal behind `master` echoes what is typed.
+fn echo_on(master: &std::os::fd::OwnedFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
+    let rc = unsafe { libc::tcgetattr(master.as_raw_fd(), t.as_mut_ptr()) };
+    assert_eq!(rc, 0, "tcgetattr: {}", std::io::Error::last_os_error());
+    unsafe { t.assume_init() }.c_lflag & libc::ECHO != 0
+}
+
+/// Item 5: Ctrl-C at the password prompt is a stop by SIGINT: 130, as a
+/// shell reports it (spec §4), not a usage error.
+#[test]
+fn ctrl_c_at_the_password_prompt_exits_130() {
+    let (code, shown) = on_a_terminal(&["about", "--url", "127.0.0.1:1", "-u", USER], b"\x03");
+    assert_eq!(code, 130, "{shown}");
+    assert!(!shown.contains("error:"), "{shown}");
+    assert!(shown.contains("stopped by SIGINT"), "{shown}");
+}
+
+/// Item 5: Ctrl-D at the prompt: the error starts a line of its own.
+#[test]
+fn ctrl_d_at_the_password_prompt_ends_the_prompt_line() {
+    let (code, shown) = on_a_terminal(&["about", "--url", "127.0.0.1:1", "-u", USER], b"\x04");
+    assert_eq!(code, 2, "{shown}");
+    let at = shown.find("error:").unwrap_or_else(|| panic!("{shown}"));
+    assert!(shown[..at].ends_with('\n'), "{shown:?}");
+    assert!(shown.contains("no password was entered"), "{shown}");
+}
