@@ -65,22 +65,79 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
     let started = Instant::now();
     let format = output::resolve(scope.command, args.gate.output.output)?;
     let result = gate_run(args, &scope, format, started).await;
-    // JUnit read by CI: a run that ends before any check (a bad config, a
-    // bad manifest) is still a valid document, one error saying why.
-    if let (Err(e), report::Format::Junit) = (&result, format)
+    // Read by CI: a run that ends before any check (a bad config, a bad
+    // manifest) is still one valid document (spec §5), its verdict
+    // `incomplete` and one error saying why. A signal prints nothing
+    // partial (spec §4); a failed write has nowhere to go.
+    if let Err(e) = &result
         && !e.is_interrupted()
-        && !e.is_closed_stdout()
+        && !matches!(e, Error::Output(_))
     {
-        let why = match e.remedy() {
-            Some(r) => format!("{e}; fix: {r}"),
-            None => e.to_string(),
-        };
-        print!(
-            "{}",
-            report::junit::aborted(&why, started.elapsed().as_secs_f64())
-        );
+        aborted(e, format, &scope, started)?;
     }
     result
+}
+
+/// The pseudo-check an aborted run's document reports, as in JUnit.
+const RUN: &str = "vaudit";
+
+/// The document of a run that ended before any check ran: `e` as the one
+/// not-verified finding of the run. Nothing for a table: the error on
+/// stderr is the whole story there.
+fn aborted(
+    e: &Error,
+    format: report::Format,
+    scope: &Scope,
+    started: Instant,
+) -> Result<(), Error> {
+    let seconds = started.elapsed().as_secs_f64();
+    let remedy = e.remedy();
+    match format {
+        report::Format::Junit => {
+            let why = match &remedy {
+                Some(r) => format!("{e}; fix: {r}"),
+                None => e.to_string(),
+            };
+            print!("{}", report::junit::aborted(&why, seconds));
+        }
+        report::Format::Json | report::Format::Markdown => {
+            let finding = crate::checks::Finding::new(
+                RUN,
+                Severity::Error,
+                "not-verified",
+                None,
+                e.to_string(),
+                remedy.unwrap_or_default(),
+            );
+            let outcome = crate::checks::Outcome::NotVerified {
+                reason: format!("the {} did not run: {e}", scope.command),
+                findings: vec![finding.clone()],
+            };
+            let results = [crate::checks::CheckResult::from_outcome(
+                RUN,
+                &outcome,
+                Severity::Error,
+            )];
+            report::gate::render(
+                format,
+                &GateReport {
+                    vcenter: &VCenter::default(),
+                    targets: Default::default(),
+                    privileges_user: None,
+                    results: &results,
+                    findings: &[finding],
+                    seconds,
+                    fail_on_warning: false,
+                    snapshot: None,
+                    command: scope.command,
+                    scopes: Default::default(),
+                },
+                &mut std::io::stdout().lock(),
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn gate_run(
@@ -233,7 +290,21 @@ async fn gate_run(
         probe: probe.as_ref(),
         network: network.as_ref(),
     };
-    let eval = gate::evaluate_in(scope.checks, &inputs, vcenter, &selection, fail_on);
+    // A failed connection explains every vCenter check left not verified:
+    // its finding (who was rejected, where each credential came from) is
+    // reported whatever --only picked. --skip connection still takes it out.
+    let mut only = args.only.clone();
+    if let Gathered::Unavailable(_, Some(_)) = &gathered
+        && !only.is_empty()
+        && !only.iter().any(|o| o == crate::checks::connection::CHECK)
+    {
+        only.push(crate::checks::connection::CHECK.to_string());
+    }
+    let reported = Selection {
+        only: &only,
+        skip: &args.skip,
+    };
+    let eval = gate::evaluate_in(scope.checks, &inputs, vcenter, &reported, fail_on);
     let targets = snap_for_targets
         .map(|s| super::inventory_cmd::targets_map(&inventory::resolve_each(s, &spec).0))
         .unwrap_or_default();
@@ -342,16 +413,12 @@ async fn online(
             Gathered::Live(Box::new(snap), live)
         }
         Err(e) if e.is_interrupted() => return Err(e),
+        Err(Error::Login { source, who }) => {
+            let f = gate::connection_finding(&source, Some(&who));
+            Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
+        }
         Err(Error::VSphere(e)) => {
-            // Which user was rejected, and where each credential came
-            // from, so the one that is wrong can be found.
-            let who = format!(
-                "{}; the user name came from {}, the password from {}",
-                conn.username(),
-                conn.settings.username.source,
-                conn.settings.password.source
-            );
-            let f = gate::connection_finding(&e, Some(&who));
+            let f = gate::connection_finding(&e, Some(&conn.who()));
             Gathered::Unavailable(gate::not_run_because(&f), Some(Box::new(f)))
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),

@@ -40,6 +40,17 @@ impl Connection {
         self.settings.password.value.expose()
     }
 
+    /// The user and where each credential came from: what a rejected login
+    /// is reported with, so the wrong one can be found.
+    pub fn who(&self) -> String {
+        format!(
+            "{}; the user name came from {}, the password from {}",
+            self.username(),
+            self.settings.username.source,
+            self.settings.password.source
+        )
+    }
+
     /// One collection pass in an open session, with progress on stderr when
     /// it is a terminal: the start of every command that audits the inventory.
     pub async fn collect(
@@ -87,8 +98,14 @@ impl Connection {
         tokio::pin!(stopped);
         let opened = async {
             let mut client = Client::connect(&self.options).await?;
-            client.login(self.username(), self.password()).await?;
-            Ok::<_, Error>(client)
+            match client.login(self.username(), self.password()).await {
+                Ok(_) => Ok::<_, Error>(client),
+                Err(e) if e.is_invalid_login() => Err(Error::Login {
+                    source: Box::new(e),
+                    who: self.who(),
+                }),
+                Err(e) => Err(e.into()),
+            }
         };
         let mut client = tokio::select! {
             c = opened => c?,

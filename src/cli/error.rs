@@ -19,9 +19,23 @@ pub enum Error {
         detail: String,
     },
 
+    /// The vCenter rejected the user name or password: the same sentence
+    /// as `check`'s login-failed finding, naming the user and where each
+    /// credential came from, so the wrong one can be found.
+    #[error("{}", crate::gate::connection_finding(.source, Some(.who)).message)]
+    Login {
+        source: Box<vsphere::Error>,
+        /// The user, and the sources of the user name and the password.
+        who: String,
+    },
+
     /// SIGINT, SIGTERM or SIGHUP: the session was logged out.
     #[error("stopped by {}; the vCenter session was logged out", super::stop::signal_name(*.signal))]
     Interrupted { signal: i32 },
+
+    /// Ctrl-C at the password prompt: nothing was sent yet.
+    #[error("stopped by SIGINT at the password prompt; nothing was sent to the vCenter")]
+    PromptInterrupted,
 
     #[error("vaudit did not finish within the --deadline of {secs} s")]
     Deadline { secs: u64 },
@@ -54,7 +68,26 @@ impl Error {
 
     /// A stop the command must not turn into a report (a signal).
     pub fn is_interrupted(&self) -> bool {
-        matches!(self, Error::Interrupted { .. })
+        self.signal().is_some()
+    }
+
+    /// The signal that stopped the command, if one did.
+    pub fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Interrupted { signal } => Some(*signal),
+            Error::PromptInterrupted => Some(libc::SIGINT),
+            _ => None,
+        }
+    }
+
+    /// The process's exit code for this error (spec §4): 128+N for a
+    /// signal as shells report it, 141 for a closed stdout, else 2.
+    pub fn exit_code(&self) -> u8 {
+        match self.signal() {
+            Some(n) => 128u8.saturating_add(n as u8),
+            None if self.is_closed_stdout() => EXIT_CLOSED_STDOUT,
+            None => super::EXIT_INCOMPLETE,
+        }
     }
 
     pub fn usage(message: impl Into<String>, remedy: impl Into<String>) -> Self {
@@ -67,16 +100,76 @@ impl Error {
     pub fn remedy(&self) -> Option<String> {
         match self {
             Error::VSphere(e) => e.remedy(),
+            Error::Login { source, who } => {
+                Some(crate::gate::connection_finding(source, Some(who)).remedy)
+            }
             Error::Usage { remedy, .. } if !remedy.is_empty() => Some(remedy.clone()),
             Error::Usage { .. } => None,
             Error::Keyring { .. } => Some(
                 "set VAUDIT_PASSWORD instead, or check that this session has a kernel keyring (keyctl show @u)"
                     .into(),
             ),
-            Error::Output(_) | Error::Interrupted { .. } => None,
+            Error::Output(_) | Error::Interrupted { .. } | Error::PromptInterrupted => None,
             Error::Deadline { .. } => Some(
                 "the vCenter answers too slowly for the whole audit; check its load and the network path, or raise --deadline".into(),
             ),
         }
+    }
+}
+
+/// The longest value a sentence quotes from its input (a flag, a variable):
+/// a 70 KB value echoed in full would bury the sentence around it.
+const MAX_QUOTED: usize = 200;
+
+/// The longest error line printed: a backstop for text from elsewhere (a
+/// server's fault message) that no one bounded.
+pub const MAX_LINE: usize = 2000;
+
+/// `s` cut at `max` characters with an ellipsis and the full length.
+pub fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((at, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} characters)", &s[..at], s.chars().count()))
+        }
+    }
+}
+
+/// A user's value quoted in an error: cut at `MAX_QUOTED`.
+pub fn quoted(s: &str) -> std::borrow::Cow<'_, str> {
+    cut(s, MAX_QUOTED)
+}
+
+/// One error or remedy line for stderr: every control character escaped
+/// (server text could otherwise start a line of its own, such as a fake
+/// "Verdict: pass.", or drive the terminal), and bounded.
+pub fn for_terminal(s: &str) -> String {
+    cut(&crate::report::sanitize::line(s), MAX_LINE).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_from_the_server_stays_one_line() {
+        let out = for_terminal("fault SystemError: Evil\nVerdict: pass.\u{9b}2J");
+        assert!(!out.contains('\n') && !out.contains('\u{9b}'), "{out}");
+        assert!(out.contains("Evil\\nVerdict"), "{out}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_with_an_ellipsis() {
+        let out = for_terminal(&"a".repeat(70_000));
+        assert!(out.chars().count() < MAX_LINE + 40, "{}", out.len());
+        assert!(out.ends_with("… (70000 characters)"), "{out}");
+        assert_eq!(quoted("short"), "short");
+    }
+
+    #[test]
+    fn ctrl_c_at_the_prompt_exits_130() {
+        assert_eq!(Error::PromptInterrupted.exit_code(), 130);
+        assert_eq!(Error::Interrupted { signal: 15 }.exit_code(), 143);
+        assert_eq!(Error::usage("x", "").exit_code(), 2);
     }
 }

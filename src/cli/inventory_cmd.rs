@@ -7,13 +7,12 @@ use serde::Serialize;
 
 use super::args::{FailOn, InventoryArgs, TargetArgs, TemplatesArgs};
 use super::connection::Connection;
-use super::error::Error;
+use super::error::{Error, for_terminal};
 use super::output;
 use crate::checks::facts::{Facts, Vcenter};
 use crate::checks::registry;
 use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome, Severity, Status, Verdict};
 use crate::inventory::{self, Facets, Snapshot, TargetSpec, Targets};
-use crate::report::sanitize::line;
 use crate::report::table::{Fit, Grid};
 use crate::report::{self, Document, Format, table};
 
@@ -178,13 +177,18 @@ fn finish<T: Serialize>(
     if a.format != Format::Table {
         // Scripts read stdout; a person watching the job reads stderr.
         for r in results.iter().filter(|r| r.status == Status::NotVerified) {
+            // Reasons and findings quote inventory names from the server.
             eprintln!(
                 "error: {} not verified: {}",
-                line(&r.name),
-                line(r.reason.as_deref().unwrap_or(""))
+                r.name,
+                for_terminal(r.reason.as_deref().unwrap_or(""))
             );
             for f in findings.iter().filter(|f| f.check == r.name) {
-                eprintln!("  {}\n  fix: {}", line(&f.message), line(&f.remedy));
+                eprintln!(
+                    "  {}\n  fix: {}",
+                    for_terminal(&f.message),
+                    for_terminal(&f.remedy)
+                );
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::args::ConnectionArgs;
 use super::connection::Connection;
 use super::credentials;
-use super::error::Error;
+use super::error::{Error, for_terminal};
 use super::settings::{self, Keyring};
 
 /// Logs in for real first, so a mistyped password is never stored.
@@ -14,7 +14,8 @@ pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
     credentials::store(s.url.value.as_str(), &s.username.value, &s.password.value)?;
     eprintln!(
         "Logged in as {} and stored the password for {} in the OS keyring.",
-        s.username.value, s.url.value
+        for_terminal(&s.username.value),
+        s.url.value
     );
     Ok(0)
 }
@@ -25,9 +26,15 @@ pub fn logout(args: &ConnectionArgs) -> Result<u8, Error> {
     let target = settings::target(&args.key, None)?;
     let (url, user) = (&target.url.value, &target.username.value);
     if credentials::delete(url.as_str(), user)? {
-        eprintln!("Deleted the stored password for {} at {}.", user, url);
+        eprintln!(
+            "Deleted the stored password for {} at {url}.",
+            for_terminal(user)
+        );
     } else {
-        eprintln!("No password was stored for {} at {}.", user, url);
+        eprintln!(
+            "No password was stored for {} at {url}.",
+            for_terminal(user)
+        );
     }
     Ok(0)
 }

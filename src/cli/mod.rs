@@ -23,7 +23,6 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 pub use error::Error;
 
-use crate::report::sanitize::text as clean;
 use args::Command;
 
 /// Exit code when the audit could not be completed (spec §4).
@@ -55,18 +54,19 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         // 128+N, as shells report a process ended by signal N (spec §4).
-        Err(Error::Interrupted { signal }) => {
-            eprintln!("vaudit: {}", Error::Interrupted { signal });
-            ExitCode::from(128u8.saturating_add(signal as u8))
+        Err(e) if e.is_interrupted() => {
+            eprintln!("vaudit: {e}");
+            ExitCode::from(e.exit_code())
         }
         Err(e) if e.is_closed_stdout() => error::exit_closed_stdout(),
         Err(e) => {
-            // Errors quote server text (faults, certificate names).
-            eprintln!("error: {}", clean(&e.to_string()));
+            // Errors quote server text (faults, certificate names): each
+            // is one line, whatever newlines or escapes the text holds.
+            eprintln!("error: {}", error::for_terminal(&e.to_string()));
             if let Some(r) = e.remedy() {
-                eprintln!("  fix: {}", clean(&r));
+                eprintln!("  fix: {}", error::for_terminal(&r));
             }
-            ExitCode::from(EXIT_INCOMPLETE)
+            ExitCode::from(e.exit_code())
         }
     }
 }

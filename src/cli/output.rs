@@ -30,7 +30,10 @@ pub fn resolve(command: &str, explicit: Option<Format>) -> Result<Format, Error>
     if let Some((name, v)) = env_first(&["VAUDIT_OUTPUT"]) {
         let Some(f) = Format::parse(&v) else {
             return Err(Error::usage(
-                format!("{name}={v:?} is not an output format"),
+                format!(
+                    "{name}={:?} is not an output format",
+                    super::error::quoted(&v)
+                ),
                 format!("set {name} to one of {}", Format::NAMES.join(", ")),
             ));
         };

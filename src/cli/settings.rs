@@ -181,7 +181,7 @@ pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Targe
         eprintln!(
             "warning: the config file {} names the vCenter \"{}\", but {} says {}; using {}",
             c.file,
-            crate::report::sanitize::line(cfg_addr),
+            crate::report::sanitize::line(&super::error::quoted(cfg_addr)),
             raw.source,
             url,
             url
@@ -268,7 +268,10 @@ pub fn resolve(
             Some((name, v)) => Setting {
                 value: v.trim().parse().map_err(|_| {
                     Error::usage(
-                        format!("{name}={v:?} is not a number of seconds"),
+                        format!(
+                            "{name}={:?} is not a number of seconds",
+                            super::error::quoted(&v)
+                        ),
                         format!("set {name} to a whole number such as 30"),
                     )
                 })?,
@@ -371,7 +374,7 @@ fn password(
                 ),
                 format!(
                     "pass --url {} (or set VAUDIT_URL) if that is the vCenter you mean",
-                    url.host_str().unwrap_or_default()
+                    authority(url)
                 ),
             )),
         };
@@ -407,32 +410,89 @@ fn password(
         }
     }
     if std::io::stdin().is_terminal() {
-        let prompt = format!("Password for {user} at {url}: ");
-        let p = rpassword::prompt_password(prompt).map_err(|e| {
-            Error::usage(
-                format!("cannot read the password from the terminal: {e}"),
-                "",
-            )
-        })?;
+        let prompt = format!(
+            "Password for {} at {url}: ",
+            crate::report::sanitize::line(user)
+        );
+        let p = rpassword::prompt_password(prompt).map_err(prompt_error)?;
         if p.is_empty() {
-            return Err(Error::usage("an empty password was entered", ""));
+            return Err(Error::usage(
+                "an empty password was entered",
+                "type the password at the prompt, or set VAUDIT_PASSWORD",
+            ));
         }
         return Ok(Setting {
             value: Secret::new(p),
             source: Source::Prompt,
         });
     }
-    let keyring_said = match (keyring, keyring_error) {
-        (Keyring::Skip, _) => "the OS keyring was not consulted".to_string(),
-        (Keyring::Read, None) => "the OS keyring has no entry".to_string(),
-        (Keyring::Read, Some(e)) => format!("the OS keyring could not be read ({e})"),
+    let (keyring_said, fix) = match (keyring, keyring_error) {
+        // `vaudit login` itself: the keyring is what it is about to fill.
+        (Keyring::Skip, _) => {
+            return Err(Error::usage(
+                format!(
+                    "no password for {user} at {url}: VAUDIT_PASSWORD is not set and stdin is not a terminal to prompt on"
+                ),
+                "run `vaudit login` in a terminal to type the password, or give it in the environment: VAUDIT_PASSWORD=… vaudit login stores it",
+            ));
+        }
+        (Keyring::Read, None) => (
+            "the OS keyring has no entry".to_string(),
+            "set VAUDIT_PASSWORD, or store the password once with `vaudit login` (in a terminal, or with VAUDIT_PASSWORD set)",
+        ),
+        (Keyring::Read, Some(e)) => (
+            format!("the OS keyring could not be read ({e})"),
+            "set VAUDIT_PASSWORD, or run in a terminal to be prompted",
+        ),
     };
     Err(Error::usage(
         format!(
             "no password for {user} at {url}: VAUDIT_PASSWORD is not set, {keyring_said}, and stdin is not a terminal to prompt on"
         ),
-        "set VAUDIT_PASSWORD, or store the password once with `vaudit login`",
+        fix,
     ))
+}
+
+/// A failed read at the password prompt. Ctrl-C is a stop by SIGINT (exit
+/// 130), not a usage error; Ctrl-D leaves the cursor on the prompt's line,
+/// so the error starts a new one.
+fn prompt_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        // rpassword has ended the prompt's line itself.
+        return Error::PromptInterrupted;
+    }
+    end_prompt_line();
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        return Error::usage(
+            "no password was entered (the input ended at the prompt)",
+            "type the password at the prompt, or set VAUDIT_PASSWORD",
+        );
+    }
+    Error::usage(
+        format!("cannot read the password from the terminal: {e}"),
+        "set VAUDIT_PASSWORD instead",
+    )
+}
+
+/// Ends the line the prompt left open on the terminal (where rpassword
+/// wrote it), so what follows does not run on from "Password for …:".
+fn end_prompt_line() {
+    use std::io::Write;
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = tty.write_all(b"\n");
+    } else {
+        eprintln!();
+    }
+}
+
+/// `host[:port]` of `url` as `--url` takes it: the port kept unless it is
+/// https's own, so following the advice reaches the same endpoint.
+fn authority(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -441,6 +501,28 @@ mod tests {
 
     fn url(s: &str) -> Url {
         ConnectOptions::parse_url(s).unwrap()
+    }
+
+    /// rpassword answers Ctrl-C with an `Interrupted` read (after raising
+    /// SIGINT): a stop by the user, 130 as a shell reports it, not exit 2.
+    #[test]
+    fn ctrl_c_at_the_prompt_is_a_stop_by_sigint() {
+        let e = prompt_error(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "interrupted",
+        ));
+        assert!(e.is_interrupted(), "{e}");
+        assert_eq!(e.exit_code(), 130);
+    }
+
+    #[test]
+    fn advice_to_pass_the_url_keeps_its_port() {
+        assert_eq!(authority(&url("127.0.0.1:43011")), "127.0.0.1:43011");
+        assert_eq!(
+            authority(&url("https://vc.example.com:443/sdk")),
+            "vc.example.com"
+        );
+        assert_eq!(authority(&url("[::1]:8443")), "[::1]:8443");
     }
 
     #[test]

@@ -66,6 +66,15 @@ pub enum Error {
         what: String,
     },
 
+    /// What answered broke HTTP itself (a bad status line or header): not
+    /// the vCenter's web server, or something in front of it.
+    #[error("{endpoint} answered {step} with something that is not valid HTTP ({detail})")]
+    NotHttp {
+        endpoint: String,
+        step: String,
+        detail: String,
+    },
+
     #[error(
         "{endpoint} sent an unreadable answer to {step}: the connection broke mid-answer ({cause})"
     )]
@@ -255,6 +264,9 @@ impl Error {
             }
             Error::NotSoap { .. } => {
                 "check that --url points at the vCenter itself, not a proxy or a web page".into()
+            }
+            Error::NotHttp { .. } => {
+                "check what answers at that address: a proxy, load balancer or TLS-inspecting device in front of the vCenter can mangle its answers; try --url with the vCenter's own address".into()
             }
             _ => return None,
         })

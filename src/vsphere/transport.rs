@@ -43,7 +43,7 @@ impl ConnectOptions {
     /// `https://host[:port][/sdk]`, with `/sdk` implied.
     pub fn parse_url(raw: &str) -> Result<Url, Error> {
         let bad = |reason: &str| Error::BadUrl {
-            url: redact_userinfo(raw),
+            url: bounded(&redact_userinfo(raw)),
             reason: reason.to_string(),
         };
         let trimmed = raw.trim();
@@ -59,7 +59,7 @@ impl ConnectOptions {
         if url.scheme() == "http" {
             // Refused before anything is sent: the Login body and the REST
             // Basic header would carry the password in clear.
-            let shown = redact_userinfo(trimmed);
+            let shown = bounded(&redact_userinfo(trimmed));
             let rest = shown.split_once("://").map_or(shown.as_str(), |(_, r)| r);
             return Err(bad(&format!(
                 "vaudit speaks only https, and plain http would send the password in clear; use https://{rest}"
@@ -76,7 +76,8 @@ impl ConnectOptions {
         {
             // Caught here, not as the TLS layer's "invalid dns name".
             return Err(bad(&format!(
-                "{name} is not a valid host name (labels of 1 to 63 letters, digits and hyphens, separated by dots)"
+                "{} is not a valid host name (labels of 1 to 63 letters, digits and hyphens, separated by dots)",
+                bounded(name)
             )));
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -86,8 +87,17 @@ impl ConnectOptions {
                 "it carries credentials; pass --username and the password through VAUDIT_PASSWORD, the keyring or the prompt",
             ));
         }
-        if url.path().is_empty() || url.path() == "/" {
-            url.set_path("/sdk");
+        match url.path() {
+            "" | "/" | "/sdk/" => url.set_path("/sdk"),
+            "/sdk" => {}
+            // Anything else is sure to end in an HTTP 404 after the
+            // connection: say so before.
+            other => {
+                return Err(bad(&format!(
+                    "the path {} is not the vSphere API's; give https://host[:port] or https://host[:port]/sdk",
+                    bounded(other)
+                )));
+            }
         }
         url.set_query(None);
         url.set_fragment(None);
@@ -529,6 +539,15 @@ impl Transport {
                     _ => {}
                 }
             }
+            if let Some(h) = s.downcast_ref::<hyper::Error>()
+                && h.is_parse()
+            {
+                return Error::NotHttp {
+                    endpoint: self.endpoint.clone(),
+                    step: step.to_string(),
+                    detail: h.to_string(),
+                };
+            }
             chain.push(s.to_string());
             src = s.source();
         }
@@ -594,6 +613,18 @@ fn redact_userinfo(raw: &str) -> String {
     match raw[start..authority_end].rfind('@') {
         Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
         None => raw.to_string(),
+    }
+}
+
+/// The longest value an error sentence quotes: a 70 KB `--url` echoed in
+/// full would bury the sentence around it.
+const MAX_QUOTED: usize = 200;
+
+/// `s` cut at `MAX_QUOTED` characters, with an ellipsis and the full length.
+fn bounded(s: &str) -> String {
+    match s.char_indices().nth(MAX_QUOTED) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}… ({} characters)", &s[..at], s.chars().count()),
     }
 }
 
@@ -683,6 +714,36 @@ mod tests {
         let e = ConnectOptions::parse_url("https://u:secret@vc").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.to_string().contains("https://***@vc"), "{e}");
+    }
+
+    #[test]
+    fn a_trailing_slash_after_sdk_is_the_same_endpoint() {
+        let u = ConnectOptions::parse_url("https://vc:8443/sdk/").unwrap();
+        assert_eq!(u.as_str(), "https://vc:8443/sdk");
+    }
+
+    #[test]
+    fn another_path_is_refused_naming_it() {
+        for raw in [
+            "https://vc/foo",
+            "https://vc/sdk/x",
+            "vc/ui",
+            "https://vc//sdk",
+        ] {
+            let e = ConnectOptions::parse_url(raw).unwrap_err();
+            assert!(
+                e.to_string().contains("is not the vSphere API's"),
+                "{raw}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_url_is_quoted_cut() {
+        let long = format!("https://{}", "a".repeat(70_000));
+        let e = ConnectOptions::parse_url(&long).unwrap_err().to_string();
+        assert!(e.len() < 1000, "{} bytes", e.len());
+        assert!(e.contains("… (70008 characters)"), "{e}");
     }
 
     #[test]

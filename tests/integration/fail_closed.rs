@@ -103,7 +103,16 @@ fn appliance_file_without_infra_file_is_an_error_naming_the_key() {
         c
     });
     assert_eq!(r.code, 2);
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    // Still one JSON document (spec §5): the run is incomplete, and why.
+    let v = r.json();
+    assert_eq!(v["summary"]["verdict"], "incomplete", "{v:#}");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("infrastructureConfigPath"),
+        "{v:#}"
+    );
     assert!(
         r.stderr.contains("infrastructureConfigPath") && r.stderr.contains("lonely-appliance.yaml"),
         "{}",

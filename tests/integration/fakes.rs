@@ -319,3 +319,78 @@ fn proxy_serve(mut c: TcpStream, mode: &ProxyMode, log: &Mutex<Vec<String>>) {
 pub fn hold(ip: Ipv4Addr, port: u16) -> TcpListener {
     TcpListener::bind((IpAddr::V4(ip), port)).unwrap()
 }
+
+/// A hostile "vCenter" over TLS (its certificate from `ca`, for its IP):
+/// to every request it sends the same raw bytes and closes, so a test can
+/// answer what no well-behaved HTTP server would (a malformed header, a
+/// fault message that tries to forge report lines).
+pub struct Canned {
+    pub addr: SocketAddr,
+    _s: Stopper,
+}
+
+impl Canned {
+    pub fn start(ca: &Ca, answer: Vec<u8>) -> Canned {
+        let ip = next_ip();
+        let config = ca.server_config(&ip.to_string());
+        let l = TcpListener::bind((ip, 0)).unwrap();
+        let addr = l.local_addr().unwrap();
+        let answer = Arc::new(answer);
+        let mut s = Stopper::new();
+        s.spawn(move |stop| {
+            accept_loop(l, stop, move |c| {
+                canned_answer(c, config.clone(), &answer);
+            })
+        });
+        Canned { addr, _s: s }
+    }
+
+    /// A complete HTTP response: `status`, an XML body, `Connection: close`.
+    pub fn http(status: &str, body: &str) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// `https://IP:PORT`, for `--url`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+}
+
+/// Reads one request (head and `Content-Length` body), writes `answer`.
+fn canned_answer(c: TcpStream, config: Arc<rustls::ServerConfig>, answer: &[u8]) {
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
+    let mut tls = rustls::StreamOwned::new(conn, c);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while got.len() < head_end + length {
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = tls.write_all(answer);
+    let _ = tls.flush();
+    tls.conn.send_close_notify();
+    let _ = tls.conn.complete_io(&mut tls.sock);
+}

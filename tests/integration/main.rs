@@ -10,6 +10,7 @@ mod wire;
 
 mod about;
 mod check;
+mod cli_errors;
 mod collect;
 mod credentials;
 mod diagnose;
