@@ -15,7 +15,8 @@ use super::{
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
     tagging, targets, templates, upload_path, vcenter,
 };
-use crate::inventory::{Entity, Facet, Facets, TargetSpec, Targets};
+use crate::config::Section;
+use crate::inventory::{Entity, Facet, Facets, TargetError, TargetSpec, Targets};
 
 /// What resolving every kind of target reads.
 const TARGET_FACETS: &[Facet] = &[
@@ -91,6 +92,31 @@ impl Target {
         }
     }
 
+    /// The config key that names it.
+    pub fn config_key(self) -> &'static str {
+        use crate::config::keys;
+        match self {
+            Target::Datacenter => keys::DATACENTER,
+            Target::Folder => keys::FOLDER,
+            Target::Pool => keys::POOL,
+            Target::Datastore => keys::DATASTORE,
+            Target::Network => keys::NETWORK,
+            Target::Template => keys::TEMPLATE,
+        }
+    }
+
+    /// The flag that names it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Target::Datacenter => "--datacenter",
+            Target::Folder => "--folder",
+            Target::Pool => "--pool",
+            Target::Datastore => "--datastore",
+            Target::Network => "--network",
+            Target::Template => "--template",
+        }
+    }
+
     pub fn what(self) -> &'static str {
         match self {
             Target::Datacenter => "datacenter",
@@ -149,6 +175,10 @@ pub struct Check {
     pub inventory: &'static [Facet],
     /// Targets without which it has nothing to judge.
     pub targets: &'static [Target],
+    /// The config sections it reads keys of: one that was not read (no
+    /// `--config`, or an infra file alone) makes it `not-verified` naming
+    /// the file that holds it, before its function runs.
+    pub config: &'static [Section],
     pub run: fn(&Facts<'_>) -> Outcome,
 }
 
@@ -160,6 +190,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[],
         run: endpoints::run,
     },
     Check {
@@ -168,6 +199,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: ip_plan::run,
     },
     Check {
@@ -176,6 +208,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: dns::run,
     },
     Check {
@@ -184,6 +217,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: proxy::run,
     },
     Check {
@@ -192,6 +226,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Appliance],
         run: egress::run,
     },
     Check {
@@ -201,6 +236,7 @@ pub static CHECKS: &[Check] = &[
         // The VMs and hosts vCenter finds at an address, by name and path.
         inventory: &[Facet::Hosts, Facet::Vms],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: ip_conflict::run,
     },
     CONNECTION,
@@ -210,6 +246,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: TARGET_FACETS,
         targets: &[],
+        config: &[],
         run: tagging::run,
     },
     Check {
@@ -218,6 +255,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::VmCount, Facet::Pools, Facet::Compute, Facet::Hosts],
         targets: &[],
+        config: &[],
         run: support_matrix::run,
     },
     Check {
@@ -226,6 +264,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Session,
         inventory: &[],
         targets: &[],
+        config: &[],
         run: vcenter::run_clock,
     },
     CREDENTIAL_EXPIRY,
@@ -236,6 +275,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: TARGET_FACETS,
         targets: &[],
+        config: &[],
         run: privileges::run,
     },
     Check {
@@ -244,6 +284,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Folders],
         targets: &[Target::Folder],
+        config: &[],
         run: folders::run,
     },
     Check {
@@ -252,6 +293,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Pools, Facet::Compute],
         targets: &[Target::Pool],
+        config: &[],
         run: pools::run,
     },
     TEMPLATES,
@@ -261,6 +303,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: placement::run,
     },
     Check {
@@ -269,6 +312,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::InventoryAndNetwork,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: upload_path::run,
     },
     Check {
@@ -277,6 +321,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: capacity::run,
     },
     Check {
@@ -285,6 +330,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Networks],
         targets: &[Target::Network],
+        config: &[],
         run: network::run,
     },
     DATASTORE_LATENCY,
@@ -296,6 +342,7 @@ const CONNECTION: Check = Check {
     reads: Reads::Nothing,
     inventory: &[],
     targets: &[],
+    config: &[],
     run: connection::run,
 };
 
@@ -305,6 +352,7 @@ const CREDENTIAL_EXPIRY: Check = Check {
     reads: Reads::Session,
     inventory: &[],
     targets: &[],
+    config: &[],
     run: credential_expiry::run,
 };
 
@@ -314,6 +362,7 @@ const TARGETS: Check = Check {
     reads: Reads::Snapshot,
     inventory: TARGET_FACETS,
     targets: &[],
+    config: &[],
     run: targets::run,
 };
 
@@ -323,6 +372,7 @@ const TEMPLATES: Check = Check {
     reads: Reads::Snapshot,
     inventory: &[Facet::Templates],
     targets: &[Target::Template],
+    config: &[],
     run: templates::run,
 };
 
@@ -332,6 +382,7 @@ const DATASTORE_LATENCY: Check = Check {
     reads: Reads::Snapshot,
     inventory: &[Facet::Datastores, Facet::Hosts],
     targets: &[Target::Datastore],
+    config: &[],
     run: latency::run,
 };
 
@@ -346,6 +397,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_vm,
     },
     Check {
@@ -354,6 +406,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_ip,
     },
     Check {
@@ -362,6 +415,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_control_plane,
     },
     TARGETS,
@@ -371,6 +425,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_location,
     },
     Check {
@@ -379,6 +434,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_logins,
     },
     CREDENTIAL_EXPIRY,
@@ -388,6 +444,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_tools,
     },
     DATASTORE_LATENCY,
@@ -398,6 +455,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_events,
     },
 ];
@@ -510,13 +568,12 @@ pub fn run_checks(
 /// not give is named first (it is theirs to supply), then the vCenter facts,
 /// then a target that was given and not found.
 pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
+    if let Some(reason) = facts.config.unread_of(c.config) {
+        return Outcome::not_verified(reason);
+    }
     for &t in c.targets {
         if t.asked(facts.spec).is_none() {
-            return Outcome::not_verified(format!(
-                "no {} given: set {}",
-                t.what(),
-                t.how_to_give()
-            ));
+            return Outcome::not_verified(not_given(t, facts.config));
         }
     }
     if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
@@ -556,12 +613,45 @@ fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
 /// Why a target the check needs is not there to judge, if it is not.
 pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
     match t.asked(facts.spec) {
-        None => Some(format!("no {} given: set {}", t.what(), t.how_to_give())),
-        Some(given) if t.found(&facts.targets).is_none() => Some(format!(
-            "the {} {given:?} was not found (see the targets check)",
+        None => Some(not_given(t, facts.config)),
+        Some(given) if given.trim().is_empty() => Some(format!(
+            "{} is empty: give the {} there",
+            t.flag(),
             t.what()
         )),
+        Some(given) if t.found(&facts.targets).is_none() => {
+            let ambiguous = facts.target_errors.iter().find_map(|e| match e {
+                TargetError::Ambiguous {
+                    what, candidates, ..
+                } if *what == t.what() => candidates.first(),
+                _ => None,
+            });
+            Some(match ambiguous {
+                Some(first) => format!(
+                    "the {} name {given:?} is ambiguous (see the targets check): give the full path, e.g. {first}",
+                    t.what()
+                ),
+                None => format!(
+                    "the {} {given:?} was not found (see the targets check)",
+                    t.what()
+                ),
+            })
+        }
         Some(_) => None,
+    }
+}
+
+/// Why a target is not given: its config key is empty, or it is not set.
+pub fn not_given(t: Target, config: &crate::config::ArcConfig) -> String {
+    if config.is_empty_key(t.config_key()) {
+        format!(
+            "{} is empty in the config: give the {} there, or {}",
+            t.config_key(),
+            t.what(),
+            t.flag()
+        )
+    } else {
+        format!("no {} given: set {}", t.what(), t.how_to_give())
     }
 }
 
