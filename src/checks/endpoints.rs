@@ -52,9 +52,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     for d in &f.config.dns_servers {
         eps.push(("a DNS server".into(), d.clone()));
     }
-    let unread = f
-        .config
-        .unread_of(&[Section::Infra, Section::Appliance]);
+    let unread = f.config.unread_of(&[Section::Infra, Section::Appliance]);
     Outcome::partly(check(&eps), unread.into_iter().collect())
 }
 

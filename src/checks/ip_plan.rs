@@ -166,8 +166,14 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
         for a in gateway.iter().chain(&nodes) {
             if !subnet.contains(&a.ip) {
                 out.push(finding(
-                    format!("{} {} is outside the prefix {subnet} ({PREFIX})", a.key, a.ip),
-                    format!("choose {} inside {subnet}, or correct {PREFIX} if the subnet is another", a.key),
+                    format!(
+                        "{} {} is outside the prefix {subnet} ({PREFIX})",
+                        a.key, a.ip
+                    ),
+                    format!(
+                        "choose {} inside {subnet}, or correct {PREFIX} if the subnet is another",
+                        a.key
+                    ),
                 ));
                 continue;
             }
@@ -180,7 +186,10 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
                     continue;
                 };
                 out.push(finding(
-                    format!("{} {} is the {edge} address of {subnet}, which no machine can hold", a.key, a.ip),
+                    format!(
+                        "{} {} is the {edge} address of {subnet}, which no machine can hold",
+                        a.key, a.ip
+                    ),
                     format!(
                         "choose {} between {} and {}",
                         a.key,
@@ -204,7 +213,10 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
     if let (Some(s), Some(e)) = (start, end) {
         if u32::from(s.ip) > u32::from(e.ip) {
             out.push(finding(
-                format!("the node pool starts after it ends: {POOL_START} {} is after {POOL_END} {}", s.ip, e.ip),
+                format!(
+                    "the node pool starts after it ends: {POOL_START} {} is after {POOL_END} {}",
+                    s.ip, e.ip
+                ),
                 format!("swap {POOL_START} and {POOL_END}"),
             ));
         } else {
@@ -227,29 +239,31 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
             }
         }
     }
-    let mut others: Vec<(String, Ipv4Addr, &str)> = nodes
+    // (how the message names it, the address, the key to move)
+    let mut others: Vec<(String, Ipv4Addr, String)> = nodes
         .iter()
-        .map(|a| (a.key.to_string(), a.ip, a.key))
+        .map(|a| (format!("{} {}", a.key, a.ip), a.ip, a.key.to_string()))
         .collect();
     for d in &plan.dns_servers {
         if let Ok(ip) = d.trim().parse() {
-            others.push((format!("the DNS server ({DNS_SERVERS})"), ip, DNS_SERVERS));
+            others.push((
+                format!("the DNS server {ip} ({DNS_SERVERS})"),
+                ip,
+                DNS_SERVERS.to_string(),
+            ));
         }
     }
     for (setting, url) in &plan.proxies {
         if let Ok(IpAddr::V4(ip)) = crate::probe::host_of(url).parse() {
-            others.push((
-                format!("the proxy (applianceClusterConfig.networking.{setting})"),
-                ip,
-                "the proxy (applianceClusterConfig.networking.proxy)",
-            ));
+            let key = format!("applianceClusterConfig.networking.{setting}");
+            others.push((format!("the proxy {ip} ({key})"), ip, key));
         }
     }
     for (what, ip, key) in others {
         for (range_what, range) in reserved() {
             if range.contains(&ip) {
                 out.push(finding(
-                    format!("{what} {ip} lies in the Arc-reserved {range_what} {range}: the appliance's Kubernetes would route it inside the cluster"),
+                    format!("{what} lies in the Arc-reserved {range_what} {range}: the appliance's Kubernetes would route it inside the cluster"),
                     format!("move {key} outside 10.244.0.0/16 and 10.96.0.0/12"),
                 ));
             }
@@ -313,8 +327,8 @@ mod tests {
         assert_eq!(
             m,
             [
-                "the control-plane endpoint 10.0.0.0 is the network address of 10.0.0.0/24, which no machine can hold",
-                "the node pool end 10.0.0.255 is the broadcast address of 10.0.0.0/24, which no machine can hold",
+                "applianceClusterConfig.controlPlaneEndpoint 10.0.0.0 is the network address of 10.0.0.0/24, which no machine can hold",
+                "vsphereprovider.network.k8snodeippoolend 10.0.0.255 is the broadcast address of 10.0.0.0/24, which no machine can hold",
             ]
         );
     }
@@ -363,10 +377,12 @@ mod tests {
         let f = check(&p);
         let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(m[0].contains("DNS server 10.244.1.10 lies in the Arc-reserved pod range"));
-        assert!(
-            m[1].contains("proxy (proxy.https) 10.100.0.5 lies in the Arc-reserved service range")
-        );
+        assert!(m[0].contains(
+            "DNS server 10.244.1.10 (vsphereprovider.network.dnsservers) lies in the Arc-reserved pod range"
+        ));
+        assert!(m[1].contains(
+            "proxy 10.100.0.5 (applianceClusterConfig.networking.proxy.https) lies in the Arc-reserved service range"
+        ));
         assert!(f[0].remedy.contains("vsphereprovider.network.dnsservers"));
     }
 
@@ -435,7 +451,7 @@ mod tests {
                     "10.0.0.0/24",
                     "10.0.0.1",
                 ),
-                "after its end",
+                "the node pool starts after it ends",
             ),
             (
                 plan(
@@ -470,5 +486,78 @@ mod tests {
                     .all(|f| f.code == "ip-plan" && f.severity == Severity::Error)
             );
         }
+    }
+
+    /// The exploratory tester's badip.yaml: four independent mistakes, all
+    /// reported in one run, each naming its key with a fix that is right.
+    #[test]
+    fn every_independent_mistake_is_reported_by_its_key() {
+        let f = check(&plan(
+            "notanip",
+            "127.0.0.54",
+            "127.0.0.50",
+            "127.0.0.0/33",
+            "999.1.1.1",
+        ));
+        let got: Vec<(&str, &str)> = f
+            .iter()
+            .map(|f| (f.message.as_str(), f.remedy.as_str()))
+            .collect();
+        let want = [
+            (
+                PREFIX,
+                "larger than 32",
+                "/29 or shorter, e.g. 127.0.0.0/24",
+            ),
+            (
+                GATEWAY,
+                "\"999.1.1.1\" is not an IPv4 address",
+                "e.g. 10.0.0.1",
+            ),
+            (
+                CONTROL_PLANE,
+                "\"notanip\" is not an IPv4 address",
+                "e.g. 10.0.0.60",
+            ),
+            (POOL_START, "127.0.0.54 is after", "swap"),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for ((m, r), (key, says, fix)) in got.iter().zip(want) {
+            assert!(m.contains(key) && m.contains(says), "{m}");
+            assert!(r.contains(fix), "{m}: {r}");
+        }
+    }
+
+    /// A key the plan needs and the config lacks leaves the check
+    /// unverified, naming it, while what was given is still judged.
+    #[test]
+    fn a_missing_key_is_named_and_the_rest_judged() {
+        let p = IpPlan {
+            control_plane: None,
+            ..plan("", "10.0.0.50", "10.0.0.54", "10.0.0.0/24", "10.9.0.1")
+        };
+        let config = crate::config::ArcConfig {
+            files: vec!["a-appliance.yaml".into()],
+            sections: vec![
+                (crate::config::Section::Appliance, "a-appliance.yaml".into()),
+                (crate::config::Section::Infra, "a-infra.yaml".into()),
+            ],
+            empty: vec![CONTROL_PLANE],
+            node_ip_pool_start: p.pool_start.clone(),
+            node_ip_pool_end: p.pool_end.clone(),
+            ip_prefix: p.prefix.clone(),
+            gateway: p.gateway.clone(),
+            ..Default::default()
+        };
+        let out = crate::checks::registry::tests::run_with_config(CHECK, &config);
+        let Outcome::NotVerified { reason, findings } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            reason,
+            "applianceClusterConfig.controlPlaneEndpoint is empty in a-appliance.yaml: give it a value"
+        );
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("gateway 10.9.0.1 is outside"));
     }
 }

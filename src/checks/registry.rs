@@ -656,8 +656,79 @@ pub fn not_given(t: Target, config: &crate::config::ArcConfig) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One check of `check` run behind its needs on `config` alone: no
+    /// vCenter, no targets, no network probes.
+    pub(crate) fn run_with_config(name: &str, config: &crate::config::ArcConfig) -> Outcome {
+        let spec = TargetSpec::default();
+        let manifest = crate::manifest::default_manifest();
+        let facts = Facts {
+            config,
+            config_given: !config.files.is_empty(),
+            spec: &spec,
+            vcenter_address: None,
+            now: time::OffsetDateTime::now_utc(),
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            whole_inventory: false,
+            vcenter: Vcenter::Unavailable {
+                reason: "no vCenter in this test".into(),
+                finding: None,
+            },
+            targets: Targets::default(),
+            target_errors: vec![],
+            probe: None,
+            network: None,
+        };
+        run_one(get(name).expect("a check of the registry"), &facts)
+    }
+
+    /// An infra file alone (which the spec allows) leaves every check that
+    /// reads applianceClusterConfig unverified, naming the appliance file,
+    /// before it can pass on what it never read.
+    #[test]
+    fn an_infra_file_alone_leaves_the_appliance_checks_unverified() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("i.yaml");
+        std::fs::write(
+            &p,
+            "vsphereprovider:\n  network:\n    segment: N\n    dnsservers: [127.0.0.2]\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.54\n",
+        )
+        .unwrap();
+        let config = crate::config::load(&p).unwrap();
+        for name in [
+            ip_plan::CHECK,
+            proxy::CHECK,
+            ip_conflict::CHECK,
+            egress::CHECK,
+            dns::CHECK,
+            endpoints::CHECK,
+        ] {
+            let Outcome::NotVerified { reason, .. } = run_with_config(name, &config) else {
+                panic!("{name} was verified on an infra file alone")
+            };
+            assert!(
+                reason.starts_with("applianceClusterConfig was not read")
+                    && reason.contains("give --config the *-appliance.yaml")
+                    && reason.contains("controlPlaneEndpoint"),
+                "{name}: {reason}"
+            );
+        }
+        // With no config at all the same checks name the appliance file once.
+        let none = crate::config::ArcConfig::default();
+        let Outcome::NotVerified { reason, .. } = run_with_config(ip_plan::CHECK, &none) else {
+            panic!("ip-plan verified without a config")
+        };
+        assert!(
+            reason.starts_with("no config given: give --config the *-appliance.yaml")
+                && !reason.contains(';'),
+            "{reason}"
+        );
+    }
 
     #[test]
     fn names_are_unique_and_kebab_case() {
@@ -739,6 +810,88 @@ mod tests {
             "{:?}",
             pools.reason
         );
+    }
+
+    /// Runs `only` of `check` on the fixture datacenter, offline.
+    fn evaluate_on_fixture(
+        config: &crate::config::ArcConfig,
+        spec: &TargetSpec,
+        only: &[&str],
+    ) -> Vec<crate::checks::CheckResult> {
+        let snap = crate::inventory::fixture::datacenter().b.build();
+        let manifest = crate::manifest::default_manifest();
+        let inputs = crate::gate::Inputs {
+            config,
+            config_given: !config.files.is_empty(),
+            spec,
+            vcenter_address: None,
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            now: time::OffsetDateTime::now_utc(),
+            probe: None,
+            network: None,
+        };
+        let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        crate::gate::evaluate(
+            &inputs,
+            Vcenter::Offline { snap: &snap },
+            &sel,
+            Severity::Error,
+        )
+        .results
+    }
+
+    /// `--pool Resources` where two pools have that name: ambiguous, with
+    /// a full path to give, in the targets check and the checks that need
+    /// the pool alike; never "not found".
+    #[test]
+    fn an_ambiguous_pool_is_reported_as_ambiguous_with_a_full_path() {
+        let spec = TargetSpec {
+            pool: Some("Resources".into()),
+            ..Default::default()
+        };
+        let config = crate::config::ArcConfig::default();
+        let r = evaluate_on_fixture(&config, &spec, &["targets", "pools"]);
+        let pools = r.iter().find(|r| r.name == "pools").unwrap();
+        let reason = pools.reason.as_deref().unwrap();
+        assert!(
+            reason.contains("\"Resources\" is ambiguous")
+                && reason.contains("give the full path, e.g. /DC0/host/")
+                && !reason.contains("not found"),
+            "{reason}"
+        );
+        let targets = r.iter().find(|r| r.name == "targets").unwrap();
+        assert_eq!(targets.status, crate::checks::Status::NotVerified);
+    }
+
+    /// `folder: ""` in the config: the folder checks say the key is empty,
+    /// not that a folder named "" was not found.
+    #[test]
+    fn an_empty_folder_key_is_named_as_empty() {
+        let config = crate::config::ArcConfig {
+            files: vec!["i.yaml".into()],
+            sections: vec![(Section::Infra, "i.yaml".into())],
+            empty: vec![crate::config::keys::FOLDER],
+            ..Default::default()
+        };
+        let spec = crate::gate::targets(&TargetSpec::default(), &config);
+        let r = evaluate_on_fixture(&config, &spec, &["targets", "folders"]);
+        for name in ["targets", "folders"] {
+            let c = r.iter().find(|r| r.name == name).unwrap();
+            assert_eq!(c.status, crate::checks::Status::NotVerified, "{name}");
+            let reason = c.reason.as_deref().unwrap();
+            assert!(
+                reason.starts_with("vsphereprovider.folder is empty in the config")
+                    && !reason.contains("not found"),
+                "{name}: {reason}"
+            );
+        }
     }
 
     #[test]

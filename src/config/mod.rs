@@ -194,7 +194,9 @@ pub enum ConfigError {
         "{path} is neither an Arc resource bridge appliance file (applianceClusterConfig, infrastructureConfigPath) nor an infra file (vsphereprovider)"
     )]
     UnknownLayout { path: String },
-    #[error("{path}: the key {found} is not one vaudit or az arcappliance reads: did you mean {want}?")]
+    #[error(
+        "{path}: the key {found} is not one vaudit or az arcappliance reads: did you mean {want}?"
+    )]
     WrongCase {
         path: String,
         found: String,
@@ -208,7 +210,9 @@ pub enum ConfigError {
         "{path} holds both vsphereprovider and applianceClusterConfig but no infrastructureConfigPath: az arcappliance reads vsphereprovider only from the file infrastructureConfigPath names"
     )]
     BothSections { path: String },
-    #[error("{path} holds {section}, which az arcappliance does not read there: it reads {section} from {read_from}")]
+    #[error(
+        "{path} holds {section}, which az arcappliance does not read there: it reads {section} from {read_from}"
+    )]
     StraySection {
         path: String,
         section: &'static str,
@@ -220,7 +224,9 @@ pub enum ConfigError {
         target: String,
         reason: String,
     },
-    #[error("{path}: infrastructureConfigPath points at this appliance file itself, which holds no vsphereprovider")]
+    #[error(
+        "{path}: infrastructureConfigPath points at this appliance file itself, which holds no vsphereprovider"
+    )]
     SelfInfra { path: String },
     #[error("{path}: infrastructureConfigPath points at {target}, which holds no vsphereprovider")]
     NotInfra { path: String, target: String },
@@ -532,8 +538,11 @@ fn given(v: Option<String>, key: &'static str, empty: &mut Vec<&'static str>) ->
 }
 
 fn apply_appliance(cfg: &mut ArcConfig, path: &Path, cc: ClusterConfig) {
-    cfg.control_plane_endpoint =
-        given(cc.control_plane_endpoint, keys::CONTROL_PLANE, &mut cfg.empty);
+    cfg.control_plane_endpoint = given(
+        cc.control_plane_endpoint,
+        keys::CONTROL_PLANE,
+        &mut cfg.empty,
+    );
     // Empty proxy settings are what createconfig writes for "no proxy".
     if let Some(p) = cc.networking.and_then(|n| n.proxy) {
         for (k, v) in [("proxy.http", p.http), ("proxy.https", p.https)] {
@@ -718,6 +727,141 @@ mod tests {
                 && e.contains("line 3")
                 && e.contains("column"),
             "{e}"
+        );
+    }
+
+    const PLAN: &str = "  network:\n    segment: N\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.54\n";
+
+    /// The tester's ip11.yaml: both sections in one file and no
+    /// infrastructureConfigPath. az arcappliance would not read
+    /// vsphereprovider there, so it is refused rather than half read.
+    #[test]
+    fn both_sections_without_infrastructure_config_path_are_refused() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "ip11.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\n"
+            ),
+        );
+        let e = load(&p).unwrap_err();
+        assert!(matches!(e, ConfigError::BothSections { .. }), "{e}");
+        assert!(e.to_string().contains("ip11.yaml holds both"), "{e}");
+        assert!(e.remedy().contains("<name>-infra.yaml"), "{}", e.remedy());
+    }
+
+    /// One file holding both sections and naming itself in
+    /// infrastructureConfigPath is read as az reads it: both sections.
+    #[test]
+    fn a_file_naming_itself_as_its_infra_file_gives_both_sections() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "one.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\ninfrastructureConfigPath: one.yaml\n"
+            ),
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.control_plane_endpoint.as_deref(), Some("127.0.1.60"));
+        assert_eq!(c.ip_prefix.as_deref(), Some("127.0.0.0/24"));
+        assert!(c.unread(Section::Appliance).is_none() && c.unread(Section::Infra).is_none());
+    }
+
+    #[test]
+    fn an_appliance_file_naming_itself_without_vsphereprovider_says_so() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "a-loop.yaml",
+            "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.60\ninfrastructureConfigPath: a-loop.yaml\n",
+        );
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("a-loop.yaml: infrastructureConfigPath points at this appliance file itself, which holds no vsphereprovider"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_infra_file_holding_appliance_cluster_config_is_refused() {
+        let d = tempfile_dir();
+        write(
+            &d,
+            "x-infra.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.9.9\n"
+            ),
+        );
+        let a = write(
+            &d,
+            "x-appliance.yaml",
+            "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.60\ninfrastructureConfigPath: x-infra.yaml\n",
+        );
+        let e = load(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("x-infra.yaml holds applianceClusterConfig, which az arcappliance does not read there"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_key_in_the_wrong_case_asks_did_you_mean() {
+        let d = tempfile_dir();
+        let p = write(&d, "case.yaml", "vsphereProvider:\n  Folder: /DC0/vm/Arc\n");
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string().ends_with("did you mean vsphereprovider?"),
+            "{e}"
+        );
+        let p = write(
+            &d,
+            "case2.yaml",
+            "vsphereprovider:\n  resourcePool: /DC0/host/C/Resources\n",
+        );
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string().contains("vsphereprovider.resourcePool")
+                && e.to_string()
+                    .ends_with("did you mean vsphereprovider.resourcepool?"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_empty_value_is_unset_and_named_as_empty() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "nulls.yaml",
+            "vsphereprovider:\n  datastore: null\n  folder: \"\"\n  resourcepool: ~\n",
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.folder, None);
+        assert!(c.is_empty_key(keys::FOLDER) && !c.is_empty_key(keys::DATASTORE));
+        assert!(
+            c.why_missing(keys::FOLDER)
+                .starts_with("vsphereprovider.folder is empty in ")
+        );
+        assert!(
+            c.why_missing(keys::DATASTORE)
+                .ends_with("nulls.yaml has no vsphereprovider.datastore: add it")
+        );
+    }
+
+    #[test]
+    fn an_infra_file_alone_reads_only_vsphereprovider() {
+        let d = tempfile_dir();
+        let p = write(&d, "i.yaml", &format!("vsphereprovider:\n{PLAN}"));
+        let c = load(&p).unwrap();
+        assert!(c.unread(Section::Infra).is_none());
+        let why = c.unread(Section::Appliance).unwrap();
+        assert!(
+            why.starts_with("applianceClusterConfig was not read (")
+                && why.contains("give --config the *-appliance.yaml"),
+            "{why}"
         );
     }
 
