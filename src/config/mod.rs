@@ -128,8 +128,9 @@ impl ArcConfig {
             return Some(format!("no config given: {give}"));
         }
         let read: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
+        let verb = if read.len() == 1 { "holds" } else { "hold" };
         Some(format!(
-            "{} was not read ({} holds none): {give}",
+            "{} was not read ({} {verb} none): {give}",
             s.key(),
             read.join(" and ")
         ))
@@ -477,8 +478,14 @@ pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
             ConfigError::NoInfra { path: shown }
         });
     };
-    if let Some(cc) = app.appliance_cluster_config {
-        apply_appliance(&mut cfg, path, cc);
+    // A section written empty (`applianceClusterConfig:`) was read: the
+    // checks then name each key it lacks.
+    if has_key(&value, "applianceClusterConfig") {
+        apply_appliance(
+            &mut cfg,
+            path,
+            app.appliance_cluster_config.unwrap_or_default(),
+        );
         cfg.sections.push((Section::Appliance, path.to_path_buf()));
     }
     let base = path.parent().unwrap_or(Path::new("."));
@@ -560,11 +567,9 @@ fn apply_appliance(cfg: &mut ArcConfig, path: &Path, cc: ClusterConfig) {
 
 fn apply_infra(cfg: &mut ArcConfig, shown: &str, text: &str) -> Result<(), ConfigError> {
     let infra: InfraFile = serde_norway::from_str(text).map_err(|e| malformed(shown, e))?;
-    let Some(p) = infra.vsphereprovider else {
-        return Err(ConfigError::UnknownLayout {
-            path: shown.to_string(),
-        });
-    };
+    // Only called on a file with the key: written empty, it lacks every
+    // key, and the checks name each.
+    let p = infra.vsphereprovider.unwrap_or_default();
     let e = &mut cfg.empty;
     if let Some(c) = p.credentials {
         cfg.address = given(c.address, keys::ADDRESS, e);
