@@ -20,11 +20,10 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         return Outcome::not_verified("the network probes were not run");
     };
     if f.config.dns_servers.is_empty() {
-        return Outcome::not_verified(if f.config_given {
-            format!("the config has no {KEY}: add the DNS servers the appliance will use")
-        } else {
-            format!("no config given: give --config with {KEY}")
-        });
+        return Outcome::not_verified(format!(
+            "{}: the DNS servers the appliance will use",
+            f.config.why_missing(crate::config::keys::DNS_SERVERS)
+        ));
     }
     Outcome::Verified(judge(&net.dns))
 }

@@ -26,15 +26,11 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     let Some(net) = f.network else {
         return Outcome::not_verified("the network probes were not run");
     };
-    if !f.config_given {
-        return Outcome::not_verified(
-            "no config given: give --config with applianceClusterConfig.controlPlaneEndpoint and vsphereprovider.network.{k8snodeippoolstart, k8snodeippoolend}",
-        );
-    }
+    // Each address the plan should give and the probes did not get: a key
+    // that is missing, or not an address (ip-plan names the mistake).
+    let mut undecided: Vec<String> = missing_addresses(f.config, net);
     if net.addresses.is_empty() {
-        return Outcome::not_verified(
-            "the config gives no IP address for applianceClusterConfig.controlPlaneEndpoint, vsphereprovider.network.k8snodeippoolstart or k8snodeippoolend",
-        );
+        return Outcome::not_verified(undecided.join("; "));
     }
     let key_of = |ip: &str| {
         net.addresses
@@ -44,7 +40,6 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             .unwrap_or("the address")
     };
     let mut out = Vec::new();
-    let mut undecided = Vec::new();
     match f.live().and_then(|l| l.ip_holders.as_ref()) {
         Some(Ok(holders)) => {
             for h in holders {
@@ -89,12 +84,25 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             }
         }
     }
-    if undecided.is_empty() {
-        Outcome::Verified(out)
-    } else {
-        Outcome::NotVerified {
-            reason: undecided.join("; "),
-            findings: out,
-        }
-    }
+    Outcome::partly(out, undecided)
+}
+
+/// Why each of the plan's addresses was not probed.
+fn missing_addresses(
+    cfg: &crate::config::ArcConfig,
+    net: &crate::probe::NetworkFacts,
+) -> Vec<String> {
+    use crate::config::keys::{CONTROL_PLANE, POOL_END, POOL_START};
+    [
+        (CONTROL_PLANE, &cfg.control_plane_endpoint),
+        (POOL_START, &cfg.node_ip_pool_start),
+        (POOL_END, &cfg.node_ip_pool_end),
+    ]
+    .into_iter()
+    .filter(|(k, _)| !net.addresses.iter().any(|a| a.key == *k))
+    .map(|(k, v)| match v {
+        None => cfg.why_missing(k),
+        Some(v) => format!("{k} {v:?} is not an IP address, so it was not probed (see ip-plan)"),
+    })
+    .collect()
 }

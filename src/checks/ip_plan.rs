@@ -10,6 +10,7 @@ use ipnet::Ipv4Net;
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
+use crate::config::keys::{CONTROL_PLANE, DNS_SERVERS, GATEWAY, POOL_END, POOL_START, PREFIX};
 
 pub const CHECK: &str = "ip-plan";
 
@@ -41,188 +42,229 @@ fn reserved() -> impl Iterator<Item = (&'static str, Ipv4Net)> {
         .map(|(what, net)| (*what, net.parse().expect("a valid reserved range")))
 }
 
-fn finding(message: String, remedy: &str) -> Finding {
-    Finding::new(
-        "ip-plan",
-        Severity::Error,
-        "ip-plan",
-        None,
-        message,
-        remedy.into(),
-    )
+fn finding(message: String, remedy: String) -> Finding {
+    Finding::new("ip-plan", Severity::Error, "ip-plan", None, message, remedy)
 }
 
-fn parse_ip(what: &str, s: &str, out: &mut Vec<Finding>) -> Option<Ipv4Addr> {
+/// An address of the plan, with the key that gives it.
+#[derive(Clone, Copy)]
+struct Addr {
+    key: &'static str,
+    ip: Ipv4Addr,
+}
+
+fn parse_ip(key: &'static str, s: &str, example: &str, out: &mut Vec<Finding>) -> Option<Addr> {
     match s.trim().parse() {
-        Ok(ip) => Some(ip),
+        Ok(ip) => Some(Addr { key, ip }),
         Err(_) => {
             out.push(finding(
-                format!("the {what} {s:?} is not an IPv4 address"),
-                "give a dotted IPv4 address such as 10.0.0.50",
+                format!("{key} {s:?} is not an IPv4 address"),
+                format!("write {key} as a dotted IPv4 address alone (no scheme, port or name), e.g. {example}"),
             ));
             None
         }
     }
 }
 
-pub fn check(plan: &IpPlan) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let Some(prefix) = plan.prefix.as_deref() else {
-        return out;
-    };
+/// The prefix as a subnet, each mistake in it reported; `None` when it
+/// cannot be read as one.
+fn parse_prefix(prefix: &str, out: &mut Vec<Finding>) -> Option<Ipv4Net> {
     let Some((net, len)) = prefix.split_once('/') else {
+        let example = match prefix.trim().parse::<Ipv4Addr>() {
+            Ok(ip) => format!("{ip}/24"),
+            Err(_) => "10.0.0.0/24".into(),
+        };
         out.push(finding(
-            format!("the IP prefix {prefix:?} has no /length"),
-            "write the prefix as network/length, e.g. 10.0.0.0/24",
+            format!("{PREFIX} {prefix:?} has no /length"),
+            format!("write {PREFIX} as network/length, e.g. {example}"),
         ));
-        return out;
+        return None;
     };
-    let (Some(net), Ok(len)) = (
-        parse_ip("prefix network", net, &mut out),
-        len.trim().parse::<u32>(),
-    ) else {
-        if out.is_empty() {
+    let net = match net.trim().parse::<Ipv4Addr>() {
+        Ok(n) => Some(n),
+        Err(_) => {
             out.push(finding(
-                format!("the prefix length in {prefix:?} is not a number"),
-                "write the prefix as network/length, e.g. 10.0.0.0/24",
+                format!("the network {net:?} of {PREFIX} {prefix:?} is not an IPv4 address"),
+                format!("write {PREFIX} as network/length, e.g. 10.0.0.0/24"),
             ));
+            None
         }
-        return out;
     };
-    if len > 32 {
+    let shown_net = net.map_or("10.0.0.0".to_string(), |n| n.to_string());
+    let digits = len.trim();
+    let len = if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         out.push(finding(
-            format!("the prefix length /{len} is larger than 32"),
-            "use a prefix length of /29 or shorter",
+            format!("the prefix length {len:?} of {PREFIX} {prefix:?} is not a number"),
+            format!("write {PREFIX} as network/length, e.g. {shown_net}/24"),
         ));
-        return out;
-    }
+        None
+    } else if let Some(l) = digits.parse::<u8>().ok().filter(|l| *l <= 32) {
+        Some(l)
+    } else {
+        out.push(finding(
+            format!("the prefix length /{digits} of {PREFIX} {prefix:?} is larger than 32, the most an IPv4 prefix can have"),
+            format!("give the appliance subnet's real prefix length, /29 or shorter, e.g. {shown_net}/24"),
+        ));
+        None
+    };
+    let (net, len) = (net?, len?);
+    let subnet = Ipv4Net::new(net, len).ok()?.trunc();
     if len > 29 {
         out.push(finding(
-            format!("the prefix {prefix} is smaller than /29: too few addresses for the control plane, the nodes and an upgrade"),
-            "use a subnet of /29 or larger (a shorter prefix length)",
+            format!("{PREFIX} {prefix} is smaller than /29: too few addresses for the control plane, the nodes and an upgrade"),
+            format!("use a subnet of /29 or larger for {PREFIX}, e.g. {}/29", Ipv4Net::new(net, 29).map(|n| n.trunc().network()).unwrap_or(net)),
         ));
     }
-    let Ok(subnet) = Ipv4Net::new(net, len as u8).map(|n| n.trunc()) else {
-        return out;
-    };
-    let inside = |ip: Ipv4Addr| subnet.contains(&ip);
     for (what, range) in reserved() {
         if range.contains(&subnet.network()) || subnet.contains(&range.network()) {
             out.push(finding(
-                format!("the prefix {prefix} overlaps the Arc-reserved {what} {range}, which the appliance's Kubernetes routes inside the cluster"),
-                "use vsphereprovider.network.ipaddressprefix outside 10.244.0.0/16 and 10.96.0.0/12",
+                format!("{PREFIX} {prefix} overlaps the Arc-reserved {what} {range}, which the appliance's Kubernetes routes inside the cluster"),
+                format!("use a {PREFIX} outside 10.244.0.0/16 and 10.96.0.0/12"),
             ));
         }
     }
-    // /31 and /32 have no network or broadcast address to avoid (and are
-    // reported as too small above).
-    let edges = (len <= 30).then(|| (subnet.network(), subnet.broadcast()));
+    Some(subnet)
+}
+
+/// Every mistake of the plan in one run, each naming its key: what one
+/// value gets wrong does not hide what another does.
+pub fn check(plan: &IpPlan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let subnet = plan
+        .prefix
+        .as_deref()
+        .and_then(|p| parse_prefix(p, &mut out));
+    // Examples for the fixes come from the subnet when there is one.
+    let host = |n: u32| {
+        subnet.map_or_else(
+            || Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 0, 0, 0)) + n),
+            |s| Ipv4Addr::from(u32::from(s.network()).saturating_add(n)),
+        )
+    };
     let gateway = plan
         .gateway
         .as_deref()
-        .and_then(|g| parse_ip("gateway", g, &mut out));
-    if let Some(g) = gateway
-        && !inside(g)
-    {
-        out.push(finding(
-            format!("the gateway {g} is outside the prefix {prefix}"),
-            "use a gateway inside the appliance's subnet",
-        ));
-    }
-    let named = [
-        ("control-plane endpoint", plan.control_plane.as_deref()),
-        ("node pool start", plan.pool_start.as_deref()),
-        ("node pool end", plan.pool_end.as_deref()),
-    ];
-    let mut ips = Vec::new();
-    for (what, v) in named {
-        let Some(v) = v else { continue };
-        let Some(ip) = parse_ip(what, v, &mut out) else {
-            continue;
-        };
-        if !inside(ip) {
-            out.push(finding(
-                format!("the {what} {ip} is outside the prefix {prefix}"),
-                "choose addresses inside the appliance's subnet",
-            ));
-        }
-        if Some(ip) == gateway {
-            out.push(finding(
-                format!("the {what} {ip} is the gateway's address"),
-                "choose addresses other than the gateway's",
-            ));
-        }
-        if let Some((network, broadcast)) = edges {
-            let edge = if ip == network {
-                Some("network")
-            } else if ip == broadcast {
-                Some("broadcast")
-            } else {
-                None
-            };
-            if let Some(edge) = edge {
+        .and_then(|g| parse_ip(GATEWAY, g, &host(1).to_string(), &mut out));
+    let control_plane = plan
+        .control_plane
+        .as_deref()
+        .and_then(|v| parse_ip(CONTROL_PLANE, v, &host(60).to_string(), &mut out));
+    let start = plan
+        .pool_start
+        .as_deref()
+        .and_then(|v| parse_ip(POOL_START, v, &host(50).to_string(), &mut out));
+    let end = plan
+        .pool_end
+        .as_deref()
+        .and_then(|v| parse_ip(POOL_END, v, &host(54).to_string(), &mut out));
+    let nodes: Vec<Addr> = [control_plane, start, end].into_iter().flatten().collect();
+
+    if let Some(subnet) = subnet {
+        // /31 and /32 have no network or broadcast address to avoid (and
+        // are reported as too small).
+        let edges = (subnet.prefix_len() <= 30).then(|| (subnet.network(), subnet.broadcast()));
+        for a in gateway.iter().chain(&nodes) {
+            if !subnet.contains(&a.ip) {
                 out.push(finding(
-                    format!("the {what} {ip} is the {edge} address of {subnet}, which no machine can hold"),
-                    "choose addresses between the prefix's network and broadcast addresses",
+                    format!(
+                        "{} {} is outside the prefix {subnet} ({PREFIX})",
+                        a.key, a.ip
+                    ),
+                    format!(
+                        "choose {} inside {subnet}, or correct {PREFIX} if the subnet is another",
+                        a.key
+                    ),
+                ));
+                continue;
+            }
+            if let Some((network, broadcast)) = edges {
+                let edge = if a.ip == network {
+                    "network"
+                } else if a.ip == broadcast {
+                    "broadcast"
+                } else {
+                    continue;
+                };
+                out.push(finding(
+                    format!(
+                        "{} {} is the {edge} address of {subnet}, which no machine can hold",
+                        a.key, a.ip
+                    ),
+                    format!(
+                        "choose {} between {} and {}",
+                        a.key,
+                        Ipv4Addr::from(u32::from(network) + 1),
+                        Ipv4Addr::from(u32::from(broadcast) - 1)
+                    ),
                 ));
             }
         }
-        ips.push((what, ip));
     }
-    let mut others: Vec<(String, Ipv4Addr, &str)> = ips
+    if let Some(g) = gateway {
+        for a in &nodes {
+            if a.ip == g.ip {
+                out.push(finding(
+                    format!("{} {} is the gateway's address ({GATEWAY})", a.key, a.ip),
+                    format!("give {} an address other than the gateway's", a.key),
+                ));
+            }
+        }
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if u32::from(s.ip) > u32::from(e.ip) {
+            out.push(finding(
+                format!(
+                    "the node pool starts after it ends: {POOL_START} {} is after {POOL_END} {}",
+                    s.ip, e.ip
+                ),
+                format!("swap {POOL_START} and {POOL_END}"),
+            ));
+        } else {
+            let pool = u32::from(s.ip)..=u32::from(e.ip);
+            if let Some(g) = gateway
+                && pool.contains(&u32::from(g.ip))
+            {
+                out.push(finding(
+                    format!("the node pool {}–{} ({POOL_START}–{POOL_END}) contains the gateway {} ({GATEWAY})", s.ip, e.ip, g.ip),
+                    format!("move {POOL_START}–{POOL_END} so the pool excludes the gateway {}", g.ip),
+                ));
+            }
+            if let Some(cp) = control_plane
+                && pool.contains(&u32::from(cp.ip))
+            {
+                out.push(finding(
+                    format!("{CONTROL_PLANE} {} lies inside the node pool {}–{} ({POOL_START}–{POOL_END})", cp.ip, s.ip, e.ip),
+                    format!("give {CONTROL_PLANE} an address outside the node pool {}–{}", s.ip, e.ip),
+                ));
+            }
+        }
+    }
+    // (how the message names it, the address, the key to move)
+    let mut others: Vec<(String, Ipv4Addr, String)> = nodes
         .iter()
-        .map(|(w, ip)| (w.to_string(), *ip, "the control-plane and node addresses (applianceClusterConfig.controlPlaneEndpoint, vsphereprovider.network.k8snodeippool*)"))
+        .map(|a| (format!("{} {}", a.key, a.ip), a.ip, a.key.to_string()))
         .collect();
     for d in &plan.dns_servers {
         if let Ok(ip) = d.trim().parse() {
             others.push((
-                "DNS server".into(),
+                format!("the DNS server {ip} ({DNS_SERVERS})"),
                 ip,
-                "vsphereprovider.network.dnsservers",
+                DNS_SERVERS.to_string(),
             ));
         }
     }
     for (setting, url) in &plan.proxies {
         if let Ok(IpAddr::V4(ip)) = crate::probe::host_of(url).parse() {
-            others.push((
-                format!("proxy ({setting})"),
-                ip,
-                "the proxy (applianceClusterConfig.networking.proxy)",
-            ));
+            let key = format!("applianceClusterConfig.networking.{setting}");
+            others.push((format!("the proxy {ip} ({key})"), ip, key));
         }
     }
     for (what, ip, key) in others {
         for (range_what, range) in reserved() {
             if range.contains(&ip) {
                 out.push(finding(
-                    format!("the {what} {ip} lies in the Arc-reserved {range_what} {range}: the appliance's Kubernetes would route it inside the cluster"),
-                    &format!("move {key} outside 10.244.0.0/16 and 10.96.0.0/12"),
-                ));
-            }
-        }
-    }
-    let find = |w: &str| ips.iter().find(|(k, _)| *k == w).map(|(_, ip)| *ip);
-    if let (Some(s), Some(e)) = (find("node pool start"), find("node pool end")) {
-        if u32::from(s) > u32::from(e) {
-            out.push(finding(
-                format!("the node pool starts at {s}, after its end {e}"),
-                "swap the node pool's start and end",
-            ));
-        } else {
-            if let Some(g) = gateway
-                && (u32::from(s)..=u32::from(e)).contains(&u32::from(g))
-            {
-                out.push(finding(
-                    format!("the node pool {s}–{e} contains the gateway {g}"),
-                    "move the node pool so it excludes the gateway",
-                ));
-            }
-            if let Some(cp) = find("control-plane endpoint")
-                && (u32::from(s)..=u32::from(e)).contains(&u32::from(cp))
-            {
-                out.push(finding(
-                    format!("the control-plane endpoint {cp} lies inside the node pool {s}–{e}"),
-                    "give the control plane an address outside the node pool",
+                    format!("{what} lies in the Arc-reserved {range_what} {range}: the appliance's Kubernetes would route it inside the cluster"),
+                    format!("move {key} outside 10.244.0.0/16 and 10.96.0.0/12"),
                 ));
             }
         }
@@ -230,7 +272,8 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
     out
 }
 
-/// The registry's entry: the plan is judged only when the config gives one.
+/// The registry's entry (which has made sure both sections were read):
+/// what the plan gets wrong, and each key it lacks left unverified.
 pub fn run(f: &Facts<'_>) -> Outcome {
     let c = f.config;
     let plan = IpPlan {
@@ -242,17 +285,18 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         dns_servers: c.dns_servers.clone(),
         proxies: c.proxies.clone(),
     };
-    if plan.prefix.is_none() {
-        let why = if f.config_given {
-            "the config has no vsphereprovider.network.ipaddressprefix"
-        } else {
-            "no config given"
-        };
-        return Outcome::not_verified(format!(
-            "{why}: give --config with vsphereprovider.network.{{ipaddressprefix, gateway, k8snodeippoolstart, k8snodeippoolend}} and applianceClusterConfig.controlPlaneEndpoint"
-        ));
-    }
-    Outcome::Verified(check(&plan))
+    let missing: Vec<String> = [
+        (PREFIX, &plan.prefix),
+        (GATEWAY, &plan.gateway),
+        (POOL_START, &plan.pool_start),
+        (POOL_END, &plan.pool_end),
+        (CONTROL_PLANE, &plan.control_plane),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_none())
+    .map(|(k, _)| c.why_missing(k))
+    .collect();
+    Outcome::partly(check(&plan), missing)
 }
 
 #[cfg(test)]
@@ -283,8 +327,8 @@ mod tests {
         assert_eq!(
             m,
             [
-                "the control-plane endpoint 10.0.0.0 is the network address of 10.0.0.0/24, which no machine can hold",
-                "the node pool end 10.0.0.255 is the broadcast address of 10.0.0.0/24, which no machine can hold",
+                "applianceClusterConfig.controlPlaneEndpoint 10.0.0.0 is the network address of 10.0.0.0/24, which no machine can hold",
+                "vsphereprovider.network.k8snodeippoolend 10.0.0.255 is the broadcast address of 10.0.0.0/24, which no machine can hold",
             ]
         );
     }
@@ -333,10 +377,12 @@ mod tests {
         let f = check(&p);
         let m: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(m[0].contains("DNS server 10.244.1.10 lies in the Arc-reserved pod range"));
-        assert!(
-            m[1].contains("proxy (proxy.https) 10.100.0.5 lies in the Arc-reserved service range")
-        );
+        assert!(m[0].contains(
+            "DNS server 10.244.1.10 (vsphereprovider.network.dnsservers) lies in the Arc-reserved pod range"
+        ));
+        assert!(m[1].contains(
+            "proxy 10.100.0.5 (applianceClusterConfig.networking.proxy.https) lies in the Arc-reserved service range"
+        ));
         assert!(f[0].remedy.contains("vsphereprovider.network.dnsservers"));
     }
 
@@ -405,7 +451,7 @@ mod tests {
                     "10.0.0.0/24",
                     "10.0.0.1",
                 ),
-                "after its end",
+                "the node pool starts after it ends",
             ),
             (
                 plan(
@@ -440,5 +486,78 @@ mod tests {
                     .all(|f| f.code == "ip-plan" && f.severity == Severity::Error)
             );
         }
+    }
+
+    /// The exploratory tester's badip.yaml: four independent mistakes, all
+    /// reported in one run, each naming its key with a fix that is right.
+    #[test]
+    fn every_independent_mistake_is_reported_by_its_key() {
+        let f = check(&plan(
+            "notanip",
+            "127.0.0.54",
+            "127.0.0.50",
+            "127.0.0.0/33",
+            "999.1.1.1",
+        ));
+        let got: Vec<(&str, &str)> = f
+            .iter()
+            .map(|f| (f.message.as_str(), f.remedy.as_str()))
+            .collect();
+        let want = [
+            (
+                PREFIX,
+                "larger than 32",
+                "/29 or shorter, e.g. 127.0.0.0/24",
+            ),
+            (
+                GATEWAY,
+                "\"999.1.1.1\" is not an IPv4 address",
+                "e.g. 10.0.0.1",
+            ),
+            (
+                CONTROL_PLANE,
+                "\"notanip\" is not an IPv4 address",
+                "e.g. 10.0.0.60",
+            ),
+            (POOL_START, "127.0.0.54 is after", "swap"),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for ((m, r), (key, says, fix)) in got.iter().zip(want) {
+            assert!(m.contains(key) && m.contains(says), "{m}");
+            assert!(r.contains(fix), "{m}: {r}");
+        }
+    }
+
+    /// A key the plan needs and the config lacks leaves the check
+    /// unverified, naming it, while what was given is still judged.
+    #[test]
+    fn a_missing_key_is_named_and_the_rest_judged() {
+        let p = IpPlan {
+            control_plane: None,
+            ..plan("", "10.0.0.50", "10.0.0.54", "10.0.0.0/24", "10.9.0.1")
+        };
+        let config = crate::config::ArcConfig {
+            files: vec!["a-appliance.yaml".into()],
+            sections: vec![
+                (crate::config::Section::Appliance, "a-appliance.yaml".into()),
+                (crate::config::Section::Infra, "a-infra.yaml".into()),
+            ],
+            empty: vec![CONTROL_PLANE],
+            node_ip_pool_start: p.pool_start.clone(),
+            node_ip_pool_end: p.pool_end.clone(),
+            ip_prefix: p.prefix.clone(),
+            gateway: p.gateway.clone(),
+            ..Default::default()
+        };
+        let out = crate::checks::registry::tests::run_with_config(CHECK, &config);
+        let Outcome::NotVerified { reason, findings } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            reason,
+            "applianceClusterConfig.controlPlaneEndpoint is empty in a-appliance.yaml: give it a value"
+        );
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("gateway 10.9.0.1 is outside"));
     }
 }

@@ -15,7 +15,8 @@ use super::{
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
     tagging, targets, templates, upload_path, vcenter,
 };
-use crate::inventory::{Entity, Facet, Facets, TargetSpec, Targets};
+use crate::config::Section;
+use crate::inventory::{Entity, Facet, Facets, TargetError, TargetSpec, Targets};
 
 /// What resolving every kind of target reads.
 const TARGET_FACETS: &[Facet] = &[
@@ -91,6 +92,31 @@ impl Target {
         }
     }
 
+    /// The config key that names it.
+    pub fn config_key(self) -> &'static str {
+        use crate::config::keys;
+        match self {
+            Target::Datacenter => keys::DATACENTER,
+            Target::Folder => keys::FOLDER,
+            Target::Pool => keys::POOL,
+            Target::Datastore => keys::DATASTORE,
+            Target::Network => keys::NETWORK,
+            Target::Template => keys::TEMPLATE,
+        }
+    }
+
+    /// The flag that names it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Target::Datacenter => "--datacenter",
+            Target::Folder => "--folder",
+            Target::Pool => "--pool",
+            Target::Datastore => "--datastore",
+            Target::Network => "--network",
+            Target::Template => "--template",
+        }
+    }
+
     pub fn what(self) -> &'static str {
         match self {
             Target::Datacenter => "datacenter",
@@ -149,6 +175,10 @@ pub struct Check {
     pub inventory: &'static [Facet],
     /// Targets without which it has nothing to judge.
     pub targets: &'static [Target],
+    /// The config sections it reads keys of: one that was not read (no
+    /// `--config`, or an infra file alone) makes it `not-verified` naming
+    /// the file that holds it, before its function runs.
+    pub config: &'static [Section],
     pub run: fn(&Facts<'_>) -> Outcome,
 }
 
@@ -160,6 +190,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[],
         run: endpoints::run,
     },
     Check {
@@ -168,6 +199,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: ip_plan::run,
     },
     Check {
@@ -176,6 +208,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: dns::run,
     },
     Check {
@@ -184,6 +217,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: proxy::run,
     },
     Check {
@@ -192,6 +226,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Network,
         inventory: &[],
         targets: &[],
+        config: &[Section::Appliance],
         run: egress::run,
     },
     Check {
@@ -201,6 +236,7 @@ pub static CHECKS: &[Check] = &[
         // The VMs and hosts vCenter finds at an address, by name and path.
         inventory: &[Facet::Hosts, Facet::Vms],
         targets: &[],
+        config: &[Section::Infra, Section::Appliance],
         run: ip_conflict::run,
     },
     CONNECTION,
@@ -210,6 +246,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: TARGET_FACETS,
         targets: &[],
+        config: &[],
         run: tagging::run,
     },
     Check {
@@ -218,6 +255,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::VmCount, Facet::Pools, Facet::Compute, Facet::Hosts],
         targets: &[],
+        config: &[],
         run: support_matrix::run,
     },
     Check {
@@ -226,6 +264,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Session,
         inventory: &[],
         targets: &[],
+        config: &[],
         run: vcenter::run_clock,
     },
     CREDENTIAL_EXPIRY,
@@ -236,6 +275,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: TARGET_FACETS,
         targets: &[],
+        config: &[],
         run: privileges::run,
     },
     Check {
@@ -244,6 +284,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Folders],
         targets: &[Target::Folder],
+        config: &[],
         run: folders::run,
     },
     Check {
@@ -252,6 +293,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Pools, Facet::Compute],
         targets: &[Target::Pool],
+        config: &[],
         run: pools::run,
     },
     TEMPLATES,
@@ -261,6 +303,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: placement::run,
     },
     Check {
@@ -269,6 +312,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::InventoryAndNetwork,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: upload_path::run,
     },
     Check {
@@ -277,6 +321,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
         targets: &[Target::Pool, Target::Datastore],
+        config: &[],
         run: capacity::run,
     },
     Check {
@@ -285,6 +330,7 @@ pub static CHECKS: &[Check] = &[
         reads: Reads::Snapshot,
         inventory: &[Facet::Networks],
         targets: &[Target::Network],
+        config: &[],
         run: network::run,
     },
     DATASTORE_LATENCY,
@@ -296,6 +342,7 @@ const CONNECTION: Check = Check {
     reads: Reads::Nothing,
     inventory: &[],
     targets: &[],
+    config: &[],
     run: connection::run,
 };
 
@@ -305,6 +352,7 @@ const CREDENTIAL_EXPIRY: Check = Check {
     reads: Reads::Session,
     inventory: &[],
     targets: &[],
+    config: &[],
     run: credential_expiry::run,
 };
 
@@ -314,6 +362,7 @@ const TARGETS: Check = Check {
     reads: Reads::Snapshot,
     inventory: TARGET_FACETS,
     targets: &[],
+    config: &[],
     run: targets::run,
 };
 
@@ -323,6 +372,7 @@ const TEMPLATES: Check = Check {
     reads: Reads::Snapshot,
     inventory: &[Facet::Templates],
     targets: &[Target::Template],
+    config: &[],
     run: templates::run,
 };
 
@@ -332,6 +382,7 @@ const DATASTORE_LATENCY: Check = Check {
     reads: Reads::Snapshot,
     inventory: &[Facet::Datastores, Facet::Hosts],
     targets: &[Target::Datastore],
+    config: &[],
     run: latency::run,
 };
 
@@ -346,6 +397,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_vm,
     },
     Check {
@@ -354,6 +406,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_ip,
     },
     Check {
@@ -362,6 +415,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Nothing,
         inventory: &[],
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_control_plane,
     },
     TARGETS,
@@ -371,6 +425,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_location,
     },
     Check {
@@ -379,6 +434,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[Section::Appliance],
         run: appliance::run_logins,
     },
     CREDENTIAL_EXPIRY,
@@ -388,6 +444,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_tools,
     },
     DATASTORE_LATENCY,
@@ -398,6 +455,7 @@ pub static DIAGNOSE: &[Check] = &[
         reads: Reads::Session,
         inventory: EVERYTHING,
         targets: &[],
+        config: &[],
         run: appliance::run_events,
     },
 ];
@@ -510,13 +568,12 @@ pub fn run_checks(
 /// not give is named first (it is theirs to supply), then the vCenter facts,
 /// then a target that was given and not found.
 pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
+    if let Some(reason) = facts.config.unread_of(c.config) {
+        return Outcome::not_verified(reason);
+    }
     for &t in c.targets {
         if t.asked(facts.spec).is_none() {
-            return Outcome::not_verified(format!(
-                "no {} given: set {}",
-                t.what(),
-                t.how_to_give()
-            ));
+            return Outcome::not_verified(not_given(t, facts.config));
         }
     }
     if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
@@ -556,18 +613,122 @@ fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
 /// Why a target the check needs is not there to judge, if it is not.
 pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
     match t.asked(facts.spec) {
-        None => Some(format!("no {} given: set {}", t.what(), t.how_to_give())),
-        Some(given) if t.found(&facts.targets).is_none() => Some(format!(
-            "the {} {given:?} was not found (see the targets check)",
+        None => Some(not_given(t, facts.config)),
+        Some(given) if given.trim().is_empty() => Some(format!(
+            "{} is empty: give the {} there",
+            t.flag(),
             t.what()
         )),
+        Some(given) if t.found(&facts.targets).is_none() => {
+            let ambiguous = facts.target_errors.iter().find_map(|e| match e {
+                TargetError::Ambiguous {
+                    what, candidates, ..
+                } if *what == t.what() => candidates.first(),
+                _ => None,
+            });
+            Some(match ambiguous {
+                Some(first) => format!(
+                    "the {} name {given:?} is ambiguous (see the targets check): give the full path, e.g. {first}",
+                    t.what()
+                ),
+                None => format!(
+                    "the {} {given:?} was not found (see the targets check)",
+                    t.what()
+                ),
+            })
+        }
         Some(_) => None,
     }
 }
 
+/// Why a target is not given: its config key is empty, or it is not set.
+pub fn not_given(t: Target, config: &crate::config::ArcConfig) -> String {
+    if config.is_empty_key(t.config_key()) {
+        format!(
+            "{} is empty in the config: give the {} there, or {}",
+            t.config_key(),
+            t.what(),
+            t.flag()
+        )
+    } else {
+        format!("no {} given: set {}", t.what(), t.how_to_give())
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// One check of `check` run behind its needs on `config` alone: no
+    /// vCenter, no targets, no network probes.
+    pub(crate) fn run_with_config(name: &str, config: &crate::config::ArcConfig) -> Outcome {
+        let spec = TargetSpec::default();
+        let manifest = crate::manifest::default_manifest();
+        let facts = Facts {
+            config,
+            config_given: !config.files.is_empty(),
+            spec: &spec,
+            vcenter_address: None,
+            now: time::OffsetDateTime::now_utc(),
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            whole_inventory: false,
+            vcenter: Vcenter::Unavailable {
+                reason: "no vCenter in this test".into(),
+                finding: None,
+            },
+            targets: Targets::default(),
+            target_errors: vec![],
+            probe: None,
+            network: None,
+        };
+        run_one(get(name).expect("a check of the registry"), &facts)
+    }
+
+    /// An infra file alone (which the spec allows) leaves every check that
+    /// reads applianceClusterConfig unverified, naming the appliance file,
+    /// before it can pass on what it never read.
+    #[test]
+    fn an_infra_file_alone_leaves_the_appliance_checks_unverified() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("i.yaml");
+        std::fs::write(
+            &p,
+            "vsphereprovider:\n  network:\n    segment: N\n    dnsservers: [127.0.0.2]\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.54\n",
+        )
+        .unwrap();
+        let config = crate::config::load(&p).unwrap();
+        for name in [
+            ip_plan::CHECK,
+            proxy::CHECK,
+            ip_conflict::CHECK,
+            egress::CHECK,
+            dns::CHECK,
+            endpoints::CHECK,
+        ] {
+            let Outcome::NotVerified { reason, .. } = run_with_config(name, &config) else {
+                panic!("{name} was verified on an infra file alone")
+            };
+            assert!(
+                reason.starts_with("applianceClusterConfig was not read")
+                    && reason.contains("give --config the *-appliance.yaml")
+                    && reason.contains("controlPlaneEndpoint"),
+                "{name}: {reason}"
+            );
+        }
+        // With no config at all the same checks name the appliance file once.
+        let none = crate::config::ArcConfig::default();
+        let Outcome::NotVerified { reason, .. } = run_with_config(ip_plan::CHECK, &none) else {
+            panic!("ip-plan verified without a config")
+        };
+        assert!(
+            reason.starts_with("no config given: give --config the *-appliance.yaml")
+                && !reason.contains(';'),
+            "{reason}"
+        );
+    }
 
     #[test]
     fn names_are_unique_and_kebab_case() {
@@ -649,6 +810,88 @@ mod tests {
             "{:?}",
             pools.reason
         );
+    }
+
+    /// Runs `only` of `check` on the fixture datacenter, offline.
+    fn evaluate_on_fixture(
+        config: &crate::config::ArcConfig,
+        spec: &TargetSpec,
+        only: &[&str],
+    ) -> Vec<crate::checks::CheckResult> {
+        let snap = crate::inventory::fixture::datacenter().b.build();
+        let manifest = crate::manifest::default_manifest();
+        let inputs = crate::gate::Inputs {
+            config,
+            config_given: !config.files.is_empty(),
+            spec,
+            vcenter_address: None,
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            now: time::OffsetDateTime::now_utc(),
+            probe: None,
+            network: None,
+        };
+        let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
+        let sel = Selection {
+            only: &only,
+            skip: &[],
+        };
+        crate::gate::evaluate(
+            &inputs,
+            Vcenter::Offline { snap: &snap },
+            &sel,
+            Severity::Error,
+        )
+        .results
+    }
+
+    /// `--pool Resources` where two pools have that name: ambiguous, with
+    /// a full path to give, in the targets check and the checks that need
+    /// the pool alike; never "not found".
+    #[test]
+    fn an_ambiguous_pool_is_reported_as_ambiguous_with_a_full_path() {
+        let spec = TargetSpec {
+            pool: Some("Resources".into()),
+            ..Default::default()
+        };
+        let config = crate::config::ArcConfig::default();
+        let r = evaluate_on_fixture(&config, &spec, &["targets", "pools"]);
+        let pools = r.iter().find(|r| r.name == "pools").unwrap();
+        let reason = pools.reason.as_deref().unwrap();
+        assert!(
+            reason.contains("\"Resources\" is ambiguous")
+                && reason.contains("give the full path, e.g. /DC0/host/")
+                && !reason.contains("not found"),
+            "{reason}"
+        );
+        let targets = r.iter().find(|r| r.name == "targets").unwrap();
+        assert_eq!(targets.status, crate::checks::Status::NotVerified);
+    }
+
+    /// `folder: ""` in the config: the folder checks say the key is empty,
+    /// not that a folder named "" was not found.
+    #[test]
+    fn an_empty_folder_key_is_named_as_empty() {
+        let config = crate::config::ArcConfig {
+            files: vec!["i.yaml".into()],
+            sections: vec![(Section::Infra, "i.yaml".into())],
+            empty: vec![crate::config::keys::FOLDER],
+            ..Default::default()
+        };
+        let spec = crate::gate::targets(&TargetSpec::default(), &config);
+        let r = evaluate_on_fixture(&config, &spec, &["targets", "folders"]);
+        for name in ["targets", "folders"] {
+            let c = r.iter().find(|r| r.name == name).unwrap();
+            assert_eq!(c.status, crate::checks::Status::NotVerified, "{name}");
+            let reason = c.reason.as_deref().unwrap();
+            assert!(
+                reason.starts_with("vsphereprovider.folder is empty in the config")
+                    && !reason.contains("not found"),
+                "{name}: {reason}"
+            );
+        }
     }
 
     #[test]

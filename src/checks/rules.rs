@@ -38,7 +38,10 @@ pub static RULES: &[(&str, &[&str])] = &[
         credential_expiry::CHECK,
         &["credential-expiry", "credential-expiry-unknown"],
     ),
-    (targets::CHECK, &["target-not-found", "inventory-filtered"]),
+    (
+        targets::CHECK,
+        &["target-not-found", "target-ambiguous", "inventory-filtered"],
+    ),
     (
         privileges::CHECK,
         &[

@@ -6,6 +6,7 @@ use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 use super::registry::Target;
+use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
 
@@ -20,40 +21,52 @@ const ALL: [Target; 6] = [
 
 pub fn run(f: &Facts<'_>) -> Outcome {
     let notes = filtered(f);
-    if ALL.iter().all(|t| t.asked(f.spec).is_none()) {
+    // A key written empty names nothing: not a target to look for, but
+    // not one the user left out either.
+    let empty: Vec<String> = ALL
+        .iter()
+        .filter(|t| t.asked(f.spec).is_none() && f.config.is_empty_key(t.config_key()))
+        .map(|&t| super::registry::not_given(t, f.config))
+        .collect();
+    if ALL.iter().all(|t| t.asked(f.spec).is_none()) && empty.is_empty() {
         return Outcome::NotVerified {
             reason: "no target given: give --config (the Arc appliance or infra file) or the target flags (--folder, --pool, --datastore, --network, --template)".into(),
             findings: notes,
         };
     }
-    if f.target_errors.is_empty() {
-        return Outcome::Verified(notes);
+    let mut findings: Vec<Finding> = f.target_errors.iter().map(finding).collect();
+    let mut unverified = empty;
+    if !findings.is_empty() {
+        unverified.push(format!(
+            "{} target(s) not found or ambiguous: the checks on them could not run",
+            findings.len()
+        ));
     }
-    let mut findings: Vec<Finding> = f
-        .target_errors
-        .iter()
-        .map(|e| {
-            Finding::new(
-                CHECK,
-                Severity::Error,
-                "target-not-found",
-                None,
-                e.to_string(),
-                format!(
-                    "give an existing {} as a path (/DC0/...) or a unique name, in the config or as a flag",
-                    e.what()
-                ),
-            )
-        })
-        .collect();
-    let missing = findings.len();
     findings.extend(notes);
-    Outcome::NotVerified {
-        reason: format!(
-            "{missing} target(s) not found or ambiguous: the checks on them could not run"
+    Outcome::partly(findings, unverified)
+}
+
+/// The finding for a target not found or ambiguous (also the privileges
+/// command's, which stops on one).
+pub fn finding(e: &TargetError) -> Finding {
+    let (code, remedy) = match e {
+        TargetError::Ambiguous { candidates, .. } => (
+            "target-ambiguous",
+            format!(
+                "give the full path of the {} (in the config or as a flag), e.g. {}",
+                e.what(),
+                candidates.first().map_or("/DC0/...", String::as_str)
+            ),
         ),
-        findings,
-    }
+        TargetError::NotFound { .. } => (
+            "target-not-found",
+            format!(
+                "give an existing {} as a path (/DC0/...) or a unique name, in the config or as a flag",
+                e.what()
+            ),
+        ),
+    };
+    Finding::new(CHECK, Severity::Error, code, None, e.to_string(), remedy)
 }
 
 /// `inventory-filtered` notes: the viewer's inventory may be partial, or

@@ -185,19 +185,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
 /// findings, exit 2.
 fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Result<u8, Error> {
     let first = errors.first().map(|e| (e.to_string(), e.what()));
-    let findings: Vec<Finding> = errors
-        .iter()
-        .map(|e| {
-            Finding::new(
-                crate::checks::targets::CHECK,
-                Severity::Error,
-                "target-not-found",
-                None,
-                e.to_string(),
-                format!("give an existing {} (path or unique name)", e.what()),
-            )
-        })
-        .collect();
+    let findings: Vec<Finding> = errors.iter().map(crate::checks::targets::finding).collect();
     if format == Format::Json {
         let results = vec![
             CheckResult::from_outcome(

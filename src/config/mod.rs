@@ -7,11 +7,72 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// The two sections vaudit reads, each from the file `az arcappliance`
+/// reads it from: `vsphereprovider` from the infra file,
+/// `applianceClusterConfig` from the appliance file. A check that needs a
+/// section that was not read cannot be verified (see `ArcConfig::unread`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Infra,
+    Appliance,
+}
+
+impl Section {
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Infra => "vsphereprovider",
+            Section::Appliance => "applianceClusterConfig",
+        }
+    }
+
+    /// What of the section vaudit reads, for reasons.
+    pub fn holds(self) -> &'static str {
+        match self {
+            Section::Infra => {
+                "vsphereprovider.{credentials, datacenter, datastore, folder, resourcepool, network, appliancevm}"
+            }
+            Section::Appliance => "applianceClusterConfig.{controlPlaneEndpoint, networking.proxy}",
+        }
+    }
+
+    /// The section a dotted config key belongs to.
+    pub fn of_key(key: &str) -> Section {
+        if key.starts_with("applianceClusterConfig") {
+            Section::Appliance
+        } else {
+            Section::Infra
+        }
+    }
+}
+
+/// The config keys the checks name when one is missing or empty.
+pub mod keys {
+    pub const CONTROL_PLANE: &str = "applianceClusterConfig.controlPlaneEndpoint";
+    pub const PREFIX: &str = "vsphereprovider.network.ipaddressprefix";
+    pub const GATEWAY: &str = "vsphereprovider.network.gateway";
+    pub const POOL_START: &str = "vsphereprovider.network.k8snodeippoolstart";
+    pub const POOL_END: &str = "vsphereprovider.network.k8snodeippoolend";
+    pub const DNS_SERVERS: &str = "vsphereprovider.network.dnsservers";
+    pub const DATACENTER: &str = "vsphereprovider.datacenter";
+    pub const DATASTORE: &str = "vsphereprovider.datastore";
+    pub const FOLDER: &str = "vsphereprovider.folder";
+    pub const POOL: &str = "vsphereprovider.resourcepool";
+    pub const NETWORK: &str = "vsphereprovider.network.segment";
+    pub const TEMPLATE: &str = "vsphereprovider.appliancevm.vmtemplate";
+    pub const ADDRESS: &str = "vsphereprovider.credentials.address";
+    pub const USERNAME: &str = "vsphereprovider.credentials.username";
+}
+
 /// Everything vaudit reads from the configuration.
 #[derive(Default, Clone)]
 pub struct ArcConfig {
     /// The files read, appliance file first.
     pub files: Vec<PathBuf>,
+    /// Each section read, and the file it was read from.
+    pub sections: Vec<(Section, PathBuf)>,
+    /// The keys written with an empty value (`folder: ""`): they are unset
+    /// here, and a check that needs one says it is empty.
+    pub empty: Vec<&'static str>,
     pub address: Option<String>,
     pub username: Option<String>,
     /// Used to log in when no other password is given; never printed.
@@ -37,6 +98,82 @@ pub struct ArcConfig {
     pub proxy_certificate: Option<PathBuf>,
 }
 
+impl ArcConfig {
+    /// The file a section was read from, if it was.
+    pub fn file_of(&self, s: Section) -> Option<&Path> {
+        self.sections
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map(|(_, p)| p.as_path())
+    }
+
+    /// Why a section a check needs is not at hand (no config at all, or
+    /// files without it), naming the file to give; `None` when it was read.
+    pub fn unread(&self, s: Section) -> Option<String> {
+        if self.file_of(s).is_some() {
+            return None;
+        }
+        let give = match s {
+            Section::Appliance => format!(
+                "give --config the *-appliance.yaml, which holds {} and names the infra file in infrastructureConfigPath",
+                s.holds()
+            ),
+            Section::Infra => format!(
+                "give --config the *-infra.yaml, or the *-appliance.yaml that names it in infrastructureConfigPath ({} holds {})",
+                s.key(),
+                s.holds()
+            ),
+        };
+        if self.files.is_empty() {
+            return Some(format!("no config given: {give}"));
+        }
+        let read: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
+        let verb = if read.len() == 1 { "holds" } else { "hold" };
+        Some(format!(
+            "{} was not read ({} {verb} none): {give}",
+            s.key(),
+            read.join(" and ")
+        ))
+    }
+
+    /// Why the sections a check needs are not all at hand, in one sentence
+    /// per file to give; `None` when every one was read.
+    pub fn unread_of(&self, sections: &[Section]) -> Option<String> {
+        // Without any config the appliance file is the one to give: it
+        // names the infra file.
+        let sections = if self.files.is_empty() && sections.contains(&Section::Appliance) {
+            &[Section::Appliance][..]
+        } else {
+            sections
+        };
+        let why: Vec<String> = sections.iter().filter_map(|&s| self.unread(s)).collect();
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
+    /// Why a key a check needs has no value: its section was not read, it
+    /// is empty, or it is not in the file.
+    pub fn why_missing(&self, key: &'static str) -> String {
+        let s = Section::of_key(key);
+        if let Some(r) = self.unread(s) {
+            return r;
+        }
+        let file = self
+            .file_of(s)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if self.empty.contains(&key) {
+            format!("{key} is empty in {file}: give it a value")
+        } else {
+            format!("{file} has no {key}: add it")
+        }
+    }
+
+    /// Whether the config wrote `key` with an empty value.
+    pub fn is_empty_key(&self, key: &str) -> bool {
+        self.empty.contains(&key)
+    }
+}
+
 impl std::fmt::Debug for ArcConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArcConfig")
@@ -59,15 +196,41 @@ pub enum ConfigError {
     )]
     UnknownLayout { path: String },
     #[error(
+        "{path}: the key {found} is not one vaudit or az arcappliance reads: did you mean {want}?"
+    )]
+    WrongCase {
+        path: String,
+        found: String,
+        want: &'static str,
+    },
+    #[error(
         "{path} is an appliance file without infrastructureConfigPath, so it names no vCenter, credentials or targets"
     )]
     NoInfra { path: String },
+    #[error(
+        "{path} holds both vsphereprovider and applianceClusterConfig but no infrastructureConfigPath: az arcappliance reads vsphereprovider only from the file infrastructureConfigPath names"
+    )]
+    BothSections { path: String },
+    #[error(
+        "{path} holds {section}, which az arcappliance does not read there: it reads {section} from {read_from}"
+    )]
+    StraySection {
+        path: String,
+        section: &'static str,
+        read_from: String,
+    },
     #[error("{path}: infrastructureConfigPath points at {target}, which cannot be read: {reason}")]
     MissingInfra {
         path: String,
         target: String,
         reason: String,
     },
+    #[error(
+        "{path}: infrastructureConfigPath points at this appliance file itself, which holds no vsphereprovider"
+    )]
+    SelfInfra { path: String },
+    #[error("{path}: infrastructureConfigPath points at {target}, which holds no vsphereprovider")]
+    NotInfra { path: String, target: String },
 }
 
 impl ConfigError {
@@ -80,11 +243,23 @@ impl ConfigError {
             ConfigError::UnknownLayout { .. } => {
                 "give --config the *-appliance.yaml or *-infra.yaml written by az arcappliance createconfig".into()
             }
+            ConfigError::WrongCase { found, want, .. } => {
+                format!("rename {found} to {want} (keys are case-sensitive)")
+            }
             ConfigError::NoInfra { .. } => {
                 "add infrastructureConfigPath: <name>-infra.yaml to the appliance file, or give --config the infra file itself".into()
             }
+            ConfigError::BothSections { .. } => {
+                "split it as az arcappliance createconfig vmware writes it: applianceClusterConfig and infrastructureConfigPath: <name>-infra.yaml in <name>-appliance.yaml, vsphereprovider in <name>-infra.yaml".into()
+            }
+            ConfigError::StraySection { path, section, .. } => {
+                format!("remove {section} from {path}, or move its values to the file it is read from")
+            }
             ConfigError::MissingInfra { .. } => {
                 "fix infrastructureConfigPath (relative paths are taken from the appliance file's folder)".into()
+            }
+            ConfigError::SelfInfra { .. } | ConfigError::NotInfra { .. } => {
+                "point infrastructureConfigPath at the *-infra.yaml az arcappliance createconfig vmware wrote (relative paths are taken from the appliance file's folder)".into()
             }
         }
     }
@@ -199,81 +374,222 @@ fn has_key(v: &serde_norway::Value, key: &str) -> bool {
     v.as_mapping().is_some_and(|m| m.contains_key(key))
 }
 
+/// Every key vaudit reads, as a dotted path: a key that matches one of
+/// them but for its case is a typo that would otherwise be silently
+/// ignored (`vsphereProvider`, `resourcePool`).
+const KNOWN: &[&str] = &[
+    "vsphereprovider",
+    "vsphereprovider.credentials",
+    "vsphereprovider.credentials.address",
+    "vsphereprovider.credentials.username",
+    "vsphereprovider.credentials.password",
+    "vsphereprovider.datacenter",
+    "vsphereprovider.datastore",
+    "vsphereprovider.folder",
+    "vsphereprovider.resourcepool",
+    "vsphereprovider.network",
+    "vsphereprovider.network.segment",
+    "vsphereprovider.network.dnsservers",
+    "vsphereprovider.network.gateway",
+    "vsphereprovider.network.ipaddressprefix",
+    "vsphereprovider.network.k8snodeippoolstart",
+    "vsphereprovider.network.k8snodeippoolend",
+    "vsphereprovider.appliancevm",
+    "vsphereprovider.appliancevm.vmtemplate",
+    "applianceClusterConfig",
+    "applianceClusterConfig.controlPlaneEndpoint",
+    "applianceClusterConfig.networking",
+    "applianceClusterConfig.networking.proxy",
+    "applianceClusterConfig.networking.proxy.http",
+    "applianceClusterConfig.networking.proxy.https",
+    "applianceClusterConfig.networking.proxy.noproxy",
+    "applianceClusterConfig.networking.proxy.certificateFilePath",
+    "infrastructureConfigPath",
+];
+
+fn check_case(shown: &str, v: &serde_norway::Value, prefix: &str) -> Result<(), ConfigError> {
+    let Some(m) = v.as_mapping() else {
+        return Ok(());
+    };
+    for (k, child) in m {
+        let Some(k) = k.as_str() else { continue };
+        let full = if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if KNOWN.contains(&full.as_str()) {
+            check_case(shown, child, &full)?;
+        } else if let Some(want) = KNOWN.iter().find(|w| w.eq_ignore_ascii_case(&full)) {
+            return Err(ConfigError::WrongCase {
+                path: shown.to_string(),
+                found: full,
+                want,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Two paths naming the same file (`infrastructureConfigPath` pointing at
+/// the appliance file itself).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Reads an appliance or infra file (following `infrastructureConfigPath`).
+///
+/// Each section is read from the file `az arcappliance deploy` reads it
+/// from: `applianceClusterConfig` from the appliance file, `vsphereprovider`
+/// from the file its `infrastructureConfigPath` names (which may be the
+/// appliance file itself). A section anywhere else would be ignored by the
+/// deployment, so it is refused rather than checked in place of the one
+/// used.
 pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
     let shown = path.display().to_string();
     let (text, value) = read(path)?;
+    check_case(&shown, &value, "")?;
+    let has_infra = has_key(&value, "vsphereprovider");
+    let is_appliance =
+        has_key(&value, "applianceClusterConfig") || has_key(&value, "infrastructureConfigPath");
     let mut cfg = ArcConfig {
         files: vec![path.to_path_buf()],
         ..Default::default()
     };
-    if has_key(&value, "vsphereprovider") {
+    if !is_appliance {
+        if !has_infra {
+            return Err(ConfigError::UnknownLayout { path: shown });
+        }
         apply_infra(&mut cfg, &shown, &text)?;
+        cfg.sections.push((Section::Infra, path.to_path_buf()));
         return Ok(cfg);
     }
-    if !has_key(&value, "applianceClusterConfig") && !has_key(&value, "infrastructureConfigPath") {
-        return Err(ConfigError::UnknownLayout { path: shown });
-    }
     let app: ApplianceFile = serde_norway::from_str(&text).map_err(|e| malformed(&shown, e))?;
-    if let Some(cc) = app.appliance_cluster_config {
-        cfg.control_plane_endpoint = cc.control_plane_endpoint;
-        if let Some(p) = cc.networking.and_then(|n| n.proxy) {
-            for (k, v) in [("proxy.http", p.http), ("proxy.https", p.https)] {
-                if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-                    cfg.proxies.push((k.to_string(), v));
-                }
-            }
-            cfg.noproxy = p.noproxy.filter(|v| !v.trim().is_empty());
-            cfg.proxy_certificate = p
-                .certificate_file_path
-                .filter(|v| !v.trim().is_empty())
-                .map(|c| path.parent().unwrap_or(Path::new(".")).join(c));
-        }
-    }
-    let Some(infra) = app.infrastructure_config_path else {
-        return Err(ConfigError::NoInfra { path: shown });
+    let Some(infra) = app
+        .infrastructure_config_path
+        .filter(|p| !p.trim().is_empty())
+    else {
+        return Err(if has_infra {
+            ConfigError::BothSections { path: shown }
+        } else {
+            ConfigError::NoInfra { path: shown }
+        });
     };
-    {
-        let base = path.parent().unwrap_or(Path::new("."));
-        let infra_path = base.join(&infra);
-        let infra_shown = infra_path.display().to_string();
-        let text = read_text(&infra_path).map_err(|reason| ConfigError::MissingInfra {
-            path: shown.clone(),
-            target: infra.clone(),
-            reason,
-        })?;
-        cfg.files.push(infra_path);
-        apply_infra(&mut cfg, &infra_shown, &text)?;
+    // A section written empty (`applianceClusterConfig:`) was read: the
+    // checks then name each key it lacks.
+    if has_key(&value, "applianceClusterConfig") {
+        apply_appliance(
+            &mut cfg,
+            path,
+            app.appliance_cluster_config.unwrap_or_default(),
+        );
+        cfg.sections.push((Section::Appliance, path.to_path_buf()));
     }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let infra_path = base.join(&infra);
+    if same_file(path, &infra_path) {
+        if !has_infra {
+            return Err(ConfigError::SelfInfra { path: shown });
+        }
+        apply_infra(&mut cfg, &shown, &text)?;
+        cfg.sections.push((Section::Infra, path.to_path_buf()));
+        return Ok(cfg);
+    }
+    let infra_shown = infra_path.display().to_string();
+    if has_infra {
+        return Err(ConfigError::StraySection {
+            path: shown,
+            section: "vsphereprovider",
+            read_from: infra_shown,
+        });
+    }
+    let text = read_text(&infra_path).map_err(|reason| ConfigError::MissingInfra {
+        path: shown.clone(),
+        target: infra.clone(),
+        reason,
+    })?;
+    let value: serde_norway::Value =
+        serde_norway::from_str(&text).map_err(|e| malformed(&infra_shown, e))?;
+    check_case(&infra_shown, &value, "")?;
+    if has_key(&value, "applianceClusterConfig") {
+        return Err(ConfigError::StraySection {
+            path: infra_shown,
+            section: "applianceClusterConfig",
+            read_from: shown,
+        });
+    }
+    if !has_key(&value, "vsphereprovider") {
+        return Err(ConfigError::NotInfra {
+            path: shown,
+            target: infra,
+        });
+    }
+    cfg.files.push(infra_path.clone());
+    apply_infra(&mut cfg, &infra_shown, &text)?;
+    cfg.sections.push((Section::Infra, infra_path));
     Ok(cfg)
+}
+
+/// A value as written, unset when empty (and the key remembered as empty).
+fn given(v: Option<String>, key: &'static str, empty: &mut Vec<&'static str>) -> Option<String> {
+    match v {
+        Some(s) if s.trim().is_empty() => {
+            empty.push(key);
+            None
+        }
+        v => v,
+    }
+}
+
+fn apply_appliance(cfg: &mut ArcConfig, path: &Path, cc: ClusterConfig) {
+    cfg.control_plane_endpoint = given(
+        cc.control_plane_endpoint,
+        keys::CONTROL_PLANE,
+        &mut cfg.empty,
+    );
+    // Empty proxy settings are what createconfig writes for "no proxy".
+    if let Some(p) = cc.networking.and_then(|n| n.proxy) {
+        for (k, v) in [("proxy.http", p.http), ("proxy.https", p.https)] {
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                cfg.proxies.push((k.to_string(), v));
+            }
+        }
+        cfg.noproxy = p.noproxy.filter(|v| !v.trim().is_empty());
+        cfg.proxy_certificate = p
+            .certificate_file_path
+            .filter(|v| !v.trim().is_empty())
+            .map(|c| path.parent().unwrap_or(Path::new(".")).join(c));
+    }
 }
 
 fn apply_infra(cfg: &mut ArcConfig, shown: &str, text: &str) -> Result<(), ConfigError> {
     let infra: InfraFile = serde_norway::from_str(text).map_err(|e| malformed(shown, e))?;
-    let Some(p) = infra.vsphereprovider else {
-        return Err(ConfigError::UnknownLayout {
-            path: shown.to_string(),
-        });
-    };
+    // Only called on a file with the key: written empty, it lacks every
+    // key, and the checks name each.
+    let p = infra.vsphereprovider.unwrap_or_default();
+    let e = &mut cfg.empty;
     if let Some(c) = p.credentials {
-        cfg.address = c.address;
-        cfg.username = c.username;
+        cfg.address = given(c.address, keys::ADDRESS, e);
+        cfg.username = given(c.username, keys::USERNAME, e);
         cfg.password = c.password.filter(|p| !p.is_empty());
     }
-    cfg.datacenter = p.datacenter;
-    cfg.datastore = p.datastore;
-    cfg.folder = p.folder;
-    cfg.resource_pool = p.resourcepool;
-    cfg.template = p.appliancevm.and_then(|a| a.vmtemplate);
+    cfg.datacenter = given(p.datacenter, keys::DATACENTER, e);
+    cfg.datastore = given(p.datastore, keys::DATASTORE, e);
+    cfg.folder = given(p.folder, keys::FOLDER, e);
+    cfg.resource_pool = given(p.resourcepool, keys::POOL, e);
+    cfg.template = given(p.appliancevm.and_then(|a| a.vmtemplate), keys::TEMPLATE, e);
     match p.network {
-        Some(NetworkSetting::Name(n)) => cfg.network = Some(n),
+        Some(NetworkSetting::Name(n)) => cfg.network = given(Some(n), keys::NETWORK, e),
         Some(NetworkSetting::Detail(d)) => {
-            cfg.network = d.segment;
+            cfg.network = given(d.segment, keys::NETWORK, e);
             cfg.dns_servers = d.dnsservers;
-            cfg.gateway = d.gateway;
-            cfg.ip_prefix = d.ipaddressprefix;
-            cfg.node_ip_pool_start = d.k8snodeippoolstart;
-            cfg.node_ip_pool_end = d.k8snodeippoolend;
+            cfg.gateway = given(d.gateway, keys::GATEWAY, e);
+            cfg.ip_prefix = given(d.ipaddressprefix, keys::PREFIX, e);
+            cfg.node_ip_pool_start = given(d.k8snodeippoolstart, keys::POOL_START, e);
+            cfg.node_ip_pool_end = given(d.k8snodeippoolend, keys::POOL_END, e);
         }
         None => {}
     }
@@ -416,6 +732,141 @@ mod tests {
                 && e.contains("line 3")
                 && e.contains("column"),
             "{e}"
+        );
+    }
+
+    const PLAN: &str = "  network:\n    segment: N\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.54\n";
+
+    /// The tester's ip11.yaml: both sections in one file and no
+    /// infrastructureConfigPath. az arcappliance would not read
+    /// vsphereprovider there, so it is refused rather than half read.
+    #[test]
+    fn both_sections_without_infrastructure_config_path_are_refused() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "ip11.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\n"
+            ),
+        );
+        let e = load(&p).unwrap_err();
+        assert!(matches!(e, ConfigError::BothSections { .. }), "{e}");
+        assert!(e.to_string().contains("ip11.yaml holds both"), "{e}");
+        assert!(e.remedy().contains("<name>-infra.yaml"), "{}", e.remedy());
+    }
+
+    /// One file holding both sections and naming itself in
+    /// infrastructureConfigPath is read as az reads it: both sections.
+    #[test]
+    fn a_file_naming_itself_as_its_infra_file_gives_both_sections() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "one.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\ninfrastructureConfigPath: one.yaml\n"
+            ),
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.control_plane_endpoint.as_deref(), Some("127.0.1.60"));
+        assert_eq!(c.ip_prefix.as_deref(), Some("127.0.0.0/24"));
+        assert!(c.unread(Section::Appliance).is_none() && c.unread(Section::Infra).is_none());
+    }
+
+    #[test]
+    fn an_appliance_file_naming_itself_without_vsphereprovider_says_so() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "a-loop.yaml",
+            "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.60\ninfrastructureConfigPath: a-loop.yaml\n",
+        );
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("a-loop.yaml: infrastructureConfigPath points at this appliance file itself, which holds no vsphereprovider"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_infra_file_holding_appliance_cluster_config_is_refused() {
+        let d = tempfile_dir();
+        write(
+            &d,
+            "x-infra.yaml",
+            &format!(
+                "vsphereprovider:\n{PLAN}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.9.9\n"
+            ),
+        );
+        let a = write(
+            &d,
+            "x-appliance.yaml",
+            "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.60\ninfrastructureConfigPath: x-infra.yaml\n",
+        );
+        let e = load(&a).unwrap_err().to_string();
+        assert!(
+            e.contains("x-infra.yaml holds applianceClusterConfig, which az arcappliance does not read there"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_key_in_the_wrong_case_asks_did_you_mean() {
+        let d = tempfile_dir();
+        let p = write(&d, "case.yaml", "vsphereProvider:\n  Folder: /DC0/vm/Arc\n");
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string().ends_with("did you mean vsphereprovider?"),
+            "{e}"
+        );
+        let p = write(
+            &d,
+            "case2.yaml",
+            "vsphereprovider:\n  resourcePool: /DC0/host/C/Resources\n",
+        );
+        let e = load(&p).unwrap_err();
+        assert!(
+            e.to_string().contains("vsphereprovider.resourcePool")
+                && e.to_string()
+                    .ends_with("did you mean vsphereprovider.resourcepool?"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_empty_value_is_unset_and_named_as_empty() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "nulls.yaml",
+            "vsphereprovider:\n  datastore: null\n  folder: \"\"\n  resourcepool: ~\n",
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.folder, None);
+        assert!(c.is_empty_key(keys::FOLDER) && !c.is_empty_key(keys::DATASTORE));
+        assert!(
+            c.why_missing(keys::FOLDER)
+                .starts_with("vsphereprovider.folder is empty in ")
+        );
+        assert!(
+            c.why_missing(keys::DATASTORE)
+                .ends_with("nulls.yaml has no vsphereprovider.datastore: add it")
+        );
+    }
+
+    #[test]
+    fn an_infra_file_alone_reads_only_vsphereprovider() {
+        let d = tempfile_dir();
+        let p = write(&d, "i.yaml", &format!("vsphereprovider:\n{PLAN}"));
+        let c = load(&p).unwrap();
+        assert!(c.unread(Section::Infra).is_none());
+        let why = c.unread(Section::Appliance).unwrap();
+        assert!(
+            why.starts_with("applianceClusterConfig was not read (")
+                && why.contains("give --config the *-appliance.yaml"),
+            "{why}"
         );
     }
 

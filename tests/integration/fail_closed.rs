@@ -376,3 +376,118 @@ fn skip_values_completions_help_and_junit_suites_are_the_registry() {
         .collect();
     assert_eq!(suites, names);
 }
+
+/// The loopback plan of the config tests below, as an infra file.
+const LOOPBACK_INFRA: &str = "vsphereprovider:\n  datacenter: DC0\n  network:\n    segment: DC0_DVPG0\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.54\n";
+
+fn check_only(config: &std::path::Path, only: &str) -> crate::common::Run {
+    run({
+        let mut c = vaudit();
+        c.args(["check", "-o", "json", "--only", only, "--config"])
+            .arg(config);
+        c
+    })
+}
+
+/// An infra file alone (spec §3 allows it): ip-plan and proxy never read
+/// applianceClusterConfig, so neither may pass; both name the appliance
+/// file that holds it.
+#[test]
+fn an_infra_file_alone_leaves_ip_plan_and_proxy_unverified() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("i.yaml");
+    std::fs::write(&p, LOOPBACK_INFRA).unwrap();
+    let r = check_only(&p, "ip-plan,proxy");
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    for name in ["ip-plan", "proxy"] {
+        let c = check(&v, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("applianceClusterConfig was not read")
+                && reason.contains("give --config the *-appliance.yaml"),
+            "{name}: {reason}"
+        );
+    }
+    assert!(codes(&v).is_empty(), "{v}");
+}
+
+/// One file with both sections and no infrastructureConfigPath: az would
+/// never read its vsphereprovider, so vaudit refuses it instead of
+/// checking half of it (a controlPlaneEndpoint outside the prefix passed).
+#[test]
+fn a_file_with_both_sections_and_no_infra_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ip11.yaml");
+    std::fs::write(
+        &p,
+        format!("{LOOPBACK_INFRA}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\n"),
+    )
+    .unwrap();
+    let r = check_only(&p, "ip-plan");
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("ip11.yaml holds both vsphereprovider and applianceClusterConfig")
+            && r.stderr.contains("fix: split it"),
+        "{}",
+        r.stderr
+    );
+    // Naming itself as its infra file, it is read whole, and the endpoint
+    // outside the prefix fails.
+    std::fs::write(
+        &p,
+        format!("{LOOPBACK_INFRA}applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.1.60\ninfrastructureConfigPath: ip11.yaml\n"),
+    )
+    .unwrap();
+    let r = check_only(&p, "ip-plan");
+    assert_eq!(r.code, 1, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    assert_eq!(check(&v, "ip-plan")["status"], "fail");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("applianceClusterConfig.controlPlaneEndpoint 127.0.1.60 is outside the prefix 127.0.0.0/24"),
+        "{v}"
+    );
+}
+
+/// The tester's badip plan, split into its two files: all four mistakes in
+/// one run, each naming its key.
+#[test]
+fn ip_plan_reports_every_mistake_by_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad-infra.yaml"),
+        "vsphereprovider:\n  network:\n    segment: DC0_DVPG0\n    ipaddressprefix: 127.0.0.0/33\n    gateway: 999.1.1.1\n    k8snodeippoolstart: 127.0.0.54\n    k8snodeippoolend: 127.0.0.50\n",
+    )
+    .unwrap();
+    let a = dir.path().join("bad-appliance.yaml");
+    std::fs::write(
+        &a,
+        "applianceClusterConfig:\n  controlPlaneEndpoint: notanip\ninfrastructureConfigPath: bad-infra.yaml\n",
+    )
+    .unwrap();
+    let r = check_only(&a, "ip-plan");
+    assert_eq!(r.code, 1, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    let keys = [
+        "vsphereprovider.network.ipaddressprefix",
+        "vsphereprovider.network.gateway",
+        "applianceClusterConfig.controlPlaneEndpoint",
+        "vsphereprovider.network.k8snodeippoolstart",
+    ];
+    assert_eq!(messages.len(), keys.len(), "{messages:#?}");
+    for (m, k) in messages.iter().zip(keys) {
+        assert!(m.contains(k), "{k} not in {m}");
+    }
+}
