@@ -427,7 +427,8 @@ fn a_file_with_both_sections_and_no_infra_path_is_refused() {
     .unwrap();
     let r = check_only(&p, "ip-plan");
     assert_eq!(r.code, 2);
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    // The run stopped before any check: still one document (spec §5).
+    assert_eq!(r.json()["summary"]["verdict"], "incomplete", "{}", r.stdout);
     assert!(
         r.stderr
             .contains("ip11.yaml holds both vsphereprovider and applianceClusterConfig")
