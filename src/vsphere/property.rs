@@ -91,16 +91,24 @@ impl Client {
         mut on_page: impl FnMut(usize),
         mut then: impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
-        match self
-            .retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
-            .await
-        {
-            // The view and the result token died with the session: log in
-            // again and start the pass over, once.
+        self.relogin_once(async || {
+            self.retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
+                .await
+        })
+        .await
+    }
+
+    /// Runs `attempt`, and once more after logging in again if the session
+    /// had expired: the view, the result token and the reference list died
+    /// with it, so the pass starts over.
+    async fn relogin_once<T>(
+        &self,
+        mut attempt: impl AsyncFnMut() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match attempt().await {
             Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
                 self.transport.relogin().await?;
-                self.retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
-                    .await
+                attempt().await
             }
             other => other,
         }
@@ -194,17 +202,11 @@ impl Client {
         page_size: u32,
         limits: Limits,
     ) -> Result<Vec<ObjectContent>, Error> {
-        match self
-            .retrieve_objects_once(spec, objs, page_size, limits)
-            .await
-        {
-            Err(e) if e.is_not_authenticated() && self.transport.can_relogin() => {
-                self.transport.relogin().await?;
-                self.retrieve_objects_once(spec, objs, page_size, limits)
-                    .await
-            }
-            other => other,
-        }
+        self.relogin_once(async || {
+            self.retrieve_objects_once(spec, objs, page_size, limits)
+                .await
+        })
+        .await
     }
 
     async fn retrieve_objects_once(
