@@ -195,10 +195,8 @@ pub enum ConfigError {
         "{path} is neither an Arc resource bridge appliance file (applianceClusterConfig, infrastructureConfigPath) nor an infra file (vsphereprovider)"
     )]
     UnknownLayout { path: String },
-    #[error(
-        "{path}: the key {found} is not one vaudit or az arcappliance reads: did you mean {want}?"
-    )]
-    WrongCase {
+    #[error("{path} holds both {found} and {want}, which differ only in case")]
+    CaseTwice {
         path: String,
         found: String,
         want: &'static str,
@@ -243,8 +241,8 @@ impl ConfigError {
             ConfigError::UnknownLayout { .. } => {
                 "give --config the *-appliance.yaml or *-infra.yaml written by az arcappliance createconfig".into()
             }
-            ConfigError::WrongCase { found, want, .. } => {
-                format!("rename {found} to {want} (keys are case-sensitive)")
+            ConfigError::CaseTwice { want, .. } => {
+                format!("keep one of them, written {want}")
             }
             ConfigError::NoInfra { .. } => {
                 "add infrastructureConfigPath: <name>-infra.yaml to the appliance file, or give --config the infra file itself".into()
@@ -374,9 +372,11 @@ fn has_key(v: &serde_norway::Value, key: &str) -> bool {
     v.as_mapping().is_some_and(|m| m.contains_key(key))
 }
 
-/// Every key vaudit reads, as a dotted path: a key that matches one of
-/// them but for its case is a typo that would otherwise be silently
-/// ignored (`vsphereProvider`, `resourcePool`).
+/// Every key vaudit reads, as a dotted path. A key that matches one of
+/// them but for its case (`noProxy`, `resourcePool`) is read as that key,
+/// with a warning: Kubernetes-style YAML readers match field names without
+/// case, so az may well read it, and ignoring it would judge a config az
+/// does not deploy.
 const KNOWN: &[&str] = &[
     "vsphereprovider",
     "vsphereprovider.credentials",
@@ -407,28 +407,72 @@ const KNOWN: &[&str] = &[
     "infrastructureConfigPath",
 ];
 
-fn check_case(shown: &str, v: &serde_norway::Value, prefix: &str) -> Result<(), ConfigError> {
-    let Some(m) = v.as_mapping() else {
-        return Ok(());
+/// Renames every key written in another case than a `KNOWN` one to that
+/// one, and says which (`(found, known)`); both spellings in one mapping
+/// are refused, as no reading of them is sure.
+fn normalize_case(
+    shown: &str,
+    v: &mut serde_norway::Value,
+    prefix: &str,
+) -> Result<Vec<(String, &'static str)>, ConfigError> {
+    let Some(m) = v.as_mapping_mut() else {
+        return Ok(Vec::new());
     };
-    for (k, child) in m {
-        let Some(k) = k.as_str() else { continue };
+    let mut renamed = Vec::new();
+    let keys: Vec<String> = m
+        .keys()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    for k in keys {
         let full = if prefix.is_empty() {
-            k.to_string()
+            k.clone()
         } else {
             format!("{prefix}.{k}")
         };
-        if KNOWN.contains(&full.as_str()) {
-            check_case(shown, child, &full)?;
-        } else if let Some(want) = KNOWN.iter().find(|w| w.eq_ignore_ascii_case(&full)) {
-            return Err(ConfigError::WrongCase {
-                path: shown.to_string(),
-                found: full,
-                want,
-            });
+        let Some(want) = KNOWN.iter().find(|w| w.eq_ignore_ascii_case(&full)) else {
+            continue;
+        };
+        let key = if *want == full {
+            k
+        } else {
+            let canonical = want.rsplit('.').next().unwrap_or(want);
+            if m.contains_key(canonical) {
+                return Err(ConfigError::CaseTwice {
+                    path: shown.to_string(),
+                    found: full,
+                    want,
+                });
+            }
+            let child = m.remove(k.as_str()).unwrap_or_default();
+            m.insert(canonical.into(), child);
+            renamed.push((full, *want));
+            canonical.to_string()
+        };
+        if let Some(child) = m.get_mut(key.as_str()) {
+            renamed.extend(normalize_case(shown, child, want)?);
         }
     }
-    Ok(())
+    Ok(renamed)
+}
+
+/// The text to read the file's sections from: as written, or, when keys
+/// were written in another case, the same document with them renamed (and
+/// a warning naming each).
+fn normalized(
+    shown: &str,
+    text: String,
+    value: &mut serde_norway::Value,
+) -> Result<String, ConfigError> {
+    let renamed = normalize_case(shown, value, "")?;
+    if renamed.is_empty() {
+        return Ok(text);
+    }
+    for (found, want) in &renamed {
+        tracing::warn!(
+            "{shown}: {found} is read as {want}; write it {want}, as az arcappliance createconfig does"
+        );
+    }
+    serde_norway::to_string(value).map_err(|e| malformed(shown, e))
 }
 
 /// Two paths naming the same file (`infrastructureConfigPath` pointing at
@@ -450,8 +494,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// used.
 pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
     let shown = path.display().to_string();
-    let (text, value) = read(path)?;
-    check_case(&shown, &value, "")?;
+    let (text, mut value) = read(path)?;
+    let text = normalized(&shown, text, &mut value)?;
     let has_infra = has_key(&value, "vsphereprovider");
     let is_appliance =
         has_key(&value, "applianceClusterConfig") || has_key(&value, "infrastructureConfigPath");
@@ -511,9 +555,9 @@ pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
         target: infra.clone(),
         reason,
     })?;
-    let value: serde_norway::Value =
+    let mut value: serde_norway::Value =
         serde_norway::from_str(&text).map_err(|e| malformed(&infra_shown, e))?;
-    check_case(&infra_shown, &value, "")?;
+    let text = normalized(&infra_shown, text, &mut value)?;
     if has_key(&value, "applianceClusterConfig") {
         return Err(ConfigError::StraySection {
             path: infra_shown,
@@ -813,26 +857,28 @@ mod tests {
     }
 
     #[test]
-    fn a_key_in_the_wrong_case_asks_did_you_mean() {
+    fn a_key_in_another_case_is_read_as_the_known_key() {
         let d = tempfile_dir();
-        let p = write(&d, "case.yaml", "vsphereProvider:\n  Folder: /DC0/vm/Arc\n");
-        let e = load(&p).unwrap_err();
-        assert!(
-            e.to_string().ends_with("did you mean vsphereprovider?"),
-            "{e}"
-        );
         let p = write(
             &d,
-            "case2.yaml",
-            "vsphereprovider:\n  resourcePool: /DC0/host/C/Resources\n",
+            "case.yaml",
+            "vsphereProvider:\n  resourcePool: /DC0/host/C/Resources\n  folder: /DC0/vm/Arc\n",
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.resource_pool.as_deref(), Some("/DC0/host/C/Resources"));
+        assert_eq!(c.folder.as_deref(), Some("/DC0/vm/Arc"));
+    }
+
+    #[test]
+    fn both_spellings_of_a_key_are_refused() {
+        let d = tempfile_dir();
+        let p = write(
+            &d,
+            "twice.yaml",
+            "vsphereprovider:\n  folder: /DC0/vm/A\n  Folder: /DC0/vm/B\n",
         );
         let e = load(&p).unwrap_err();
-        assert!(
-            e.to_string().contains("vsphereprovider.resourcePool")
-                && e.to_string()
-                    .ends_with("did you mean vsphereprovider.resourcepool?"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("differ only in case"), "{e}");
     }
 
     #[test]
