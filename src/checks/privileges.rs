@@ -255,6 +255,25 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
         return None;
     }
     let user = canonical_principal(&answers.user);
+    if principals
+        .iter()
+        .any(|(p, group)| *group && canonical_principal(p) == user)
+    {
+        // A group holds permissions but logs in as nobody: what a member
+        // may do depends on the member's own permissions and other groups.
+        return Some(Finding {
+            check: CHECK.into(),
+            severity: Severity::Error,
+            code: "unknown-principal".into(),
+            entity: None,
+            privilege: None,
+            message: format!(
+                "--user {} names a group, and --user audits one user: what a member may do also depends on its own permissions and its other groups",
+                answers.user
+            ),
+            remedy: "give --user one of the group's members (user@domain or DOMAIN\\user), e.g. the account the deployment will use".into(),
+        });
+    }
     let directory = answers.membership.as_ref().and_then(|m| m.known);
     if directory == Some(true) {
         return None;

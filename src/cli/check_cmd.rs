@@ -73,7 +73,9 @@ async fn run_scope(args: &CheckArgs, scope: Scope) -> Result<u8, Error> {
         && !e.is_interrupted()
         && !matches!(e, Error::Output(_))
     {
-        aborted(e, format, &scope, started)?;
+        // The run's own error is the one to report: a document that cannot
+        // be written (stdout closed) does not replace it.
+        let _ = aborted(e, format, &scope, started);
     }
     result
 }

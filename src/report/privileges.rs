@@ -288,7 +288,7 @@ pub fn render_explain(x: &Explain) -> String {
         return out;
     }
     if !x.entities.is_empty() {
-        out.push_str("\nWhy (permissions that apply to each entity with missing privileges):\n");
+        out.push_str("\nWhy (the permissions set on each entity with missing privileges and on its ancestors, for every principal: the ones of this user and its groups decide):\n");
     }
     for e in &x.entities {
         out.push_str(&format!(

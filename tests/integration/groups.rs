@@ -221,3 +221,29 @@ fn an_sso_unknown_user_is_an_unknown_principal() {
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("SSO directory does not know"), "{msg}");
 }
+
+#[test]
+fn a_group_given_as_user_is_named_a_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let r = role(&admin, "arc-all", &IDS);
+    admin.grant(&arc(&sim), GROUP_A, true, r, true);
+    let m = manifest(dir.path());
+    let out = run(sim.vaudit(&[
+        "privileges",
+        "--folder",
+        ARC,
+        "--manifest",
+        &m,
+        "--user",
+        "vsphere.local\\arc-a",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(findings(&v), set("unknown-principal", &[""]));
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("names a group"), "{msg}");
+}
