@@ -247,7 +247,7 @@ pub fn render(v: &View<'_>, style: Style) -> String {
         "\n{granted} of {} granted on {}; {}",
         plural(checked, "privilege check", "privilege checks"),
         plural(on.len(), "entity", "entities"),
-        table::summary_line(v.findings)
+        table::summary_line(v.findings).replacen("No findings", "no findings", 1)
     ));
     out
 }
