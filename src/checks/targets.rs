@@ -20,7 +20,7 @@ const ALL: [Target; 6] = [
 ];
 
 pub fn run(f: &Facts<'_>) -> Outcome {
-    let notes = filtered(f);
+    let notes = inventory_filtered(f, CHECK);
     // A key written empty names nothing: not a target to look for, but
     // not one the user left out either.
     let empty: Vec<String> = ALL
@@ -71,14 +71,17 @@ pub fn finding(e: &TargetError) -> Finding {
 
 /// `inventory-filtered` notes: the viewer's inventory may be partial, or
 /// the `--user` audited sees less than the viewer whose view was judged.
-fn filtered(f: &Facts<'_>) -> Vec<Finding> {
+/// `check` is the check they are reported under: this one in `vaudit
+/// check`, the listing's own in `vaudit folders|pools|templates` when no
+/// target is named (a listing is as partial as the view it was read in).
+pub fn inventory_filtered(f: &Facts<'_>, check: &str) -> Vec<Finding> {
     let Some(v) = f.snapshot().and_then(|s| s.visibility.as_ref()) else {
         return vec![];
     };
     let mut out = Vec::new();
     if !v.viewer_partial.is_empty() {
         out.push(Finding::new(
-            CHECK,
+            check,
             Severity::Info,
             "inventory-filtered",
             None,
@@ -98,7 +101,7 @@ fn filtered(f: &Facts<'_>) -> Vec<Finding> {
         && !why.is_empty()
     {
         out.push(Finding::new(
-            CHECK,
+            check,
             Severity::Info,
             "inventory-filtered",
             None,

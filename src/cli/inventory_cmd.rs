@@ -48,7 +48,15 @@ pub async fn snapshot(args: &InventoryArgs, check: &str, history: bool) -> Resul
         None => {
             let conn = Connection::resolve(&args.connection)?;
             conn.with_session(async |client| {
-                let mut snap = conn.collect(client, facets, history).await?;
+                // Whether this user's listing may be partial, asked beside
+                // the collection as the gate does (two calls, any size).
+                let root = client.content().root_folder.clone();
+                let (snap, visibility) = tokio::join!(
+                    conn.collect(client, facets, history),
+                    inventory::visibility::gather(client, &root, None)
+                );
+                let mut snap = snap?;
+                snap.visibility = Some(visibility?);
                 if history {
                     snap.server_time = Some(client.current_time().await?);
                 }
@@ -139,30 +147,57 @@ fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
         results.push(CheckResult::from_outcome(name, &o, fail_on));
         findings.extend(o.findings().iter().cloned());
     };
-    if a.spec.datacenter.is_some()
+    let named = a.spec.datacenter.is_some()
         || a.spec.folder.is_some()
         || a.spec.pool.is_some()
         || a.spec.datastore.is_some()
         || a.spec.network.is_some()
-        || a.spec.template.is_some()
-    {
+        || a.spec.template.is_some();
+    if named {
         push(checks::targets::CHECK, checks::targets::run(&facts));
     }
     let Some(check) = registry::get(a.check) else {
         return (results, findings);
     };
+    // The targets check says when the view may be partial; without it the
+    // listing's own check carries the same note.
+    let notes = if named {
+        vec![]
+    } else {
+        checks::targets::inventory_filtered(&facts, a.check)
+    };
     let given = check.targets.iter().all(|t| t.asked(a.spec).is_some());
     if given {
-        push(a.check, registry::run_one(check, &facts));
+        push(a.check, with_notes(registry::run_one(check, &facts), notes));
     } else if a.check == checks::folders::CHECK {
-        results.push(CheckResult::skipped(
+        let mut skipped = CheckResult::skipped(
             a.check,
             "no --folder given: every folder is listed, none is judged as the target",
-        ));
+        );
+        skipped.findings = notes.len();
+        results.push(skipped);
+        findings.extend(notes);
     } else {
-        push(a.check, (check.run)(&facts));
+        push(a.check, with_notes((check.run)(&facts), notes));
     }
     (results, findings)
+}
+
+/// `o` with `notes` (info findings, which change no status) added.
+fn with_notes(o: Outcome, notes: Vec<Finding>) -> Outcome {
+    match o {
+        Outcome::Verified(mut f) => {
+            f.extend(notes);
+            Outcome::Verified(f)
+        }
+        Outcome::NotVerified {
+            reason,
+            mut findings,
+        } => {
+            findings.extend(notes);
+            Outcome::NotVerified { reason, findings }
+        }
+    }
 }
 
 /// Renders one command's result and returns its exit code.

@@ -176,3 +176,81 @@ fn no_access_on_the_target_folder_beneath_a_root_grant() {
     assert_eq!(codes(&v), ["inventory-filtered", "target-not-found"]);
     assert!(note(&v).contains("No Access"), "{v}");
 }
+
+/// Whether a listing's JSON carries the `inventory-filtered` note.
+fn has_note(v: &Value) -> bool {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "inventory-filtered")
+}
+
+/// The listing as the deployer and as the administrator, in JSON.
+fn listings(sim: &Sim, command: &str) -> (Value, Value) {
+    let mine = run(as_deployer(sim, &[command, "-o", "json"]));
+    assert_eq!(mine.code, 0, "{}\n{}", mine.stdout, mine.stderr);
+    let admins = run(sim.vaudit(&[command, "-o", "json"]));
+    assert_eq!(admins.code, 0, "{}\n{}", admins.stdout, admins.stderr);
+    (mine.json(), admins.json())
+}
+
+#[test]
+fn folders_listed_for_one_datacenter_carry_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-datacenter", "2"]);
+    let admin = Admin::connect(&sim);
+    let dc0 = moref(&sim, "datacenter", "/DC0");
+    admin.grant(&dc0, DEPLOYER, false, -1, true);
+    let (mine, admins) = listings(&sim, "folders");
+    let paths = |v: &Value| v["folders"].to_string();
+    assert!(!paths(&mine).contains("/DC1/"), "{mine}");
+    assert!(paths(&admins).contains("/DC1/"), "{admins}");
+    assert!(
+        note(&mine).contains("System.View on the root folder"),
+        "{mine}"
+    );
+    assert_eq!(mine["findings"][0]["check"], "folders", "{mine}");
+    assert!(!has_note(&admins), "{admins}");
+}
+
+#[test]
+fn pools_without_a_hidden_standalone_host_carry_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    admin.grant(&admin.root(), DEPLOYER, false, -1, true);
+    let host = admin.by_name("ComputeResource", "DC0_H0");
+    admin.grant(&host, DEPLOYER, false, -5, true);
+    let (mine, admins) = listings(&sim, "pools");
+    let hosts = "/DC0/host/DC0_H0/Resources";
+    assert!(!mine["pools"].to_string().contains(hosts), "{mine}");
+    assert!(admins["pools"].to_string().contains(hosts), "{admins}");
+    assert!(note(&mine).contains("No Access"), "{mine}");
+    assert!(!has_note(&admins), "{admins}");
+    // The table and Markdown reports say it too.
+    for format in ["table", "markdown"] {
+        let r = run(as_deployer(&sim, &["pools", "-o", format]));
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("inventory-filtered"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn templates_listed_for_one_datacenter_carry_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-datacenter", "2"]);
+    let admin = Admin::connect(&sim);
+    let dc0 = moref(&sim, "datacenter", "/DC0");
+    admin.grant(&dc0, DEPLOYER, false, -1, true);
+    let (mine, admins) = listings(&sim, "templates");
+    assert!(
+        note(&mine).contains("System.View on the root folder"),
+        "{mine}"
+    );
+    assert!(!has_note(&admins), "{admins}");
+}
