@@ -10,6 +10,7 @@ use crate::checks::registry::{self, Check, Selection};
 use crate::checks::{CheckResult, Finding, Severity, Verdict};
 use crate::config::ArcConfig;
 use crate::inventory::appliance::{Appliance, DatastoreLatency, FoundBy, Probe};
+use crate::inventory::vanished::Vanished;
 use crate::inventory::{self, MoRef, Snapshot, TargetSpec, VCenter};
 use crate::manifest::Manifest;
 use crate::vsphere::{self, Client};
@@ -205,7 +206,20 @@ pub async fn gather(
             }
         };
         let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
-        let (privileges, latency, appliance) = (privileges?, latency?, appliance?);
+        // An object deleted since the inventory pass ends the checks that
+        // read it not verified; it says nothing of the connection.
+        let mut vanished = None;
+        let privileges = gone(
+            privileges,
+            &[
+                crate::checks::privileges::CHECK,
+                crate::checks::tagging::CHECK,
+            ],
+            &mut vanished,
+        )?;
+        let latency = gone(latency, &[crate::checks::latency::CHECK], &mut vanished)?;
+        let appliance = appliance?;
+        snap.vanished = vanished;
         snap.privileges = privileges;
         snap.datastore_latency = latency;
         Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
@@ -225,6 +239,25 @@ pub async fn gather(
             credential_expiry,
         },
     ))
+}
+
+/// A step's answer, or none when it found an object of the inventory pass
+/// deleted (kept in `vanished` for `checks`, the first one only).
+fn gone<T>(
+    r: Result<Option<T>, vsphere::Error>,
+    checks: &[&str],
+    vanished: &mut Option<Vanished>,
+) -> Result<Option<T>, vsphere::Error> {
+    match r {
+        Err(e) => match Vanished::from_error(&e, checks) {
+            Some(v) => {
+                vanished.get_or_insert(v);
+                Ok(None)
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    }
 }
 
 /// vCenter 9's global permissions for a command that judges `AttachTag`

@@ -16,6 +16,7 @@ use super::{
     tagging, targets, templates, upload_path, vcenter,
 };
 use crate::config::Section;
+use crate::inventory::vanished::Vanished;
 use crate::inventory::{Entity, Facet, Facets, TargetError, TargetSpec, Targets};
 
 /// What resolving every kind of target reads.
@@ -550,12 +551,16 @@ pub fn run_checks(
 ) -> Run {
     let mut results = Vec::new();
     let mut findings = Vec::new();
+    // Without the targets check in the run, nothing else lists the
+    // candidates of a name not found: each check that needed it does.
+    let targets_shown =
+        checks.iter().any(|c| c.name == targets::CHECK) && selection.enabled(targets::CHECK);
     for c in checks {
         if !selection.enabled(c.name) {
             results.push(CheckResult::skipped(c.name, selection.why_out(c.name)));
             continue;
         }
-        let outcome = run_one(c, facts);
+        let outcome = run_one_in(c, facts, targets_shown);
         results.push(CheckResult::from_outcome(c.name, &outcome, fail_on));
         findings.extend(match outcome {
             Outcome::Verified(f) | Outcome::NotVerified { findings: f, .. } => f,
@@ -568,6 +573,12 @@ pub fn run_checks(
 /// not give is named first (it is theirs to supply), then the vCenter facts,
 /// then a target that was given and not found.
 pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
+    run_one_in(c, facts, true)
+}
+
+/// As `run_one`; `targets_shown` says whether the targets check is in the
+/// same run to list the candidates of a target not found.
+fn run_one_in(c: &Check, facts: &Facts<'_>, targets_shown: bool) -> Outcome {
     if let Some(reason) = facts.config.unread_of(c.config) {
         return Outcome::not_verified(reason);
     }
@@ -587,9 +598,20 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
         ));
     }
     for &t in c.targets {
-        if let Some(reason) = missing_target(t, facts) {
+        let missing = if targets_shown {
+            missing_target(t, facts)
+        } else {
+            missing_target_listed(t, facts)
+        };
+        if let Some(reason) = missing {
             return Outcome::not_verified(reason);
         }
+    }
+    if let Some(snap) = facts.snapshot()
+        && let Some(v) = &snap.vanished
+        && reads_vanished(c, facts, v)
+    {
+        return Outcome::not_verified(v.reason(snap));
     }
     if matches!(c.reads, Reads::Network | Reads::InventoryAndNetwork) && facts.network.is_none() {
         return Outcome::not_verified(
@@ -597,6 +619,21 @@ pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
         );
     }
     (c.run)(facts)
+}
+
+/// Whether `c` read what a later call found deleted: the answers of that
+/// call, or a target that is the object (the targets check, every one).
+fn reads_vanished(c: &Check, facts: &Facts<'_>, v: &Vanished) -> bool {
+    if v.checks.iter().any(|n| n == c.name) {
+        return true;
+    }
+    let Some(gone) = &v.object else { return false };
+    let is_gone = |t: &Target| t.found(&facts.targets).is_some_and(|e| &e.moref == gone);
+    if c.name == targets::CHECK {
+        targets::ALL.iter().any(is_gone)
+    } else {
+        c.targets.iter().any(is_gone)
+    }
 }
 
 fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
@@ -639,6 +676,25 @@ pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
         }
         Some(_) => None,
     }
+}
+
+/// As `missing_target`, when no targets check runs beside it: the reason
+/// itself names the candidates (cli.md §3), not a check that was skipped.
+pub fn missing_target_listed(t: Target, facts: &Facts<'_>) -> Option<String> {
+    let reason = missing_target(t, facts)?;
+    let error = facts.target_errors.iter().find(|e| e.what() == t.what());
+    Some(match error {
+        Some(e @ TargetError::Ambiguous { candidates, .. }) => format!(
+            "{e}: give the full path of the {} (in the config or as a flag), e.g. {}",
+            t.what(),
+            candidates.first().map_or("/DC0/...", String::as_str)
+        ),
+        Some(e @ TargetError::NotFound { .. }) => format!(
+            "{e}: give an existing {} as a path (/DC0/...) or a unique name, in the config or as a flag",
+            t.what()
+        ),
+        None => reason,
+    })
 }
 
 /// Why a target is not given: its config key is empty, or it is not set.

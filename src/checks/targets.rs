@@ -10,7 +10,7 @@ use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
 
-const ALL: [Target; 6] = [
+pub(crate) const ALL: [Target; 6] = [
     Target::Datacenter,
     Target::Folder,
     Target::Pool,

@@ -9,6 +9,7 @@ pub mod placement;
 pub mod privileges;
 pub mod targets;
 mod tree;
+pub mod vanished;
 pub mod visibility;
 
 use std::collections::HashMap;
@@ -165,6 +166,10 @@ pub struct Snapshot {
     /// Whether the inventory read may be partial, when it was asked.
     #[serde(default)]
     pub visibility: Option<visibility::Visibility>,
+    /// An object a call after the inventory pass found deleted: the checks
+    /// that read it are not verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vanished: Option<vanished::Vanished>,
     /// What of the inventory was read. Not saved: `--save` always collects
     /// everything, so a snapshot read back holds every facet.
     #[serde(skip, default = "Facets::all")]
@@ -203,6 +208,7 @@ impl Snapshot {
             privileges: None,
             datastore_latency: None,
             visibility: None,
+            vanished: None,
             facets: Facets::all(),
             index: HashMap::new(),
         };

@@ -285,6 +285,27 @@ impl Error {
         )
     }
 
+    /// The object named by the call no longer exists (deleted, or gone
+    /// with the session that made it); `Some` with it when the server said
+    /// which.
+    pub fn managed_object_not_found(&self) -> Option<Option<&super::MoRef>> {
+        match self {
+            Error::Fault {
+                fault:
+                    Fault {
+                        kind: FaultKind::ManagedObjectNotFound { obj },
+                        ..
+                    },
+                ..
+            } => Some(obj.as_ref()),
+            _ => None,
+        }
+    }
+
+    pub fn is_managed_object_not_found(&self) -> bool {
+        self.managed_object_not_found().is_some()
+    }
+
     /// A failure that another attempt may not meet: the connection dropped,
     /// a proxy or load balancer answered for a busy vCenter, or the answer
     /// was cut off. Refusals, DNS and timeouts are not retried: they repeat.

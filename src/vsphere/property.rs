@@ -158,10 +158,18 @@ impl Client {
             })
     }
 
+    /// A view lives in its session: if the session expired (the pass
+    /// beside it logs in again) or the server already dropped the view,
+    /// there is nothing left to destroy, and failing here would make
+    /// `relogin_once` redo a collection that succeeded.
     async fn destroy_view(&self, view: &MoRef) -> Result<(), Error> {
         let mut req = Request::new("DestroyView", view);
         req.session_bound = true;
-        self.transport.call(req).await.map(|_| ())
+        match self.transport.call(req).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_authenticated() || e.is_managed_object_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn retrieve_pages(

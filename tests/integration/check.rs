@@ -313,3 +313,107 @@ fn a_certificate_about_to_expire_is_a_warning() {
     ]));
     assert_eq!(r.code, 1);
 }
+
+fn check_named<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {v}"))
+}
+
+/// The target template is deleted right after the inventory pass read it,
+/// so the privilege call names an object that is gone: not a connection
+/// failure. The checks that read it are not verified, saying which object
+/// and to run again; the others keep their verdicts; the snapshot is saved.
+#[test]
+fn an_object_deleted_during_the_run_leaves_its_checks_not_verified() {
+    let sim = Sim::start(&[
+        "-scenario",
+        "demo",
+        "-folder",
+        "1",
+        "-template-flip",
+        "arc-template-1=gone",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("s.json");
+    let clean = config("clean-appliance.yaml");
+    let r = run(sim.vaudit(&[
+        "check",
+        "--config",
+        &clean,
+        "-o",
+        "json",
+        "--save",
+        saved.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
+    assert_eq!(check_named(&v, "connection")["status"], "pass", "{v}");
+    for name in ["privileges", "templates"] {
+        let c = check_named(&v, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("VirtualMachine:")
+                && reason.contains("arc-template-1")
+                && reason.contains("it was deleted or changed during the run: run again"),
+            "{c}"
+        );
+    }
+    for name in ["folders", "pools", "network"] {
+        let c = check_named(&v, name);
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    assert!(saved.exists(), "the snapshot is still saved");
+}
+
+/// With the targets check left out by --only, the check that needed the
+/// folder lists the candidates itself (cli.md §3), in every format.
+#[test]
+fn a_missing_target_lists_its_candidates_without_the_targets_check() {
+    let sim = Sim::start(SCENARIO);
+    let r = run(sim.vaudit(&[
+        "check", "--only", "folders", "--folder", "/nope", "-o", "table",
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    assert!(!r.stdout.contains("see the targets check"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("no folder \"/nope\"")
+            && r.stdout.contains("; candidates: ")
+            && r.stdout.contains("/DC0/vm/Arc"),
+        "{}",
+        r.stdout
+    );
+    let r = run(sim.vaudit(&[
+        "check", "--only", "folders", "--folder", "/nope", "-o", "json",
+    ]));
+    let v = r.json();
+    let reason = check_named(&v, "folders")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("; candidates: ") && reason.contains("/DC0/vm/Arc"),
+        "{reason}"
+    );
+    // With the targets check in the run, it lists them once.
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "folders,targets",
+        "--folder",
+        "/nope",
+        "-o",
+        "json",
+    ]));
+    let v = r.json();
+    let reason = check_named(&v, "folders")["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("see the targets check"), "{reason}");
+}

@@ -1011,3 +1011,51 @@ async fn verbose_log_has_no_ansi_escapes_when_piped() {
         .assert_stderr_has("SOAP answer")
         .assert_stderr_lacks("\u{1b}[");
 }
+
+/// DestroyView answered NotAuthenticated (the session expired, and the view
+/// with it) or ManagedObjectNotFound (the view is already gone): the pages
+/// were read, so the collection stands; no re-login and no second pass.
+#[tokio::test]
+async fn destroy_view_of_a_view_gone_with_its_session_is_not_a_failure() {
+    for file in [
+        "fault-not-authenticated.xml",
+        "fault-managed-object-not-found.xml",
+    ] {
+        let server = MockServer::start().await;
+        mount_connect_with_logins(&server, 1).await;
+        soap("CreateContainerView")
+            .respond_with(ok("create-container-view.xml"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        soap("RetrievePropertiesEx")
+            .respond_with(ok("retrieve-page-2.xml"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        soap("DestroyView")
+            .respond_with(fault(file))
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let client = logged_in(&server).await;
+        let objs = client
+            .retrieve_inventory(VM_NAMES, 100, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{file}: the pages were read, yet: {e}"));
+        assert_eq!(objs.len(), 2, "{file}");
+        assert_eq!(
+            methods_received(&server).await,
+            [
+                "RetrieveServiceContent",
+                "Login",
+                "CreateContainerView",
+                "RetrievePropertiesEx",
+                "DestroyView"
+            ],
+            "{file}"
+        );
+        server.verify().await;
+    }
+}
