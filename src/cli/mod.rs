@@ -108,7 +108,21 @@ fn init_tracing(log: &args::LogArgs) {
     } else {
         EnvFilter::new(default)
     };
+    // Log lines quote errors, and errors quote the server: every field is
+    // escaped as the reports are, so no server text starts a line of its
+    // own on stderr or drives the terminal.
+    use tracing_subscriber::field::MakeExt;
+    let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let text = crate::report::sanitize::line(&format!("{value:?}")).into_owned();
+        if field.name() == "message" {
+            write!(w, "{text}")
+        } else {
+            write!(w, "{field}={text}")
+        }
+    })
+    .delimited(" ");
     tracing_subscriber::fmt()
+        .fmt_fields(fields)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -39,6 +39,31 @@ fn error_lines(stderr: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A forged fault at Logout: the warning that quotes it is a log line, and
+/// log lines are escaped like every other line on stderr.
+#[tokio::test]
+async fn a_server_fault_quoted_in_a_log_line_is_escaped() {
+    let server = MockServer::start().await;
+    wire::mount_connect_and_login(&server).await;
+    soap("Logout")
+        .respond_with(
+            wiremock::ResponseTemplate::new(500)
+                .set_body_raw(FORGED_FAULT, "text/xml; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    let r = wire::vaudit(about_args(&server, &[]), &[]).await;
+    assert!(r.stderr.contains("logout failed"), "{}", r.stderr);
+    assert!(
+        !r.stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with("Verdict")),
+        "a forged line reached stderr:\n{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains('\u{9b}'), "{:?}", r.stderr);
+}
+
 /// Item 1: a fault message from the server cannot start a line of its own
 /// ("Verdict: pass.") nor reach the terminal as a control character.
 #[test]
