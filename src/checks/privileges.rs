@@ -187,8 +187,8 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                         p.id, p.group, p.label, a.user
                     ),
                     format!(
-                        "add {} to the role {} holds on {path} or on an ancestor with propagate on (`vaudit privileges --explain` with the same targets shows which role)",
-                        p.id, a.user
+                        "add {} to a role {} holds on {path} or on an ancestor with propagate on, or grant {} one holding it there (`vaudit privileges --explain` with the same targets shows the roles and the commands)",
+                        p.id, a.user, a.user
                     ),
                 ));
             } else if p.used_on == UsedOn::Vm

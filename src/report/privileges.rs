@@ -216,15 +216,17 @@ pub fn render(v: &View<'_>, style: Style) -> String {
         }
         if missing > 0 {
             let how = if v.explained {
-                "the roles to extend are below"
+                "the commands are below"
             } else {
-                "`vaudit privileges --explain` with the same targets shows which role"
+                "`vaudit privileges --explain` with the same targets shows the roles and the commands"
             };
             let fix = format!(
-                "  fix: add {} to the role {} holds on {} or an ancestor (propagate on); {how}",
+                "  fix: add {} to a role {} holds on {} or an ancestor (propagate on), or grant {} one holding {} there; {how}",
                 if missing == 1 { "it" } else { "them" },
                 clean(v.user),
-                clean(&entity.path)
+                clean(&entity.path),
+                clean(v.user),
+                if missing == 1 { "it" } else { "them" },
             );
             out.push_str(&wrap(&fix, style.width, 7));
             out.push('\n');
