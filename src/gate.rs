@@ -128,17 +128,10 @@ pub async fn gather(
         && crate::checks::tagging::lists_global_permissions(&vcenter.version);
     let tagging = async {
         match wants.tagging {
-            Some((user, password)) => match client.rest_probe(user, password, authz).await {
-                Ok(p) => (
-                    Some(p.tags.map(|_| ()).map_err(|e| e.to_string())),
-                    p.authorization
-                        .map(|a| Box::new(a.map_err(|e| e.to_string()))),
-                ),
-                Err(e) => (
-                    Some(Err(e.to_string())),
-                    authz.then(|| Box::new(Err(format!("no REST session: {e}")))),
-                ),
-            },
+            Some((user, password)) => {
+                let (tags, listing) = rest_answers(client, user, password, authz).await;
+                (Some(tags), listing.map(Box::new))
+            }
             None => (None, None),
         }
     };
@@ -260,6 +253,27 @@ fn gone<T>(
     }
 }
 
+/// The REST probe's answers as the checks read them: the tag probe's
+/// outcome and, with `authz`, vCenter 9's permission listing (a session
+/// that could not be opened fails both).
+async fn rest_answers(
+    client: &Client,
+    user: &str,
+    password: &str,
+    authz: bool,
+) -> (Result<(), String>, Option<crate::checks::tagging::GlobalListing>) {
+    match client.rest_probe(user, password, authz).await {
+        Ok(p) => (
+            p.tags.map(|_| ()).map_err(|e| e.to_string()),
+            p.authorization.map(|a| a.map_err(|e| e.to_string())),
+        ),
+        Err(e) => (
+            Err(e.to_string()),
+            authz.then(|| Err(format!("no REST session: {e}"))),
+        ),
+    }
+}
+
 /// vCenter 9's global permissions for a command that judges `AttachTag`
 /// without the tag probe (`vaudit privileges`): one REST session.
 pub async fn global_permissions(
@@ -267,13 +281,10 @@ pub async fn global_permissions(
     user: &str,
     password: &str,
 ) -> crate::checks::tagging::GlobalListing {
-    match client.rest_probe(user, password, true).await {
-        Ok(p) => match p.authorization {
-            Some(a) => a.map_err(|e| e.to_string()),
-            None => Err("the REST permission list was not asked".into()),
-        },
-        Err(e) => Err(format!("no REST session: {e}")),
-    }
+    rest_answers(client, user, password, true)
+        .await
+        .1
+        .unwrap_or_else(|| Err("the REST permission list was not asked".into()))
 }
 
 /// What vCenter SSO says of the logged-in account's password, asked with

@@ -78,7 +78,7 @@ pub struct PrivilegeAudit {
     pub uncertain: Vec<String>,
 }
 
-fn privilege_ref(p: &Privilege) -> PrivilegeRef {
+pub(super) fn privilege_ref(p: &Privilege) -> PrivilegeRef {
     PrivilegeRef {
         id: p.id.clone(),
         group: p.group.clone(),
@@ -162,10 +162,7 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
             if !known {
                 continue;
             }
-            let severity = match p.level {
-                Level::Required => Severity::Error,
-                Level::Recommended => Severity::Warning,
-            };
+            let severity = severity(p.level);
             let path = &pl.entity.path;
             if pl.kind == EntityKind::Root && must_be_global(&p.id) {
                 // Honoured only as a global permission: the tagging check
@@ -240,6 +237,14 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
         rows,
         findings,
         uncertain,
+    }
+}
+
+/// A missing privilege weighs what the manifest says it is worth.
+pub fn severity(level: Level) -> Severity {
+    match level {
+        Level::Required => Severity::Error,
+        Level::Recommended => Severity::Warning,
     }
 }
 

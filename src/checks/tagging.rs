@@ -15,11 +15,11 @@
 //! the target objects by the `privileges` check like any other privilege.
 
 use super::facts::Facts;
-use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
+use super::finding::{EntityRef, Finding, Severity};
 use super::outcome::Outcome;
-use crate::inventory::placement::canonical_principal;
+use crate::inventory::placement::{canonical_principal, root_entity};
 use crate::inventory::{Membership, PrivilegeAnswers};
-use crate::manifest::{Level, Manifest};
+use crate::manifest::Manifest;
 use crate::vsphere::{Authorization, MoRef, RestPermission, Scope};
 
 /// The endpoints the verdict names.
@@ -111,6 +111,7 @@ pub fn attach_tag(
             "{ATTACH_TAG} was not asked about (the privilege answers were not gathered: run the privileges check too, or save the snapshot with it)"
         ));
     };
+    let severity = super::privileges::severity(p.level);
     let v9 = lists_global_permissions(version);
     if !v9 && !a.known.is_empty() && !a.known.contains(ATTACH_TAG) {
         // The privileges check reports it as unknown-privilege. On 9 the
@@ -129,10 +130,6 @@ pub fn attach_tag(
         ));
     }
     if v9 && let Some(Ok(authz)) = global {
-        let severity = match p.level {
-            Level::Required => Severity::Error,
-            Level::Recommended => Severity::Warning,
-        };
         return match judge_global(authz, &a.user, a.membership.as_ref()) {
             Global::Holds => Judged::Passed,
             Global::Unknown(reason) => Judged::Unknown(reason),
@@ -161,10 +158,6 @@ pub fn attach_tag(
         ));
     };
     let user = &a.user;
-    let severity = match p.level {
-        Level::Required => Severity::Error,
-        Level::Recommended => Severity::Warning,
-    };
     let finding = |severity, message: String| {
         Judged::Found(Box::new(not_global(p, root, user, severity, message)))
     };
@@ -201,17 +194,8 @@ fn not_global(
         check: CHECK.into(),
         severity,
         code: "tag-privilege-not-global".into(),
-        entity: Some(EntityRef {
-            kind: root.kind.to_string(),
-            moref: root.value.to_string(),
-            name: "Datacenters".into(),
-            path: "/".into(),
-        }),
-        privilege: Some(PrivilegeRef {
-            id: p.id.clone(),
-            group: p.group.clone(),
-            label: p.label.clone(),
-        }),
+        entity: Some(EntityRef::from(&root_entity(root))),
+        privilege: Some(super::privileges::privilege_ref(p)),
         message,
         remedy: format!(
             "grant {user} a role holding {ATTACH_TAG} as a global permission: vSphere Client > Administration > Access Control > Global Permissions, \"Propagate to children\" on (a permission on the root folder does not count)"
