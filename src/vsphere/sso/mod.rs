@@ -87,14 +87,7 @@ impl Client {
 /// The SSO domain of a principal (`user@domain` or `DOMAIN\user`), the
 /// default `vsphere.local` when it names none.
 pub fn domain_of(principal: &str) -> String {
-    let p = principal.trim();
-    if let Some((d, _)) = p.split_once('\\') {
-        return d.to_lowercase();
-    }
-    match p.rsplit_once('@') {
-        Some((_, d)) => d.to_lowercase(),
-        None => "vsphere.local".into(),
-    }
+    split(principal).1.to_lowercase()
 }
 
 /// `(name, domain)` of a principal.
