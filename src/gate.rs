@@ -261,7 +261,10 @@ async fn rest_answers(
     user: &str,
     password: &str,
     authz: bool,
-) -> (Result<(), String>, Option<crate::checks::tagging::GlobalListing>) {
+) -> (
+    Result<(), String>,
+    Option<crate::checks::tagging::GlobalListing>,
+) {
     match client.rest_probe(user, password, authz).await {
         Ok(p) => (
             p.tags.map(|_| ()).map_err(|e| e.to_string()),
