@@ -21,9 +21,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::admin::Admin;
+use crate::check::SCENARIO;
 use crate::common::{
-    DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, keep_on_loopback, repo_root, run, vaudit,
+    DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, keep_on_loopback, pty, repo_root, run, vaudit,
 };
+use crate::privileges::{DEPLOYER, as_user, manifest_ids, users_file};
 
 /// How stdout is attached, which is how vaudit picks a table's width.
 #[derive(Clone, Copy)]
@@ -77,7 +79,10 @@ fn capture(mut cmd: Command, out: Out) -> (i32, String) {
         }
         Stdout::Terminal(columns) => on_a_terminal(cmd, columns),
     };
-    assert!(!stdout.trim().is_empty(), "no report (exit {code}):\n{stderr}");
+    assert!(
+        !stdout.trim().is_empty(),
+        "no report (exit {code}):\n{stderr}"
+    );
     (code, stdout)
 }
 
@@ -85,27 +90,9 @@ fn capture(mut cmd: Command, out: Out) -> (i32, String) {
 /// `COLUMNS` saying so), colour off; stderr stays piped.
 fn on_a_terminal(mut cmd: Command, columns: u16) -> (i32, String, String) {
     use std::io::Read;
-    use std::os::fd::{FromRawFd, OwnedFd};
 
     keep_on_loopback(&mut cmd);
-    let size = libc::winsize {
-        ws_row: 50,
-        ws_col: columns,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let (mut master, mut slave) = (0, 0);
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = pty(columns);
     cmd.env("COLUMNS", columns.to_string())
         .env("NO_COLOR", "1")
         .stdout(Stdio::from(slave))
@@ -193,19 +180,6 @@ fn sample(name: &str) -> String {
         .to_string()
 }
 
-/// Templates to judge (one stale), an extra folder of each kind and a
-/// standalone host, as the gate tests use.
-const SCENARIO: &[&str] = &[
-    "-standalone",
-    "1",
-    "-template",
-    "2",
-    "-template-deploys",
-    "2",
-    "-folder",
-    "1",
-];
-
 /// `vaudit check` as the administrator against `SCENARIO`, with the
 /// sample config full of mistakes (a non-VM folder, a host pool, a stale
 /// template, `.local` names, a bad IP plan).
@@ -238,49 +212,17 @@ fn manifest(name: &str, out: Out) {
     assert_output(name, code, &stdout, &[]);
 }
 
-const DEPLOYER: &str = "deployer@vsphere.local";
-
-/// A simulator with the extra user `deployer`, and an administrator
-/// session to grant it roles.
+/// A simulator with the privilege tests' extra users (`deployer` among
+/// them) and `SCENARIO`'s templates, and an administrator session to grant
+/// them roles.
 fn with_deployer(dir: &Path) -> (Sim, Admin) {
-    let users = dir.join("users.json");
-    let json = serde_json::json!({
-        "groups": [],
-        "users": [{"name": DEPLOYER, "password_env": "VCSIM_DEPLOYER_PASSWORD", "groups": []}]
-    });
-    std::fs::write(&users, json.to_string()).unwrap();
+    let users = users_file(dir);
     let sim = Sim::start_with_env(
-        &[&["-users", users.to_str().unwrap()][..], SCENARIO].concat(),
+        &[&["-users", users.as_str()][..], SCENARIO].concat(),
         &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)],
     );
     let admin = Admin::connect(&sim);
     (sim, admin)
-}
-
-/// Every privilege id of the embedded manifest.
-fn manifest_ids() -> Vec<String> {
-    let mut cmd = vaudit();
-    cmd.args(["manifest", "show", "-o", "json"]);
-    run(cmd).json()["manifest"]["privileges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// `vaudit ARGS` logged in as `deployer`.
-fn as_deployer(sim: &Sim, args: &[&str]) -> Command {
-    let mut cmd = vaudit();
-    cmd.args(args)
-        .arg("--url")
-        .arg(&sim.url)
-        .arg("--username")
-        .arg(DEPLOYER)
-        .arg("--ca-file")
-        .arg(&sim.ca_file)
-        .env("VAUDIT_PASSWORD", DEPLOYER_PASSWORD);
-    cmd
 }
 
 /// `vaudit privileges` for a deployer holding every manifest privilege at
@@ -304,8 +246,9 @@ fn privileges(name: &str, out: Out) {
     let part = admin.role("arc-partial", &partial);
     admin.grant(&admin.root(), DEPLOYER, false, full, true);
     admin.grant(&admin.by_name("Folder", "Arc"), DEPLOYER, false, part, true);
-    let cmd = as_deployer(
+    let cmd = as_user(
         &sim,
+        DEPLOYER,
         &[
             "privileges",
             "--datacenter",
@@ -337,16 +280,28 @@ fn stand_in_run(name: &str, command: &[&str], out: Out) {
     let (sim, admin) = with_deployer(dir.path());
     let full = admin.role("arc-full", &manifest_ids());
     admin.grant(&admin.root(), DEPLOYER, false, full, false);
-    admin.grant(&admin.by_name("Datacenter", "DC0"), DEPLOYER, false, full, false);
+    admin.grant(
+        &admin.by_name("Datacenter", "DC0"),
+        DEPLOYER,
+        false,
+        full,
+        false,
+    );
     admin.grant(&admin.by_name("Folder", "Arc"), DEPLOYER, false, full, true);
-    let (code, stdout) = capture(as_deployer(&sim, command), out);
+    let (code, stdout) = capture(as_user(&sim, DEPLOYER, command), out);
     assert_output(name, code, &stdout, &sim_literals(&sim));
 }
 
 fn stand_in(name: &str, out: Out) {
     stand_in_run(
         name,
-        &["privileges", "--datacenter", "DC0", "--folder", "/DC0/vm/Arc"],
+        &[
+            "privileges",
+            "--datacenter",
+            "DC0",
+            "--folder",
+            "/DC0/vm/Arc",
+        ],
         out,
     );
 }
