@@ -23,7 +23,9 @@ fn codes(v: &Value) -> Vec<String> {
     c
 }
 
-const SCENARIO: &[&str] = &[
+/// Templates to judge (one stale), an extra folder of each kind and a
+/// standalone host.
+pub(crate) const SCENARIO: &[&str] = &[
     "-standalone",
     "1",
     "-template",

@@ -32,6 +32,7 @@ mod privileges;
 mod reports;
 mod secrets;
 mod security;
+mod snapshots;
 mod templates;
 mod visibility;
 mod wire_faults;
