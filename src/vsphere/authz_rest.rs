@@ -19,6 +19,9 @@ pub const ROLES: &str = "/api/vcenter/authorization/roles";
 /// handing out markers after this is not trusted to finish.
 const MAX_PAGES: usize = 200;
 
+/// The permission list's bytes across all its pages: one answer's bound.
+const MAX_LIST_BYTES: usize = super::transport::MAX_BODY;
+
 /// Every permission and the roles that global ones grant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Authorization {
@@ -216,6 +219,18 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut body = serde_json::json!({});
+    // The whole list, not each page, is bounded: as much as one answer
+    // may be (a vCenter's real list is a few MB at most), and as many
+    // permissions as `--max-objects` allows objects.
+    let during = format!("in the permission list ({step})");
+    let too_large = |what, limit| Error::TooLarge {
+        endpoint: t.endpoint().to_string(),
+        what,
+        limit,
+        during: during.clone(),
+    };
+    let (max_bytes, max_items) = (MAX_LIST_BYTES, t.limits().max_objects);
+    let mut read = 0usize;
     for _ in 0..MAX_PAGES {
         let (status, bytes) = t
             .rest_with(
@@ -227,8 +242,16 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
             )
             .await?;
         check(t, &step, status)?;
+        read += bytes.len();
+        if read > max_bytes {
+            return Err(too_large("bytes", max_bytes));
+        }
         let page: ListResult<WirePermissionItem> =
             serde_json::from_slice(&bytes).map_err(|e| t.decode_err(&step, e))?;
+        drop(bytes);
+        if out.len() + page.items.len() > max_items {
+            return Err(too_large("permissions", max_items));
+        }
         for item in page.items {
             let group = match item.info.principal.kind.as_str() {
                 "USER" => false,

@@ -93,13 +93,14 @@ pub enum Error {
         page: usize,
     },
 
-    #[error(
-        "{endpoint} sent more than {limit} {what} in one inventory collection, the bound vaudit reads"
-    )]
+    #[error("{endpoint} sent more than {limit} {what} {during}, the bound vaudit reads")]
     TooLarge {
         endpoint: String,
         what: &'static str,
         limit: usize,
+        /// Where: "in one inventory collection", "in the permission list
+        /// (POST …)".
+        during: String,
     },
 
     #[error("{endpoint} sent an unreadable answer to {step}: {detail}")]

@@ -13,6 +13,9 @@ use super::session::Client;
 use super::types::{HostMount, MissingProperty, MoRef, ObjectContent, Value};
 use super::xml::{Cursor, Result as XmlResult, Tag, XmlError};
 
+/// Where the collection's bounds apply, as errors say it.
+const COLLECTION: &str = "in one inventory collection";
+
 /// The properties to read for one managed object type.
 #[derive(Debug, Clone, Copy)]
 pub struct PropertySpec<'a> {
@@ -323,6 +326,7 @@ impl Client {
                 endpoint,
                 what: "pages",
                 limit: limits.max_pages,
+                during: COLLECTION.into(),
             });
         }
         if so_far + page.objects.len() > limits.max_objects {
@@ -330,6 +334,7 @@ impl Client {
                 endpoint,
                 what: "objects",
                 limit: limits.max_objects,
+                during: COLLECTION.into(),
             });
         }
         // Within a page the view may list an object under two type filters
