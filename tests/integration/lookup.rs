@@ -200,3 +200,58 @@ fn one_token_serves_privileges_and_credential_expiry() {
     assert_eq!(stats["lookup_content"], 1, "{stats}");
     assert_eq!(stats["lookup_list"], 1, "{stats}");
 }
+
+/// Markup, DEL, a line separator and a bidi override: all legal in XML 1.0,
+/// so all must reach every service exactly as typed (the JUnit escaper the
+/// SSO requests once used rewrote DEL as the text `\u{7f}`).
+const AWKWARD_PASSWORD: &str = "Aw<k&w\"ard-\u{7f}-\u{2028}-\u{202e}-9!";
+
+#[test]
+fn a_password_with_markup_and_controls_reaches_the_sts_as_login_received_it() {
+    let sim = Sim::start_with_env(&["-template", "2"], &[("VCSIM_PASSWORD", AWKWARD_PASSWORD)]);
+    let clean = repo_root()
+        .join("mocks/config/clean-appliance.yaml")
+        .display()
+        .to_string();
+    let mut cmd = sim.vaudit(&["check", "--config", &clean, "-o", "json"]);
+    cmd.env("VAUDIT_PASSWORD", AWKWARD_PASSWORD);
+    let r = run(cmd);
+    for shown in [&r.stdout, &r.stderr] {
+        assert!(!shown.contains(AWKWARD_PASSWORD), "password shown:\n{shown}");
+    }
+    let v = r.json();
+    let check = |name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {v}"))
+            .clone()
+    };
+    // Logged in; the token carried the groups; the expiry was answered.
+    assert_eq!(check("connection")["status"], "pass", "{v}");
+    assert_eq!(check("privileges")["status"], "pass", "{v}");
+    assert_eq!(check("credential-expiry")["status"], "pass", "{v}");
+    let stats = sso_stats(&sim);
+    assert_eq!(stats["sts_requests"], 1, "{stats}");
+    let login = stats["login_password_sha256"].as_str().unwrap();
+    assert_eq!(login.len(), 64, "{stats}");
+    assert_eq!(stats["sts_password_sha256"], login, "{stats}");
+}
+
+#[test]
+fn a_password_xml_cannot_carry_is_refused_before_login_is_sent() {
+    let sim = Sim::start(&[]);
+    let mut cmd = sim.vaudit(&["check", "--only", "connection", "-o", "json"]);
+    cmd.env("VAUDIT_PASSWORD", "Sim\u{1}Pa55");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let shown = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        shown.contains("Login was not sent: its password holds a character XML 1.0 cannot carry"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Sim\u{1}Pa55"), "{shown}");
+    assert_eq!(sso_stats(&sim)["login_password_sha256"], "", "Login reached the server");
+}
