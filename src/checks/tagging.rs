@@ -242,8 +242,9 @@ fn role_name<'a>(authz: &'a Authorization, role: &'a str) -> &'a str {
 /// Whatever cannot be classified (an unknown object type, a role missing
 /// from the list, groups not known) is `Unknown`, never a pass.
 pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membership>) -> Global {
-    let me = Principal::parse(user).canonical();
-    if !me.contains('@') {
+    let principal = Principal::parse(user);
+    let me = principal.canonical();
+    if principal.domain.is_none() {
         // Permissions name `name@domain`: a bare name matches none of the
         // principal's own, and its groups' would then decide.
         return Global::Unknown(format!(
@@ -254,12 +255,11 @@ pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membe
     // A user permission of the same name in another spelling of the domain
     // (an AD domain's NetBIOS name against its DNS name) may be the
     // principal's own, which would beat its groups'.
-    let local = |c: &str| c.split('@').next().unwrap_or_default().to_string();
     let namesake = authz.permissions.iter().find(|p| {
         !p.principal.group
             && p.scope == Scope::Global
             && p.principal.canonical() != me
-            && local(&p.principal.canonical()) == local(&me)
+            && p.principal.name.to_lowercase() == principal.name.to_lowercase()
     });
     let mine = |p: &RestPermission| !p.principal.group && p.principal.canonical() == me;
     let in_group = |p: &RestPermission| {
