@@ -416,11 +416,14 @@ mod tests {
     const GROUP: &str = "arc-admins@vsphere.local";
 
     fn perm(who: &str, group: bool, scope: Scope, role: &str, propagating: bool) -> RestPermission {
-        let (name, domain) = who.split_once('@').unwrap();
+        // The domain in another case than the user's: compared without it.
+        let mut principal = Principal::parse(who);
+        principal.domain = principal.domain.map(|d| d.to_uppercase());
+        principal.group = group;
         RestPermission {
             id: format!("{who}:{role}"),
             scope,
-            principal: crate::vsphere::Principal::from_parts(name, &domain.to_uppercase(), group),
+            principal,
             role: role.into(),
             propagating,
         }

@@ -276,7 +276,7 @@ impl Error {
             Error::NotHttp { .. } => {
                 "check what answers at that address: a proxy, load balancer or TLS-inspecting device in front of the vCenter can mangle its answers; try --url with the vCenter's own address".into()
             }
-            Error::Unsendable { field, .. } if field.eq_ignore_ascii_case("password") => {
+            Error::Unsendable { field, .. } if field.to_ascii_lowercase().ends_with("password") => {
                 "use a password without control characters: no vCenter can receive one over SOAP".into()
             }
             Error::Unsendable { field, .. } => {
