@@ -15,10 +15,12 @@
 //! - `FindAllParentGroups` of the SSO admin service (principal discovery),
 //!   called with the logged-in administrator's token: for `--user`.
 //!
-//! The token is asked over the same verified TLS connection as the SOAP
-//! session and read only for its claims; it is kept in memory for the run
-//! (one token serves the group membership and the credential-expiry
-//! checks), never logged or saved.
+//! Each service is a client of its own (`Lookup`, `Sts`, `SsoAdmin`), as
+//! in govmomi, made from a borrowed vim25 `Client`: they ask over the same
+//! verified TLS connection as the SOAP session and keep nothing. The token
+//! is read only for its claims and kept in memory for the run by the
+//! caller's `Cache` (one token serves the group membership and the
+//! credential-expiry checks), never logged or saved.
 
 mod admin;
 mod lookup;
