@@ -16,12 +16,12 @@ use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
 use super::outcome::Outcome;
 use crate::inventory::PrivilegeAnswers;
 use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, UsedOn};
-use crate::vsphere::{EntityPrivilege, MoRef, Permission, Role};
+use crate::vsphere::{EntityPrivilege, MoRef, Permission, Principal, Role, same_principal};
 
 pub const CHECK: &str = "privileges";
 
 pub use crate::inventory::placement::{
-    Placement, canonical_principal, entities_to_query, ids_to_query, placements, root_entity,
+    Placement, entities_to_query, ids_to_query, placements, root_entity,
 };
 const TAGGING: &str = "InventoryService.Tagging.";
 
@@ -254,10 +254,10 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
     if !answers.for_user {
         return None;
     }
-    let user = canonical_principal(&answers.user);
+    let user = Principal::parse(&answers.user);
     if principals
         .iter()
-        .any(|(p, group)| *group && canonical_principal(p) == user)
+        .any(|(p, group)| *group && Principal::parse(p).is(&user))
     {
         // A group holds permissions but logs in as nobody: what a member
         // may do depends on the member's own permissions and other groups.
@@ -281,7 +281,7 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
     if directory != Some(false)
         && principals
             .iter()
-            .any(|(p, _)| canonical_principal(p) == user)
+            .any(|(p, _)| Principal::parse(p).is(&user))
         || answers
             .granted
             .iter()
@@ -289,7 +289,7 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
     {
         return None;
     }
-    let nearest = nearest_principals(&user, principals);
+    let nearest = nearest_principals(&user.canonical(), principals);
     let suggestion = if nearest.is_empty() {
         String::new()
     } else {
@@ -325,16 +325,14 @@ pub fn unknown_principal(answers: &PrivilegeAnswers) -> Option<Finding> {
 /// less for another domain.
 fn nearest_principals(user: &str, principals: &[(String, bool)]) -> Vec<String> {
     let split = |p: &str| -> (String, String) {
-        match p.split_once('@') {
-            Some((n, d)) => (n.to_string(), d.to_string()),
-            None => (p.to_string(), String::new()),
-        }
+        let p = Principal::parse(p);
+        (p.name, p.domain.unwrap_or_default())
     };
     let (name, domain) = split(user);
     let mut scored: Vec<(f64, &str)> = principals
         .iter()
         .map(|(p, _)| {
-            let (n, d) = split(&canonical_principal(p));
+            let (n, d) = split(&Principal::parse(p).canonical());
             let s = strsim::normalized_damerau_levenshtein(&name, &n);
             (if d == domain { s } else { s * 0.9 }, p.as_str())
         })
@@ -479,9 +477,9 @@ enum Member<'m> {
 
 impl Member<'_> {
     fn holds(&self, group: &str) -> bool {
-        let g = canonical_principal(group);
+        let g = Principal::parse(group).canonical();
         match self {
-            Member::Known(groups) => groups.iter().any(|x| canonical_principal(x) == g),
+            Member::Known(groups) => groups.iter().any(|x| same_principal(x, group)),
             Member::Assumed(set) => set.contains(&g),
             Member::Any => true,
         }
@@ -494,7 +492,7 @@ fn for_user(a: &Answers<'_>, p: &Permission, member: Member<'_>) -> bool {
     if p.group {
         member.holds(&p.principal)
     } else {
-        canonical_principal(&p.principal) == canonical_principal(a.user)
+        same_principal(&p.principal, a.user)
     }
 }
 
@@ -618,7 +616,7 @@ fn unknown_groups(perms: &[Permission]) -> Vec<String> {
     let mut g: Vec<String> = perms
         .iter()
         .filter(|p| p.group)
-        .map(|p| canonical_principal(&p.principal))
+        .map(|p| Principal::parse(&p.principal).canonical())
         .collect();
     g.sort_unstable();
     g.dedup();
@@ -1360,17 +1358,5 @@ mod tests {
             ]
         );
         assert!(nearest_principals("nobody@vsphere.local", &known).is_empty());
-    }
-
-    #[test]
-    fn principal_spellings_are_one() {
-        assert_eq!(
-            canonical_principal(r"VSPHERE.LOCAL\Arc"),
-            "arc@vsphere.local"
-        );
-        assert_eq!(
-            canonical_principal("Arc@VSPHERE.local"),
-            "arc@vsphere.local"
-        );
     }
 }

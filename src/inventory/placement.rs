@@ -95,12 +95,3 @@ pub fn entities_to_query(placements: &[Placement]) -> Vec<MoRef> {
         .filter(|m| seen.insert(m.clone()))
         .collect()
 }
-
-/// "DOMAIN\name" and "name@domain" are one principal, compared without case.
-pub fn canonical_principal(p: &str) -> String {
-    let p = p.trim().to_lowercase();
-    match p.split_once('\\') {
-        Some((domain, name)) => format!("{name}@{domain}"),
-        None => p,
-    }
-}

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::ArcConfig;
+use crate::vsphere::host_of;
 pub use egress::Egress;
 pub use endpoints::Endpoint;
 pub use proxy::{ProxyTarget, TlsCheck, Tunnel};
@@ -65,22 +66,6 @@ pub fn is_local(host: &str) -> bool {
     h == "local" || h.ends_with(".local")
 }
 
-/// The host of a URL or bare `host[:port]`.
-pub fn host_of(s: &str) -> String {
-    let s = s.trim();
-    if let Ok(u) = reqwest::Url::parse(s)
-        && let Some(h) = u.host_str()
-        && s.contains("://")
-    {
-        return h.trim_matches(['[', ']']).to_string();
-    }
-    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
-    if s.parse::<IpAddr>().is_ok() {
-        return s.to_string();
-    }
-    s.split(':').next().unwrap_or(s).to_string()
-}
-
 impl Plan {
     pub fn new(
         cfg: &ArcConfig,
@@ -109,21 +94,21 @@ impl Plan {
             Some(name) => {
                 let key = crate::config::keys::ADDRESS;
                 let what = match &reached {
-                    Some(r) if !r.eq_ignore_ascii_case(&name) => format!(
+                    Some(r) if !r.eq_ignore_ascii_case(name) => format!(
                         "the vCenter address ({key}), which the appliance resolves; vaudit reached the vCenter as {r}"
                     ),
                     _ => format!("the vCenter address ({key})"),
                 };
-                add(what, name);
+                add(what, name.to_string());
             }
             None => {
                 if let Some(r) = reached {
-                    add("the vCenter address".into(), r);
+                    add("the vCenter address".into(), r.to_string());
                 }
             }
         }
         for (k, v) in &cfg.proxies {
-            add(format!("the proxy ({k})"), host_of(v));
+            add(format!("the proxy ({k})"), host_of(v).to_string());
         }
         for e in &endpoints {
             add("a required endpoint".into(), e.host.clone());

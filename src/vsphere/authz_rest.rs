@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::error::Error;
 use super::transport::Transport;
+use super::types::Principal;
 
 pub const PERMISSIONS_LIST: &str = "/api/vcenter/authorization/permissions?action=list";
 pub const ROLES: &str = "/api/vcenter/authorization/roles";
@@ -33,7 +34,7 @@ pub struct Authorization {
 pub struct RestPermission {
     pub id: String,
     pub scope: Scope,
-    pub principal: RestPrincipal,
+    pub principal: Principal,
     pub role: String,
     pub propagating: bool,
 }
@@ -50,26 +51,6 @@ pub enum Scope {
     /// Neither: an object type vaudit does not know, kept so a verdict
     /// that would depend on it can say so instead of guessing.
     Unrecognised { kind: String, id: String },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RestPrincipal {
-    pub group: bool,
-    pub name: String,
-    pub domain: String,
-}
-
-impl RestPrincipal {
-    /// `name@domain`, lower case: how vaudit compares principals.
-    /// A name written `DOMAIN\name` with no domain field is the same
-    /// principal as `name@domain`.
-    pub fn canonical(&self) -> String {
-        if self.domain.trim().is_empty() {
-            crate::inventory::placement::canonical_principal(&self.name)
-        } else {
-            format!("{}@{}", self.name.trim(), self.domain.trim()).to_lowercase()
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,11 +244,11 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
             out.push(RestPermission {
                 id: id_text(&item.permission),
                 scope: scope_of(item.info.object),
-                principal: RestPrincipal {
+                principal: Principal::from_parts(
+                    &item.info.principal.name,
+                    &item.info.principal.domain,
                     group,
-                    name: item.info.principal.name,
-                    domain: item.info.principal.domain,
-                },
+                ),
                 role: id_text(&item.info.role),
                 propagating: item.info.propagating,
             });
@@ -376,11 +357,9 @@ mod tests {
 
     #[test]
     fn principals_compare_as_name_at_domain() {
-        let p = RestPrincipal {
-            group: false,
-            name: "Deployer".into(),
-            domain: "VSPHERE.LOCAL".into(),
-        };
+        let p = Principal::from_parts("Deployer", "VSPHERE.LOCAL", false);
+        assert_eq!(p.canonical(), "deployer@vsphere.local");
+        let p = Principal::from_parts(r"VSPHERE.LOCAL\Deployer", "", false);
         assert_eq!(p.canonical(), "deployer@vsphere.local");
     }
 }

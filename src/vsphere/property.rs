@@ -751,7 +751,7 @@ mod tests {
         };
         let req = objects_request(&pc, spec, &objs, 1000);
         assert!(req.session_bound, "its result token dies with the session");
-        let body = req.body();
+        let body = req.body().unwrap();
         let inner = body
             .split_once("<specSet>")
             .and_then(|(_, r)| r.split_once("</RetrievePropertiesEx>"))
@@ -774,7 +774,7 @@ mod tests {
     fn the_view_pass_traverses_the_view_once() {
         let pc = MoRef::new("PropertyCollector", "propertyCollector");
         let view = MoRef::new("ContainerView", "session[1]view");
-        let body = view_request(&pc, &view, VM_SPEC, 500).body();
+        let body = view_request(&pc, &view, VM_SPEC, 500).body().unwrap();
         assert_eq!(body.matches("<objectSet>").count(), 1);
         assert_eq!(body.matches("<selectSet").count(), 1);
         assert!(body.contains("<maxObjects>500</maxObjects>"));

@@ -290,7 +290,7 @@ impl Transport {
     async fn call_once(&self, req: &Request) -> Result<Vec<u8>, Error> {
         let step = req.method;
         let secret = req.secret;
-        let body = req.body();
+        let body = req.body()?;
         if secret {
             tracing::debug!(
                 method = step,
