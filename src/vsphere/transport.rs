@@ -38,7 +38,7 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     /// How much any one read may bring in: the inventory collection and
     /// every other paged or repeated call (`--max-objects`).
-    pub limits: super::property::Limits,
+    pub limits: super::limits::Limits,
 }
 
 impl ConnectOptions {
@@ -124,7 +124,7 @@ pub struct Transport {
     session_key: Mutex<Option<String>>,
     /// The HTTPS proxy in the path, from the environment.
     proxy: Option<super::proxy::Proxy>,
-    limits: super::property::Limits,
+    limits: super::limits::Limits,
     /// Subjects of the `--ca-file` roots: the vCenter's own issuers.
     ca_subjects: Vec<String>,
 }
@@ -177,7 +177,7 @@ impl Transport {
     }
 
     /// The bounds of every read over this connection.
-    pub fn limits(&self) -> super::property::Limits {
+    pub fn limits(&self) -> super::limits::Limits {
         self.limits
     }
 
