@@ -457,6 +457,10 @@ fn how_to_give(k: EntityKind) -> &'static str {
         EntityKind::Network => Target::Network,
         EntityKind::Template => Target::Template,
         EntityKind::Root => return "nothing: the root is always known",
+        // No target option reaches these yet (manifest::load refuses them).
+        EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
+            return "a target option vaudit does not have yet";
+        }
     };
     t.how_to_give()
 }
