@@ -612,6 +612,8 @@ mod tests {
             level,
             on: on.to_vec(),
             used_on: crate::manifest::default_used_on(id),
+            propagate: true,
+            condition: None,
         }
     }
 
@@ -620,6 +622,9 @@ mod tests {
             name: "t".into(),
             description: String::new(),
             source: None,
+            version: None,
+            date: None,
+            options: Vec::new(),
             privileges: p,
         }
     }

@@ -11,6 +11,8 @@ mod reference;
 mod resolve;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_products;
 
 pub use load::{Location, ManifestError, Problem, load_file, parse};
 pub use model::{
