@@ -49,7 +49,10 @@ fn on(m: &Manifest, kind: EntityKind, condition: Option<&str>) -> Vec<String> {
 #[test]
 fn manifest_level_source_version_and_date_are_read() {
     let m = parse(FULL, "my.toml").unwrap();
-    assert_eq!(m.source.as_deref(), Some("example/repo path.json @ 0123abcd"));
+    assert_eq!(
+        m.source.as_deref(),
+        Some("example/repo path.json @ 0123abcd")
+    );
     assert_eq!(m.version.as_deref(), Some("3"));
     assert_eq!(m.date.as_deref(), Some("2026-12-06"));
     assert_eq!(m.options.len(), 1);
@@ -79,7 +82,11 @@ fn propagate_that_is_not_a_boolean_names_line_and_key() {
 
 #[test]
 fn condition_naming_a_declared_option_is_read() {
-    let m = parse(&format!("{FULL}condition = \"creates-folder\"\n"), "my.toml").unwrap();
+    let m = parse(
+        &format!("{FULL}condition = \"creates-folder\"\n"),
+        "my.toml",
+    )
+    .unwrap();
     assert_eq!(m.privileges[0].condition.as_deref(), Some("creates-folder"));
 }
 
@@ -120,7 +127,10 @@ fn option_declared_twice_is_rejected() {
         "[[option]]\nname = \"creates-folder\"\n\n[[privilege]]",
     );
     let msg = err(&twice).to_string();
-    assert!(msg.contains("option creates-folder is declared twice"), "{msg}");
+    assert!(
+        msg.contains("option creates-folder is declared twice"),
+        "{msg}"
+    );
     assert!(msg.contains("line 12"), "{msg}");
 }
 
@@ -180,7 +190,10 @@ fn every_new_message_is_one_sentence_on_one_line() {
         format!("{FULL}propagate = \"no\"\n"),
         format!("{FULL}condition = \"nope\"\n"),
         FULL.replace("\"creates-folder\"", "\"Bad Name\""),
-        FULL.replace("[[privilege]]", "[[option]]\nname = \"creates-folder\"\n\n[[privilege]]"),
+        FULL.replace(
+            "[[privilege]]",
+            "[[option]]\nname = \"creates-folder\"\n\n[[privilege]]",
+        ),
     ];
     for text in bad {
         let e = err(&text);
@@ -272,7 +285,10 @@ fn resolve_of_neither_suggests_the_nearest_name() {
         e.to_string(),
         "There is no embedded manifest named \"openshif\" and no file of that name (did you mean openshift-ipi?)."
     );
-    assert!(e.remedy().contains("arc-resource-bridge, eks-anywhere, openshift-ipi, vsphere-csi"));
+    assert!(
+        e.remedy()
+            .contains("arc-resource-bridge, eks-anywhere, openshift-ipi, vsphere-csi")
+    );
 }
 
 #[test]
@@ -291,7 +307,10 @@ fn resolve_of_an_unlike_word_suggests_nothing() {
 fn resolve_of_a_missing_path_reports_the_file() {
     let e = resolve("conf/missing.toml").unwrap_err();
     let msg = e.to_string();
-    assert!(msg.starts_with("Cannot read the manifest file conf/missing.toml"), "{msg}");
+    assert!(
+        msg.starts_with("Cannot read the manifest file conf/missing.toml"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -319,14 +338,20 @@ fn load_accepts_eks_anywhere_whose_kinds_all_have_targets() {
 fn load_refuses_csi_only_when_its_cluster_option_is_on() {
     assert!(load(Some("vsphere-csi"), &[]).is_ok());
     let e = load(Some("vsphere-csi"), &["file-volumes".to_string()]).unwrap_err();
-    assert!(matches!(e, ResolveError::Untargetable { ref kinds, .. } if kinds == &[EntityKind::Cluster]));
+    assert!(
+        matches!(e, ResolveError::Untargetable { ref kinds, .. } if kinds == &[EntityKind::Cluster])
+    );
 }
 
 #[test]
 fn load_refuses_an_unknown_option() {
     let e = load(Some("eks-anywhere"), &["x".to_string()]).unwrap_err();
     assert!(matches!(e, ResolveError::Option(_)), "{e}");
-    assert!(e.remedy().contains("Leave --manifest-option out"), "{}", e.remedy());
+    assert!(
+        e.remedy().contains("Leave --manifest-option out"),
+        "{}",
+        e.remedy()
+    );
 }
 
 // --- the embedded product manifests against their sources ---
@@ -368,8 +393,14 @@ fn openshift_ipi_has_the_installers_counts_per_object() {
     for (kind, n) in counts {
         assert_eq!(on(&m, kind, None).len(), n, "{kind}");
     }
-    assert_eq!(on(&m, Datacenter, Some("installer-creates-folder")).len(), 31);
-    assert_eq!(on(&m, Cluster, Some("file-volumes")), ["Host.Config.Storage"]);
+    assert_eq!(
+        on(&m, Datacenter, Some("installer-creates-folder")).len(),
+        31
+    );
+    assert_eq!(
+        on(&m, Cluster, Some("file-volumes")),
+        ["Host.Config.Storage"]
+    );
     assert_eq!(
         on(&m, Cluster, Some("machine-management")),
         ["Host.Inventory.EditCluster"]
@@ -417,14 +448,22 @@ fn eks_anywhere_has_the_global_role_on_root_and_the_user_role_on_its_objects() {
         .filter(|p| p.on.contains(&Root) && p.on.contains(&Folder))
         .count();
     assert_eq!(both, 14);
-    assert!(m.privileges.iter().all(|p| p.propagate && p.condition.is_none()));
+    assert!(
+        m.privileges
+            .iter()
+            .all(|p| p.propagate && p.condition.is_none())
+    );
 }
 
 #[test]
 fn eks_anywhere_leaves_the_admin_role_out() {
     let m = named("eks-anywhere");
     // In adminPrivs.json only, never in the global or user role.
-    for id in ["Authorization.ModifyPermissions", "Alarm.Create", "Host.Config.Storage"] {
+    for id in [
+        "Authorization.ModifyPermissions",
+        "Alarm.Create",
+        "Host.Config.Storage",
+    ] {
         assert!(m.get(id).is_none(), "{id}");
     }
 }
@@ -434,7 +473,10 @@ fn vsphere_csi_has_four_roles_six_privileges() {
     let m = named("vsphere-csi");
     assert_eq!(m.privileges.len(), 6);
     use EntityKind::*;
-    assert_eq!(on(&m, Root, None), ["Cns.Searchable", "StorageProfile.View"]);
+    assert_eq!(
+        on(&m, Root, None),
+        ["Cns.Searchable", "StorageProfile.View"]
+    );
     assert_eq!(on(&m, Datastore, None), ["Datastore.FileManagement"]);
     assert_eq!(
         on(&m, Folder, None),
@@ -443,8 +485,14 @@ fn vsphere_csi_has_four_roles_six_privileges() {
             "VirtualMachine.Config.AddRemoveDevice"
         ]
     );
-    assert_eq!(on(&m, Cluster, Some("file-volumes")), ["Host.Config.Storage"]);
-    for id in ["VirtualMachine.Config.AddExistingDisk", "VirtualMachine.Config.AddRemoveDevice"] {
+    assert_eq!(
+        on(&m, Cluster, Some("file-volumes")),
+        ["Host.Config.Storage"]
+    );
+    for id in [
+        "VirtualMachine.Config.AddExistingDisk",
+        "VirtualMachine.Config.AddRemoveDevice",
+    ] {
         assert_eq!(m.get(id).unwrap().used_on, UsedOn::Vm, "{id}");
     }
 }
@@ -553,7 +601,8 @@ fn reference_lists_hold_well_formed_non_implied_ids() {
         assert!(ids.len() >= 10, "{version}");
         for id in ids {
             assert!(
-                id.split('.').count() >= 2 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'),
+                id.split('.').count() >= 2
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'),
                 "{version}: {id:?}"
             );
             assert!(!IMPLIED.contains(&id), "{version}: {id}");

@@ -24,6 +24,7 @@ mod inventory;
 mod keyring;
 mod layout;
 mod lookup;
+mod manifests;
 mod network;
 mod paging;
 mod placement;
