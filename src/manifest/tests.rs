@@ -180,7 +180,7 @@ fn embedded() -> Manifest {
     parse(EMBEDDED[0].1, EMBEDDED[0].0).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn err(text: &str) -> ManifestError {
+pub(super) fn err(text: &str) -> ManifestError {
     match parse(text, "my.toml") {
         Ok(m) => panic!("expected an error, got {m:?}"),
         Err(e) => e,

@@ -4,14 +4,8 @@
 //! vCenter reference lists.
 
 use super::reference;
+use super::tests::err;
 use super::*;
-
-fn err(text: &str) -> ManifestError {
-    match parse(text, "my.toml") {
-        Ok(m) => panic!("expected an error, got {m:?}"),
-        Err(e) => e,
-    }
-}
 
 /// A one-privilege file with every manifest-level field; lines 1-13 known.
 const FULL: &str = r#"name = "t"
