@@ -14,6 +14,7 @@ mod cli_errors;
 mod collect;
 mod credentials;
 mod diagnose;
+mod docs;
 mod fail_closed;
 mod faults_matrix;
 mod forged_names;
