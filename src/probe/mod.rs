@@ -101,8 +101,26 @@ impl Plan {
             }
             names.push((what, host));
         };
-        if let Some(v) = vcenter_address {
-            add("the vCenter address".into(), host_of(v));
+        // The appliance resolves the config's address, whatever vaudit was
+        // pointed at (`--url` may name the vCenter another way, or a
+        // tunnel): that name is asked, and the finding names both.
+        let reached = vcenter_address.map(host_of);
+        match cfg.address.as_deref().map(host_of) {
+            Some(name) => {
+                let key = crate::config::keys::ADDRESS;
+                let what = match &reached {
+                    Some(r) if !r.eq_ignore_ascii_case(&name) => format!(
+                        "the vCenter address ({key}), which the appliance resolves; vaudit reached the vCenter as {r}"
+                    ),
+                    _ => format!("the vCenter address ({key})"),
+                };
+                add(what, name);
+            }
+            None => {
+                if let Some(r) = reached {
+                    add("the vCenter address".into(), r);
+                }
+            }
         }
         for (k, v) in &cfg.proxies {
             add(format!("the proxy ({k})"), host_of(v));
