@@ -459,6 +459,10 @@ fn how_to_give(k: EntityKind) -> &'static str {
         EntityKind::Network => Target::Network,
         EntityKind::Template => Target::Template,
         EntityKind::Root => return "nothing: the root is always known",
+        // No target option reaches these yet (manifest::load refuses them).
+        EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
+            return "a target option vaudit does not have yet";
+        }
     };
     t.how_to_give()
 }
@@ -779,6 +783,8 @@ mod tests {
             level,
             on: on.to_vec(),
             used_on: crate::manifest::default_used_on(id),
+            propagate: true,
+            condition: None,
         }
     }
 
@@ -787,6 +793,9 @@ mod tests {
             name: "t".into(),
             description: String::new(),
             source: None,
+            version: None,
+            date: None,
+            options: Vec::new(),
             privileges: p,
         }
     }

@@ -48,6 +48,10 @@ pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) 
                 Some(e) => Some(e),
                 None => continue,
             },
+            // No target option yet: a stand-in, reported not-verified.
+            EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
+                None
+            }
         };
         let (entity, stand_in) = match given {
             Some(e) => (e, None),

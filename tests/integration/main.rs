@@ -25,6 +25,7 @@ mod inventory;
 mod keyring;
 mod layout;
 mod lookup;
+mod manifests;
 mod network;
 mod paging;
 mod placement;
