@@ -11,11 +11,6 @@ const README_MAX_LINES: usize = 250;
 /// so a missing one is allowed until it exists, and checked from then on.
 const PENDING: &[&str] = &["docs/windows.md"];
 
-/// Pages that exist but that the README's owner links at merge (issue 25's
-/// docs/manifests.md was written where README.md was out of bounds): remove
-/// an entry once the README links it.
-const LINKED_AT_MERGE: &[&str] = &["docs/manifests.md"];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -112,9 +107,6 @@ fn readme_links_every_docs_page() {
     let readme = read(&root().join("README.md"));
     for page in &pages()[1..] {
         let name = page.strip_prefix(root()).unwrap().to_str().unwrap();
-        if LINKED_AT_MERGE.contains(&name) {
-            continue;
-        }
         assert!(
             readme.contains(&format!("]({name})")),
             "README.md does not link {name}"
