@@ -49,8 +49,11 @@ pub struct Cache {
     endpoints: OnceCell<Result<Endpoints, Arc<Error>>>,
     /// The account the token was asked for, and the answer; held while it
     /// is asked, so callers at once share one request.
-    token: Mutex<Option<(String, Result<Token, Arc<Error>>)>>,
+    token: Mutex<Option<(String, Asked)>>,
 }
+
+/// A token, or why none could be had (shared by every caller that asked).
+type Asked = Result<Token, Arc<Error>>;
 
 /// How long a cached token must still be good for to be handed out: more
 /// than the SSO admin calls that carry it take, with a slow link's room.
