@@ -153,13 +153,16 @@ impl Client {
         on_page: &mut impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
-        let req = view_request(&pc, view, specs, page_size);
-        let mut all = Vec::new();
-        let mut seen: HashSet<MoRef> = HashSet::new();
-        let mut pages = 0usize;
-        self.read_result(req, &mut all, &mut seen, &mut pages, limits, None, on_page)
-            .await?;
-        Ok(all)
+        smaller_on_cut(page_size, async |size| {
+            let req = view_request(&pc, view, specs, size);
+            let mut all = Vec::new();
+            let mut seen: HashSet<MoRef> = HashSet::new();
+            let mut pages = 0usize;
+            self.read_result(req, &mut all, &mut seen, &mut pages, limits, None, on_page)
+                .await?;
+            Ok(all)
+        })
+        .await
     }
 
     /// Reads `spec` for the objects `objs` only, by reference, with no view
@@ -197,24 +200,27 @@ impl Client {
         limits: Limits,
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
-        let mut all = Vec::new();
-        let mut seen: HashSet<MoRef> = HashSet::new();
-        let mut pages = 0usize;
-        for batch in objs.chunks(page_size.max(1) as usize) {
-            let asked: HashSet<&MoRef> = batch.iter().collect();
-            let req = objects_request(&pc, spec, batch, page_size);
-            self.read_result(
-                req,
-                &mut all,
-                &mut seen,
-                &mut pages,
-                limits,
-                Some(&asked),
-                &mut |_| {},
-            )
-            .await?;
-        }
-        Ok(all)
+        smaller_on_cut(page_size, async |size| {
+            let mut all = Vec::new();
+            let mut seen: HashSet<MoRef> = HashSet::new();
+            let mut pages = 0usize;
+            for batch in objs.chunks(size.max(1) as usize) {
+                let asked: HashSet<&MoRef> = batch.iter().collect();
+                let req = objects_request(&pc, spec, batch, size);
+                self.read_result(
+                    req,
+                    &mut all,
+                    &mut seen,
+                    &mut pages,
+                    limits,
+                    Some(&asked),
+                    &mut |_| {},
+                )
+                .await?;
+            }
+            Ok(all)
+        })
+        .await
     }
 
     /// Sends `req` and follows its result token to the end, appending to
@@ -230,7 +236,7 @@ impl Client {
         limits: Limits,
         asked: Option<&HashSet<&MoRef>>,
         on_page: &mut impl FnMut(usize),
-    ) -> Result<(), Error> {
+    ) -> Result<(), Failed> {
         let pc = self.content().property_collector.clone();
         let step = req.method;
         let mut page = self.page(req).await?;
@@ -249,7 +255,7 @@ impl Client {
                 if let Some(token) = &page.token {
                     self.cancel_retrieve(&pc, token).await;
                 }
-                return Err(e);
+                return Err(e.into());
             }
             all.append(&mut page.objects);
             on_page(all.len());
@@ -324,12 +330,18 @@ impl Client {
         Ok(())
     }
 
-    async fn page(&self, req: Request) -> Result<Page, Error> {
+    /// One page, decoded as it arrives. One stopped at the byte bound says
+    /// how many objects had arrived, so the pass can be asked again in
+    /// pages that fit.
+    async fn page(&self, req: Request) -> Result<Page, Failed> {
         let step = req.method;
-        let body = self.transport.call(req).await?;
-        let page = decode_page(&body).map_err(|e| self.transport.decode_err(step, e))?;
-        check_authenticated(step, &page.objects)?;
-        Ok(page)
+        let mut stream = PageStream::default();
+        if let Err(err) = self.transport.call_into(req, &mut stream).await {
+            let cut = stream.cut.then_some(stream.page.objects.len());
+            return Err(Failed { err, cut });
+        }
+        check_authenticated(step, &stream.page.objects)?;
+        Ok(stream.page)
     }
 
     /// Reads properties of one object (not through a view).
@@ -350,7 +362,7 @@ impl Client {
             .close("objectSet")
             .close("specSet");
         req.open("options").close("options");
-        let page = self.page(req).await?;
+        let page = self.page(req).await.map_err(|f| f.err)?;
         page.objects.into_iter().next().ok_or_else(|| {
             self.transport.decode_err(
                 "RetrievePropertiesEx",
@@ -358,6 +370,52 @@ impl Client {
             )
         })
     }
+}
+
+/// A read that failed; `cut` holds how many objects had arrived when the
+/// page it was reading passed the byte bound.
+struct Failed {
+    err: Error,
+    cut: Option<usize>,
+}
+
+impl From<Error> for Failed {
+    fn from(err: Error) -> Self {
+        Failed { err, cut: None }
+    }
+}
+
+/// At most this many times a pass is asked again in smaller pages: each
+/// time the page is at most half what last passed the bound, so a server
+/// that sends more than it was asked for is stopped within a few 64 MiB.
+const MAX_RESIZES: usize = 4;
+
+/// Runs `pass` with pages of `page_size` objects; when a page passes the
+/// byte bound with `k` objects read, the whole pass starts over (the result
+/// token cannot change its page size) with pages of half `k`, so a large
+/// page costs a second read, never a lost object. A page cut before its
+/// first object ends is an object larger than the bound: that, and a server
+/// that keeps sending too much, fail with the bound's error.
+async fn smaller_on_cut<T>(
+    page_size: u32,
+    mut pass: impl AsyncFnMut(u32) -> Result<T, Failed>,
+) -> Result<T, Error> {
+    let mut size = page_size.max(1);
+    for _ in 0..MAX_RESIZES {
+        match pass(size).await {
+            Ok(v) => return Ok(v),
+            Err(Failed { cut: Some(read), err }) => {
+                let next = u32::try_from(read / 2).unwrap_or(u32::MAX).min(size / 2);
+                if next == 0 {
+                    return Err(err);
+                }
+                tracing::debug!(from = size, to = next, "a page passed the byte bound: asked again in smaller pages");
+                size = next;
+            }
+            Err(f) => return Err(f.err),
+        }
+    }
+    pass(size).await.map_err(|f| f.err)
 }
 
 fn prop_sets(req: &mut Request, specs: &[PropertySpec<'_>]) {
@@ -436,30 +494,130 @@ fn check_authenticated(step: &str, objects: &[ObjectContent]) -> Result<(), Erro
 /// Decodes a `RetrievePropertiesExResponse` or
 /// `ContinueRetrievePropertiesExResponse` body.
 pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
+    let mut page = Page::default();
+    decode_into(body, &mut page, &mut Shared::default(), false)?;
+    Ok(page)
+}
+
+/// Decodes `body` into `page`. With `partial`, `body` is the answer's
+/// start followed by whole `objects` elements only, and decoding stops at
+/// its last byte rather than asking for the closing tags.
+fn decode_into(body: &[u8], page: &mut Page, shared: &mut Shared, partial: bool) -> XmlResult<()> {
     let mut cur = Cursor::new(body);
     let resp = cur.enter_body()?;
     if resp.is("Fault") {
         return Err(XmlError("a SOAP fault in a successful answer".into()));
     }
-    let mut page = Page::default();
-    let mut shared = Shared::default();
     // An empty result has no returnval at all.
     while let Some(rv) = cur.next_child()? {
         if !rv.is("returnval") {
             cur.skip()?;
             continue;
         }
-        while let Some(tag) = cur.next_child()? {
+        loop {
+            if partial && cur.at_end_of_input() {
+                return Ok(());
+            }
+            let Some(tag) = cur.next_child()? else { break };
             if tag.is("token") {
                 page.token = Some(cur.text()?.trim_ascii().to_string()).filter(|t| !t.is_empty());
             } else if tag.is("objects") {
-                page.objects.push(decode_object(&mut cur, &mut shared)?);
+                page.objects.push(decode_object(&mut cur, shared)?);
             } else {
                 cur.skip()?;
             }
         }
     }
-    Ok(page)
+    if partial {
+        return Err(XmlError("the objects are not where a page holds them".into()));
+    }
+    Ok(())
+}
+
+const OBJECTS_OPEN: &[u8] = b"<objects>";
+const OBJECTS_CLOSE: &[u8] = b"</objects>";
+
+/// A page decoded as it arrives. The answer's start (envelope, namespace
+/// bindings, `returnval`, the token) is kept; each run of whole `objects`
+/// elements that has arrived is decoded behind it and dropped, so what is
+/// held is the start, one chunk and the objects decoded, never the text of
+/// the page. A boundary found by its bytes is only a guess (a value could
+/// hold the same text): a run that does not decode, or an answer written
+/// with a prefix on `objects`, is read whole and decoded at the end, the
+/// same as `decode_page` would, so the guess never changes the result.
+#[derive(Default)]
+pub struct PageStream {
+    pub page: Page,
+    shared: Shared,
+    buf: Vec<u8>,
+    /// Where the first `objects` element started: the answer's start.
+    head: Option<usize>,
+    /// Where to look next for a boundary (before: none).
+    scanned: usize,
+    /// Decoding in runs stopped: the rest is decoded at the end.
+    whole: bool,
+    /// The transport stopped the answer at its byte bound.
+    pub cut: bool,
+}
+
+impl PageStream {
+    fn decode_runs(&mut self) {
+        let head = match self.head {
+            Some(h) => h,
+            None => match memchr::memmem::find(&self.buf, OBJECTS_OPEN) {
+                Some(h) => {
+                    self.head = Some(h);
+                    self.scanned = h;
+                    h
+                }
+                None => {
+                    self.scanned = self.buf.len().saturating_sub(OBJECTS_OPEN.len());
+                    return;
+                }
+            },
+        };
+        let from = self.scanned.max(head);
+        let Some(last) = memchr::memmem::rfind(&self.buf[from..], OBJECTS_CLOSE) else {
+            self.scanned = self.buf.len().saturating_sub(OBJECTS_CLOSE.len()).max(head);
+            return;
+        };
+        let end = from + last + OBJECTS_CLOSE.len();
+        let before = self.page.objects.len();
+        match decode_into(&self.buf[..end], &mut self.page, &mut self.shared, true) {
+            Ok(()) => {
+                self.buf.drain(head..end);
+                self.scanned = head;
+            }
+            Err(_) => {
+                self.page.objects.truncate(before);
+                self.whole = true;
+            }
+        }
+    }
+}
+
+impl super::transport::BodySink for PageStream {
+    fn feed(&mut self, chunk: &[u8]) -> XmlResult<()> {
+        self.buf.extend_from_slice(chunk);
+        if !self.whole {
+            self.decode_runs();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> XmlResult<()> {
+        let mut shared = std::mem::take(&mut self.shared);
+        let rest = std::mem::take(&mut self.buf);
+        decode_into(&rest, &mut self.page, &mut shared, false)
+    }
+
+    fn cut(&mut self) {
+        self.cut = true;
+    }
+
+    fn reset(&mut self) {
+        *self = PageStream::default();
+    }
 }
 
 /// More than the paths and types of the inventory's property specs.
