@@ -204,7 +204,9 @@ impl Client {
             let mut all = Vec::new();
             let mut seen: HashSet<MoRef> = HashSet::new();
             let mut pages = 0usize;
-            for batch in objs.chunks(size.max(1) as usize) {
+            // The server's own page size is no batch size: a page's worth.
+            let batch_size = if size == 0 { 100 } else { size as usize };
+            for batch in objs.chunks(batch_size) {
                 let asked: HashSet<&MoRef> = batch.iter().collect();
                 let req = objects_request(&pc, spec, batch, size);
                 self.read_result(
@@ -400,16 +402,24 @@ async fn smaller_on_cut<T>(
     page_size: u32,
     mut pass: impl AsyncFnMut(u32) -> Result<T, Failed>,
 ) -> Result<T, Error> {
-    let mut size = page_size.max(1);
+    let mut size = page_size;
     for _ in 0..MAX_RESIZES {
         match pass(size).await {
             Ok(v) => return Ok(v),
-            Err(Failed { cut: Some(read), err }) => {
-                let next = u32::try_from(read / 2).unwrap_or(u32::MAX).min(size / 2);
+            Err(Failed {
+                cut: Some(read),
+                err,
+            }) => {
+                let half = u32::try_from(read / 2).unwrap_or(u32::MAX);
+                let next = if size == 0 { half } else { half.min(size / 2) };
                 if next == 0 {
                     return Err(err);
                 }
-                tracing::debug!(from = size, to = next, "a page passed the byte bound: asked again in smaller pages");
+                tracing::debug!(
+                    from = size,
+                    to = next,
+                    "a page passed the byte bound: asked again in smaller pages"
+                );
                 size = next;
             }
             Err(f) => return Err(f.err),
@@ -428,10 +438,14 @@ fn prop_sets(req: &mut Request, specs: &[PropertySpec<'_>]) {
     }
 }
 
+/// A `page_size` of 0 leaves the page size to the server (vCenter answers
+/// about 100 objects a page then).
 fn max_objects(req: &mut Request, page_size: u32) {
-    req.open("options")
-        .text("maxObjects", &page_size.to_string())
-        .close("options");
+    req.open("options");
+    if page_size > 0 {
+        req.text("maxObjects", &page_size.to_string());
+    }
+    req.close("options");
 }
 
 /// `RetrievePropertiesEx` of `specs` over every object the container view
@@ -529,7 +543,9 @@ fn decode_into(body: &[u8], page: &mut Page, shared: &mut Shared, partial: bool)
         }
     }
     if partial {
-        return Err(XmlError("the objects are not where a page holds them".into()));
+        return Err(XmlError(
+            "the objects are not where a page holds them".into(),
+        ));
     }
     Ok(())
 }
@@ -948,6 +964,70 @@ mod tests {
         );
         assert_eq!(f.missing[0].path, "configStatus");
         assert_eq!(f.missing[0].fault, "NoPermission");
+    }
+
+    fn streamed(body: &[u8], chunk: usize) -> XmlResult<Page> {
+        use crate::vsphere::transport::BodySink;
+        let mut s = PageStream::default();
+        let mut held = 0;
+        for c in body.chunks(chunk) {
+            s.feed(c)?;
+            held = held.max(s.buf.len());
+        }
+        if !s.whole && body.len() > 4096 {
+            assert!(
+                held < body.len() / 2,
+                "the page was held whole: {held} bytes"
+            );
+        }
+        s.finish()?;
+        Ok(s.page)
+    }
+
+    fn many_objects(n: usize) -> String {
+        let objs: String = (0..n)
+            .map(|i| format!(r#"<objects><obj type="VirtualMachine">vm-{i}</obj><propSet><name>name</name><val xsi:type="xsd:string">vm &lt;{i}&gt;</val></propSet></objects>"#))
+            .collect();
+        PAGE.replacen("<objects>", &format!("{objs}<objects>"), 1)
+    }
+
+    #[test]
+    fn a_page_decoded_as_it_arrives_is_the_page_decoded_whole() {
+        let body = many_objects(40);
+        let whole = decode_page(body.as_bytes()).unwrap();
+        for chunk in [1, 7, 64, 1000, body.len()] {
+            let parts = streamed(body.as_bytes(), chunk).unwrap();
+            assert_eq!(parts.token, whole.token, "chunks of {chunk}");
+            assert_eq!(
+                format!("{:?}", parts.objects),
+                format!("{:?}", whole.objects),
+                "chunks of {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_boundary_inside_a_value_is_read_whole_and_decodes_the_same() {
+        // CDATA may hold the closing tag's text: the guess at the boundary
+        // fails to decode, and the page is decoded whole instead.
+        let body = PAGE.replace("web &amp; db", "<![CDATA[web </objects><objects> db]]>");
+        let whole = decode_page(body.as_bytes()).unwrap();
+        let parts = streamed(body.as_bytes(), 16).unwrap();
+        assert_eq!(
+            format!("{:?}", parts.objects),
+            format!("{:?}", whole.objects)
+        );
+        assert_eq!(
+            parts.objects[0].get("name"),
+            Some(&Value::String("web </objects><objects> db".into()))
+        );
+    }
+
+    #[test]
+    fn a_broken_page_fails_streamed_as_whole() {
+        let body = PAGE.replace("</objects>\n</returnval>", "</returnval>");
+        assert!(decode_page(body.as_bytes()).is_err());
+        assert!(streamed(body.as_bytes(), 9).is_err());
     }
 
     #[test]

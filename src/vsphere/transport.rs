@@ -564,7 +564,11 @@ impl Transport {
                     if read == 0 || head.len() < 512 {
                         head.extend_from_slice(&chunk[..chunk.len().min(512 - head.len())]);
                         if looks_like_html(&head) {
-                            return Err(self.not_soap(step, 200, describe_non_soap(200, "", &head)));
+                            return Err(self.not_soap(
+                                step,
+                                200,
+                                describe_non_soap(200, "", &head),
+                            ));
                         }
                     }
                     read += chunk.len();
