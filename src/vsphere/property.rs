@@ -60,11 +60,34 @@ impl Client {
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        mut on_page: impl FnMut(usize),
+        on_page: impl FnMut(usize),
         mut then: impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
+        let mut all = Progress {
+            objects: Vec::new(),
+            on_page,
+        };
+        self.retrieve_inventory_into(specs, page_size, limits, &mut all, async |p| {
+            then(&mut p.objects).await
+        })
+        .await?;
+        Ok(all.objects)
+    }
+
+    /// As `retrieve_inventory_bounded`, each page handed to `sink` as it
+    /// is read and checked, so that a caller that keeps less than the
+    /// objects (a snapshot's entities) never holds the whole answer.
+    pub async fn retrieve_inventory_into<S: InventorySink>(
+        &self,
+        specs: &[PropertySpec<'_>],
+        page_size: u32,
+        limits: Limits,
+        sink: &mut S,
+        mut then: impl AsyncFnMut(&mut S) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.relogin_once(async || {
-            self.retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
+            sink.restart();
+            self.retrieve_inventory_once(specs, page_size, limits, sink, &mut then)
                 .await
         })
         .await
@@ -86,29 +109,26 @@ impl Client {
         }
     }
 
-    async fn retrieve_inventory_once(
+    async fn retrieve_inventory_once<S: InventorySink>(
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        on_page: &mut impl FnMut(usize),
-        then: &mut impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
-    ) -> Result<Vec<ObjectContent>, Error> {
+        sink: &mut S,
+        then: &mut impl AsyncFnMut(&mut S) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let view = self.create_container_view(specs).await?;
         let result = self
-            .retrieve_pages(&view, specs, page_size, limits, on_page)
+            .retrieve_pages(&view, specs, page_size, limits, sink)
             .await;
-        let mut objects = match result {
-            Ok(objects) => objects,
-            Err(e) => {
-                let _ = self.destroy_view(&view).await;
-                return Err(e);
-            }
-        };
-        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(&mut objects));
+        if let Err(e) = result {
+            let _ = self.destroy_view(&view).await;
+            return Err(e);
+        }
+        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(sink));
         continued?;
         destroyed?;
-        Ok(objects)
+        Ok(())
     }
 
     async fn create_container_view(&self, specs: &[PropertySpec<'_>]) -> Result<MoRef, Error> {
@@ -150,17 +170,15 @@ impl Client {
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        on_page: &mut impl FnMut(usize),
-    ) -> Result<Vec<ObjectContent>, Error> {
+        sink: &mut impl InventorySink,
+    ) -> Result<(), Error> {
         let pc = self.content().property_collector.clone();
         smaller_on_cut(page_size, async |size| {
+            sink.restart();
             let req = view_request(&pc, view, specs, size);
-            let mut all = Vec::new();
-            let mut seen: HashSet<MoRef> = HashSet::new();
-            let mut pages = 0usize;
-            self.read_result(req, &mut all, &mut seen, &mut pages, limits, None, on_page)
-                .await?;
-            Ok(all)
+            let mut read = Read::default();
+            self.read_result(req, &mut read, limits, None, &mut |page| sink.page(page))
+                .await
         })
         .await
     }
@@ -202,22 +220,15 @@ impl Client {
         let pc = self.content().property_collector.clone();
         smaller_on_cut(page_size, async |size| {
             let mut all = Vec::new();
-            let mut seen: HashSet<MoRef> = HashSet::new();
-            let mut pages = 0usize;
+            let mut read = Read::default();
             // The server's own page size is no batch size: a page's worth.
             let batch_size = if size == 0 { 100 } else { size as usize };
             for batch in objs.chunks(batch_size) {
                 let asked: HashSet<&MoRef> = batch.iter().collect();
                 let req = objects_request(&pc, spec, batch, size);
-                self.read_result(
-                    req,
-                    &mut all,
-                    &mut seen,
-                    &mut pages,
-                    limits,
-                    Some(&asked),
-                    &mut |_| {},
-                )
+                self.read_result(req, &mut read, limits, Some(&asked), &mut |mut page| {
+                    all.append(&mut page)
+                })
                 .await?;
             }
             Ok(all)
@@ -225,26 +236,24 @@ impl Client {
         .await
     }
 
-    /// Sends `req` and follows its result token to the end, appending to
-    /// `all`. `seen` and `pages` run across the calls of one pass, so the
-    /// bounds hold for the pass, not per request.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends `req` and follows its result token to the end, handing each
+    /// page to `emit` once it passed the bounds. `read` runs across the
+    /// calls of one pass, so the bounds hold for the pass, not per request.
     async fn read_result(
         &self,
         req: Request,
-        all: &mut Vec<ObjectContent>,
-        seen: &mut HashSet<MoRef>,
-        pages: &mut usize,
+        read: &mut Read,
         limits: Limits,
         asked: Option<&HashSet<&MoRef>>,
-        on_page: &mut impl FnMut(usize),
+        emit: &mut impl FnMut(Vec<ObjectContent>),
     ) -> Result<(), Failed> {
         let pc = self.content().property_collector.clone();
         let step = req.method;
         let mut page = self.page(req).await?;
-        *pages += 1;
+        read.pages += 1;
         loop {
-            let mut bound = self.check_page(&page, seen, *pages, all.len(), limits);
+            let mut bound =
+                self.check_page(&page, &mut read.seen, read.pages, read.objects, limits);
             if bound.is_ok()
                 && let Some(asked) = asked
                 && let Some(o) = page.objects.iter().find(|o| !asked.contains(&o.obj))
@@ -259,12 +268,13 @@ impl Client {
                 }
                 return Err(e.into());
             }
-            all.append(&mut page.objects);
-            on_page(all.len());
-            let Some(token) = page.token.take() else {
+            read.objects += page.objects.len();
+            let token = page.token.take();
+            emit(std::mem::take(&mut page.objects));
+            let Some(token) = token else {
                 return Ok(());
             };
-            *pages += 1;
+            read.pages += 1;
             let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
             req.session_bound = true;
             req.text("token", &token);
@@ -372,6 +382,40 @@ impl Client {
             )
         })
     }
+}
+
+/// Where `retrieve_inventory_into` puts the view's pages.
+pub trait InventorySink {
+    /// One page's objects, in the order read, past the bounds.
+    fn page(&mut self, objects: Vec<ObjectContent>);
+    /// The pass starts over (in smaller pages, or in a new session): what
+    /// came so far is void.
+    fn restart(&mut self);
+}
+
+/// Every object, and the running count for progress.
+struct Progress<F> {
+    objects: Vec<ObjectContent>,
+    on_page: F,
+}
+
+impl<F: FnMut(usize)> InventorySink for Progress<F> {
+    fn page(&mut self, mut objects: Vec<ObjectContent>) {
+        self.objects.append(&mut objects);
+        (self.on_page)(self.objects.len());
+    }
+
+    fn restart(&mut self) {
+        self.objects.clear();
+    }
+}
+
+/// What one pass has read so far, for its bounds.
+#[derive(Default)]
+struct Read {
+    seen: HashSet<MoRef>,
+    pages: usize,
+    objects: usize,
 }
 
 /// A read that failed; `cut` holds how many objects had arrived when the

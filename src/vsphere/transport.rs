@@ -349,7 +349,7 @@ impl Transport {
     async fn exchange(
         &self,
         req: &Request,
-        mut sink: Option<&mut impl BodySink>,
+        sink: Option<&mut impl BodySink>,
     ) -> Result<Vec<u8>, Error> {
         let step = req.method;
         let secret = req.secret;
@@ -385,7 +385,7 @@ impl Transport {
         let xml = content_type.is_empty() || content_type.contains("xml");
         if status == StatusCode::OK
             && xml
-            && let Some(sink) = sink.as_deref_mut()
+            && let Some(sink) = sink
         {
             let read = self.stream_body(resp, step, sink).await?;
             tracing::debug!(
