@@ -236,9 +236,11 @@ impl Client {
         .await
     }
 
-    /// Sends `req` and follows its result token to the end, handing each
-    /// page to `emit` once it passed the bounds. `read` runs across the
-    /// calls of one pass, so the bounds hold for the pass, not per request.
+    /// Sends `req` and follows its result token to the end, handing the
+    /// objects to `emit` as they are decoded and pass the bounds, so a
+    /// page of the whole inventory is never held as objects either. `read`
+    /// runs across the calls of one pass, so the bounds hold for the pass,
+    /// not per request.
     async fn read_result(
         &self,
         req: Request,
@@ -248,45 +250,19 @@ impl Client {
         emit: &mut impl FnMut(Vec<ObjectContent>),
     ) -> Result<(), Failed> {
         let pc = self.content().property_collector.clone();
-        let step = req.method;
-        let mut page = self.page(req).await?;
-        read.pages += 1;
+        let mut req = req;
+        let mut continued: Option<String> = None;
         loop {
-            let mut bound =
-                self.check_page(&page, &mut read.seen, read.pages, read.objects, limits);
-            if bound.is_ok()
-                && let Some(asked) = asked
-                && let Some(o) = page.objects.iter().find(|o| !asked.contains(&o.obj))
-            {
-                bound = Err(self
-                    .transport
-                    .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
-            }
-            if let Err(e) = bound {
-                if let Some(token) = &page.token {
-                    self.cancel_retrieve(&pc, token).await;
-                }
-                return Err(e.into());
-            }
-            read.objects += page.objects.len();
-            let token = page.token.take();
-            emit(std::mem::take(&mut page.objects));
+            let token = self
+                .page_into(req, continued.as_deref(), read, limits, asked, emit)
+                .await?;
             let Some(token) = token else {
                 return Ok(());
             };
-            read.pages += 1;
-            let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
+            req = Request::new("ContinueRetrievePropertiesEx", &pc);
             req.session_bound = true;
             req.text("token", &token);
-            page = match self.page(req).await {
-                Ok(p) => p,
-                Err(e) => {
-                    // Free the server-side result set; the error that
-                    // stopped us is what the user needs to see.
-                    self.cancel_retrieve(&pc, &token).await;
-                    return Err(e);
-                }
-            };
+            continued = Some(token);
         }
     }
 
@@ -296,64 +272,96 @@ impl Client {
         let _ = self.transport.call(cancel).await;
     }
 
-    /// Page `n` against the bounds: an object seen before means the cursor
-    /// went back (it would loop forever); too many objects or pages means
-    /// the answer is not this vCenter's inventory.
-    fn check_page(
+    /// One page (`continued`: of that token), its objects checked against
+    /// the bounds and handed on as they arrive; returns its token. A page
+    /// stopped at the byte bound says how many objects had arrived, so the
+    /// pass can be asked again in pages that fit. Whatever stops a page,
+    /// the server-side result set is freed.
+    async fn page_into(
         &self,
-        page: &Page,
-        seen: &mut HashSet<MoRef>,
-        n: usize,
-        so_far: usize,
+        req: Request,
+        continued: Option<&str>,
+        read: &mut Read,
         limits: Limits,
-    ) -> Result<(), Error> {
+        asked: Option<&HashSet<&MoRef>>,
+        emit: &mut impl FnMut(Vec<ObjectContent>),
+    ) -> Result<Option<String>, Failed> {
+        let pc = self.content().property_collector.clone();
+        let step = req.method;
+        read.pages += 1;
+        let n = read.pages;
         let endpoint = self.transport.endpoint().to_string();
         if n > limits.max_pages {
-            return Err(Error::TooLarge {
+            let err = Error::TooLarge {
                 endpoint,
                 what: "pages",
                 limit: limits.max_pages,
                 during: COLLECTION.into(),
-            });
-        }
-        if so_far + page.objects.len() > limits.max_objects {
-            return Err(Error::TooLarge {
-                endpoint,
-                what: "objects",
-                limit: limits.max_objects,
-                during: COLLECTION.into(),
-            });
+            };
+            if let Some(token) = continued {
+                self.cancel_retrieve(&pc, token).await;
+            }
+            return Err(err.into());
         }
         // Within a page the view may list an object under two type filters
         // (a subtype); across pages a repeat can only be a cursor that
         // went back.
-        let mut here: HashSet<&MoRef> = HashSet::new();
-        for o in &page.objects {
-            if seen.contains(&o.obj) {
-                return Err(Error::CursorLoop {
-                    endpoint,
-                    object: o.obj.to_string(),
-                    page: n,
+        let mut here: HashSet<MoRef> = HashSet::new();
+        let seen = &read.seen;
+        let objects = &mut read.objects;
+        let mut check = |batch: Vec<ObjectContent>| -> Result<(), Error> {
+            check_authenticated(step, &batch)?;
+            if *objects + batch.len() > limits.max_objects {
+                return Err(Error::TooLarge {
+                    endpoint: endpoint.clone(),
+                    what: "objects",
+                    limit: limits.max_objects,
+                    during: COLLECTION.into(),
                 });
             }
-            here.insert(&o.obj);
+            for o in &batch {
+                if seen.contains(&o.obj) {
+                    return Err(Error::CursorLoop {
+                        endpoint: endpoint.clone(),
+                        object: o.obj.to_string(),
+                        page: n,
+                    });
+                }
+                if let Some(asked) = asked
+                    && !asked.contains(&o.obj)
+                {
+                    return Err(self
+                        .transport
+                        .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
+                }
+                here.insert(o.obj.clone());
+            }
+            *objects += batch.len();
+            emit(batch);
+            Ok(())
+        };
+        let mut stream = PageStream::with(&mut check);
+        let sent = self.transport.call_into(req, &mut stream).await;
+        let (token, failed, cut) = (
+            stream.page.token.take(),
+            stream.failed.take(),
+            stream.cut.then_some(stream.count),
+        );
+        drop(stream);
+        let result = match (sent, failed) {
+            (Err(err), _) => Err(Failed { err, cut }),
+            (Ok(()), Some(err)) => Err(Failed::from(err)),
+            (Ok(()), None) => Ok(token.clone()),
+        };
+        if result.is_err()
+            && let Some(token) = token.as_deref().or(continued)
+        {
+            // Free the server-side result set; the error that stopped us
+            // is what the user needs to see.
+            self.cancel_retrieve(&pc, token).await;
         }
-        seen.extend(here.into_iter().cloned());
-        Ok(())
-    }
-
-    /// One page, decoded as it arrives. One stopped at the byte bound says
-    /// how many objects had arrived, so the pass can be asked again in
-    /// pages that fit.
-    async fn page(&self, req: Request) -> Result<Page, Failed> {
-        let step = req.method;
-        let mut stream = PageStream::default();
-        if let Err(err) = self.transport.call_into(req, &mut stream).await {
-            let cut = stream.cut.then_some(stream.page.objects.len());
-            return Err(Failed { err, cut });
-        }
-        check_authenticated(step, &stream.page.objects)?;
-        Ok(stream.page)
+        read.seen.extend(here);
+        result
     }
 
     /// Reads properties of one object (not through a view).
@@ -374,8 +382,21 @@ impl Client {
             .close("objectSet")
             .close("specSet");
         req.open("options").close("options");
-        let page = self.page(req).await.map_err(|f| f.err)?;
-        page.objects.into_iter().next().ok_or_else(|| {
+        let mut found = None;
+        let mut keep = |batch: Vec<ObjectContent>| -> Result<(), Error> {
+            check_authenticated("RetrievePropertiesEx", &batch)?;
+            found = found.take().or(batch.into_iter().next());
+            Ok(())
+        };
+        let mut stream = PageStream::with(&mut keep);
+        let sent = self.transport.call_into(req, &mut stream).await;
+        let failed = stream.failed.take();
+        drop(stream);
+        sent?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        found.ok_or_else(|| {
             self.transport.decode_err(
                 "RetrievePropertiesEx",
                 format!("no properties returned for {obj}"),
@@ -601,12 +622,14 @@ const OBJECTS_CLOSE: &[u8] = b"</objects>";
 /// bindings, `returnval`, the token) is kept; each run of whole `objects`
 /// elements that has arrived is decoded behind it and dropped, so what is
 /// held is the start, one chunk and the objects decoded, never the text of
-/// the page. A boundary found by its bytes is only a guess (a value could
-/// hold the same text): a run that does not decode, or an answer written
-/// with a prefix on `objects`, is read whole and decoded at the end, the
-/// same as `decode_page` would, so the guess never changes the result.
+/// the page; with `emit`, the objects are handed on as each run is decoded
+/// and not held either. A boundary found by its bytes is only a guess (a
+/// value could hold the same text): a run that does not decode, or an
+/// answer written with a prefix on `objects`, is read whole and decoded at
+/// the end, the same as `decode_page` would, so the guess never changes
+/// the result.
 #[derive(Default)]
-pub struct PageStream {
+pub struct PageStream<'a> {
     pub page: Page,
     shared: Shared,
     buf: Vec<u8>,
@@ -618,9 +641,23 @@ pub struct PageStream {
     whole: bool,
     /// The transport stopped the answer at its byte bound.
     pub cut: bool,
+    /// Objects of this page decoded so far.
+    count: usize,
+    emit: Option<Emit<'a>>,
+    /// What `emit` refused the objects for.
+    failed: Option<Error>,
 }
 
-impl PageStream {
+type Emit<'a> = &'a mut dyn FnMut(Vec<ObjectContent>) -> Result<(), Error>;
+
+impl<'a> PageStream<'a> {
+    fn with(emit: Emit<'a>) -> Self {
+        PageStream {
+            emit: Some(emit),
+            ..Default::default()
+        }
+    }
+
     fn decode_runs(&mut self) {
         let head = match self.head {
             Some(h) => h,
@@ -654,13 +691,36 @@ impl PageStream {
             }
         }
     }
+
+    /// Hands the objects decoded so far to `emit`, if any.
+    fn hand_on(&mut self) -> XmlResult<()> {
+        let Some(emit) = self.emit.as_mut() else {
+            return Ok(());
+        };
+        if self.page.objects.is_empty() {
+            return Ok(());
+        }
+        let objects = std::mem::take(&mut self.page.objects);
+        // Once refused, the rest is still read and decoded (within the byte
+        // bound), so that an answer that is broken as well is reported as
+        // broken, which says more than the bound it also broke.
+        if self.failed.is_none()
+            && let Err(e) = emit(objects)
+        {
+            self.failed = Some(e);
+        }
+        Ok(())
+    }
 }
 
-impl super::transport::BodySink for PageStream {
+impl super::transport::BodySink for PageStream<'_> {
     fn feed(&mut self, chunk: &[u8]) -> XmlResult<()> {
         self.buf.extend_from_slice(chunk);
         if !self.whole {
+            let before = self.page.objects.len();
             self.decode_runs();
+            self.count += self.page.objects.len() - before;
+            self.hand_on()?;
         }
         Ok(())
     }
@@ -668,7 +728,10 @@ impl super::transport::BodySink for PageStream {
     fn finish(&mut self) -> XmlResult<()> {
         let mut shared = std::mem::take(&mut self.shared);
         let rest = std::mem::take(&mut self.buf);
-        decode_into(&rest, &mut self.page, &mut shared, false)
+        let before = self.page.objects.len();
+        decode_into(&rest, &mut self.page, &mut shared, false)?;
+        self.count += self.page.objects.len() - before;
+        self.hand_on()
     }
 
     fn cut(&mut self) {
@@ -676,7 +739,15 @@ impl super::transport::BodySink for PageStream {
     }
 
     fn reset(&mut self) {
+        let emit = self.emit.take();
         *self = PageStream::default();
+        self.emit = emit;
+    }
+
+    /// Objects handed on cannot be taken back: a page cut off after some
+    /// fails, as a cut-off answer to a call that is not retried does.
+    fn retryable(&self) -> bool {
+        self.emit.is_none() || self.count == 0
     }
 }
 

@@ -30,6 +30,11 @@ pub trait BodySink {
     fn cut(&mut self) {}
     /// The call is sent again: what was fed so far is void.
     fn reset(&mut self);
+    /// Whether the call may be sent again: not once what was fed has been
+    /// acted on.
+    fn retryable(&self) -> bool {
+        true
+    }
 }
 
 /// `exchange` without a sink.
@@ -317,17 +322,22 @@ impl Transport {
     /// never sits in memory as text. The bound on the answer (`MAX_BODY`)
     /// holds as for `call`; `sink.cut()` is told when it stopped the
     /// answer, so the caller can ask again for less. A fault or an answer
-    /// that is not SOAP is read whole, as by `call`. Before a retry the
-    /// sink is `reset`.
+    /// that is not SOAP is read whole, as by `call`. A call is sent again
+    /// as by `call` only while the sink is `retryable`, `reset` before.
     pub async fn call_into(&self, req: Request, sink: &mut impl BodySink) -> Result<(), Error> {
         match self.call_streamed(&req, sink).await {
-            Err(e) if req.idempotent() && e.is_transient() => {
+            Err(e) if req.idempotent() && e.is_transient() && sink.retryable() => {
                 tracing::warn!(method = req.method, "retrying once after: {e}");
                 tokio::time::sleep(RETRY_BACKOFF).await;
                 sink.reset();
                 self.call_streamed(&req, sink).await
             }
-            Err(e) if e.is_not_authenticated() && req.survives_relogin() && self.can_relogin() => {
+            Err(e)
+                if e.is_not_authenticated()
+                    && req.survives_relogin()
+                    && self.can_relogin()
+                    && sink.retryable() =>
+            {
                 self.relogin().await?;
                 sink.reset();
                 self.call_streamed(&req, sink).await
