@@ -70,8 +70,13 @@ pub async fn collect(
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let mut entities = read.entities;
-    if read.dropped > 0 {
+    // The index by reference goes before the snapshot builds its own.
+    let Entities {
+        mut entities,
+        dropped,
+        ..
+    } = read;
+    if dropped > 0 {
         entities.retain(|e| !e.moref.value.is_empty());
     }
     let mut snap = Snapshot::new(

@@ -306,7 +306,7 @@ impl Client {
         // Within a page the view may list an object under two type filters
         // (a subtype); across pages a repeat can only be a cursor that
         // went back.
-        let mut here: HashSet<MoRef> = HashSet::new();
+        let mut here: HashSet<u64> = HashSet::new();
         let seen = &read.seen;
         let objects = &mut read.objects;
         let mut check = |batch: Vec<ObjectContent>| -> Result<(), Error> {
@@ -320,7 +320,8 @@ impl Client {
                 });
             }
             for o in &batch {
-                if seen.contains(&o.obj) {
+                let k = key(&o.obj);
+                if seen.contains(&k) {
                     return Err(Error::CursorLoop {
                         endpoint: endpoint.clone(),
                         object: o.obj.to_string(),
@@ -334,7 +335,7 @@ impl Client {
                         .transport
                         .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
                 }
-                here.insert(o.obj.clone());
+                here.insert(k);
             }
             *objects += batch.len();
             emit(batch);
@@ -431,12 +432,25 @@ impl<F: FnMut(usize)> InventorySink for Progress<F> {
     }
 }
 
-/// What one pass has read so far, for its bounds.
+/// What one pass has read so far, for its bounds. The objects of earlier
+/// pages are known by a hash of their reference, not a copy of it: at
+/// vCenter's maximum the copies would cost megabytes, and two references
+/// that hash alike can only make a read fail (a loop reported), never
+/// pass.
 #[derive(Default)]
 struct Read {
-    seen: HashSet<MoRef>,
+    seen: HashSet<u64>,
     pages: usize,
     objects: usize,
+}
+
+fn key(m: &MoRef) -> u64 {
+    use std::hash::BuildHasher;
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .hash_one(m)
 }
 
 /// A read that failed; `cut` holds how many objects had arrived when the
