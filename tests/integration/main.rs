@@ -33,4 +33,5 @@ mod secrets;
 mod security;
 mod templates;
 mod visibility;
+mod windows_files;
 mod wire_faults;
