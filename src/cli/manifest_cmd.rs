@@ -1,11 +1,12 @@
-//! `vaudit manifest [list | show NAME]`: the embedded privilege manifests.
+//! `vaudit manifest [list | show NAME|FILE]`: the embedded privilege
+//! manifests, or a user's file read the way `--manifest` reads it.
 
 use serde::Serialize;
 
 use super::args::{ManifestAction, ManifestArgs, OutputArgs};
 use super::error::Error;
 use super::output;
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, Manifest, ResolveError};
 use crate::report::{self, Format, table};
 
 pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
@@ -14,9 +15,26 @@ pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
     };
     match &args.action {
         Some(ManifestAction::List { output }) => list(&pick(output)),
-        Some(ManifestAction::Show { name, output }) => show(name.as_deref(), &pick(output)),
-        None => show(None, &args.output),
+        Some(ManifestAction::Show {
+            name,
+            manifest_option,
+            output,
+        }) => show(name.as_deref(), manifest_option, &pick(output)),
+        None => show(None, &[], &args.output),
     }
+}
+
+/// One manifest in `manifest list -o json`.
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    name: &'a str,
+    description: &'a str,
+    version: Option<&'a str>,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    /// Entries with no condition: what a run without options checks.
+    privileges: usize,
+    options: Vec<&'a str>,
 }
 
 fn list(out: &OutputArgs) -> Result<u8, Error> {
@@ -30,62 +48,90 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
         }
         Format::Json => {
             #[derive(Serialize)]
-            struct Entry<'a> {
-                name: &'a str,
-                description: &'a str,
-                source: Option<&'a str>,
-                privileges: usize,
-            }
-            #[derive(Serialize)]
             struct Doc<'a> {
                 schema: &'static str,
-                manifests: Vec<Entry<'a>>,
+                manifests: Vec<ListEntry<'a>>,
             }
             report::print_json(&Doc {
                 schema: report::SCHEMA,
                 manifests: all
                     .iter()
-                    .map(|m| Entry {
+                    .map(|m| ListEntry {
                         name: &m.name,
                         description: &m.description,
+                        version: m.version.as_deref(),
                         source: m.source.as_deref(),
-                        privileges: m.privileges.len(),
+                        date: m.date.as_deref(),
+                        privileges: unconditional(m),
+                        options: m.options.iter().map(|o| o.name.as_str()).collect(),
                     })
                     .collect(),
             })?;
         }
+        Format::Markdown => println!("{}", report::manifest::list_markdown(&all)),
         _ => println!("{}", report::manifest::list(&all, table::run_style())),
     }
     Ok(0)
 }
 
-fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
-    let name = name.unwrap_or(manifest::DEFAULT_NAME);
-    let Some(m) = manifest::builtin_named(name) else {
-        let names: Vec<String> = manifest::builtin().into_iter().map(|m| m.name).collect();
-        return Err(Error::usage(
-            format!("there is no embedded manifest named {name:?}"),
-            format!("give one of: {}", names.join(", ")),
-        ));
-    };
+fn unconditional(m: &Manifest) -> usize {
+    m.privileges
+        .iter()
+        .filter(|p| p.condition.is_none())
+        .count()
+}
+
+fn show(given: Option<&str>, options: &[String], out: &OutputArgs) -> Result<u8, Error> {
+    let usage = |e: ResolveError| Error::usage(e.to_string(), e.remedy());
+    let resolved = manifest::resolve(given.unwrap_or(manifest::DEFAULT_NAME)).map_err(usage)?;
+    let full = &resolved.manifest;
+    let m = full
+        .with_options(options)
+        .map_err(|e| usage(ResolveError::Option(e)))?;
     match output::resolve("manifest", out.output)? {
         Format::Json => {
             #[derive(Serialize)]
+            struct OptionState<'a> {
+                name: &'a str,
+                description: &'a str,
+                enabled: bool,
+                privileges: usize,
+            }
+            #[derive(Serialize)]
             struct Doc<'a> {
                 schema: &'static str,
+                /// The manifest with the given options applied.
                 manifest: &'a Manifest,
+                options: Vec<OptionState<'a>>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                file: Option<&'a str>,
             }
             report::print_json(&Doc {
                 schema: report::SCHEMA,
                 manifest: &m,
+                options: full
+                    .option_counts()
+                    .into_iter()
+                    .map(|(o, n)| OptionState {
+                        name: &o.name,
+                        description: &o.description,
+                        enabled: options.contains(&o.name),
+                        privileges: n,
+                    })
+                    .collect(),
+                file: resolved.file.as_deref(),
             })?;
         }
         Format::Toml => {
-            // Found by the same name a moment ago.
-            let text = manifest::builtin_source(&m.name).unwrap_or_default();
-            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+            // The file as written, comments and conditions included: the
+            // options are chosen by each run, not stored.
+            std::io::Write::write_all(&mut std::io::stdout().lock(), resolved.text.as_bytes())?;
         }
-        _ => println!("{}", report::manifest::render(&m, table::run_style())),
+        Format::Markdown => println!("{}", report::manifest::render_markdown(full, &m, options)),
+        _ => {
+            print!("{}", report::manifest::header(full, options));
+            println!("{}", report::manifest::render(&m, table::run_style()));
+        }
     }
     Ok(0)
 }

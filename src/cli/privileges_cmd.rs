@@ -222,12 +222,9 @@ fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Resul
 /// The manifest a command was given, or the embedded one; read before any
 /// connection, so a bad file costs no login.
 pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, Error> {
-    match path {
-        Some(path) => {
-            manifest::load_file(path).map_err(|e| Error::usage(e.to_string(), e.remedy()))
-        }
-        None => Ok(manifest::default_manifest()),
-    }
+    let given = path.map(|p| p.to_string_lossy());
+    // Options arrive with the pipeline's --manifest-option (issue 22).
+    manifest::load(given.as_deref(), &[]).map_err(|e| Error::usage(e.to_string(), e.remedy()))
 }
 
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
@@ -598,18 +595,15 @@ fn deciding<'a>(
     user: &str,
     groups: Option<&[String]>,
 ) -> Vec<&'a ExplainPermission> {
-    let user = privileges::canonical_principal(user);
     let own =
-        |p: &ExplainPermission| !p.group && privileges::canonical_principal(&p.principal) == user;
+        |p: &ExplainPermission| !p.group && crate::vsphere::same_principal(&p.principal, user);
     // A group's permission counts when the user is in it (every group's
     // when the groups are not known).
     let mine = |p: &ExplainPermission| {
         p.group
             && groups.is_none_or(|g| {
-                g.iter().any(|x| {
-                    privileges::canonical_principal(x)
-                        == privileges::canonical_principal(&p.principal)
-                })
+                g.iter()
+                    .any(|x| crate::vsphere::same_principal(x, &p.principal))
             })
     };
     let Some(first) = perms.iter().find(|p| mine(p) || own(p)) else {
