@@ -10,13 +10,16 @@ common.rs, when VAUDIT_TEST_SIM_BROKER is set) connects, sends one JSON
 line {"args": [...], "env": {...}}, and reads back the simulator's
 state.json as one line (or {"error": "..."}). The simulator lives as long as
 that connection: when the test drops it, the broker stops the simulator and
-removes its directory, so a crashed test leaks nothing either.
+removes its directory, so a crashed test leaks nothing either. Windows
+paths among the arguments (files the test wrote) are turned into the Unix
+paths Wine keeps them at.
 
 usage: broker.py SIM_BINARY PORT_FILE   (listens on 127.0.0.1, port written to PORT_FILE)
 """
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,18 +29,30 @@ import threading
 import time
 
 
+def unix_path(arg):
+    """A Windows path the test wrote (C:\\users\\...\\users.json) as the
+    simulator opens it: through the Wine prefix's drive links."""
+    m = re.match(r"^([A-Za-z]):[\\/](.*)$", arg)
+    prefix = os.environ.get("WINEPREFIX")
+    if not m or not prefix:
+        return arg
+    drive = os.path.realpath(os.path.join(prefix, "dosdevices", m.group(1).lower() + ":"))
+    return os.path.join(drive, *re.split(r"[\\/]", m.group(2)))
+
+
 def serve(conn, sim_bin):
     with conn:
         f = conn.makefile("rwb")
         req = json.loads(f.readline() or b"{}")
         state_dir = tempfile.mkdtemp(prefix="vcsim-")
         env = dict(os.environ)
-        env.update(req.get("env", {}))
+        env.update({k: unix_path(v) for k, v in req.get("env", {}).items()})
         env["TMPDIR"] = state_dir
         err_path = os.path.join(state_dir, "sim.err")
         with open(err_path, "wb") as err:
             child = subprocess.Popen(
-                [sim_bin, "-state-dir", state_dir, "-exit-on-stdin-eof", *req.get("args", [])],
+                [sim_bin, "-state-dir", state_dir, "-exit-on-stdin-eof",
+                 *map(unix_path, req.get("args", []))],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, env=env)
         state = os.path.join(state_dir, "state.json")
         deadline = time.monotonic() + 60
