@@ -109,11 +109,12 @@ impl Sim {
     fn start_by_broker(addr: &str, args: &[&str], env: &[(&str, &str)]) -> Sim {
         use std::io::Write;
         let mut conn = std::net::TcpStream::connect(addr).expect("connect to the simulator broker");
-        let mut vars: serde_json::Map<String, serde_json::Value> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-            .collect();
+        // The test's own variables win, as in `start_with_env`.
+        let mut vars = serde_json::Map::new();
         vars.insert("VCSIM_PASSWORD".into(), SIM_PASSWORD.into());
+        for (k, v) in env {
+            vars.insert(k.to_string(), serde_json::Value::from(*v));
+        }
         let req = serde_json::json!({ "args": args, "env": vars });
         writeln!(conn, "{req}").unwrap();
         let mut line = String::new();
