@@ -2,9 +2,9 @@
 """Starts simulators for tests that cannot start a Linux program themselves.
 
 The Windows lane of the integration tests runs vaudit.exe and the test
-binary under Wine, but the simulator is a Linux binary. Wine can exec a
-Unix program, but hands back no process handle to wait on or kill, so the
-harness could neither notice an early exit nor stop it. Instead .ci/windows
+binary under Wine, but the simulator is a Linux binary, which the harness
+(a Windows program there) cannot be relied on to start, watch and stop as
+a Windows child process. Instead .ci/windows
 starts this broker on the Linux side; the harness (tests/integration/
 common.rs, when VAUDIT_TEST_SIM_BROKER is set) connects, sends one JSON
 line {"args": [...], "env": {...}}, and reads back the simulator's
