@@ -3,7 +3,6 @@
 //! verdict and the renderers live in the library (`checks::registry`,
 //! `gate`, `report::gate`).
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
 use super::args::{CheckArgs, DiagnoseArgs, FailOn};
@@ -20,6 +19,7 @@ use crate::config::{self, ArcConfig};
 use crate::gate::{self, Inputs, Wants};
 use crate::inventory::{self, Snapshot, TargetSpec};
 use crate::manifest::Manifest;
+use crate::report::emit::{Bare, Judged};
 use crate::report::{self, VCenter, gate::GateReport};
 
 /// Where the vCenter facts came from, owned.
@@ -94,51 +94,40 @@ fn aborted(
 ) -> Result<(), Error> {
     let seconds = started.elapsed().as_secs_f64();
     let remedy = e.remedy();
-    match format {
-        report::Format::Junit => {
-            let why = match &remedy {
-                Some(r) => format!("{e}; fix: {r}"),
-                None => e.to_string(),
-            };
-            print!("{}", report::junit::aborted(&why, seconds));
-        }
-        report::Format::Json | report::Format::Markdown => {
-            let finding = crate::checks::Finding::new(
-                RUN,
-                Severity::Error,
-                "not-verified",
-                None,
-                e.to_string(),
-                remedy.unwrap_or_default(),
-            );
-            let outcome = crate::checks::Outcome::NotVerified {
-                reason: format!("the {} did not run: {e}", scope.command),
-                findings: vec![finding.clone()],
-            };
-            let results = [crate::checks::CheckResult::from_outcome(
-                RUN,
-                &outcome,
-                Severity::Error,
-            )];
-            report::gate::render(
-                format,
-                &GateReport {
-                    vcenter: &VCenter::default(),
-                    targets: Default::default(),
-                    privileges_user: None,
-                    results: &results,
-                    findings: &[finding],
-                    seconds,
-                    fail_on_warning: false,
-                    snapshot: None,
-                    command: scope.command,
-                    scopes: Default::default(),
-                },
-                &mut std::io::stdout().lock(),
-            )?;
-        }
-        _ => {}
-    }
+    let why = match &remedy {
+        Some(r) => format!("{e}; fix: {r}"),
+        None => e.to_string(),
+    };
+    let finding = crate::checks::Finding::new(
+        RUN,
+        Severity::Error,
+        "not-verified",
+        None,
+        e.to_string(),
+        remedy.unwrap_or_default(),
+    );
+    let outcome = crate::checks::Outcome::NotVerified {
+        reason: format!("the {} did not run: {e}", scope.command),
+        findings: vec![finding.clone()],
+    };
+    let results = [crate::checks::CheckResult::from_outcome(
+        RUN,
+        &outcome,
+        Severity::Error,
+    )];
+    let page = Bare {
+        judged: Judged {
+            title: format!("vaudit {}", scope.command),
+            vcenter: &VCenter::default(),
+            targets: Some(Default::default()),
+            results: &results,
+            findings: &[finding],
+            fail_on: Severity::Error,
+        },
+        junit: Some(report::junit::aborted(&why, seconds)),
+        markdown: true,
+    };
+    report::emit::print(format, &page)?;
     Ok(())
 }
 
@@ -311,7 +300,7 @@ async fn gate_run(
         .map(|s| super::inventory_cmd::targets_map(&inventory::resolve_each(s, &spec).0))
         .unwrap_or_default();
     let from = args.snapshot.from.as_ref().map(|p| p.display().to_string());
-    report::gate::render(
+    report::emit::print(
         format,
         &GateReport {
             vcenter: &vc,
@@ -325,9 +314,8 @@ async fn gate_run(
             command: scope.command,
             scopes: report::gate::scopes(&spec),
         },
-        &mut std::io::stdout().lock(),
     )?;
-    Ok(eval.verdict.exit_code())
+    Ok(report::exit::of_verdict(eval.verdict))
 }
 
 /// The live session: everything the selected checks read, or why not. An
@@ -368,7 +356,11 @@ async fn online(
             ));
         }
     };
-    let progress = Progress::start(format == report::Format::Table);
+    let progress = report::terminal::Progress::start(
+        report::emit::shows_progress(format),
+        "checking: ",
+        Some("connecting to the vCenter…"),
+    );
     let password = conn.password().to_string();
     // A saved snapshot serves every offline check: all of the inventory.
     let inventory = if args.snapshot.save.is_some() {
@@ -425,34 +417,4 @@ async fn online(
         }
         Err(e) => Gathered::Unavailable(e.to_string(), None),
     })
-}
-
-/// A progress line on stderr, only on a terminal, cleared when dropped so
-/// that nothing after it is garbled, whatever path the run takes.
-struct Progress {
-    on: bool,
-}
-
-impl Progress {
-    fn start(table: bool) -> Progress {
-        let on = table && std::io::stderr().is_terminal();
-        if on {
-            eprint!("checking: connecting to the vCenter…");
-        }
-        Progress { on }
-    }
-
-    fn objects(&self, n: usize) {
-        if self.on {
-            eprint!("\r\x1b[2Kchecking: collecting the inventory: {n} objects");
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }

@@ -59,24 +59,18 @@ impl Connection {
         facets: crate::inventory::Facets,
         with_events: bool,
     ) -> Result<crate::inventory::Snapshot, Error> {
-        use std::io::IsTerminal;
         let vc = crate::report::VCenter::new(
             self.options.url.as_str(),
             client.about(),
             client.session(),
             self.options.insecure,
         );
-        let progress = std::io::stderr().is_terminal();
+        let progress = crate::report::terminal::Progress::start(true, "", None);
         let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
         let snap = crate::inventory::collect(client, vc, facets, with_events, limits, |n| {
-            if progress {
-                eprint!("\rcollecting the inventory: {n} objects");
-            }
+            progress.objects(n)
         })
         .await?;
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
         Ok(snap)
     }
 

@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::args::{FailOn, InventoryArgs, TargetArgs, TemplatesArgs};
+use super::args::{FailOn, InventoryArgs, TargetArgs, TemplatesArgs, fail_on};
 use super::connection::Connection;
-use super::error::{Error, for_terminal};
+use super::error::Error;
 use super::output;
 use crate::checks::facts::{Facts, Vcenter};
 use crate::checks::registry;
-use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome, Severity, Status, Verdict};
+use crate::checks::{self, CheckResult, EntityRef, Finding, Outcome};
 use crate::inventory::{self, Facets, Snapshot, TargetSpec, Targets};
-use crate::report::table::{Fit, Grid};
-use crate::report::{self, Document, Format, table};
+use crate::report::emit::Judged;
+use crate::report::listing::ListingPage;
+use crate::report::{self, Format};
 
 impl TargetArgs {
     pub fn spec(&self) -> TargetSpec {
@@ -137,10 +138,7 @@ fn judge(a: &Audit<'_>) -> (Vec<CheckResult>, Vec<Finding>) {
         probe: None,
         network: None,
     };
-    let fail_on = match a.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-    };
+    let fail_on = fail_on(a.fail_on);
     let mut results = Vec::new();
     let mut findings = Vec::new();
     let mut push = |name: &str, o: Outcome| {
@@ -201,67 +199,22 @@ fn with_notes(o: Outcome, notes: Vec<Finding>) -> Outcome {
 }
 
 /// Renders one command's result and returns its exit code.
-fn finish<T: Serialize>(
-    a: Audit<'_>,
-    body: T,
-    table: impl FnOnce() -> String,
-) -> Result<u8, Error> {
+fn finish<T: Serialize>(a: Audit<'_>, body: T, grid: String) -> Result<u8, Error> {
     let (results, findings) = judge(&a);
-    let verdict = Verdict::of(&results);
-    let targets = targets_map(&inventory::resolve_each(a.snap, a.spec).0);
-    if a.format != Format::Table {
-        // Scripts read stdout; a person watching the job reads stderr.
-        for r in results.iter().filter(|r| r.status == Status::NotVerified) {
-            // Reasons and findings quote inventory names from the server.
-            eprintln!(
-                "error: {} not verified: {}",
-                r.name,
-                for_terminal(r.reason.as_deref().unwrap_or(""))
-            );
-            for f in findings.iter().filter(|f| f.check == r.name) {
-                eprintln!(
-                    "  {}\n  fix: {}",
-                    for_terminal(&f.message),
-                    for_terminal(&f.remedy)
-                );
-            }
-        }
-    }
-    match a.format {
-        Format::Json => {
-            report::print_json(&Document::new(
-                a.snap.vcenter.clone(),
-                Some(targets),
-                results,
-                findings,
-                body,
-            ))?;
-        }
-        Format::Markdown => {
-            print!(
-                "{}",
-                report::markdown::render(
-                    &format!("vaudit {}", a.check),
-                    verdict,
-                    &results,
-                    &findings
-                )
-            );
-        }
-        _ => {
-            let style = table::run_style();
-            // The table's cells were made safe as they were added.
-            println!("{}", table());
-            print!("{}", report::gate::not_verified_lines(&results, style));
-            print!("{}", table::findings(&findings));
-            let fail_on_warning = matches!(a.fail_on, FailOn::Warning);
-            println!(
-                "{}",
-                report::gate::closing_line(&results, &findings, fail_on_warning, style.color)
-            );
-        }
-    }
-    Ok(verdict.exit_code())
+    let page = ListingPage {
+        judged: Judged {
+            title: format!("vaudit {}", a.check),
+            vcenter: &a.snap.vcenter,
+            targets: Some(targets_map(&inventory::resolve_each(a.snap, a.spec).0)),
+            results: &results,
+            findings: &findings,
+            fail_on: fail_on(a.fail_on),
+        },
+        body,
+        grid,
+    };
+    report::emit::print(a.format, &page)?;
+    Ok(page.judged.exit_code())
 }
 
 pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
@@ -283,39 +236,7 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
             max_age: None,
         },
         Body { folders: &rows },
-        || {
-            // An indented tree, datacenters as its branches.
-            let mut t = Grid::new(&[
-                ("Folder", Fit::Whole),
-                ("Kind", Fit::Whole),
-                ("Moref", Fit::Whole),
-            ]);
-            let mut lines: Vec<(&str, &str, &str)> = rows
-                .iter()
-                .map(|r| {
-                    (
-                        r.entity.path.as_str(),
-                        r.kind.as_str(),
-                        r.entity.moref.as_str(),
-                    )
-                })
-                .collect();
-            lines.extend(
-                snap.of_kind(&["Datacenter"])
-                    .map(|d| (d.path.as_str(), "(datacenter)", d.moref.value.as_str())),
-            );
-            lines.sort();
-            for (path, kind, moref) in lines {
-                let depth = path.matches('/').count().saturating_sub(1);
-                let name = path.rsplit('/').next().unwrap_or("");
-                t.row([
-                    format!("{}{name}", "  ".repeat(depth)),
-                    kind.to_string(),
-                    moref.to_string(),
-                ]);
-            }
-            t.render()
-        },
+        report::listing::folders(&rows, &snap),
     )
 }
 
@@ -338,40 +259,7 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
             max_age: None,
         },
         Body { pools: &rows },
-        || {
-            let mut t = Grid::new(&[
-                ("Pool", Fit::Whole),
-                ("Kind", Fit::Whole),
-                ("Owner", Fit::Whole),
-                ("HA", Fit::Whole),
-            ]);
-            for r in &rows {
-                let kind = format!(
-                    "{}{}{}",
-                    match r.kind {
-                        checks::pools::PoolKind::Host => "host",
-                        checks::pools::PoolKind::Cluster => "cluster",
-                        checks::pools::PoolKind::Unknown => "unknown",
-                    },
-                    if r.root { " root" } else { "" },
-                    if r.vapp { " vApp" } else { "" }
-                );
-                t.row([
-                    r.entity.path.clone(),
-                    kind,
-                    r.owner
-                        .as_ref()
-                        .map(|o| o.name.clone())
-                        .unwrap_or_else(|| "?".into()),
-                    match r.ha_enabled {
-                        Some(true) => "on".into(),
-                        Some(false) => "off".into(),
-                        None => "-".into(),
-                    },
-                ]);
-            }
-            t.render()
-        },
+        report::listing::pools(&rows),
     )
 }
 
@@ -396,36 +284,6 @@ pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
             max_age: args.max_age,
         },
         Body { templates: &rows },
-        || {
-            let mut t = Grid::new(&[
-                ("Template", Fit::Whole),
-                ("Created", Fit::Whole),
-                ("Age (days)", Fit::Whole),
-                ("Deploys", Fit::Whole),
-                ("Deleted", Fit::Whole),
-                ("Stale", Fit::Whole),
-            ]);
-            for r in &rows {
-                t.row([
-                    r.entity.path.clone(),
-                    r.created
-                        .as_deref()
-                        .map(|c| c.get(..10).unwrap_or(c))
-                        .unwrap_or("-")
-                        .to_string(),
-                    r.age_days
-                        .map(|a| a.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    r.deploys.to_string(),
-                    r.removed.to_string(),
-                    if r.stale { "STALE".into() } else { "".into() },
-                ]);
-            }
-            if rows.is_empty() {
-                "No templates are visible to this user.".into()
-            } else {
-                t.render()
-            }
-        },
+        report::listing::templates(&rows),
     )
 }

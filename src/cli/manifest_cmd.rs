@@ -1,12 +1,11 @@
 //! `vaudit manifest [list | show NAME]`: the embedded privilege manifests.
 
-use serde::Serialize;
-
 use super::args::{ManifestAction, ManifestArgs, OutputArgs};
 use super::error::Error;
 use super::output;
-use crate::manifest::{self, Manifest};
-use crate::report::{self, Format, table};
+use crate::manifest;
+use crate::report::manifest::{ListPage, ShowPage};
+use crate::report::{self, exit};
 
 pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
     let pick = |o: &OutputArgs| OutputArgs {
@@ -21,42 +20,12 @@ pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
 
 fn list(out: &OutputArgs) -> Result<u8, Error> {
     let all = manifest::builtin();
-    match output::resolve("manifest", out.output)? {
-        Format::Toml => {
-            return Err(Error::usage(
-                "--output toml writes one manifest, and list names them all",
-                "give vaudit manifest show NAME --output toml",
-            ));
-        }
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Entry<'a> {
-                name: &'a str,
-                description: &'a str,
-                source: Option<&'a str>,
-                privileges: usize,
-            }
-            #[derive(Serialize)]
-            struct Doc<'a> {
-                schema: &'static str,
-                manifests: Vec<Entry<'a>>,
-            }
-            report::print_json(&Doc {
-                schema: report::SCHEMA,
-                manifests: all
-                    .iter()
-                    .map(|m| Entry {
-                        name: &m.name,
-                        description: &m.description,
-                        source: m.source.as_deref(),
-                        privileges: m.privileges.len(),
-                    })
-                    .collect(),
-            })?;
-        }
-        _ => println!("{}", report::manifest::list(&all, table::run_style())),
+    let format = output::resolve("manifest", out.output)?;
+    if let Some((message, remedy)) = ListPage::refuses(format) {
+        return Err(Error::usage(message, remedy));
     }
-    Ok(0)
+    report::emit::print(format, &ListPage(&all))?;
+    Ok(exit::SUCCESS)
 }
 
 fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
@@ -68,24 +37,15 @@ fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
             format!("give one of: {}", names.join(", ")),
         ));
     };
-    match output::resolve("manifest", out.output)? {
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Doc<'a> {
-                schema: &'static str,
-                manifest: &'a Manifest,
-            }
-            report::print_json(&Doc {
-                schema: report::SCHEMA,
-                manifest: &m,
-            })?;
-        }
-        Format::Toml => {
-            // Found by the same name a moment ago.
-            let text = manifest::builtin_source(&m.name).unwrap_or_default();
-            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
-        }
-        _ => println!("{}", report::manifest::render(&m, table::run_style())),
-    }
-    Ok(0)
+    let format = output::resolve("manifest", out.output)?;
+    // Found by the same name a moment ago.
+    let source = manifest::builtin_source(&m.name).unwrap_or_default();
+    report::emit::print(
+        format,
+        &ShowPage {
+            manifest: &m,
+            source,
+        },
+    )?;
+    Ok(exit::SUCCESS)
 }

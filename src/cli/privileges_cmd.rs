@@ -9,19 +9,18 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::args::{FailOn, PrivilegesArgs};
+use super::args::{PrivilegesArgs, fail_on};
 use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use crate::checks::privileges::{self, Answers, Placement, PrivilegeRow};
 use crate::checks::tagging;
-use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
+use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity};
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, Manifest};
-use crate::report::privileges::{Explain, ExplainEntity, ExplainPermission};
-use crate::report::{self, Document, Format, quote, table};
+use crate::report::emit::{Bare, Judged};
+use crate::report::privileges::{Explain, ExplainEntity, ExplainPermission, PrivilegesPage, View};
+use crate::report::{self, Format, quote};
 use crate::vsphere::{Client, MoRef, Permission};
 
 /// Everything the session gathered.
@@ -73,10 +72,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let explain = args
         .explain
         .then(|| explain(&g, &outcome.rows, &outcome.findings, &manifest));
-    let fail_on = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-    };
+    let fail_on = fail_on(args.fail_on);
     let mut outcome = outcome;
     let checked = match privileges::unknown_principal(&g.answers) {
         Some(unknown) => {
@@ -117,68 +113,28 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         outcome.findings.extend(t.findings().iter().cloned());
         results.push(CheckResult::from_outcome(tagging::CHECK, t, fail_on));
     }
-    let code = Verdict::of(&results).exit_code();
-    match format {
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Body<'a> {
-                user: &'a str,
-                manifest: &'a str,
-                checked_on: &'a [Placement],
-                privileges: &'a [PrivilegeRow],
-                #[serde(skip_serializing_if = "Option::is_none")]
-                explain: Option<&'a Explain>,
-            }
-            report::print_json(&Document::new(
-                g.snap.vcenter.clone(),
-                Some(g.targets.clone()),
-                results,
-                outcome.findings.clone(),
-                Body {
-                    user: &g.user,
-                    manifest: &manifest.name,
-                    checked_on: &g.placements,
-                    privileges: &outcome.rows,
-                    explain: explain.as_ref(),
-                },
-            ))?;
-        }
-        Format::Markdown => print!(
-            "{}",
-            report::markdown::render(
-                &format!("vaudit privileges: {}", g.user),
-                Verdict::of(&results),
-                &results,
-                &outcome.findings
-            )
-        ),
-        _ => {
-            let view = report::privileges::View {
-                user: &g.user,
-                manifest: &manifest.name,
-                placements: &g.placements,
-                rows: &outcome.rows,
-                findings: &outcome.findings,
-                all: args.all,
-                explained: explain.is_some(),
-            };
-            let style = table::run_style();
-            let mut text = report::privileges::render(&view, style);
-            text.push_str(&report::gate::not_verified_lines(&results, style));
-            if let Some(x) = &explain {
-                text.push_str(&report::privileges::render_explain(x));
-            }
-            text.push_str(&report::gate::closing_line(
-                &results,
-                &outcome.findings,
-                matches!(args.fail_on, FailOn::Warning),
-                style.color,
-            ));
-            text.push('\n');
-            print!("{text}");
-        }
-    }
-    Ok(code)
+    let page = PrivilegesPage {
+        judged: Judged {
+            title: format!("vaudit privileges: {}", g.user),
+            vcenter: &g.snap.vcenter,
+            targets: Some(g.targets.clone()),
+            results: &results,
+            findings: &outcome.findings,
+            fail_on,
+        },
+        view: View {
+            user: &g.user,
+            manifest: &manifest.name,
+            placements: &g.placements,
+            rows: &outcome.rows,
+            findings: &outcome.findings,
+            all: args.all,
+            explained: explain.is_some(),
+        },
+        explain: explain.as_ref(),
+    };
+    report::emit::print(format, &page)?;
+    Ok(page.judged.exit_code())
 }
 
 /// A named target that does not exist: one report with the targets check's
@@ -186,32 +142,35 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
 fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Result<u8, Error> {
     let first = errors.first().map(|e| (e.to_string(), e.what()));
     let findings: Vec<Finding> = errors.iter().map(crate::checks::targets::finding).collect();
-    if format == Format::Json {
-        let results = vec![
-            CheckResult::from_outcome(
-                crate::checks::targets::CHECK,
-                &Outcome::NotVerified {
-                    reason: "a target was not found".into(),
-                    findings: findings.clone(),
-                },
-                Severity::Error,
-            ),
-            CheckResult::from_outcome(
-                privileges::CHECK,
-                &Outcome::not_verified("a target was not found (see the targets check)"),
-                Severity::Error,
-            ),
-        ];
-        #[derive(Serialize)]
-        struct Empty {}
-        report::print_json(&Document::new(
-            snap.vcenter.clone(),
-            None,
-            results,
-            findings,
-            Empty {},
-        ))?;
-    }
+    let results = vec![
+        CheckResult::from_outcome(
+            crate::checks::targets::CHECK,
+            &Outcome::NotVerified {
+                reason: "a target was not found".into(),
+                findings: findings.clone(),
+            },
+            Severity::Error,
+        ),
+        CheckResult::from_outcome(
+            privileges::CHECK,
+            &Outcome::not_verified("a target was not found (see the targets check)"),
+            Severity::Error,
+        ),
+    ];
+    let page = Bare {
+        judged: Judged {
+            title: "vaudit privileges".into(),
+            vcenter: &snap.vcenter,
+            targets: None,
+            results: &results,
+            findings: &findings,
+            fail_on: Severity::Error,
+        },
+        junit: None,
+        markdown: false,
+    };
+    // A document for scripts only: the error on stderr says it to people.
+    report::emit::print(format, &page)?;
     let (message, what) = first.unwrap_or_default();
     Err(Error::usage(
         message,

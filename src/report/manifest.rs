@@ -3,8 +3,14 @@
 //! fitted to a terminal by wrapping only the group, the label and the kinds
 //! at spaces; an id is never broken.
 
-use super::privileges::Style;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::Format;
+use super::emit::Page;
 use super::table::{Fit, Grid};
+use super::terminal::Style;
 use crate::manifest::{Manifest, Privilege};
 
 /// The manifest as a table (Group, Privilege, ID, Level, Checked on), one
@@ -77,6 +83,88 @@ pub fn list(all: &[Manifest], style: Style) -> String {
         ]);
     }
     t.render()
+}
+
+/// `vaudit manifest list`: every embedded manifest.
+pub struct ListPage<'a>(pub &'a [Manifest]);
+
+impl ListPage<'_> {
+    /// TOML is one manifest as `--manifest` reads it back: a list has none.
+    pub fn refuses(format: Format) -> Option<(&'static str, &'static str)> {
+        (format == Format::Toml).then_some((
+            "--output toml writes one manifest, and list names them all",
+            "give vaudit manifest show NAME --output toml",
+        ))
+    }
+}
+
+impl Page for ListPage<'_> {
+    fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            name: &'a str,
+            description: &'a str,
+            source: Option<&'a str>,
+            privileges: usize,
+        }
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            schema: &'static str,
+            manifests: Vec<Entry<'a>>,
+        }
+        super::write_json(
+            out,
+            &Doc {
+                schema: super::SCHEMA,
+                manifests: self
+                    .0
+                    .iter()
+                    .map(|m| Entry {
+                        name: &m.name,
+                        description: &m.description,
+                        source: m.source.as_deref(),
+                        privileges: m.privileges.len(),
+                    })
+                    .collect(),
+            },
+        )
+    }
+
+    fn table(&self, style: Style) -> String {
+        format!("{}\n", list(self.0, style))
+    }
+}
+
+/// `vaudit manifest show NAME`: one manifest, and its TOML source.
+pub struct ShowPage<'a> {
+    pub manifest: &'a Manifest,
+    /// The file it was read from, as `--output toml` writes it back.
+    pub source: &'a str,
+}
+
+impl Page for ShowPage<'_> {
+    fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            schema: &'static str,
+            manifest: &'a Manifest,
+        }
+        super::write_json(
+            out,
+            &Doc {
+                schema: super::SCHEMA,
+                manifest: self.manifest,
+            },
+        )
+    }
+
+    fn table(&self, style: Style) -> String {
+        format!("{}\n", render(self.manifest, style))
+    }
+
+    fn toml(&self) -> String {
+        self.source.to_string()
+    }
 }
 
 /// Privileges gathered by group, groups in order of first appearance and

@@ -7,9 +7,12 @@ use serde::Serialize;
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
 use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod emit;
+pub mod exit;
 pub mod format;
 pub mod gate;
 pub mod junit;
+pub mod listing;
 pub mod manifest;
 pub mod markdown;
 pub mod privileges;
@@ -17,6 +20,7 @@ pub mod quote;
 pub mod sanitize;
 pub mod table;
 pub mod terminal;
+pub mod verdict;
 pub mod xml;
 
 pub use format::Format;
