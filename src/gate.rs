@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::checks::facts::{CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live, Vcenter};
 use crate::checks::registry::{self, Check, Selection};
-use crate::checks::{CheckResult, Finding, Severity, Verdict};
+use crate::checks::{CheckResult, Finding, Outcome, Severity, Verdict};
 use crate::config::ArcConfig;
 use crate::inventory::appliance::{Appliance, DatastoreLatency, FoundBy, Probe};
 use crate::inventory::vanished::Vanished;
@@ -15,16 +15,281 @@ use crate::inventory::{self, MoRef, Snapshot, TargetSpec, VCenter};
 use crate::manifest::Manifest;
 use crate::vsphere::{self, Client};
 
-/// The targets: a flag wins over the config key it stands for.
-pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
-    TargetSpec {
-        datacenter: flags.datacenter.clone().or(cfg.datacenter.clone()),
-        folder: flags.folder.clone().or(cfg.folder.clone()),
-        pool: flags.pool.clone().or(cfg.resource_pool.clone()),
-        datastore: flags.datastore.clone().or(cfg.datastore.clone()),
-        network: flags.network.clone().or(cfg.network.clone()),
-        template: flags.template.clone().or(cfg.template.clone()),
+/// How the library reaches the vCenter: the caller's connection settings,
+/// and the session it opens with them (with its own signals and deadline).
+// One current-thread runtime: the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Session {
+    /// The caller's error: a stop (a signal, the deadline) ends the run.
+    type Error: From<crate::plan::Error>;
+    fn username(&self) -> &str;
+    fn password(&self) -> &str;
+    /// The vCenter as connected to, for the report.
+    fn url(&self) -> &str;
+    /// How certificate verification was turned off, if it was.
+    fn insecure(&self) -> Option<crate::checks::vcenter::InsecureSource>;
+    /// How much one collection may read.
+    fn limits(&self) -> vsphere::Limits;
+    /// Opens a session, runs `body` in it, logs out.
+    async fn with_session<T>(
+        &self,
+        body: impl AsyncFnOnce(&Client) -> Result<T, vsphere::Error>,
+    ) -> Result<T, Self::Error>;
+    /// A failed session as the run reports it: why the vCenter checks did
+    /// not run and, when the failure is a verdict, the connection finding;
+    /// or the error back when it ends the run (a signal).
+    fn failed(&self, e: Self::Error) -> Result<(String, Option<Finding>), Self::Error>;
+}
+
+/// Where the vCenter facts came from, owned.
+enum Reached {
+    Live(Box<Snapshot>, Live),
+    Offline(Box<Snapshot>),
+    Unavailable(String, Option<Box<Finding>>),
+}
+
+/// What a run of `check` or `diagnose` produced, ready to render.
+pub struct Audit {
+    pub vcenter: VCenter,
+    pub targets: std::collections::BTreeMap<&'static str, crate::checks::EntityRef>,
+    pub results: Vec<CheckResult>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+impl Audit {
+    /// The report of this run.
+    pub fn page<'a, C>(
+        &'a self,
+        plan: &'a crate::plan::Plan<C>,
+        seconds: f64,
+        snapshot: Option<&'a str>,
+    ) -> crate::report::gate::GateReport<'a> {
+        crate::report::gate::GateReport {
+            vcenter: &self.vcenter,
+            targets: self.targets.clone(),
+            privileges_user: plan.user.as_deref(),
+            results: &self.results,
+            findings: &self.findings,
+            seconds,
+            fail_on_warning: plan.fail_on == Severity::Warning,
+            snapshot,
+            command: plan.command.name,
+            scopes: crate::report::gate::scopes(&plan.targets),
+        }
     }
+}
+
+/// `vaudit check` and `vaudit diagnose`: gather what the selected checks
+/// read (one session, the network probes beside it), evaluate, and return
+/// the audit to render.
+pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Error> {
+    use crate::plan::Source;
+    let spec = &plan.targets;
+    // Only the checks of this command (diagnose has no network checks).
+    let wanted = crate::probe::Wanted {
+        dns: plan.wants(crate::checks::dns::CHECK),
+        proxy: plan.wants(crate::checks::proxy::CHECK),
+        egress: plan.wants(crate::checks::egress::CHECK),
+        ip_conflict: plan.wants(crate::checks::ip_conflict::CHECK),
+        upload: plan.wants(crate::checks::upload_path::CHECK),
+    };
+    let probes_plan = crate::probe::Plan::new(
+        &plan.config,
+        plan.vcenter_address.as_deref(),
+        plan.endpoints.clone(),
+        wanted,
+    );
+    // The probes run while the session gathers: they add no time of their
+    // own unless the vCenter answers faster than they time out.
+    let probes = async {
+        if wanted.any() && plan.config_given {
+            Some(crate::probe::run(&probes_plan, plan.endpoints_from.clone()).await)
+        } else {
+            None
+        }
+    };
+    let gathered = async {
+        Ok::<Reached, S::Error>(match &plan.source {
+            Source::Snapshot(path) => {
+                let snap = Snapshot::load(path).map_err(|e| {
+                    crate::plan::Error::new(e.to_string(), "give --from a file written by --save")
+                })?;
+                Reached::Offline(Box::new(snap))
+            }
+            Source::None(why) => Reached::Unavailable(why.clone(), None),
+            Source::Live(Err(f)) => Reached::Unavailable(
+                format!("not connected: {}", f.message),
+                Some(Box::new(f.clone())),
+            ),
+            Source::Live(Ok(session)) => online(plan, session, &probes_plan).await?,
+        })
+    };
+    let (gathered, mut network) = tokio::join!(gathered, probes);
+    let gathered = gathered?;
+    // The image upload goes to ESXi hosts only the inventory names, so this
+    // probe waits for it.
+    if let (Some(net), true, Reached::Live(snap, _) | Reached::Offline(snap)) =
+        (network.as_mut(), wanted.upload, &gathered)
+    {
+        let names = crate::checks::upload_path::host_names(snap, spec);
+        net.upload = Some(crate::probe::upload::run(&names, crate::probe::STEP).await);
+    }
+    // The probe runs from this machine, only for diagnose, only to the
+    // endpoint the config names.
+    let probe = if plan.command.diagnose()
+        && plan
+            .selection()
+            .enabled(crate::checks::appliance::CONTROL_PLANE)
+    {
+        probe_control_plane(&plan.config, std::time::Duration::from_secs(5)).await
+    } else {
+        None
+    };
+    if let (Some(path), Reached::Live(snap, _)) = (&plan.save, &gathered) {
+        snap.save(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "choose a writable path for --save")
+        })?;
+    }
+
+    let vcenter = match &gathered {
+        Reached::Live(snap, live) => Vcenter::Live {
+            snap: snap.as_ref(),
+            live,
+        },
+        Reached::Offline(snap) => Vcenter::Offline {
+            snap: snap.as_ref(),
+        },
+        Reached::Unavailable(reason, finding) => Vcenter::Unavailable {
+            reason: reason.clone(),
+            finding: finding.clone(),
+        },
+    };
+    let vc: VCenter = match &gathered {
+        Reached::Live(s, _) | Reached::Offline(s) => s.vcenter.clone(),
+        Reached::Unavailable(..) => VCenter {
+            url: plan.vcenter_address.clone().unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let inputs = Inputs {
+        config: &plan.config,
+        config_given: plan.config_given,
+        spec,
+        vcenter_address: plan.vcenter_address.as_deref(),
+        max_age: plan.max_age,
+        manifest: &plan.manifest,
+        support_matrix: plan.support_matrix(),
+        privileges_user: plan.user.as_deref(),
+        now: time::OffsetDateTime::now_utc(),
+        probe: probe.as_ref(),
+        network: network.as_ref(),
+    };
+    // A failed connection explains every vCenter check left not verified:
+    // its finding (who was rejected, where each credential came from) is
+    // reported whatever --only picked. --skip connection still takes it out.
+    let mut only = plan.only.clone();
+    if let Reached::Unavailable(_, Some(_)) = &gathered
+        && !only.is_empty()
+        && !only.iter().any(|o| o == crate::checks::connection::CHECK)
+    {
+        only.push(crate::checks::connection::CHECK.to_string());
+    }
+    let reported = Selection {
+        only: &only,
+        skip: &plan.skip,
+    };
+    let eval = evaluate_in(
+        plan.command.checks,
+        &inputs,
+        vcenter,
+        &reported,
+        plan.fail_on,
+    );
+    let targets = match &gathered {
+        Reached::Live(s, _) | Reached::Offline(s) => {
+            crate::report::targets_map(&inventory::resolve_each(s, spec).0)
+        }
+        Reached::Unavailable(..) => Default::default(),
+    };
+    Ok(Audit {
+        vcenter: vc,
+        targets,
+        results: eval.results,
+        findings: eval.findings,
+        verdict: eval.verdict,
+    })
+}
+
+/// The live session: everything the selected checks read, or why not. An
+/// interruption (a signal) is the one error that ends the command instead.
+async fn online<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    conn: &S,
+    probes: &crate::probe::Plan,
+) -> Result<Reached, S::Error> {
+    let wanted = |name: &str| plan.wants(name);
+    let appliance = plan.command.diagnose().then_some(&plan.config);
+    let progress = crate::report::terminal::Progress::start(
+        crate::report::emit::shows_progress(plan.format),
+        "checking: ",
+        Some("connecting to the vCenter…"),
+    );
+    // A saved snapshot serves every offline check: all of it.
+    let inventory = if plan.save.is_some() {
+        inventory::Facets::all()
+    } else {
+        registry::inventory_for(plan.command.checks, &plan.selection())
+    };
+    let tagging = crate::checks::tagging::CHECK;
+    let wants = Wants {
+        inventory,
+        events: wanted(crate::checks::templates::CHECK) || appliance.is_some(),
+        // The tagging check judges AttachTag from the same answers.
+        privileges: (wanted(crate::checks::privileges::CHECK) || wanted(tagging))
+            .then_some((&plan.manifest, plan.user.as_deref())),
+        tagging: wanted(tagging).then_some((conn.username(), conn.password())),
+        global_permissions: wanted(tagging)
+            && plan
+                .manifest
+                .get(crate::checks::tagging::ATTACH_TAG)
+                .is_some(),
+        limits: conn.limits(),
+        latency: wanted(crate::checks::latency::CHECK),
+        appliance,
+        ip_search: wanted(crate::checks::ip_conflict::CHECK).then(|| {
+            probes
+                .addresses
+                .iter()
+                .map(|(_, ip)| ip.to_string())
+                .collect()
+        }),
+        sso: Some((conn.username(), conn.password())),
+        credential_expiry: wanted(crate::checks::credential_expiry::CHECK),
+        visibility: wanted(crate::checks::targets::CHECK).then_some(plan.user.as_deref()),
+    };
+    let result = conn
+        .with_session(async |client| {
+            let vc = VCenter::new(
+                conn.url(),
+                client.about(),
+                client.session(),
+                conn.insecure().is_some(),
+            );
+            gather(client, vc, &plan.targets, &wants, |n| progress.objects(n)).await
+        })
+        .await;
+    drop(progress);
+    Ok(match result {
+        Ok((snap, mut live)) => {
+            live.insecure = conn.insecure();
+            Reached::Live(Box::new(snap), live)
+        }
+        Err(e) => {
+            let (why, finding) = conn.failed(e)?;
+            Reached::Unavailable(why, finding.map(Box::new))
+        }
+    })
 }
 
 /// What the session must gather, from the checks asked for.
@@ -57,19 +322,6 @@ pub struct Wants<'a> {
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
-}
-
-/// Whether any selected check of `checks` reads the vCenter.
-pub fn needs_vcenter(checks: &[Check], selection: &Selection<'_>) -> bool {
-    checks
-        .iter()
-        .any(|c| {
-            selection.enabled(c.name)
-                && !matches!(c.reads, registry::Reads::Nothing | registry::Reads::Network)
-        })
-        || selection.enabled(crate::checks::connection::CHECK)
-        // It asks vCenter first what holds the plan's addresses.
-        || selection.enabled(crate::checks::ip_conflict::CHECK)
 }
 
 /// One session's gathering: the inventory, the vCenter's time, the event
@@ -541,6 +793,99 @@ async fn find_by_ip(client: &Client, ips: &[String]) -> Result<Vec<IpHolder>, St
         }
     }
     Ok(out)
+}
+
+/// The listing's check, through the registry: the `targets` check when a
+/// target is named, then the command's own. Without its target a listing
+/// judges what applies to the whole inventory (pools, templates) or, for
+/// folders, nothing: the result then says so (`skipped`, listed only).
+pub fn judge_listing(
+    check: &'static str,
+    snap: &Snapshot,
+    spec: &TargetSpec,
+    max_age: Option<u32>,
+    fail_on: Severity,
+) -> (Vec<CheckResult>, Vec<Finding>) {
+    let manifest = crate::manifest::default_manifest();
+    let config = crate::config::ArcConfig::default();
+    let (targets, target_errors) = inventory::resolve_each(snap, spec);
+    let facts = Facts {
+        config: &config,
+        config_given: false,
+        spec: spec,
+        vcenter_address: None,
+        now: time::OffsetDateTime::now_utc(),
+        max_age: max_age,
+        manifest: &manifest,
+        support_matrix: crate::checks::support_matrix::embedded(),
+        privileges_user: None,
+        whole_inventory: true,
+        vcenter: Vcenter::Offline { snap: snap },
+        targets,
+        target_errors,
+        probe: None,
+        network: None,
+    };
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    let mut push = |name: &str, o: Outcome| {
+        results.push(CheckResult::from_outcome(name, &o, fail_on));
+        findings.extend(o.findings().iter().cloned());
+    };
+    let named = spec.datacenter.is_some()
+        || spec.folder.is_some()
+        || spec.pool.is_some()
+        || spec.datastore.is_some()
+        || spec.network.is_some()
+        || spec.template.is_some();
+    if named {
+        push(
+            crate::checks::targets::CHECK,
+            crate::checks::targets::run(&facts),
+        );
+    }
+    let Some(entry) = registry::get(check) else {
+        return (results, findings);
+    };
+    // The targets check says when the view may be partial; without it the
+    // listing's own check carries the same note.
+    let notes = if named {
+        vec![]
+    } else {
+        crate::checks::targets::inventory_filtered(&facts, check)
+    };
+    let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
+    if given {
+        push(check, with_notes(registry::run_one(entry, &facts), notes));
+    } else if check == crate::checks::folders::CHECK {
+        let mut skipped = CheckResult::skipped(
+            check,
+            "no --folder given: every folder is listed, none is judged as the target",
+        );
+        skipped.findings = notes.len();
+        results.push(skipped);
+        findings.extend(notes);
+    } else {
+        push(check, with_notes((entry.run)(&facts), notes));
+    }
+    (results, findings)
+}
+
+/// `o` with `notes` (info findings, which change no status) added.
+fn with_notes(o: Outcome, notes: Vec<Finding>) -> Outcome {
+    match o {
+        Outcome::Verified(mut f) => {
+            f.extend(notes);
+            Outcome::Verified(f)
+        }
+        Outcome::NotVerified {
+            reason,
+            mut findings,
+        } => {
+            findings.extend(notes);
+            Outcome::NotVerified { reason, findings }
+        }
+    }
 }
 
 /// The finding that says why the vCenter could not be audited.

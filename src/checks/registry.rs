@@ -478,6 +478,30 @@ pub fn inventory_for(checks: &[Check], selection: &Selection<'_>) -> Facets {
         .fold(Facets::NONE, |acc, c| acc.with(needs(c)))
 }
 
+/// Whether any selected check of `checks` reads the vCenter.
+pub fn needs_vcenter(checks: &[Check], selection: &Selection<'_>) -> bool {
+    checks
+        .iter()
+        .any(|c| {
+            selection.enabled(c.name)
+                && !matches!(c.reads, Reads::Nothing | Reads::Network)
+        })
+        || selection.enabled(connection::CHECK)
+        // It asks vCenter first what holds the plan's addresses.
+        || selection.enabled(ip_conflict::CHECK)
+}
+
+/// What a listing reads: its check's inventory and that of every target
+/// named (the targets check resolves each).
+pub fn listing_reads(check: &str, spec: &TargetSpec) -> Facets {
+    let own = get(check).map(needs).unwrap_or_else(Facets::all);
+    CHECKS
+        .iter()
+        .flat_map(|c| c.targets)
+        .filter(|t| t.asked(spec).is_some())
+        .fold(own, |acc, t| acc.with(Facets::of(&[t.facet()])))
+}
+
 pub fn names() -> impl Iterator<Item = &'static str> {
     names_in(CHECKS)
 }
@@ -936,7 +960,7 @@ pub(crate) mod tests {
             empty: vec![crate::config::keys::FOLDER],
             ..Default::default()
         };
-        let spec = crate::gate::targets(&TargetSpec::default(), &config);
+        let spec = crate::plan::targets(&TargetSpec::default(), &config);
         let r = evaluate_on_fixture(&config, &spec, &["targets", "folders"]);
         for name in ["targets", "folders"] {
             let c = r.iter().find(|r| r.name == name).unwrap();

@@ -43,7 +43,7 @@ enum Session {
 
 pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let format = output::resolve("privileges", args.output.output)?;
-    let manifest = load_manifest(args.manifest.as_deref())?;
+    let manifest = crate::plan::load_manifest(args.manifest.as_deref())?;
     let conn = Connection::resolve(&args.connection)?;
     let spec = args.targets.spec();
     let session = conn
@@ -178,17 +178,6 @@ fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Resul
     ))
 }
 
-/// The manifest a command was given, or the embedded one; read before any
-/// connection, so a bad file costs no login.
-pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, Error> {
-    match path {
-        Some(path) => {
-            manifest::load_file(path).map_err(|e| Error::usage(e.to_string(), e.remedy()))
-        }
-        None => Ok(manifest::default_manifest()),
-    }
-}
-
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
     Answers {
         manifest,
@@ -221,7 +210,7 @@ async fn gather(
     }
     let root = privileges::root_entity(&snap.root);
     let placements = privileges::placements(&manifest.kinds(), &targets, &root);
-    let mut tmap = super::inventory_cmd::targets_map(&targets);
+    let mut tmap = report::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
     // vCenter 9 lists global permissions, where AttachTag counts: asked
     // beside the privilege answers, in a REST session of its own.

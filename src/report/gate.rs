@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::emit::{Judged, Page};
+use super::emit::{Bare, Judged, Page};
 use super::sanitize::line;
 use super::table::{Fit, Grid};
 use super::terminal::{Style, wrap};
@@ -143,5 +143,63 @@ impl Page for GateReport<'_> {
         out.push_str(&table::findings(r.findings));
         out.push_str(&self.judged().closing(style));
         out
+    }
+}
+
+/// The pseudo-check an aborted run's document reports, as in JUnit.
+const RUN: &str = "vaudit";
+
+/// A run that ended before any check ran (a bad config, a bad manifest):
+/// still one valid document (spec §5), its verdict `incomplete`, the error
+/// as the one not-verified finding. Nothing for a table: the error on
+/// stderr is the whole story there.
+pub struct Aborted {
+    command: String,
+    results: [CheckResult; 1],
+    findings: [Finding; 1],
+    junit: String,
+    vcenter: VCenter,
+}
+
+impl Aborted {
+    pub fn new(command: &str, error: &str, remedy: Option<String>, seconds: f64) -> Aborted {
+        let why = match &remedy {
+            Some(r) => format!("{error}; fix: {r}"),
+            None => error.to_string(),
+        };
+        let finding = Finding::new(
+            RUN,
+            Severity::Error,
+            "not-verified",
+            None,
+            error.to_string(),
+            remedy.unwrap_or_default(),
+        );
+        let outcome = crate::checks::Outcome::NotVerified {
+            reason: format!("the {command} did not run: {error}"),
+            findings: vec![finding.clone()],
+        };
+        Aborted {
+            command: command.to_string(),
+            results: [CheckResult::from_outcome(RUN, &outcome, Severity::Error)],
+            findings: [finding],
+            junit: junit::aborted(&why, seconds),
+            vcenter: VCenter::default(),
+        }
+    }
+
+    pub fn page(&self) -> Bare<'_> {
+        Bare {
+            judged: Judged {
+                title: format!("vaudit {}", self.command),
+                vcenter: &self.vcenter,
+                targets: Some(Default::default()),
+                results: &self.results,
+                findings: &self.findings,
+                fail_on: Severity::Error,
+            },
+            junit: Some(self.junit.clone()),
+            markdown: true,
+        }
     }
 }

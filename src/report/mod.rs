@@ -134,3 +134,23 @@ pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::i
 pub fn print_json<T: Serialize>(doc: &T) -> std::io::Result<()> {
     write_json(&mut std::io::stdout().lock(), doc)
 }
+
+/// The targets found, by kind, as every JSON document lists them.
+pub fn targets_map(
+    t: &crate::inventory::Targets<'_>,
+) -> std::collections::BTreeMap<&'static str, EntityRef> {
+    let mut m = std::collections::BTreeMap::new();
+    for (k, e) in [
+        ("datacenter", t.datacenter),
+        ("folder", t.folder),
+        ("pool", t.pool),
+        ("datastore", t.datastore),
+        ("network", t.network),
+        ("template", t.template),
+    ] {
+        if let Some(e) = e {
+            m.insert(k, EntityRef::from(e));
+        }
+    }
+    m
+}
