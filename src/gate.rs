@@ -5,8 +5,9 @@
 
 use time::OffsetDateTime;
 
+use crate::checks::check::{self, Check, Fact, Needs, Selection};
 use crate::checks::facts::{CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live, Vcenter};
-use crate::checks::registry::{self, Check, Selection};
+use crate::checks::registry;
 use crate::checks::{CheckResult, Finding, Outcome, Severity, Verdict};
 use crate::config::ArcConfig;
 use crate::inventory::appliance::{Appliance, DatastoreLatency, FoundBy, Probe};
@@ -86,14 +87,9 @@ impl Audit {
 pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Error> {
     use crate::plan::Source;
     let spec = &plan.targets;
-    // Only the checks of this command (diagnose has no network checks).
-    let wanted = crate::probe::Wanted {
-        dns: plan.wants(crate::checks::dns::CHECK),
-        proxy: plan.wants(crate::checks::proxy::CHECK),
-        egress: plan.wants(crate::checks::egress::CHECK),
-        ip_conflict: plan.wants(crate::checks::ip_conflict::CHECK),
-        upload: plan.wants(crate::checks::upload_path::CHECK),
-    };
+    // What the selected checks of this command read, from their entries.
+    let needs = Needs::of(plan.command.checks, &plan.selection());
+    let wanted = needs.probes;
     let probes_plan = crate::probe::Plan::new(
         &plan.config,
         plan.vcenter_address.as_deref(),
@@ -103,7 +99,7 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
     // The probes run while the session gathers: they add no time of their
     // own unless the vCenter answers faster than they time out.
     let probes = async {
-        if wanted.any() && plan.config_given {
+        if wanted.any_network() && plan.config_given {
             Some(crate::probe::run(&probes_plan, plan.endpoints_from.clone()).await)
         } else {
             None
@@ -122,16 +118,18 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
                 format!("not connected: {}", f.message),
                 Some(Box::new(f.clone())),
             ),
-            Source::Live(Ok(session)) => online(plan, session, &probes_plan).await?,
+            Source::Live(Ok(session)) => online(plan, &needs, session, &probes_plan).await?,
         })
     };
     let (gathered, mut network) = tokio::join!(gathered, probes);
     let gathered = gathered?;
     // The image upload goes to ESXi hosts only the inventory names, so this
     // probe waits for it.
-    if let (Some(net), true, Reached::Live(snap, _) | Reached::Offline(snap)) =
-        (network.as_mut(), wanted.upload, &gathered)
-    {
+    if let (Some(net), true, Reached::Live(snap, _) | Reached::Offline(snap)) = (
+        network.as_mut(),
+        wanted.has(check::Probe::Upload),
+        &gathered,
+    ) {
         let names = crate::checks::upload_path::host_names(snap, spec);
         net.upload = Some(crate::probe::upload::run(&names, crate::probe::STEP).await);
     }
@@ -225,49 +223,16 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
 /// interruption (a signal) is the one error that ends the command instead.
 async fn online<S: Session>(
     plan: &crate::plan::Plan<S>,
+    needs: &Needs,
     conn: &S,
     probes: &crate::probe::Plan,
 ) -> Result<Reached, S::Error> {
-    let wanted = |name: &str| plan.wants(name);
-    let appliance = plan.command.diagnose().then_some(&plan.config);
     let progress = crate::report::terminal::Progress::start(
         crate::report::emit::shows_progress(plan.format),
         "checking: ",
         Some("connecting to the vCenter…"),
     );
-    // A saved snapshot serves every offline check: all of it.
-    let inventory = if plan.save.is_some() {
-        inventory::Facets::all()
-    } else {
-        registry::inventory_for(plan.command.checks, &plan.selection())
-    };
-    let tagging = crate::checks::tagging::CHECK;
-    let wants = Wants {
-        inventory,
-        events: wanted(crate::checks::templates::CHECK) || appliance.is_some(),
-        // The tagging check judges AttachTag from the same answers.
-        privileges: (wanted(crate::checks::privileges::CHECK) || wanted(tagging))
-            .then_some((&plan.manifest, plan.user.as_deref())),
-        tagging: wanted(tagging).then_some((conn.username(), conn.password())),
-        global_permissions: wanted(tagging)
-            && plan
-                .manifest
-                .get(crate::checks::tagging::ATTACH_TAG)
-                .is_some(),
-        limits: conn.limits(),
-        latency: wanted(crate::checks::latency::CHECK),
-        appliance,
-        ip_search: wanted(crate::checks::ip_conflict::CHECK).then(|| {
-            probes
-                .addresses
-                .iter()
-                .map(|(_, ip)| ip.to_string())
-                .collect()
-        }),
-        sso: Some((conn.username(), conn.password())),
-        credential_expiry: wanted(crate::checks::credential_expiry::CHECK),
-        visibility: wanted(crate::checks::targets::CHECK).then_some(plan.user.as_deref()),
-    };
+    let wants = Wants::of(plan, needs, conn, probes);
     let result = conn
         .with_session(async |client| {
             let vc = VCenter::new(
@@ -292,7 +257,8 @@ async fn online<S: Session>(
     })
 }
 
-/// What the session must gather, from the checks asked for.
+/// What the session must gather: the selected checks' declarations
+/// (`Needs`) with what the plan gives them to ask with.
 pub struct Wants<'a> {
     /// The inventory the selected checks read (`registry::inventory_for`),
     /// or all of it for `--save`.
@@ -322,6 +288,50 @@ pub struct Wants<'a> {
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
+}
+
+impl<'a> Wants<'a> {
+    pub fn of<S: Session>(
+        plan: &'a crate::plan::Plan<S>,
+        needs: &Needs,
+        conn: &'a S,
+        probes: &crate::probe::Plan,
+    ) -> Wants<'a> {
+        let credentials = (conn.username(), conn.password());
+        Wants {
+            // A saved snapshot serves every offline check: all of it.
+            inventory: if plan.save.is_some() {
+                inventory::Facets::all()
+            } else {
+                needs.inventory
+            },
+            events: needs.reads(Fact::Events),
+            privileges: needs
+                .reads(Fact::Privileges)
+                .then_some((&plan.manifest, plan.user.as_deref())),
+            tagging: needs.reads(Fact::Tagging).then_some(credentials),
+            global_permissions: needs.reads(Fact::GlobalPermissions)
+                && plan
+                    .manifest
+                    .get(crate::checks::tagging::ATTACH_TAG)
+                    .is_some(),
+            limits: conn.limits(),
+            latency: needs.reads(Fact::Latency),
+            appliance: needs.reads(Fact::Appliance).then_some(&plan.config),
+            ip_search: needs.reads(Fact::IpSearch).then(|| {
+                probes
+                    .addresses
+                    .iter()
+                    .map(|(_, ip)| ip.to_string())
+                    .collect()
+            }),
+            sso: needs.reads(Fact::Sso).then_some(credentials),
+            credential_expiry: needs.reads(Fact::CredentialExpiry),
+            visibility: needs
+                .reads(Fact::Visibility)
+                .then_some(plan.user.as_deref()),
+        }
+    }
 }
 
 /// One session's gathering: the inventory, the vCenter's time, the event
@@ -856,7 +866,7 @@ pub fn judge_listing(
     };
     let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
     if given {
-        push(check, with_notes(registry::run_one(entry, &facts), notes));
+        push(check, with_notes(check::run_one(entry, &facts), notes));
     } else if check == crate::checks::folders::CHECK {
         let mut skipped = CheckResult::skipped(
             check,
@@ -990,7 +1000,7 @@ pub fn evaluate_in(
         probe: inputs.probe,
         network: inputs.network,
     };
-    let run = registry::run_checks(checks, &facts, selection, fail_on);
+    let run = check::run_checks(checks, &facts, selection, fail_on);
     let verdict = Verdict::of(&run.results);
     Evaluation {
         results: run.results,

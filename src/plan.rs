@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::checks::registry::{self, Check, Selection};
+use crate::checks::check::{Check, Needs, Selection};
+use crate::checks::registry;
 use crate::checks::support_matrix::{self, SupportMatrix};
 use crate::checks::{Finding, Severity};
 use crate::config::{self, ArcConfig};
@@ -152,7 +153,7 @@ impl<C> Plan<C> {
         };
         let source = if let Some(path) = &asked.from {
             Source::Snapshot(path.clone())
-        } else if !registry::needs_vcenter(command.checks, &selection) {
+        } else if !Needs::of(command.checks, &selection).vcenter {
             Source::None("no check that reads the vCenter was asked for".into())
         } else if vcenter_address.is_none() {
             Source::None(

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
-use super::registry::Target;
+use super::target::Target;
 use crate::inventory::appliance::{Appliance, FoundBy};
 use crate::inventory::{Entity, MoRef, Snapshot};
 use crate::vsphere::VmGuest;

@@ -3,6 +3,7 @@
 
 pub mod appliance;
 pub mod capacity;
+pub mod check;
 pub mod connection;
 pub mod credential_expiry;
 pub mod dns;
@@ -21,9 +22,9 @@ pub mod pools;
 pub mod privileges;
 pub mod proxy;
 pub mod registry;
-pub mod rules;
 pub mod support_matrix;
 pub mod tagging;
+pub mod target;
 pub mod targets;
 pub mod templates;
 pub mod upload_path;

@@ -448,7 +448,7 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    use super::registry::Target;
+    use super::target::Target;
     let t = match k {
         EntityKind::Datacenter => Target::Datacenter,
         EntityKind::Folder => Target::Folder,

@@ -12,7 +12,7 @@ use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 use super::pools;
-use super::registry::{Target, missing_target};
+use super::target::{Target, missing_target};
 use crate::inventory::{Entity, Snapshot};
 
 pub const CHECK: &str = "support-matrix";

@@ -5,7 +5,7 @@
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
-use super::registry::Target;
+use super::target::Target;
 use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
@@ -26,7 +26,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     let empty: Vec<String> = ALL
         .iter()
         .filter(|t| t.asked(f.spec).is_none() && f.config.is_empty_key(t.config_key()))
-        .map(|&t| super::registry::not_given(t, f.config))
+        .map(|&t| super::target::not_given(t, f.config))
         .collect();
     if ALL.iter().all(|t| t.asked(f.spec).is_none()) && empty.is_empty() {
         return Outcome::NotVerified {
