@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::finding::Finding;
-use super::support_matrix::SupportMatrix;
+use super::matrix::SupportMatrix;
 use crate::config::ArcConfig;
 use crate::inventory::{Snapshot, TargetError, TargetSpec, Targets};
 use crate::manifest::Manifest;
@@ -40,7 +40,7 @@ pub struct Live {
     /// failed. `None`: not asked (another version, or not wanted).
     pub global_permissions: Option<Box<Result<crate::vsphere::Authorization, String>>>,
     /// How certificate verification was turned off, if it was.
-    pub insecure: Option<super::vcenter::InsecureSource>,
+    pub insecure: Option<InsecureSource>,
     /// `vaudit diagnose`: the appliance VM(s) and what was read about them.
     pub appliance: Option<Box<crate::inventory::appliance::Appliance>>,
     /// `SearchIndex.FindAllByIp` for the control-plane and node addresses,
@@ -50,6 +50,17 @@ pub struct Live {
     /// What vCenter SSO said of the logged-in account's password, when the
     /// credential-expiry check was asked for.
     pub credential_expiry: Option<Box<CredentialExpiry>>,
+}
+
+/// Who turned certificate verification off. A flag is a decision made on the
+/// command line; a variable may be a leftover in a CI environment, so the gate
+/// treats the two differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsecureSource {
+    /// `--insecure` / `-k`.
+    Flag,
+    /// `VAUDIT_INSECURE` or `GOVC_INSECURE`, by name.
+    Env(&'static str),
 }
 
 /// The logged-in account's password expiry, as vCenter SSO answered.

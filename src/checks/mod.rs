@@ -15,6 +15,7 @@ pub mod folders;
 pub mod ip_conflict;
 pub mod ip_plan;
 pub mod latency;
+pub mod matrix;
 pub mod network;
 pub mod outcome;
 pub mod placement;
