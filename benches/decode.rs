@@ -11,7 +11,7 @@
 //!
 //! Each page is decoded twice per run, side by side: by vaudit's own scanner
 //! (`src/vsphere/xml/`) and by the same decoder on quick-xml's `Reader`
-//! (`decode/quick_xml_page.rs`), both with the same bounds; the README's
+//! (`decode/quick_xml_page.rs`), both with the same bounds; docs/design.md's
 //! choice between them is taken from this comparison.
 //!
 //! Under `cargo test --all-targets` (no `--bench` argument) criterion runs

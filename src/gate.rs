@@ -348,9 +348,11 @@ pub async fn gather(
     // a WAN each call costs a round trip, and these are independent. The
     // paging itself stays sequential, as the API requires.
     let root = client.content().root_folder.clone();
+    // One SSO token serves the privileges and the credential-expiry checks.
+    let sso = vsphere::sso::Cache::default();
     let privileges_prelude = async {
         match wants.privileges {
-            Some((_, user)) => inventory::privileges::prelude(client, user, wants.sso)
+            Some((_, user)) => inventory::privileges::prelude(client, user, wants.sso, &sso)
                 .await
                 .map(Some),
             None => Ok(None),
@@ -367,7 +369,7 @@ pub async fn gather(
     let credential_expiry = async {
         match (wants.credential_expiry, wants.sso) {
             (true, Some((user, password))) => Some(Box::new(
-                gather_credential_expiry(client, user, password).await,
+                gather_credential_expiry(client, &sso, user, password).await,
             )),
             (true, None) => Some(Box::new(CredentialExpiry {
                 account: String::new(),
@@ -567,6 +569,7 @@ pub async fn global_permissions(
 /// Failures are kept for the check to report, not fatal to the rest.
 pub async fn gather_credential_expiry(
     client: &Client,
+    sso: &vsphere::sso::Cache,
     user: &str,
     password: &str,
 ) -> CredentialExpiry {
@@ -574,30 +577,29 @@ pub async fn gather_credential_expiry(
         account: account.to_string(),
         answer: ExpiryAnswer::Failed(why),
     };
-    let token = match client.sso_token(user, password).await {
+    let token = match sso.token(client, user, password).await {
         Ok(t) => t,
         Err(e) => return failed(user, format!("no SSO token: {e}")),
     };
+    let admin = vsphere::sso::SsoAdmin::new(client, &token);
     let account = token.subject.clone();
     let answer = |answer| CredentialExpiry {
         account: account.clone(),
         answer,
     };
-    let system = match client.sso_system_domain(&token).await {
+    let system = match admin.system_domain().await {
         Ok(d) => d,
         Err(e) => return failed(&account, e.to_string()),
     };
-    let domain = vsphere::sso::domain_of(&account);
+    let principal = vsphere::Principal::parse(&account);
+    let domain = principal.domain_or_default().to_lowercase();
     if !domain.eq_ignore_ascii_case(system.trim()) {
         return answer(ExpiryAnswer::Unanswerable(format!(
             "it is an account of {domain}, not of vCenter SSO's own domain {system}; its directory (such as Active Directory) keeps its password"
         )));
     }
     use vsphere::sso::DaysRemaining;
-    match client
-        .sso_days_until_password_expiration(&token, &account)
-        .await
-    {
+    match admin.days_until_password_expiration(&principal).await {
         Ok(DaysRemaining::Days(d)) => answer(ExpiryAnswer::Days(d)),
         Ok(DaysRemaining::Never) => answer(ExpiryAnswer::Never {
             source: "GetDaysRemainingUntilPasswordExpiration (-1)".into(),
@@ -605,8 +607,7 @@ pub async fn gather_credential_expiry(
         Ok(DaysRemaining::InvalidPrincipal(t)) => answer(ExpiryAnswer::Unanswerable(format!(
             "SSO keeps no password for it ({t})"
         ))),
-        Ok(DaysRemaining::NoPermission(_)) => match client.sso_password_lifetime_days(&token).await
-        {
+        Ok(DaysRemaining::NoPermission(_)) => match admin.password_lifetime_days().await {
             Ok(None) => answer(ExpiryAnswer::Never {
                 source: "the local password policy (GetLocalPasswordPolicy) sets no lifetime"
                     .into(),
@@ -774,7 +775,7 @@ pub async fn gather_appliance(
 /// control-plane endpoint, port 6443, from this machine. `None` when the
 /// config names no endpoint.
 pub async fn probe_control_plane(cfg: &ArcConfig, timeout: std::time::Duration) -> Option<Probe> {
-    let host = crate::checks::appliance::host_of(cfg.control_plane_endpoint.as_deref()?);
+    let host = vsphere::host_of(cfg.control_plane_endpoint.as_deref()?);
     let target = format!("{host}:{}", crate::checks::appliance::API_PORT);
     let error = match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(&target)).await {
         Ok(Ok(_)) => None,

@@ -225,8 +225,7 @@ pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
 /// The manifest a command was given, or the embedded one; read before any
 /// connection, so a bad file costs no login.
 pub fn load_manifest(path: Option<&Path>) -> Result<Manifest, Error> {
-    match path {
-        Some(path) => manifest::load_file(path).map_err(|e| Error::new(e.to_string(), e.remedy())),
-        None => Ok(manifest::default_manifest()),
-    }
+    let given = path.map(|p| p.to_string_lossy());
+    // Options arrive with the pipeline's --manifest-option (issue 22).
+    manifest::load(given.as_deref(), &[]).map_err(|e| Error::new(e.to_string(), e.remedy()))
 }

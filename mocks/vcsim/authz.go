@@ -1000,6 +1000,7 @@ func (sm *arcSessionManager) afterLogin(ctx *simulator.Context, res types.UserSe
 
 func (sm *arcSessionManager) Login(ctx *simulator.Context, req *types.Login) soap.HasFault {
 	body := &methods.LoginBody{}
+	notePassword(&ssoStats.loginPassword, req.Password) // lookup.go
 	if ctx.Session != nil || !sm.store.checkPassword(req.UserName, req.Password) {
 		postBadLogin(ctx, req.UserName) // logins.go
 		body.Fault_ = invalidLogin()

@@ -32,9 +32,14 @@ package main
 // registration pointing elsewhere (an external PSC, a stale PNID).
 //
 // GET /vcsim/sso-stats answers, as JSON, how many requests reached the STS
-// and the Lookup Service (the tests count round trips with it).
+// and the Lookup Service (the tests count round trips with it), and the
+// SHA-256 (hex) of the password the last SOAP Login and the last STS request
+// carried, as the server decoded them ("" before any): a test compares what
+// each received without the password ever being printed.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -52,6 +57,19 @@ var (
 
 var ssoStats struct {
 	stsRequests, lookupContent, lookupList atomic.Int64
+	// SHA-256 hex of the last password received, never the password.
+	loginPassword, stsPassword atomic.Value
+}
+
+// notePassword keeps the digest of a received password in into.
+func notePassword(into *atomic.Value, password string) {
+	sum := sha256.Sum256([]byte(password))
+	into.Store(hex.EncodeToString(sum[:]))
+}
+
+func digestOf(v *atomic.Value) string {
+	s, _ := v.Load().(string)
+	return s
 }
 
 type lookupEndpoint struct{ url, protocol, kind string }
@@ -141,10 +159,12 @@ func lookupService(w http.ResponseWriter, r *http.Request) {
 
 func serveSSOStats(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]int64{
-		"sts_requests":   ssoStats.stsRequests.Load(),
-		"lookup_content": ssoStats.lookupContent.Load(),
-		"lookup_list":    ssoStats.lookupList.Load(),
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"sts_requests":          ssoStats.stsRequests.Load(),
+		"lookup_content":        ssoStats.lookupContent.Load(),
+		"lookup_list":           ssoStats.lookupList.Load(),
+		"login_password_sha256": digestOf(&ssoStats.loginPassword),
+		"sts_password_sha256":   digestOf(&ssoStats.stsPassword),
 	})
 }
 

@@ -84,6 +84,8 @@ func parseFlags() *options {
 	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
 	flag.IntVar(&restPageSize, "rest-page-size", 100, "items per page of the /api permission list (vCenter 9 mode)")
+	flag.IntVar(&authzPagePad, "authz-page-pad-bytes", 0, "pad every page of the /api permission list with this many bytes (a hostile server, vCenter 9 mode)")
+	flag.BoolVar(&authzEndless, "authz-endless", false, "the /api permission list never ends: a fresh marker on every page (a hostile server, vCenter 9 mode)")
 	flag.StringVar(&authzListPrivilege, "authz-list-privilege", "System.Read", "the privilege on the root folder the /api permission list requires (vCenter 9 mode)")
 	flag.StringVar(&ssoSystemDomain, "sso-domain", ssoSystemDomain, "the SSO system domain: the tenant the STS and SSO admin service answer under (/sts/STSService/DOMAIN), which the Lookup Service lists")
 	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")

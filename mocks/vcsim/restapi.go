@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
@@ -45,6 +46,11 @@ const globalACLType = "GlobalAcl"
 var (
 	restPageSize       = 100
 	authzListPrivilege = "System.Read"
+	// A hostile permission list, for vaudit's bounds: every page padded
+	// with this many bytes, and (endless) a fresh marker on every page.
+	authzPagePad  = 0
+	authzEndless  = false
+	authzEndlessN int64
 )
 
 type apiSessions struct {
@@ -399,9 +405,22 @@ func listPermissions(w http.ResponseWriter, r *http.Request, am *arcAuthzManager
 	}
 	page := items[start:]
 	res := map[string]interface{}{}
+	if authzEndless && len(items) > 0 {
+		// A full page every time, the permissions repeated to fill it.
+		page = nil
+		for len(page) < size {
+			page = append(page, items[len(page)%len(items)])
+		}
+		res["marker"] = fmt.Sprintf("endless-%d", atomic.AddInt64(&authzEndlessN, 1))
+	}
 	if len(page) > size {
 		page = page[:size]
-		res["marker"] = page[len(page)-1].Permission
+		if !authzEndless {
+			res["marker"] = page[len(page)-1].Permission
+		}
+	}
+	if authzPagePad > 0 {
+		res["padding"] = strings.Repeat("x", authzPagePad)
 	}
 	if page == nil {
 		page = []apiPermissionItem{}

@@ -192,6 +192,7 @@ func (s *ssoState) issue(w http.ResponseWriter, r *http.Request) {
 	body := readBody(r)
 	user, _ := textOf(body, "Username")
 	pass, _ := textOf(body, "Password")
+	notePassword(&ssoStats.stsPassword, pass) // lookup.go
 	if !s.store.checkPassword(user, pass) {
 		soapFault(w, "wst:FailedAuthentication", "Authentication failed: invalid credentials")
 		return

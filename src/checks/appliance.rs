@@ -13,7 +13,7 @@ use super::outcome::Outcome;
 use super::target::Target;
 use crate::inventory::appliance::{Appliance, FoundBy};
 use crate::inventory::{Entity, MoRef, Snapshot};
-use crate::vsphere::VmGuest;
+use crate::vsphere::{VmGuest, host_of};
 
 pub const VM: &str = "appliance-vm";
 pub const IP: &str = "appliance-ip";
@@ -118,17 +118,6 @@ pub fn addresses(cfg: &crate::config::ArcConfig) -> Vec<String> {
         }
     }
     out
-}
-
-/// `https://10.0.0.60:6443` or `10.0.0.60` → `10.0.0.60`.
-pub fn host_of(endpoint: &str) -> &str {
-    let s = endpoint.trim();
-    let s = s.split_once("://").map(|(_, r)| r).unwrap_or(s);
-    let s = s.split('/').next().unwrap_or(s);
-    match s.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
-        _ => s,
-    }
 }
 
 pub fn run_vm(f: &Facts<'_>) -> Outcome {
@@ -542,13 +531,6 @@ pub fn run_events(f: &Facts<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_of_strips_scheme_and_port() {
-        assert_eq!(host_of("10.0.0.60"), "10.0.0.60");
-        assert_eq!(host_of("https://10.0.0.60:6443/"), "10.0.0.60");
-        assert_eq!(host_of("127.0.0.31:6443"), "127.0.0.31");
-    }
 
     #[test]
     fn addresses_are_the_endpoint_then_the_pool() {

@@ -5,20 +5,9 @@ use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 use crate::config::Section;
+use crate::vsphere::host_of;
 
 pub const CHECK: &str = "endpoints";
-
-/// The host part of a URL or a bare host name.
-fn host_of(s: &str) -> &str {
-    let s = s.trim();
-    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
-    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
-    let s = s.rsplit_once('@').map_or(s, |(_, h)| h);
-    if s.starts_with('[') {
-        return s;
-    }
-    s.split(':').next().unwrap_or(s)
-}
 
 /// One finding per setting whose host name ends in `.local`.
 pub fn check(endpoints: &[(String, String)]) -> Vec<Finding> {

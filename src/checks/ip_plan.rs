@@ -254,7 +254,7 @@ pub fn check(plan: &IpPlan) -> Vec<Finding> {
         }
     }
     for (setting, url) in &plan.proxies {
-        if let Ok(IpAddr::V4(ip)) = crate::probe::host_of(url).parse() {
+        if let Ok(IpAddr::V4(ip)) = crate::vsphere::host_of(url).parse() {
             let key = format!("applianceClusterConfig.networking.{setting}");
             others.push((format!("the proxy {ip} ({key})"), ip, key));
         }

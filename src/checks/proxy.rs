@@ -11,7 +11,8 @@ use ipnet::IpNet;
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
-use crate::probe::{Egress, NetworkFacts, TlsCheck, Tunnel, host_of};
+use crate::probe::{Egress, NetworkFacts, TlsCheck, Tunnel};
+use crate::vsphere::host_of;
 
 pub const CHECK: &str = "proxy";
 
@@ -131,7 +132,7 @@ pub fn well_formed(
 pub fn noproxy_required(vcenter: Option<&str>, prefix: Option<&str>) -> Vec<String> {
     let mut r = Vec::new();
     if let Some(v) = vcenter {
-        r.push(host_of(v));
+        r.push(host_of(v).to_string());
     }
     if let Some(p) = prefix {
         r.push(p.trim().to_string());

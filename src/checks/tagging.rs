@@ -17,10 +17,11 @@
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity};
 use super::outcome::Outcome;
-use crate::inventory::placement::{canonical_principal, root_entity};
+use crate::inventory::placement::root_entity;
 use crate::inventory::{Membership, PrivilegeAnswers};
 use crate::manifest::Manifest;
 use crate::vsphere::{Authorization, MoRef, RestPermission, Scope};
+use crate::vsphere::{Principal, same_principal};
 
 /// The endpoints the verdict names.
 const PERMISSIONS_LIST: &str = "POST /api/vcenter/authorization/permissions?action=list";
@@ -46,8 +47,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         // Answers for another principal than the one asked about say nothing.
         let answers = snap.privileges.as_ref().filter(|a| {
             a.for_user == f.privileges_user.is_some()
-                && f.privileges_user
-                    .is_none_or(|u| canonical_principal(u) == canonical_principal(&a.user))
+                && f.privileges_user.is_none_or(|u| same_principal(u, &a.user))
         });
         let global = f.live().and_then(|l| l.global_permissions.as_deref());
         match attach_tag(
@@ -242,8 +242,9 @@ fn role_name<'a>(authz: &'a Authorization, role: &'a str) -> &'a str {
 /// Whatever cannot be classified (an unknown object type, a role missing
 /// from the list, groups not known) is `Unknown`, never a pass.
 pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membership>) -> Global {
-    let me = canonical_principal(user);
-    if !me.contains('@') {
+    let principal = Principal::parse(user);
+    let me = principal.canonical();
+    if principal.domain.is_none() {
         // Permissions name `name@domain`: a bare name matches none of the
         // principal's own, and its groups' would then decide.
         return Global::Unknown(format!(
@@ -254,20 +255,16 @@ pub fn judge_global(authz: &Authorization, user: &str, membership: Option<&Membe
     // A user permission of the same name in another spelling of the domain
     // (an AD domain's NetBIOS name against its DNS name) may be the
     // principal's own, which would beat its groups'.
-    let local = |c: &str| c.split('@').next().unwrap_or_default().to_string();
     let namesake = authz.permissions.iter().find(|p| {
         !p.principal.group
             && p.scope == Scope::Global
             && p.principal.canonical() != me
-            && local(&p.principal.canonical()) == local(&me)
+            && p.principal.name.to_lowercase() == principal.name.to_lowercase()
     });
     let mine = |p: &RestPermission| !p.principal.group && p.principal.canonical() == me;
     let in_group = |p: &RestPermission| {
         p.principal.group
-            && groups.is_some_and(|g| {
-                g.iter()
-                    .any(|x| canonical_principal(x) == p.principal.canonical())
-            })
+            && groups.is_some_and(|g| g.iter().any(|x| Principal::parse(x).is(&p.principal)))
     };
     let maybe_group = |p: &RestPermission| p.principal.group && groups.is_none();
     let concerns = |p: &RestPermission| mine(p) || in_group(p) || maybe_group(p);
@@ -419,15 +416,14 @@ mod tests {
     const GROUP: &str = "arc-admins@vsphere.local";
 
     fn perm(who: &str, group: bool, scope: Scope, role: &str, propagating: bool) -> RestPermission {
-        let (name, domain) = who.split_once('@').unwrap();
+        // The domain in another case than the user's: compared without it.
+        let mut principal = Principal::parse(who);
+        principal.domain = principal.domain.map(|d| d.to_uppercase());
+        principal.group = group;
         RestPermission {
             id: format!("{who}:{role}"),
             scope,
-            principal: crate::vsphere::RestPrincipal {
-                group,
-                name: name.into(),
-                domain: domain.to_uppercase(),
-            },
+            principal,
             role: role.into(),
             propagating,
         }
@@ -568,8 +564,7 @@ mod tests {
     #[test]
     fn a_backslash_name_without_a_domain_field_is_the_same_principal() {
         let mut own = perm(USER, false, Scope::Global, "-2", true);
-        own.principal.name = "VSPHERE.LOCAL\\deployer".into();
-        own.principal.domain = String::new();
+        own.principal = crate::vsphere::Principal::from_parts("VSPHERE.LOCAL\\deployer", "", false);
         let group = perm(GROUP, true, Scope::Global, "1001", true);
         // Its own ReadOnly is found, and beats the group's grant.
         assert!(matches!(

@@ -76,6 +76,18 @@ pub fn finding(e: &TargetError) -> Finding {
 /// target is named (a listing is as partial as the view it was read in).
 pub fn inventory_filtered(f: &Facts<'_>, check: &str) -> Vec<Finding> {
     let Some(v) = f.snapshot().and_then(|s| s.visibility.as_ref()) else {
+        // A snapshot saved without the visibility answers cannot say
+        // whether its inventory was partial: say that, not nothing.
+        if let super::facts::Vcenter::Offline { .. } = f.vcenter {
+            return vec![Finding::new(
+                check,
+                Severity::Info,
+                "inventory-filtered",
+                None,
+                "whether the inventory in this snapshot is partial is unknown: it holds no answer on what its user could see".to_string(),
+                "save the snapshot again with `vaudit check --save` (which asks), or run without --from".to_string(),
+            )];
+        }
         return vec![];
     };
     let mut out = Vec::new();

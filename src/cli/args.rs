@@ -284,10 +284,14 @@ pub enum ManifestAction {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Print one embedded manifest (default: arc-resource-bridge)
+    /// Print one manifest, embedded or a file (default: arc-resource-bridge)
     Show {
-        /// The manifest's name, as `manifest list` prints it
+        /// The manifest's name, as `manifest list` prints it, or a manifest file
+        #[arg(value_name = "NAME|FILE")]
         name: Option<String>,
+        /// Switch on a named option of the manifest (repeatable; `manifest show` lists them)
+        #[arg(long = "manifest-option", value_name = "NAME")]
+        manifest_option: Vec<String>,
         #[command(flatten)]
         output: OutputArgs,
     },

@@ -1,9 +1,10 @@
-//! `vaudit manifest [list | show NAME]`: the embedded privilege manifests.
+//! `vaudit manifest [list | show NAME|FILE]`: the embedded privilege
+//! manifests, or a user's file read the way `--manifest` reads it.
 
 use super::args::{ManifestAction, ManifestArgs, OutputArgs};
 use super::error::Error;
 use super::output;
-use crate::manifest;
+use crate::manifest::{self, ResolveError};
 use crate::report::manifest::{ListPage, ShowPage};
 use crate::report::{self, exit};
 
@@ -13,8 +14,12 @@ pub fn run(args: &ManifestArgs) -> Result<u8, Error> {
     };
     match &args.action {
         Some(ManifestAction::List { output }) => list(&pick(output)),
-        Some(ManifestAction::Show { name, output }) => show(name.as_deref(), &pick(output)),
-        None => show(None, &args.output),
+        Some(ManifestAction::Show {
+            name,
+            manifest_option,
+            output,
+        }) => show(name.as_deref(), manifest_option, &pick(output)),
+        None => show(None, &[], &args.output),
     }
 }
 
@@ -28,23 +33,22 @@ fn list(out: &OutputArgs) -> Result<u8, Error> {
     Ok(exit::SUCCESS)
 }
 
-fn show(name: Option<&str>, out: &OutputArgs) -> Result<u8, Error> {
-    let name = name.unwrap_or(manifest::DEFAULT_NAME);
-    let Some(m) = manifest::builtin_named(name) else {
-        let names: Vec<String> = manifest::builtin().into_iter().map(|m| m.name).collect();
-        return Err(Error::usage(
-            format!("there is no embedded manifest named {name:?}"),
-            format!("give one of: {}", names.join(", ")),
-        ));
-    };
+fn show(given: Option<&str>, options: &[String], out: &OutputArgs) -> Result<u8, Error> {
+    let usage = |e: ResolveError| Error::usage(e.to_string(), e.remedy());
+    let resolved = manifest::resolve(given.unwrap_or(manifest::DEFAULT_NAME)).map_err(usage)?;
+    let full = &resolved.manifest;
+    let applied = full
+        .with_options(options)
+        .map_err(|e| usage(ResolveError::Option(e)))?;
     let format = output::resolve("manifest", out.output)?;
-    // Found by the same name a moment ago.
-    let source = manifest::builtin_source(&m.name).unwrap_or_default();
     report::emit::print(
         format,
         &ShowPage {
-            manifest: &m,
-            source,
+            full,
+            applied: &applied,
+            options,
+            file: resolved.file.as_deref(),
+            text: &resolved.text,
         },
     )?;
     Ok(exit::SUCCESS)

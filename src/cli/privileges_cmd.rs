@@ -546,18 +546,15 @@ fn deciding<'a>(
     user: &str,
     groups: Option<&[String]>,
 ) -> Vec<&'a ExplainPermission> {
-    let user = privileges::canonical_principal(user);
     let own =
-        |p: &ExplainPermission| !p.group && privileges::canonical_principal(&p.principal) == user;
+        |p: &ExplainPermission| !p.group && crate::vsphere::same_principal(&p.principal, user);
     // A group's permission counts when the user is in it (every group's
     // when the groups are not known).
     let mine = |p: &ExplainPermission| {
         p.group
             && groups.is_none_or(|g| {
-                g.iter().any(|x| {
-                    privileges::canonical_principal(x)
-                        == privileges::canonical_principal(&p.principal)
-                })
+                g.iter()
+                    .any(|x| crate::vsphere::same_principal(x, &p.principal))
             })
     };
     let Some(first) = perms.iter().find(|p| mine(p) || own(p)) else {

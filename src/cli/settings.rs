@@ -346,6 +346,7 @@ impl Settings {
             ca_file: self.ca_file.as_ref().map(|c| c.value.clone()),
             insecure: self.insecure.is_some(),
             timeout: std::time::Duration::from_secs(self.timeout.value),
+            limits: crate::vsphere::Limits::with_max_objects(self.max_objects),
         }
     }
 }

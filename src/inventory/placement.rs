@@ -48,6 +48,10 @@ pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) 
                 Some(e) => Some(e),
                 None => continue,
             },
+            // No target option yet: a stand-in, reported not-verified.
+            EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
+                None
+            }
         };
         let (entity, stand_in) = match given {
             Some(e) => (e, None),
@@ -94,13 +98,4 @@ pub fn entities_to_query(placements: &[Placement]) -> Vec<MoRef> {
         .map(Placement::moref)
         .filter(|m| seen.insert(m.clone()))
         .collect()
-}
-
-/// "DOMAIN\name" and "name@domain" are one principal, compared without case.
-pub fn canonical_principal(p: &str) -> String {
-    let p = p.trim().to_lowercase();
-    match p.split_once('\\') {
-        Some((domain, name)) => format!("{name}@{domain}"),
-        None => p,
-    }
 }

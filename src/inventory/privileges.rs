@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::placement::{self as privileges, Placement};
 use super::{Entity, Snapshot, Targets};
 use crate::manifest::Manifest;
-use crate::vsphere::{Client, EntityPrivilege, Error, MoRef, Permission, Role};
+use crate::vsphere::{
+    Client, EntityPrivilege, Error, MoRef, Permission, Principal, Role, same_principal, sso,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrivilegeAnswers {
@@ -74,23 +76,25 @@ impl Membership {
 /// the SSO admin service answers with the logged-in user's token.
 async fn membership(
     client: &Client,
+    sso: &sso::Cache,
     credentials: Option<(&str, &str)>,
     for_user: Option<&str>,
 ) -> Membership {
     let Some((login, password)) = credentials else {
         return Membership::unknown("no credentials for the SSO token service".into());
     };
-    let token = match client.sso_token(login, password).await {
+    let token = match sso.token(client, login, password).await {
         Ok(t) => t,
         Err(e) => return Membership::unknown(format!("no SSO token: {e}")),
     };
-    let canonical = |g: &String| crate::vsphere::sso::canonical_group(g);
     match for_user {
-        Some(u) if privileges::canonical_principal(u) != privileges::canonical_principal(login) => {
-            let known = client.sso_user_exists(&token, u).await.ok();
-            match client.sso_parent_groups(&token, u).await {
+        Some(u) if !same_principal(u, login) => {
+            let admin = sso::SsoAdmin::new(client, &token);
+            let user = Principal::parse(u);
+            let known = admin.user_exists(&user).await.ok();
+            match admin.parent_groups(&user).await {
                 Ok(g) => Membership {
-                    groups: Some(g.iter().map(canonical).collect()),
+                    groups: Some(g.iter().map(Principal::canonical).collect()),
                     source: format!(
                         "the SSO admin service (FindAllParentGroups, asked as {login})"
                     ),
@@ -103,7 +107,13 @@ async fn membership(
             }
         }
         _ => Membership {
-            groups: Some(token.groups.iter().map(canonical).collect()),
+            groups: Some(
+                token
+                    .groups
+                    .iter()
+                    .map(|g| Principal::parse_group(g).canonical())
+                    .collect(),
+            ),
             source: format!("the SSO token of {} (GroupIdentity)", token.subject),
             known: None,
         },
@@ -115,9 +125,7 @@ impl PrivilegeAnswers {
     /// manifest ask, for the same principal.
     pub fn covers(&self, placements: &[Placement], ids: &[String], user: Option<&str>) -> bool {
         if let Some(u) = user
-            && (!self.for_user
-                || privileges::canonical_principal(u)
-                    != privileges::canonical_principal(&self.user))
+            && (!self.for_user || !same_principal(u, &self.user))
         {
             return false;
         }
@@ -162,10 +170,12 @@ pub struct Prelude {
     membership: Membership,
 }
 
+/// `sso` is the run's: the token asked here also serves the other checks.
 pub async fn prelude(
     client: &Client,
     for_user: Option<&str>,
     credentials: Option<(&str, &str)>,
+    sso: &sso::Cache,
 ) -> Result<Prelude, Error> {
     let principals = async {
         match for_user {
@@ -184,8 +194,11 @@ pub async fn prelude(
         }
     };
     let lists = async { tokio::try_join!(client.privilege_list(), client.role_list()) };
-    let (lists, principals, membership) =
-        tokio::join!(lists, principals, membership(client, credentials, for_user));
+    let (lists, principals, membership) = tokio::join!(
+        lists,
+        principals,
+        membership(client, sso, credentials, for_user)
+    );
     let (known, roles) = lists?;
     if known.is_empty() {
         tracing::warn!(
@@ -209,7 +222,7 @@ pub async fn gather(
     for_user: Option<&str>,
     credentials: Option<(&str, &str)>,
 ) -> Result<PrivilegeAnswers, Error> {
-    let p = prelude(client, for_user, credentials).await?;
+    let p = prelude(client, for_user, credentials, &sso::Cache::default()).await?;
     gather_with(client, snap, targets, manifest, for_user, p).await
 }
 

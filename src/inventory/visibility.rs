@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::placement::canonical_principal;
+use crate::vsphere::same_principal;
 use crate::vsphere::{Client, EntityPrivilege, Error, MoRef, Permission};
 
 /// The No Access system role: the one role without `System.View`.
@@ -62,8 +62,7 @@ pub fn reasons(
         ));
         return out;
     };
-    let me = canonical_principal(principal);
-    let own = |p: &Permission| !p.group && canonical_principal(&p.principal) == me;
+    let own = |p: &Permission| !p.group && same_principal(&p.principal, principal);
     let at_root: Vec<&Permission> = all
         .iter()
         .filter(|p| p.entity.as_ref() == Some(root))
@@ -136,7 +135,7 @@ pub async fn gather(
         .and_then(|a| view_granted(&a, root));
     let viewer_partial = reasons(&viewer, root, all.as_deref(), mine);
     let audited = match for_user {
-        Some(u) if canonical_principal(u) != canonical_principal(&viewer) => {
+        Some(u) if !same_principal(u, &viewer) => {
             let theirs = client
                 .has_user_privilege_on_entities(std::slice::from_ref(root), u, &view)
                 .await

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::IMPLIED;
-use super::model::{EntityKind, Level, Manifest, Privilege, UsedOn, default_on, default_used_on};
+use super::model::{
+    EntityKind, Level, Manifest, ManifestOption, Privilege, UsedOn, default_on, default_used_on,
+};
 
 /// Why a manifest could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +112,20 @@ pub enum Problem {
         id: String,
         missing: bool,
     },
+    /// `condition` names no `[[option]]` of the manifest.
+    UnknownCondition {
+        id: String,
+        value: String,
+        known: Vec<String>,
+    },
+    /// An `[[option]]` name is empty or not lowercase letters, digits and dashes.
+    BadOptionName {
+        name: String,
+    },
+    /// Two `[[option]]` tables share a name.
+    DuplicateOption {
+        name: String,
+    },
 }
 
 fn kinds_list() -> String {
@@ -142,9 +158,10 @@ impl fmt::Display for Problem {
                 f,
                 "privilege {id} is implied in every vSphere role and cannot be checked"
             ),
-            Problem::Duplicate { id, first_line } => {
-                write!(f, "privilege {id} is already listed at line {first_line}")
-            }
+            Problem::Duplicate { id, first_line } => write!(
+                f,
+                "privilege {id} is already listed on the same entity kind at line {first_line}"
+            ),
             Problem::EmptyField { id, field } => write!(f, "privilege {id} has an empty {field}"),
             Problem::UnknownLevel { id, value } => write!(
                 f,
@@ -167,6 +184,20 @@ impl fmt::Display for Problem {
                 f,
                 "privilege {id} has no on list and no default applies to it"
             ),
+            Problem::UnknownCondition { id, value, known } => write!(
+                f,
+                "privilege {id} has condition {value:?}, which is not one of the manifest's options ({})",
+                if known.is_empty() {
+                    "it declares none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+            Problem::BadOptionName { name } => write!(
+                f,
+                "option name {name:?} is not a word of lowercase letters, digits and dashes"
+            ),
+            Problem::DuplicateOption { name } => write!(f, "option {name} is declared twice"),
         }
     }
 }
@@ -217,9 +248,18 @@ impl ManifestError {
                         "Set used_on{at} to \"vm\" when the new VM itself needs it, or \"container\" when it is used on the folder or pool."
                     ),
                     Problem::UnknownKind { .. } | Problem::NoKinds { .. } => format!(
-                        "List in on{at} one or more of {}, e.g. on = [\"folder\"].",
+                        "List in on{at} one or more of {} (vcenter is the root), e.g. on = [\"folder\"].",
                         kinds_list()
                     ),
+                    Problem::UnknownCondition { value, .. } => format!(
+                        "Declare the option with [[option]] name = \"{value}\" and a description, or fix condition{at}."
+                    ),
+                    Problem::BadOptionName { .. } => format!(
+                        "Name the option{at} with lowercase letters, digits and dashes, e.g. \"installer-creates-folder\"."
+                    ),
+                    Problem::DuplicateOption { .. } => {
+                        format!("Remove one of the two [[option]] tables (one is{at}).")
+                    }
                 }
             }
         }
@@ -235,7 +275,21 @@ struct RawManifest {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    option: Vec<RawOption>,
+    #[serde(default)]
     privilege: Vec<RawPrivilege>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +303,10 @@ struct RawPrivilege {
     on: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     used_on: Option<Spanned<String>>,
+    #[serde(default)]
+    propagate: Option<bool>,
+    #[serde(default)]
+    condition: Option<Spanned<String>>,
 }
 
 /// Reads and validates a manifest file.
@@ -279,7 +337,24 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
         return Err(invalid(None, Problem::NoPrivileges));
     }
 
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut options: Vec<ManifestOption> = Vec::with_capacity(raw.option.len());
+    for o in raw.option {
+        let span = o.name.span();
+        let name = o.name.into_inner();
+        if !valid_option_name(&name) {
+            return Err(invalid(Some(span), Problem::BadOptionName { name }));
+        }
+        if options.iter().any(|known| known.name == name) {
+            return Err(invalid(Some(span), Problem::DuplicateOption { name }));
+        }
+        options.push(ManifestOption {
+            name,
+            description: o.description,
+        });
+    }
+
+    // (id, kind) -> the line of the entry that first named it.
+    let mut seen: HashMap<(String, EntityKind), usize> = HashMap::new();
     let mut privileges = Vec::with_capacity(raw.privilege.len());
     for p in raw.privilege {
         let id_span = p.id.span();
@@ -293,14 +368,6 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
         if !valid_id(&id) {
             return Err(invalid(Some(id_span), Problem::BadId { id }));
         }
-        if let Some(&first_line) = seen.get(&id) {
-            return Err(invalid(
-                Some(id_span),
-                Problem::Duplicate { id, first_line },
-            ));
-        }
-        seen.insert(id.clone(), line_of(id_span.clone()));
-
         for (field, value) in [("group", &p.group), ("label", &p.label)] {
             if value.get_ref().trim().is_empty() {
                 return Err(invalid(
@@ -353,6 +420,33 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
             },
         };
 
+        for &kind in &on {
+            if let Some(&first_line) = seen.get(&(id.clone(), kind)) {
+                return Err(invalid(
+                    Some(id_span),
+                    Problem::Duplicate { id, first_line },
+                ));
+            }
+        }
+        for &kind in &on {
+            seen.insert((id.clone(), kind), line_of(id_span.clone()));
+        }
+
+        let condition = match p.condition {
+            None => None,
+            Some(c) => {
+                if !options.iter().any(|o| &o.name == c.get_ref()) {
+                    let value = c.get_ref().clone();
+                    let known = options.iter().map(|o| o.name.clone()).collect();
+                    return Err(invalid(
+                        Some(c.span()),
+                        Problem::UnknownCondition { id, value, known },
+                    ));
+                }
+                Some(c.into_inner())
+            }
+        };
+
         let used_on = match p.used_on {
             None => default_used_on(&id),
             Some(w) => match UsedOn::from_word(w.get_ref()) {
@@ -373,6 +467,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
             label: p.label.into_inner(),
             level,
             on,
+            propagate: p.propagate.unwrap_or(true),
+            condition,
         });
     }
 
@@ -380,8 +476,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
         name: raw.name.into_inner(),
         description: raw.description,
         source: raw.source,
+        version: raw.version,
+        date: raw.date,
+        options,
         privileges,
     })
+}
+
+/// An option name: lowercase ASCII letters, digits and dashes, starting
+/// with a letter, so it reads the same on a command line and in a file.
+fn valid_option_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// `Group.Sub.Name`: two or more dot-separated parts of ASCII letters and

@@ -7,10 +7,19 @@
 mod load;
 mod model;
 #[cfg(test)]
+mod reference;
+mod resolve;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_products;
 
 pub use load::{Location, ManifestError, Problem, load_file, parse};
-pub use model::{EntityKind, Level, Manifest, Privilege, UsedOn, default_on, default_used_on};
+pub use model::{
+    EntityKind, Level, Manifest, ManifestOption, Privilege, UnknownOption, UsedOn, default_on,
+    default_used_on,
+};
+pub use resolve::{ResolveError, Resolved, load, resolve};
 
 /// System.Anonymous/View/Read are implied in every role and never reported.
 pub const IMPLIED: &[&str] = &["System.Anonymous", "System.View", "System.Read"];
@@ -19,10 +28,24 @@ pub const IMPLIED: &[&str] = &["System.Anonymous", "System.View", "System.Read"]
 pub const DEFAULT_NAME: &str = "arc-resource-bridge";
 
 /// The embedded manifest files: (path in the repository, text).
-const EMBEDDED: &[(&str, &str)] = &[(
-    "privileges/arc-resource-bridge.toml",
-    include_str!("../../privileges/arc-resource-bridge.toml"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "privileges/arc-resource-bridge.toml",
+        include_str!("../../privileges/arc-resource-bridge.toml"),
+    ),
+    (
+        "privileges/openshift-ipi.toml",
+        include_str!("../../privileges/openshift-ipi.toml"),
+    ),
+    (
+        "privileges/eks-anywhere.toml",
+        include_str!("../../privileges/eks-anywhere.toml"),
+    ),
+    (
+        "privileges/vsphere-csi.toml",
+        include_str!("../../privileges/vsphere-csi.toml"),
+    ),
+];
 
 /// Every built-in manifest, sorted by name. The embedded files are checked
 /// by unit tests, so none is ever left out in practice.

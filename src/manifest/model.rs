@@ -16,11 +16,15 @@ pub enum EntityKind {
     Datastore,
     Network,
     Template,
+    Cluster,
+    Host,
+    Switch,
+    Portgroup,
 }
 
 impl EntityKind {
     /// Every kind, in the order a manifest lists them.
-    pub const ALL: [EntityKind; 7] = [
+    pub const ALL: [EntityKind; 11] = [
         EntityKind::Root,
         EntityKind::Datacenter,
         EntityKind::Folder,
@@ -28,7 +32,23 @@ impl EntityKind {
         EntityKind::Datastore,
         EntityKind::Network,
         EntityKind::Template,
+        EntityKind::Cluster,
+        EntityKind::Host,
+        EntityKind::Switch,
+        EntityKind::Portgroup,
     ];
+
+    /// Whether `privileges`, `check` and `grant` can be pointed at an entity
+    /// of this kind. The kinds other products need (cluster, host,
+    /// distributed switch and port group) have no target option yet, and a
+    /// manifest using them is refused by [`super::load`] rather than
+    /// checked on a stand-in that would say little about them.
+    pub fn has_target(self) -> bool {
+        !matches!(
+            self,
+            EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup
+        )
+    }
 
     /// The word a manifest file uses for this kind.
     pub fn as_str(self) -> &'static str {
@@ -40,11 +60,20 @@ impl EntityKind {
             EntityKind::Datastore => "datastore",
             EntityKind::Network => "network",
             EntityKind::Template => "template",
+            EntityKind::Cluster => "cluster",
+            EntityKind::Host => "host",
+            EntityKind::Switch => "switch",
+            EntityKind::Portgroup => "portgroup",
         }
     }
 
-    /// The kind a manifest word names, if any (exact, lowercase).
+    /// The kind a manifest word names, if any (exact, lowercase). `vcenter`
+    /// is the other products' word for the root, so their lists read as
+    /// written.
     pub fn from_word(word: &str) -> Option<EntityKind> {
+        if word == "vcenter" {
+            return Some(EntityKind::Root);
+        }
         EntityKind::ALL.into_iter().find(|k| k.as_str() == word)
     }
 }
@@ -142,6 +171,37 @@ pub struct Privilege {
     /// Where it is used when checked on a folder or pool: only `vm` ones are
     /// judged for reaching the VM created inside.
     pub used_on: UsedOn,
+    /// Whether the product's instructions grant it with "propagate to
+    /// children": `grant` plans the permission that way.
+    pub propagate: bool,
+    /// The option that switches this entry on; `None` when always needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// A named option of a manifest: entries whose `condition` names it apply
+/// only when `--manifest-option NAME` is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestOption {
+    pub name: String,
+    pub description: String,
+}
+
+/// Why a set of `--manifest-option` names does not fit a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The manifest {manifest} has no option {given:?} ({}).", known_options(.known))]
+pub struct UnknownOption {
+    pub manifest: String,
+    pub given: String,
+    pub known: Vec<String>,
+}
+
+fn known_options(known: &[String]) -> String {
+    if known.is_empty() {
+        "it has none: leave --manifest-option out".into()
+    } else {
+        format!("its options: {}", known.join(", "))
+    }
 }
 
 /// A named list of privileges, embedded or loaded from a user's file.
@@ -149,8 +209,17 @@ pub struct Privilege {
 pub struct Manifest {
     pub name: String,
     pub description: String,
+    /// Where the list was read: repository, path and commit, or page and date.
     pub source: Option<String>,
-    /// In file order; ids are unique.
+    /// The manifest's own version, bumped when its list changes.
+    pub version: Option<String>,
+    /// The day the source was last read against this file (YYYY-MM-DD).
+    pub date: Option<String>,
+    /// The named options its entries' conditions refer to, in file order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ManifestOption>,
+    /// In file order. An id may appear in more than one entry (another
+    /// kind, propagation or condition), never twice on one kind.
     pub privileges: Vec<Privilege>,
 }
 
@@ -168,9 +237,45 @@ impl Manifest {
             .collect()
     }
 
-    /// The privilege with this id, if the manifest lists it.
+    /// The first entry of this id, if the manifest lists it.
     pub fn get(&self, id: &str) -> Option<&Privilege> {
         self.privileges.iter().find(|p| p.id == id)
+    }
+
+    /// The manifest as a run with these options switched on sees it: the
+    /// entries with no condition and those whose condition is among `on`.
+    /// Every name must be one of the manifest's options, so a typo cannot
+    /// silently leave entries out.
+    pub fn with_options(&self, on: &[String]) -> Result<Manifest, UnknownOption> {
+        if let Some(given) = on
+            .iter()
+            .find(|n| !self.options.iter().any(|o| &o.name == *n))
+        {
+            return Err(UnknownOption {
+                manifest: self.name.clone(),
+                given: given.clone(),
+                known: self.options.iter().map(|o| o.name.clone()).collect(),
+            });
+        }
+        let mut m = self.clone();
+        m.privileges
+            .retain(|p| p.condition.as_ref().is_none_or(|c| on.contains(c)));
+        Ok(m)
+    }
+
+    /// The number of entries each option switches on, in option order.
+    pub fn option_counts(&self) -> Vec<(&ManifestOption, usize)> {
+        self.options
+            .iter()
+            .map(|o| {
+                let n = self
+                    .privileges
+                    .iter()
+                    .filter(|p| p.condition.as_deref() == Some(o.name.as_str()))
+                    .count();
+                (o, n)
+            })
+            .collect()
     }
 }
 

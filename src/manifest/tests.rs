@@ -180,7 +180,7 @@ fn embedded() -> Manifest {
     parse(EMBEDDED[0].1, EMBEDDED[0].0).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn err(text: &str) -> ManifestError {
+pub(super) fn err(text: &str) -> ManifestError {
     match parse(text, "my.toml") {
         Ok(m) => panic!("expected an error, got {m:?}"),
         Err(e) => e,
@@ -454,12 +454,14 @@ fn unknown_level_lists_valid_levels() {
 
 #[test]
 fn unknown_kind_lists_valid_kinds() {
-    let e = err(&format!("{ONE}on = [\n  \"folder\",\n  \"cluster\",\n]\n"));
+    let e = err(&format!("{ONE}on = [\n  \"folder\",\n  \"clusters\",\n]\n"));
     let msg = e.to_string();
     assert!(msg.contains("line 11:"), "{msg}");
-    assert!(msg.contains("\"cluster\""), "{msg}");
+    assert!(msg.contains("\"clusters\""), "{msg}");
     assert!(
-        msg.contains("root, datacenter, folder, pool, datastore, network, template"),
+        msg.contains(
+            "root, datacenter, folder, pool, datastore, network, template, cluster, host, switch, portgroup"
+        ),
         "{msg}"
     );
 }
@@ -486,7 +488,7 @@ fn duplicate_id_names_both_lines() {
     let msg = e.to_string();
     assert_eq!(
         msg,
-        "The manifest my.toml, line 11: privilege Datastore.Browse is already listed at line 5."
+        "The manifest my.toml, line 11: privilege Datastore.Browse is already listed on the same entity kind at line 5."
     );
     assert!(e.remedy().contains("line 5") && e.remedy().contains("line 11"));
 }

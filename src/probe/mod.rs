@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::ArcConfig;
+use crate::vsphere::host_of;
 pub use egress::Egress;
 pub use endpoints::Endpoint;
 pub use proxy::{ProxyTarget, TlsCheck, Tunnel};
@@ -100,22 +101,6 @@ pub fn is_local(host: &str) -> bool {
     h == "local" || h.ends_with(".local")
 }
 
-/// The host of a URL or bare `host[:port]`.
-pub fn host_of(s: &str) -> String {
-    let s = s.trim();
-    if let Ok(u) = reqwest::Url::parse(s)
-        && let Some(h) = u.host_str()
-        && s.contains("://")
-    {
-        return h.trim_matches(['[', ']']).to_string();
-    }
-    let s = s.split(['/', '?', '#']).next().unwrap_or(s);
-    if s.parse::<IpAddr>().is_ok() {
-        return s.to_string();
-    }
-    s.split(':').next().unwrap_or(s).to_string()
-}
-
 impl Plan {
     pub fn new(
         cfg: &ArcConfig,
@@ -136,11 +121,29 @@ impl Plan {
             }
             names.push((what, host));
         };
-        if let Some(v) = vcenter_address {
-            add("the vCenter address".into(), host_of(v));
+        // The appliance resolves the config's address, whatever vaudit was
+        // pointed at (`--url` may name the vCenter another way, or a
+        // tunnel): that name is asked, and the finding names both.
+        let reached = vcenter_address.map(host_of);
+        match cfg.address.as_deref().map(host_of) {
+            Some(name) => {
+                let key = crate::config::keys::ADDRESS;
+                let what = match &reached {
+                    Some(r) if !r.eq_ignore_ascii_case(name) => format!(
+                        "the vCenter address ({key}), which the appliance resolves; vaudit reached the vCenter as {r}"
+                    ),
+                    _ => format!("the vCenter address ({key})"),
+                };
+                add(what, name.to_string());
+            }
+            None => {
+                if let Some(r) = reached {
+                    add("the vCenter address".into(), r.to_string());
+                }
+            }
         }
         for (k, v) in &cfg.proxies {
-            add(format!("the proxy ({k})"), host_of(v));
+            add(format!("the proxy ({k})"), host_of(v).to_string());
         }
         for e in &endpoints {
             add("a required endpoint".into(), e.host.clone());

@@ -54,7 +54,10 @@ pub const SUPPORT: &[(&str, &[Format])] = &[
         &[Format::Table, Format::Json, Format::Markdown],
     ),
     ("about", &[Format::Table, Format::Json]),
-    ("manifest", &[Format::Table, Format::Json, Format::Toml]),
+    (
+        "manifest",
+        &[Format::Table, Format::Json, Format::Markdown, Format::Toml],
+    ),
 ];
 
 pub fn supported(command: &str) -> &'static [Format] {

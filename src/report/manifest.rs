@@ -9,9 +9,60 @@ use serde::Serialize;
 
 use super::Format;
 use super::emit::Page;
+use super::markdown::cell;
+use super::sanitize::line;
 use super::table::{Fit, Grid};
 use super::terminal::Style;
 use crate::manifest::{Manifest, Privilege};
+
+/// The lines above `manifest show`'s table: name and version, source, and
+/// each option with whether this run switched it on, so a reader knows
+/// which conditional entries the table leaves out.
+pub fn header(full: &Manifest, on: &[String]) -> String {
+    let mut out = format!("{}", line(&full.name));
+    if let Some(v) = &full.version {
+        out.push_str(&format!(" (version {})", line(v)));
+    }
+    if !full.description.is_empty() {
+        out.push_str(&format!(": {}", line(&full.description)));
+    }
+    out.push('\n');
+    if let Some(s) = &full.source {
+        out.push_str(&format!("Source: {}", line(s)));
+        if let Some(d) = &full.date {
+            out.push_str(&format!(" (read {})", line(d)));
+        }
+        out.push('\n');
+    }
+    for (o, n) in full.option_counts() {
+        let state = if on.contains(&o.name) { "on" } else { "off" };
+        out.push_str(&format!(
+            "Option {} ({state}, {n} {}): {}\n",
+            line(&o.name),
+            if n == 1 { "entry" } else { "entries" },
+            line(&o.description)
+        ));
+    }
+    if !full.options.is_empty() {
+        out.push_str("Switch an option on with --manifest-option NAME.\n");
+    }
+    out.push('\n');
+    out
+}
+
+/// The kinds cell: the kinds, then how the product grants the entry when
+/// that differs from the usual (no propagation, or only under an option).
+fn kinds_cell(p: &Privilege) -> String {
+    let kinds: Vec<&str> = p.on.iter().map(|k| k.as_str()).collect();
+    let mut s = kinds.join(", ");
+    if !p.propagate {
+        s.push_str(" (not propagated)");
+    }
+    if let Some(c) = &p.condition {
+        s.push_str(&format!(" (option {c})"));
+    }
+    s
+}
 
 /// The manifest as a table (Group, Privilege, ID, Level, Checked on), one
 /// block per vSphere Client group in the order the groups first appear, a
@@ -42,12 +93,11 @@ fn grid(m: &Manifest, style: Style, group_column: bool) -> Grid {
             t.row([""; 5]);
         }
         for (i, p) in entries.iter().enumerate() {
-            let kinds: Vec<&str> = p.on.iter().map(|k| k.as_str()).collect();
             let mut row = vec![
                 p.label.clone(),
                 p.id.clone(),
                 p.level.as_str().to_string(),
-                kinds.join(", "),
+                kinds_cell(p),
             ];
             if group_column {
                 row.insert(
@@ -65,24 +115,84 @@ fn grid(m: &Manifest, style: Style, group_column: bool) -> Grid {
     t
 }
 
-/// Every manifest: its name, how many privileges, what it is for.
+/// One row of `manifest list`: name, version, entries (always / with
+/// options), options, source, date.
+fn list_row(m: &Manifest) -> [String; 6] {
+    let always = m
+        .privileges
+        .iter()
+        .filter(|p| p.condition.is_none())
+        .count();
+    let optional = m.privileges.len() - always;
+    let entries = if optional == 0 {
+        always.to_string()
+    } else {
+        format!("{always} (+{optional})")
+    };
+    let options: Vec<&str> = m.options.iter().map(|o| o.name.as_str()).collect();
+    [
+        m.name.clone(),
+        m.version.clone().unwrap_or_default(),
+        entries,
+        options.join(", "),
+        m.source.clone().unwrap_or_default(),
+        m.date.clone().unwrap_or_default(),
+    ]
+}
+
+const LIST_HEADERS: [&str; 6] = ["Name", "Version", "Entries", "Options", "Source", "Date"];
+
+/// Every manifest: its name, version, how many entries (and how many more
+/// its options add), its options, where its list was read and when.
 pub fn list(all: &[Manifest], style: Style) -> String {
-    let mut t = Grid::with_style(
-        &[
-            ("Name", Fit::Whole),
-            ("Privileges", Fit::Whole),
-            ("Description", Fit::Wrap),
-        ],
-        style,
-    );
+    let fits = [
+        Fit::Whole,
+        Fit::Whole,
+        Fit::Whole,
+        Fit::Wrap,
+        Fit::Wrap,
+        Fit::Whole,
+    ];
+    let columns: Vec<(&str, Fit)> = LIST_HEADERS.iter().copied().zip(fits).collect();
+    let mut t = Grid::with_style(&columns, style);
     for m in all {
-        t.row([
-            m.name.clone(),
-            m.privileges.len().to_string(),
-            m.description.clone(),
-        ]);
+        t.row(list_row(m));
     }
     t.render()
+}
+
+/// `manifest list -o markdown`: the same columns as a markdown table.
+pub fn list_markdown(all: &[Manifest]) -> String {
+    let mut out = format!("| {} |\n", LIST_HEADERS.join(" | "));
+    out.push_str(&format!("|{}\n", " --- |".repeat(LIST_HEADERS.len())));
+    for m in all {
+        let cells: Vec<String> = list_row(m).iter().map(|c| cell(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}
+
+/// `manifest show -o markdown`: the header as text, then one table row per
+/// entry of the manifest with the given options applied.
+pub fn render_markdown(full: &Manifest, m: &Manifest, on: &[String]) -> String {
+    let mut out = String::new();
+    for l in header(full, on).lines().filter(|l| !l.is_empty()) {
+        out.push_str(&cell(l));
+        out.push_str("  \n");
+    }
+    out.push_str("\n| Group | Privilege | ID | Level | Checked on |\n");
+    out.push_str("| --- | --- | --- | --- | --- |\n");
+    for p in &m.privileges {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            cell(&p.group),
+            cell(&p.label),
+            cell(&p.id),
+            p.level,
+            cell(&kinds_cell(p))
+        ));
+    }
+    out
 }
 
 /// `vaudit manifest list`: every embedded manifest.
@@ -98,19 +208,32 @@ impl ListPage<'_> {
     }
 }
 
+/// One manifest in `manifest list -o json`.
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    name: &'a str,
+    description: &'a str,
+    version: Option<&'a str>,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    /// Entries with no condition: what a run without options checks.
+    privileges: usize,
+    options: Vec<&'a str>,
+}
+
+fn unconditional(m: &Manifest) -> usize {
+    m.privileges
+        .iter()
+        .filter(|p| p.condition.is_none())
+        .count()
+}
+
 impl Page for ListPage<'_> {
     fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
         #[derive(Serialize)]
-        struct Entry<'a> {
-            name: &'a str,
-            description: &'a str,
-            source: Option<&'a str>,
-            privileges: usize,
-        }
-        #[derive(Serialize)]
         struct Doc<'a> {
             schema: &'static str,
-            manifests: Vec<Entry<'a>>,
+            manifests: Vec<ListEntry<'a>>,
         }
         super::write_json(
             out,
@@ -119,11 +242,14 @@ impl Page for ListPage<'_> {
                 manifests: self
                     .0
                     .iter()
-                    .map(|m| Entry {
+                    .map(|m| ListEntry {
                         name: &m.name,
                         description: &m.description,
+                        version: m.version.as_deref(),
                         source: m.source.as_deref(),
-                        privileges: m.privileges.len(),
+                        date: m.date.as_deref(),
+                        privileges: unconditional(m),
+                        options: m.options.iter().map(|o| o.name.as_str()).collect(),
                     })
                     .collect(),
             },
@@ -133,37 +259,83 @@ impl Page for ListPage<'_> {
     fn table(&self, style: Style) -> String {
         format!("{}\n", list(self.0, style))
     }
+
+    fn markdown(&self) -> String {
+        format!("{}\n", list_markdown(self.0))
+    }
 }
 
-/// `vaudit manifest show NAME`: one manifest, and its TOML source.
+/// `vaudit manifest show NAME|FILE`: one manifest with the given options
+/// applied, and its TOML as written.
 pub struct ShowPage<'a> {
-    pub manifest: &'a Manifest,
-    /// The file it was read from, as `--output toml` writes it back.
-    pub source: &'a str,
+    /// The manifest as read, every option's entries included.
+    pub full: &'a Manifest,
+    /// With the options of this run applied.
+    pub applied: &'a Manifest,
+    pub options: &'a [String],
+    /// The file it was read from, when not embedded.
+    pub file: Option<&'a str>,
+    /// The text as written, comments and conditions included.
+    pub text: &'a str,
 }
 
 impl Page for ShowPage<'_> {
     fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
         #[derive(Serialize)]
+        struct OptionState<'a> {
+            name: &'a str,
+            description: &'a str,
+            enabled: bool,
+            privileges: usize,
+        }
+        #[derive(Serialize)]
         struct Doc<'a> {
             schema: &'static str,
+            /// The manifest with the given options applied.
             manifest: &'a Manifest,
+            options: Vec<OptionState<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            file: Option<&'a str>,
         }
         super::write_json(
             out,
             &Doc {
                 schema: super::SCHEMA,
-                manifest: self.manifest,
+                manifest: self.applied,
+                options: self
+                    .full
+                    .option_counts()
+                    .into_iter()
+                    .map(|(o, n)| OptionState {
+                        name: &o.name,
+                        description: &o.description,
+                        enabled: self.options.contains(&o.name),
+                        privileges: n,
+                    })
+                    .collect(),
+                file: self.file,
             },
         )
     }
 
     fn table(&self, style: Style) -> String {
-        format!("{}\n", render(self.manifest, style))
+        format!(
+            "{}{}\n",
+            header(self.full, self.options),
+            render(self.applied, style)
+        )
+    }
+
+    fn markdown(&self) -> String {
+        format!(
+            "{}\n",
+            render_markdown(self.full, self.applied, self.options)
+        )
     }
 
     fn toml(&self) -> String {
-        self.source.to_string()
+        // The options are chosen by each run, not stored.
+        self.text.to_string()
     }
 }
 

@@ -285,7 +285,7 @@ mod tests {
         req.moref("entity", &MoRef::new("Folder", "f"));
         req.text("sessionId", "k");
         req.text("privId", "A.B");
-        let body = req.body();
+        let body = req.body().unwrap();
         let e = body.find("<entity").unwrap();
         let s = body.find("<sessionId>").unwrap();
         let p = body.find("<privId>").unwrap();

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::error::Error;
 use super::transport::Transport;
+use super::types::Principal;
 
 pub const PERMISSIONS_LIST: &str = "/api/vcenter/authorization/permissions?action=list";
 pub const ROLES: &str = "/api/vcenter/authorization/roles";
@@ -18,6 +19,9 @@ pub const ROLES: &str = "/api/vcenter/authorization/roles";
 /// More pages than any vCenter's permission list needs; a server still
 /// handing out markers after this is not trusted to finish.
 const MAX_PAGES: usize = 200;
+
+/// The permission list's bytes across all its pages: one answer's bound.
+const MAX_LIST_BYTES: usize = super::transport::MAX_BODY;
 
 /// Every permission and the roles that global ones grant.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +34,7 @@ pub struct Authorization {
 pub struct RestPermission {
     pub id: String,
     pub scope: Scope,
-    pub principal: RestPrincipal,
+    pub principal: Principal,
     pub role: String,
     pub propagating: bool,
 }
@@ -47,26 +51,6 @@ pub enum Scope {
     /// Neither: an object type vaudit does not know, kept so a verdict
     /// that would depend on it can say so instead of guessing.
     Unrecognised { kind: String, id: String },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RestPrincipal {
-    pub group: bool,
-    pub name: String,
-    pub domain: String,
-}
-
-impl RestPrincipal {
-    /// `name@domain`, lower case: how vaudit compares principals.
-    /// A name written `DOMAIN\name` with no domain field is the same
-    /// principal as `name@domain`.
-    pub fn canonical(&self) -> String {
-        if self.domain.trim().is_empty() {
-            crate::inventory::placement::canonical_principal(&self.name)
-        } else {
-            format!("{}@{}", self.name.trim(), self.domain.trim()).to_lowercase()
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +200,18 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut body = serde_json::json!({});
+    // The whole list, not each page, is bounded: as much as one answer
+    // may be (a vCenter's real list is a few MB at most), and as many
+    // permissions as `--max-objects` allows objects.
+    let during = format!("in the permission list ({step})");
+    let too_large = |what, limit| Error::TooLarge {
+        endpoint: t.endpoint().to_string(),
+        what,
+        limit,
+        during: during.clone(),
+    };
+    let (max_bytes, max_items) = (MAX_LIST_BYTES, t.limits().max_objects);
+    let mut read = 0usize;
     for _ in 0..MAX_PAGES {
         let (status, bytes) = t
             .rest_with(
@@ -227,8 +223,16 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
             )
             .await?;
         check(t, &step, status)?;
+        read += bytes.len();
+        if read > max_bytes {
+            return Err(too_large("bytes", max_bytes));
+        }
         let page: ListResult<WirePermissionItem> =
             serde_json::from_slice(&bytes).map_err(|e| t.decode_err(&step, e))?;
+        drop(bytes);
+        if out.len() + page.items.len() > max_items {
+            return Err(too_large("permissions", max_items));
+        }
         for item in page.items {
             let group = match item.info.principal.kind.as_str() {
                 "USER" => false,
@@ -240,11 +244,11 @@ async fn list_permissions(t: &Transport, token: &str) -> Result<Vec<RestPermissi
             out.push(RestPermission {
                 id: id_text(&item.permission),
                 scope: scope_of(item.info.object),
-                principal: RestPrincipal {
+                principal: Principal::from_parts(
+                    &item.info.principal.name,
+                    &item.info.principal.domain,
                     group,
-                    name: item.info.principal.name,
-                    domain: item.info.principal.domain,
-                },
+                ),
                 role: id_text(&item.info.role),
                 propagating: item.info.propagating,
             });
@@ -353,11 +357,9 @@ mod tests {
 
     #[test]
     fn principals_compare_as_name_at_domain() {
-        let p = RestPrincipal {
-            group: false,
-            name: "Deployer".into(),
-            domain: "VSPHERE.LOCAL".into(),
-        };
+        let p = Principal::from_parts("Deployer", "VSPHERE.LOCAL", false);
+        assert_eq!(p.canonical(), "deployer@vsphere.local");
+        let p = Principal::from_parts(r"VSPHERE.LOCAL\Deployer", "", false);
         assert_eq!(p.canonical(), "deployer@vsphere.local");
     }
 }

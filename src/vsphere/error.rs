@@ -93,13 +93,14 @@ pub enum Error {
         page: usize,
     },
 
-    #[error(
-        "{endpoint} sent more than {limit} {what} in one inventory collection, the bound vaudit reads"
-    )]
+    #[error("{endpoint} sent more than {limit} {what} {during}, the bound vaudit reads")]
     TooLarge {
         endpoint: String,
         what: &'static str,
         limit: usize,
+        /// Where: "in one inventory collection", "in the permission list
+        /// (POST …)".
+        during: String,
     },
 
     #[error("{endpoint} sent an unreadable answer to {step}: {detail}")]
@@ -125,6 +126,14 @@ pub enum Error {
         step: String,
         detail: String,
     },
+
+    /// A value holds a character XML 1.0 cannot carry: refused before
+    /// anything is sent, since any substitute would change what the server
+    /// reads (the character itself is not named: it may be a password's).
+    #[error(
+        "{step} was not sent: its {field} holds a character XML 1.0 cannot carry (a control character other than tab, line feed and carriage return, or U+FFFE or U+FFFF)"
+    )]
+    Unsendable { step: String, field: String },
 }
 
 /// How the proxy in the path failed.
@@ -267,6 +276,12 @@ impl Error {
             }
             Error::NotHttp { .. } => {
                 "check what answers at that address: a proxy, load balancer or TLS-inspecting device in front of the vCenter can mangle its answers; try --url with the vCenter's own address".into()
+            }
+            Error::Unsendable { field, .. } if field.to_ascii_lowercase().ends_with("password") => {
+                "use a password without control characters: no vCenter can receive one over SOAP".into()
+            }
+            Error::Unsendable { field, .. } => {
+                format!("remove the control character from the {field}")
             }
             _ => return None,
         })

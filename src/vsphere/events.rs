@@ -32,6 +32,24 @@ pub struct VmEvent {
 }
 
 impl Client {
+    /// A server that ignores `maxCount` is not read past it: it is not
+    /// answering the question asked.
+    fn at_most_max_events(&self, node: &Node) -> Result<(), Error> {
+        if node
+            .children_named("returnval")
+            .nth(MAX_EVENTS as usize)
+            .is_some()
+        {
+            return Err(Error::TooLarge {
+                endpoint: self.transport.endpoint().to_string(),
+                what: "events",
+                limit: MAX_EVENTS as usize,
+                during: "in answer to QueryEvents (maxCount)".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Events of the given types, oldest first.
     pub async fn query_vm_events(&self, kinds: &[&str]) -> Result<Vec<VmEvent>, Error> {
         let em = self.require("EventManager", &self.content().event_manager)?;
@@ -45,6 +63,7 @@ impl Client {
         req.close("filter");
         let body = self.transport.call(req).await?;
         let node = self.transport.decode_tree("QueryEvents", &body)?;
+        self.at_most_max_events(&node)?;
         let mut events: Vec<VmEvent> = node
             .children_named("returnval")
             .map(decode_event)
@@ -131,6 +150,7 @@ impl Client {
         req.close("filter");
         let body = self.transport.call(req).await?;
         let node = self.transport.decode_tree("QueryEvents", &body)?;
+        self.at_most_max_events(&node)?;
         let mut events: Vec<Event> = node
             .children_named("returnval")
             .map(|n| {

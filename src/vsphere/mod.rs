@@ -9,6 +9,8 @@ mod error;
 mod events;
 mod fault;
 mod guest;
+mod host;
+mod limits;
 mod perf;
 mod property;
 mod proxy;
@@ -22,17 +24,20 @@ mod types;
 pub(crate) mod xml;
 
 pub use authorization::{EntityPrivilege, Permission, Role};
-pub use authz_rest::{Authorization, RestPermission, RestPrincipal, RestRole, Scope};
+pub use authz_rest::{Authorization, RestPermission, RestRole, Scope};
 pub use error::{Error, ProxyFailure};
 pub use events::{Event, VmEvent};
 pub use fault::{Fault, FaultKind};
 pub use guest::VmGuest;
+pub use host::host_of;
+pub use limits::Limits;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
-pub use property::{Limits, Page, PropertySpec, decode_page};
+pub use property::{Page, PropertySpec, decode_page};
 pub use proxy::Proxy;
 pub use rest::{RestProbe, TagCategories};
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{
-    AboutInfo, HostMount, MissingProperty, MoRef, ObjectContent, ServiceContent, UserSession, Value,
+    AboutInfo, DEFAULT_SSO_DOMAIN, HostMount, MissingProperty, MoRef, ObjectContent, Principal,
+    ServiceContent, UserSession, Value, same_principal,
 };

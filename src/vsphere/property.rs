@@ -9,9 +9,13 @@ use std::sync::Arc;
 
 use super::envelope::Request;
 use super::error::Error;
+use super::limits::Limits;
 use super::session::Client;
 use super::types::{HostMount, MissingProperty, MoRef, ObjectContent, Value};
 use super::xml::{Cursor, Result as XmlResult, Tag, XmlError};
+
+/// Where the collection's bounds apply, as errors say it.
+const COLLECTION: &str = "in one inventory collection";
 
 /// The properties to read for one managed object type.
 #[derive(Debug, Clone, Copy)]
@@ -25,38 +29,6 @@ pub struct PropertySpec<'a> {
 pub struct Page {
     pub objects: Vec<ObjectContent>,
     pub token: Option<String>,
-}
-
-/// How much one collection pass may read. A server whose cursor never ends
-/// (a token on every page) or that sends the inventory of a much larger
-/// vCenter would otherwise keep vaudit paging, and its memory growing, for
-/// as long as it likes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_objects: usize,
-    pub max_pages: usize,
-}
-
-impl Limits {
-    /// vSphere's configuration maximums stop at 50,000 VMs and 5,000 hosts
-    /// per vCenter; with folders, pools, datastores and networks that is
-    /// well under 250,000 objects, and under 500 pages of 1,000 objects.
-    pub const DEFAULT_MAX_OBJECTS: usize = 250_000;
-
-    /// Pages scale with objects: a server may send short pages, never
-    /// empty ones forever.
-    pub fn with_max_objects(max_objects: usize) -> Limits {
-        Limits {
-            max_objects,
-            max_pages: (max_objects / 500).max(500),
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits::with_max_objects(Self::DEFAULT_MAX_OBJECTS)
-    }
 }
 
 impl Client {
@@ -323,6 +295,7 @@ impl Client {
                 endpoint,
                 what: "pages",
                 limit: limits.max_pages,
+                during: COLLECTION.into(),
             });
         }
         if so_far + page.objects.len() > limits.max_objects {
@@ -330,6 +303,7 @@ impl Client {
                 endpoint,
                 what: "objects",
                 limit: limits.max_objects,
+                during: COLLECTION.into(),
             });
         }
         // Within a page the view may list an object under two type filters
@@ -746,7 +720,7 @@ mod tests {
         };
         let req = objects_request(&pc, spec, &objs, 1000);
         assert!(req.session_bound, "its result token dies with the session");
-        let body = req.body();
+        let body = req.body().unwrap();
         let inner = body
             .split_once("<specSet>")
             .and_then(|(_, r)| r.split_once("</RetrievePropertiesEx>"))
@@ -769,7 +743,7 @@ mod tests {
     fn the_view_pass_traverses_the_view_once() {
         let pc = MoRef::new("PropertyCollector", "propertyCollector");
         let view = MoRef::new("ContainerView", "session[1]view");
-        let body = view_request(&pc, &view, VM_SPEC, 500).body();
+        let body = view_request(&pc, &view, VM_SPEC, 500).body().unwrap();
         assert_eq!(body.matches("<objectSet>").count(), 1);
         assert_eq!(body.matches("<selectSet").count(), 1);
         assert!(body.contains("<maxObjects>500</maxObjects>"));

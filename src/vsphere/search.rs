@@ -33,9 +33,21 @@ impl Client {
         } else {
             "HostSystem"
         };
-        Ok(node
+        let found: Vec<MoRef> = node
             .children_named("returnval")
             .map(|n| MoRef::new(n.attr("type").unwrap_or(kind), n.text.trim()))
-            .collect())
+            .collect();
+        // Every VM found is asked about again (its guest, its events):
+        // no more than the inventory itself may hold.
+        let limit = self.transport.limits().max_objects;
+        if found.len() > limit {
+            return Err(Error::TooLarge {
+                endpoint: self.transport.endpoint().to_string(),
+                what: "objects",
+                limit,
+                during: format!("in answer to FindAllByIp for {ip}"),
+            });
+        }
+        Ok(found)
     }
 }

@@ -14,8 +14,6 @@ pub struct Client {
     pub(crate) transport: Transport,
     content: ServiceContent,
     session: Option<UserSession>,
-    /// The SSO endpoints and token, asked once per run.
-    pub(crate) sso: super::sso::Cache,
 }
 
 fn service_instance() -> MoRef {
@@ -36,7 +34,6 @@ impl Client {
             transport,
             content,
             session: None,
-            sso: Default::default(),
         })
     }
 

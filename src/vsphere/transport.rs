@@ -19,7 +19,7 @@ use super::types::MoRef;
 use super::xml::{Cursor, Node};
 
 /// No vim25 answer vaudit asks for comes near this: paging keeps pages small.
-const MAX_BODY: usize = 64 << 20;
+pub(crate) const MAX_BODY: usize = 64 << 20;
 
 const COOKIE_NAME: &str = "vmware_soap_session";
 
@@ -36,6 +36,9 @@ pub struct ConnectOptions {
     pub ca_file: Option<PathBuf>,
     pub insecure: bool,
     pub timeout: Duration,
+    /// How much any one read may bring in: the inventory collection and
+    /// every other paged or repeated call (`--max-objects`).
+    pub limits: super::limits::Limits,
 }
 
 impl ConnectOptions {
@@ -121,6 +124,7 @@ pub struct Transport {
     session_key: Mutex<Option<String>>,
     /// The HTTPS proxy in the path, from the environment.
     proxy: Option<super::proxy::Proxy>,
+    limits: super::limits::Limits,
     /// Subjects of the `--ca-file` roots: the vCenter's own issuers.
     ca_subjects: Vec<String>,
 }
@@ -163,12 +167,18 @@ impl Transport {
             credentials: Mutex::new(None),
             session_key: Mutex::new(None),
             proxy,
+            limits: opts.limits,
             ca_subjects: opts
                 .ca_file
                 .as_deref()
                 .map(tls::ca_subjects)
                 .unwrap_or_default(),
         })
+    }
+
+    /// The bounds of every read over this connection.
+    pub fn limits(&self) -> super::limits::Limits {
+        self.limits
     }
 
     /// The `--url` the user gave: the only host the password goes to.
@@ -280,7 +290,7 @@ impl Transport {
     async fn call_once(&self, req: &Request) -> Result<Vec<u8>, Error> {
         let step = req.method;
         let secret = req.secret;
-        let body = req.body();
+        let body = req.body()?;
         if secret {
             tracing::debug!(
                 method = step,

@@ -170,3 +170,139 @@ pub struct UserSession {
     pub full_name: String,
     pub login_time: String,
 }
+
+/// The SSO domain a principal written without one belongs to (vCenter's
+/// default system domain).
+pub const DEFAULT_SSO_DOMAIN: &str = "vsphere.local";
+
+/// A user or group as vSphere permissions and SSO name it. vCenter writes
+/// one principal two ways (`name@domain` in permissions, `DOMAIN\name` in
+/// tokens and the vim25 permission list) and compares them without case,
+/// so every comparison goes through `canonical`, and every spelling is read
+/// by `parse`, the one parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// As written, case kept (SSO calls send it back as given).
+    pub name: String,
+    /// As written; `None` when the spelling named no domain.
+    pub domain: Option<String>,
+    pub group: bool,
+}
+
+impl Principal {
+    /// Reads `name@domain`, `DOMAIN\name` or a bare name, as a user.
+    pub fn parse(s: &str) -> Principal {
+        let s = s.trim();
+        let (name, domain) = match s.split_once('\\') {
+            Some((d, n)) => (n, Some(d)),
+            None => match s.rsplit_once('@') {
+                Some((n, d)) => (n, Some(d)),
+                None => (s, None),
+            },
+        };
+        Principal {
+            name: name.trim().to_string(),
+            domain: domain
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            group: false,
+        }
+    }
+
+    /// Reads a group in any spelling `parse` reads.
+    pub fn parse_group(s: &str) -> Principal {
+        Principal {
+            group: true,
+            ..Principal::parse(s)
+        }
+    }
+
+    /// From a name and a domain given apart (the REST API, SSO answers);
+    /// an empty domain leaves the name to say it (`DOMAIN\name`).
+    pub fn from_parts(name: &str, domain: &str, group: bool) -> Principal {
+        if domain.trim().is_empty() {
+            return Principal {
+                group,
+                ..Principal::parse(name)
+            };
+        }
+        Principal {
+            name: name.trim().to_string(),
+            domain: Some(domain.trim().to_string()),
+            group,
+        }
+    }
+
+    /// `name@domain` in lower case (a bare `name` when no domain was
+    /// written): the form two spellings of one principal share.
+    pub fn canonical(&self) -> String {
+        match &self.domain {
+            Some(d) => format!("{}@{}", self.name, d).to_lowercase(),
+            None => self.name.to_lowercase(),
+        }
+    }
+
+    /// Whether `self` and `other` name the same principal, whatever the
+    /// spelling and the case (user or group is not compared: vSphere names
+    /// them from one namespace).
+    pub fn is(&self, other: &Principal) -> bool {
+        self.canonical() == other.canonical()
+    }
+
+    /// The domain as written, or the default system domain when none
+    /// was: how SSO reads a bare name.
+    pub fn domain_or_default(&self) -> &str {
+        self.domain.as_deref().unwrap_or(DEFAULT_SSO_DOMAIN)
+    }
+}
+
+/// Whether two principal spellings (`name@domain`, `DOMAIN\name`) name the
+/// same principal.
+pub fn same_principal(a: &str, b: &str) -> bool {
+    Principal::parse(a).is(&Principal::parse(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_backslash_name_is_name_at_domain() {
+        assert_eq!(
+            Principal::parse(r"VSPHERE.LOCAL\Arc").canonical(),
+            "arc@vsphere.local"
+        );
+    }
+
+    #[test]
+    fn name_at_domain_compares_without_case() {
+        assert!(same_principal("Arc@VSPHERE.local", r"vsphere.local\arc"));
+    }
+
+    #[test]
+    fn a_bare_name_keeps_no_domain_but_is_read_in_the_default_one() {
+        let p = Principal::parse("Arc");
+        assert_eq!(p.canonical(), "arc");
+        assert_eq!(p.domain_or_default(), "vsphere.local");
+    }
+
+    #[test]
+    fn the_last_at_sign_separates_the_domain() {
+        let p = Principal::parse("a@b@corp.example");
+        assert_eq!(
+            (p.name.as_str(), p.domain.as_deref()),
+            ("a@b", Some("corp.example"))
+        );
+    }
+
+    #[test]
+    fn parts_given_apart_keep_their_case_as_written() {
+        let p = Principal::from_parts("Arc-Admins", "CORP", true);
+        assert_eq!(
+            (p.name.as_str(), p.domain.as_deref(), p.group),
+            ("Arc-Admins", Some("CORP"), true)
+        );
+        assert_eq!(p.canonical(), "arc-admins@corp");
+    }
+}

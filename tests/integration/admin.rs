@@ -31,6 +31,7 @@ impl Admin {
             ca_file: Some(sim.ca_file.clone()),
             insecure: false,
             timeout: Duration::from_secs(30),
+            limits: Default::default(),
         };
         let client = rt.block_on(async {
             let mut c = Client::connect(&opts).await.unwrap();

@@ -23,7 +23,9 @@ fn codes(v: &Value) -> Vec<String> {
     c
 }
 
-const SCENARIO: &[&str] = &[
+/// Templates to judge (one stale), an extra folder of each kind and a
+/// standalone host.
+pub(crate) const SCENARIO: &[&str] = &[
     "-standalone",
     "1",
     "-template",
@@ -314,7 +316,7 @@ fn a_certificate_about_to_expire_is_a_warning() {
     assert_eq!(r.code, 1);
 }
 
-fn check_named<'a>(v: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn check_named<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["checks"]
         .as_array()
         .unwrap()

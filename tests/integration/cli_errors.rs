@@ -326,24 +326,12 @@ fn an_answer_that_is_not_http_is_named_with_what_to_check() {
 /// shows. Returns the exit code and everything the terminal showed.
 fn on_a_terminal(args: &[&str], keys: &[u8]) -> (i32, String) {
     use std::io::{Read, Write};
-    use std::os::fd::{FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    let (mut master, mut slave) = (0, 0);
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let (master, slave) = crate::common::pty(80);
     let mut cmd = vaudit();
     cmd.args(args)
         .stdin(Stdio::from(slave.try_clone().unwrap()))

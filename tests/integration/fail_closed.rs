@@ -492,3 +492,54 @@ fn ip_plan_reports_every_mistake_by_its_key() {
         assert!(m.contains(k), "{k} not in {m}");
     }
 }
+
+/// A gate snapshot saved without the targets check holds no visibility
+/// answers: offline, the targets check says whether the inventory was
+/// partial is unknown, rather than nothing (issue 27).
+#[test]
+fn an_offline_snapshot_without_visibility_says_filtering_is_unknown() {
+    let sim = Sim::start(&["-folder", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("gate.json");
+    let s = snap.to_str().unwrap();
+    let saved = run(sim.vaudit(&[
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "folders",
+        "--folder",
+        "/DC0/vm/Folder0",
+        "--save",
+        s,
+    ]));
+    assert_eq!(saved.code, 0, "{}\n{}", saved.stderr, saved.stdout);
+    let off = run({
+        let mut c = vaudit();
+        c.args([
+            "check",
+            "-o",
+            "json",
+            "--only",
+            "targets,folders",
+            "--folder",
+            "/DC0/vm/Folder0",
+            "--from",
+            s,
+        ]);
+        c
+    });
+    let v = off.json();
+    assert_eq!(check(&v, "targets")["status"], "pass", "{v:#}");
+    let note = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "inventory-filtered")
+        .unwrap_or_else(|| panic!("no inventory-filtered note: {v:#}"));
+    assert_eq!(note["severity"], "info", "{note}");
+    assert!(
+        note["message"].as_str().unwrap().contains("is unknown"),
+        "{note}"
+    );
+}

@@ -263,3 +263,46 @@ fn on_9_the_privileges_command_fails_attach_tag_on_the_root_folder_only() {
     assert_eq!(f[0]["code"], "tag-privilege-not-global", "{v}");
     assert_eq!(f[0]["severity"], "error", "{v}");
 }
+
+/// The tagging check, as the administrator, on a simulator whose permission
+/// list is hostile (`extra`), with `args` added to the command line.
+fn hostile_list(extra: &[&str], args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), extra);
+    let mut cmd = sim.vaudit(&["check", "--only", "tagging", "--folder", ARC, "-o", "json"]);
+    cmd.args(args);
+    let r = run(cmd);
+    let v = r.json();
+    let t = tagging(&v);
+    assert_eq!(t["status"], "not-verified", "{v}");
+    (r.code, t["reason"].as_str().unwrap().to_string())
+}
+
+/// Pages of 24 MiB that never end (issue 27: this drove vaudit to 4.95 GB
+/// before the page cap stopped it): the list's bytes are bounded as one
+/// answer's, so it stops on the third page with one sentence.
+#[test]
+fn an_endless_permission_list_of_large_pages_stops_at_the_byte_bound() {
+    let (code, reason) = hostile_list(
+        &["-authz-endless", "-authz-page-pad-bytes", "25165824"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        reason.contains("more than 67108864 bytes in the permission list")
+            && reason.contains("the bound vaudit reads"),
+        "{reason}"
+    );
+}
+
+/// A list that never ends, in small pages: stopped by `--max-objects`
+/// counted across its pages, before the page cap.
+#[test]
+fn an_endless_permission_list_stops_at_max_objects_across_pages() {
+    let (code, reason) = hostile_list(&["-authz-endless"], &["--max-objects", "300"]);
+    assert_eq!(code, 2);
+    assert!(
+        reason.contains("more than 300 permissions in the permission list"),
+        "{reason}"
+    );
+}

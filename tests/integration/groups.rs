@@ -247,3 +247,120 @@ fn a_group_given_as_user_is_named_a_group() {
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("names a group"), "{msg}");
 }
+
+/// Issue 27: where SSO cannot be asked (`-sso-off`: no STS, no SSO admin
+/// service), membership is needed only where a group permission of unknown
+/// membership decides; elsewhere the server's own answers on the folder
+/// give the exact verdict. Each scenario is run as the member itself and
+/// by an administrator with `--user`.
+fn without_sso(grants: impl Fn(&Admin, &Sim), as_admin: bool) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-sso-off"]);
+    let admin = Admin::connect(&sim);
+    grants(&admin, &sim);
+    audit(&sim, dir.path(), as_admin)
+}
+
+/// Rights only through a group at the root, every permission propagating.
+fn group_at_the_root(admin: &Admin, _: &Sim) {
+    let all = role(admin, "all", &IDS);
+    admin.grant(&admin.root(), GROUP_A, true, all, true);
+}
+
+/// Two groups at the root whose union holds everything.
+fn two_groups_at_the_root(admin: &Admin, _: &Sim) {
+    let first = role(admin, "first", &IDS[..2]);
+    let last = role(admin, "last", &IDS[2..]);
+    admin.grant(&admin.root(), GROUP_A, true, first, true);
+    admin.grant(&admin.root(), GROUP_C, true, last, true);
+}
+
+/// A group the member is not in on the folder (holding part), the member's
+/// group at the root (holding all): the folder's group does not apply.
+fn a_group_at_the_root_and_another_on_the_folder(admin: &Admin, sim: &Sim) {
+    let all = role(admin, "all", &IDS);
+    let first = role(admin, "first", &IDS[..2]);
+    admin.grant(&admin.root(), GROUP_A, true, all, true);
+    admin.grant(&arc(sim), GROUP_B, true, first, true);
+}
+
+/// The member's own permission on the folder, propagate off, over a
+/// group's grant at the root: the VM has the root's grant only if the
+/// member is in that group.
+fn own_propagate_off_over_a_group_at_the_root(admin: &Admin, sim: &Sim) {
+    let all = role(admin, "all", &IDS);
+    admin.grant(&admin.root(), GROUP_A, true, all, true);
+    admin.grant(&arc(sim), MEMBER, false, all, false);
+}
+
+fn assert_exact_pass((code, v): (i32, Value)) {
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["checks"][0]["status"], "pass", "{v}");
+    assert!(findings(&v).is_empty(), "{v}");
+}
+
+fn assert_names_the_group((code, v): (i32, Value), group: &str) {
+    assert_eq!(code, 2, "{v}");
+    let c = &v["checks"][0];
+    assert_eq!(c["status"], "not-verified", "{c}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("whether it is in {group}")),
+        "{reason}"
+    );
+    for id in VM_SIDE {
+        assert!(reason.contains(id), "{reason}");
+    }
+}
+
+#[test]
+fn without_sso_a_group_at_the_root_is_judged_exactly() {
+    assert_exact_pass(without_sso(group_at_the_root, false));
+}
+
+#[test]
+fn without_sso_a_group_at_the_root_is_judged_exactly_for_user() {
+    assert_exact_pass(without_sso(group_at_the_root, true));
+}
+
+#[test]
+fn without_sso_two_groups_at_the_root_are_judged_exactly() {
+    assert_exact_pass(without_sso(two_groups_at_the_root, false));
+}
+
+#[test]
+fn without_sso_two_groups_at_the_root_are_judged_exactly_for_user() {
+    assert_exact_pass(without_sso(two_groups_at_the_root, true));
+}
+
+#[test]
+fn without_sso_groups_at_the_root_and_on_the_folder_are_judged_exactly() {
+    assert_exact_pass(without_sso(
+        a_group_at_the_root_and_another_on_the_folder,
+        false,
+    ));
+}
+
+#[test]
+fn without_sso_groups_at_the_root_and_on_the_folder_are_judged_exactly_for_user() {
+    assert_exact_pass(without_sso(
+        a_group_at_the_root_and_another_on_the_folder,
+        true,
+    ));
+}
+
+#[test]
+fn without_sso_own_propagate_off_over_a_group_names_the_group() {
+    assert_names_the_group(
+        without_sso(own_propagate_off_over_a_group_at_the_root, false),
+        GROUP_A,
+    );
+}
+
+#[test]
+fn without_sso_own_propagate_off_over_a_group_names_the_group_for_user() {
+    assert_names_the_group(
+        without_sso(own_propagate_off_over_a_group_at_the_root, true),
+        GROUP_A,
+    );
+}

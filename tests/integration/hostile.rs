@@ -98,7 +98,8 @@ struct Measured<T> {
 
 /// Runs `f` on its own thread, failing the test if it takes longer than
 /// `limit`; reports its result, peak extra heap use and time.
-/// A one-line outcome, for the log the README table is taken from.
+/// A one-line outcome, for the log the table of docs/design.md ("What was
+/// tried, and what held") is taken from.
 trait Outcome {
     fn outcome(&self) -> String;
 }

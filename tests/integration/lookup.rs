@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::admin::Admin;
-use crate::common::{DEPLOYER_PASSWORD, Sim, repo_root, run};
+use crate::check::check_named;
+use crate::common::{DEPLOYER_PASSWORD, SIM_PASSWORD, Sim, repo_root, run};
 
 const ARC: &str = "/DC0/vm/Arc";
 /// A user of an Active Directory-style identity source: its domain is not
@@ -174,24 +175,30 @@ fn an_absent_lookup_service_falls_back_to_the_default_path() {
     assert_eq!(sso_stats(&sim)["sts_requests"], 1);
 }
 
-#[test]
-fn one_token_serves_privileges_and_credential_expiry() {
-    let sim = Sim::start(&["-template", "2"]);
+/// `check` of the clean appliance config, logged in with `password`: its
+/// JSON report and the status of one of its checks.
+fn check_clean(sim: &Sim, password: &str) -> (Value, impl Fn(&str) -> Value) {
     let clean = repo_root()
         .join("mocks/config/clean-appliance.yaml")
         .display()
         .to_string();
-    let r = run(sim.vaudit(&["check", "--config", &clean, "-o", "json"]));
+    let mut cmd = sim.vaudit(&["check", "--config", &clean, "-o", "json"]);
+    cmd.env("VAUDIT_PASSWORD", password);
+    let r = run(cmd);
+    for shown in [&r.stdout, &r.stderr] {
+        assert!(!shown.contains(password), "password shown:\n{shown}");
+    }
     let v = r.json();
-    let status = |name: &str| {
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("no check {name}: {v}"))["status"]
-            .clone()
-    };
+    let checks = v.clone();
+    (v, move |name: &str| {
+        check_named(&checks, name)["status"].clone()
+    })
+}
+
+#[test]
+fn one_token_serves_privileges_and_credential_expiry() {
+    let sim = Sim::start(&["-template", "2"]);
+    let (v, status) = check_clean(&sim, SIM_PASSWORD);
     // Both ran on SSO's answers.
     assert_eq!(status("privileges"), "pass", "{v}");
     assert_eq!(status("credential-expiry"), "pass", "{v}");
@@ -199,4 +206,44 @@ fn one_token_serves_privileges_and_credential_expiry() {
     assert_eq!(stats["sts_requests"], 1, "{stats}");
     assert_eq!(stats["lookup_content"], 1, "{stats}");
     assert_eq!(stats["lookup_list"], 1, "{stats}");
+}
+
+/// Markup, DEL, a line separator and a bidi override: all legal in XML 1.0,
+/// so all must reach every service exactly as typed (the JUnit escaper the
+/// SSO requests once used rewrote DEL as the text `\u{7f}`).
+const AWKWARD_PASSWORD: &str = "Aw<k&w\"ard-\u{7f}-\u{2028}-\u{202e}-9!";
+
+#[test]
+fn a_password_with_markup_and_controls_reaches_the_sts_as_login_received_it() {
+    let sim = Sim::start_with_env(&["-template", "2"], &[("VCSIM_PASSWORD", AWKWARD_PASSWORD)]);
+    let (v, status) = check_clean(&sim, AWKWARD_PASSWORD);
+    // Logged in; the token carried the groups; the expiry was answered.
+    assert_eq!(status("connection"), "pass", "{v}");
+    assert_eq!(status("privileges"), "pass", "{v}");
+    assert_eq!(status("credential-expiry"), "pass", "{v}");
+    let stats = sso_stats(&sim);
+    assert_eq!(stats["sts_requests"], 1, "{stats}");
+    let login = stats["login_password_sha256"].as_str().unwrap();
+    assert_eq!(login.len(), 64, "{stats}");
+    assert_eq!(stats["sts_password_sha256"], login, "{stats}");
+}
+
+#[test]
+fn a_password_xml_cannot_carry_is_refused_before_login_is_sent() {
+    let sim = Sim::start(&[]);
+    let mut cmd = sim.vaudit(&["check", "--only", "connection", "-o", "json"]);
+    cmd.env("VAUDIT_PASSWORD", "Sim\u{1}Pa55");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let shown = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        shown.contains("Login was not sent: its password holds a character XML 1.0 cannot carry"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Sim\u{1}Pa55"), "{shown}");
+    assert_eq!(
+        sso_stats(&sim)["login_password_sha256"],
+        "",
+        "Login reached the server"
+    );
 }

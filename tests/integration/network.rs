@@ -16,6 +16,8 @@ use crate::fakes::{Ca, Dns, Proxy, ProxyMode, TlsEndpoint, hold, next_ip};
 #[derive(Default)]
 struct Cfg {
     dns: Vec<String>,
+    /// `vsphereprovider.credentials.address`; 127.0.0.1 when not given.
+    address: Option<String>,
     proxy: Option<String>,
     noproxy: Option<String>,
     cert: Option<PathBuf>,
@@ -37,7 +39,8 @@ impl Cfg {
         std::fs::write(
             dir.join("net-infra.yaml"),
             format!(
-                "vsphereprovider:\n  credentials:\n    address: 127.0.0.1\n    username: administrator@vsphere.local\n  datacenter: DC0\n  network:\n    segment: DC0_DVPG0\n{dns}    gateway: 127.0.14.1\n    ipaddressprefix: 127.0.14.0/24\n    k8snodeippoolstart: {start}\n    k8snodeippoolend: {end}\n"
+                "vsphereprovider:\n  credentials:\n    address: {address}\n    username: administrator@vsphere.local\n  datacenter: DC0\n  network:\n    segment: DC0_DVPG0\n{dns}    gateway: 127.0.14.1\n    ipaddressprefix: 127.0.14.0/24\n    k8snodeippoolstart: {start}\n    k8snodeippoolend: {end}\n",
+                address = self.address.as_deref().unwrap_or("127.0.0.1")
             ),
         )
         .unwrap();
@@ -192,6 +195,47 @@ fn dns_unresolvable_names_the_server_and_the_name() {
             .as_str()
             .unwrap()
             .contains("vsphereprovider.network.dnsservers")
+    );
+}
+
+/// `--url` reaches the vCenter by another name (an address here): the
+/// config's address is still the name the appliance resolves, so the
+/// config's DNS servers are asked about it, and the finding names both.
+#[test]
+fn dns_asks_about_the_configs_address_whatever_url_says() {
+    let dns = Dns::start(&dns_table());
+    let d = tempfile::tempdir().unwrap();
+    let cfg = Cfg {
+        dns: vec![dns.ip.to_string()],
+        address: Some("vcenter.fake.test".into()),
+        ..Default::default()
+    }
+    .write(d.path());
+    let eps = endpoints(d.path(), &[named("mcr.fake.test")]);
+    let mut c = vaudit();
+    c.args([
+        "check",
+        "-o",
+        "json",
+        "--only",
+        "dns",
+        "--url",
+        "127.0.0.1",
+        "--config",
+    ])
+    .arg(&cfg)
+    .arg("--endpoints")
+    .arg(&eps);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    assert_eq!(findings(&v), [pair("dns", "dns-unresolvable")]);
+    let m = message(&v, 0);
+    assert!(
+        m.contains("vcenter.fake.test")
+            && m.contains("vsphereprovider.credentials.address")
+            && m.contains("vaudit reached the vCenter as 127.0.0.1"),
+        "{m}"
     );
 }
 

@@ -15,6 +15,7 @@ async fn pages_return_every_object_exactly_once() {
         ca_file: Some(sim.ca_file.clone()),
         insecure: false,
         timeout: Duration::from_secs(30),
+        limits: Default::default(),
     };
     let mut client = Client::connect(&opts).await.unwrap();
     client.login(&sim.username, SIM_PASSWORD).await.unwrap();

@@ -10,7 +10,7 @@ use crate::common::{ADMIN, DEPLOYER_PASSWORD, Sim, run, vaudit};
 use serde_json::Value;
 use vaudit::vsphere::MoRef;
 
-const DEPLOYER: &str = "deployer@vsphere.local";
+pub(crate) const DEPLOYER: &str = "deployer@vsphere.local";
 const GROUPED: &str = "grouped@vsphere.local";
 const GROUP: &str = "arc-admins@vsphere.local";
 const ARC: &str = "/DC0/vm/Arc";
@@ -22,7 +22,7 @@ const LEFT_OUT: [&str; 3] = [
     "Folder.Create",
 ];
 
-fn users_file(dir: &Path) -> String {
+pub(crate) fn users_file(dir: &Path) -> String {
     let path = dir.join("users.json");
     let json = serde_json::json!({
         "groups": [GROUP],
@@ -44,7 +44,7 @@ fn start(dir: &Path) -> Sim {
 }
 
 /// `vaudit ARGS` logged in as `user` (an extra user of the users file).
-fn as_user(sim: &Sim, user: &str, args: &[&str]) -> std::process::Command {
+pub(crate) fn as_user(sim: &Sim, user: &str, args: &[&str]) -> std::process::Command {
     let mut cmd = vaudit();
     cmd.args(args)
         .arg("--url")
@@ -57,7 +57,7 @@ fn as_user(sim: &Sim, user: &str, args: &[&str]) -> std::process::Command {
     cmd
 }
 
-fn manifest_ids() -> Vec<String> {
+pub(crate) fn manifest_ids() -> Vec<String> {
     let r = run({
         let mut c = vaudit();
         c.args(["manifest", "show", "-o", "json"]);

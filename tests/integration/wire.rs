@@ -93,6 +93,7 @@ pub fn options(server: &MockServer, timeout: Duration) -> ConnectOptions {
         ca_file: Some(CA_FILE.into()),
         insecure: false,
         timeout,
+        limits: Default::default(),
     }
 }
 

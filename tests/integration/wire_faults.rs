@@ -1059,3 +1059,68 @@ async fn destroy_view_of_a_view_gone_with_its_session_is_not_a_failure() {
         server.verify().await;
     }
 }
+
+/// A QueryEvents answer, as vCenter writes one, holding `n` events.
+fn events_answer(n: usize) -> String {
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><QueryEventsResponse xmlns="urn:vim25">"#,
+    );
+    for k in 0..n {
+        s.push_str(&format!(
+            r#"<returnval xsi:type="VmDeployedEvent"><key>{k}</key><chainId>{k}</chainId><createdTime>2026-01-01T00:00:00Z</createdTime><userName>u</userName><vm><name>v</name><vm type="VirtualMachine">vm-{k}</vm></vm></returnval>"#
+        ));
+    }
+    s.push_str("</QueryEventsResponse></soapenv:Body></soapenv:Envelope>");
+    s
+}
+
+/// Library: a server that ignores QueryEvents' maxCount (1000) is not read
+/// past it: one sentence naming the bound (issue 27: bounds that hold).
+#[tokio::test]
+async fn events_past_max_count_are_refused() {
+    let server = MockServer::start().await;
+    mount_connect_and_login(&server).await;
+    soap("QueryEvents")
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(events_answer(1001), "text/xml; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    let client = logged_in(&server).await;
+    let err = client
+        .query_vm_events(&["VmDeployedEvent"])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                what: "events",
+                limit: 1000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("more than 1000 events in answer to QueryEvents"),
+        "{err}"
+    );
+}
+
+/// Library: exactly maxCount events is an answer like any other.
+#[tokio::test]
+async fn events_up_to_max_count_are_read() {
+    let server = MockServer::start().await;
+    mount_connect_and_login(&server).await;
+    soap("QueryEvents")
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(events_answer(1000), "text/xml; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    let client = logged_in(&server).await;
+    let events = client.query_vm_events(&["VmDeployedEvent"]).await.unwrap();
+    assert_eq!(events.len(), 1000);
+}

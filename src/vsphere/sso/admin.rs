@@ -4,12 +4,15 @@
 //! expiry (`GetDaysRemainingUntilPasswordExpiration`,
 //! `GetLocalPasswordPolicy`, `GetSystemDomainName`).
 
+use super::super::envelope::{Request, Xml};
 use super::super::error::Error;
 use super::super::session::Client;
+use super::super::types::{MoRef, Principal};
+use super::super::xml::{Cursor, Node};
 use super::Token;
-use crate::report::xml::escape;
-use crate::vsphere::xml::Cursor;
-use crate::vsphere::xml::Node;
+
+const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
 /// The managed object each method is called on (the SSO admin service
 /// content's fixed names).
@@ -28,22 +31,27 @@ fn this(method: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn envelope(token: &Token, method: &str, principal: Option<&str>) -> String {
+/// A call with the token's assertion, as issued, in the WS-Security header.
+fn request(
+    token: &Token,
+    method: &'static str,
+    principal: Option<&Principal>,
+) -> Result<String, Error> {
     let (kind, value) = this(method);
-    let user_id = principal
-        .map(|p| {
-            let (name, domain) = super::split(p);
-            format!(
-                "<userId><name>{}</name><domain>{}</domain></userId>",
-                escape(&name),
-                escape(&domain)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">{}</wsse:Security></soapenv:Header><soapenv:Body><{method} xmlns="urn:sso"><_this type="{kind}">{value}</_this>{user_id}</{method}></soapenv:Body></soapenv:Envelope>"#,
-        token.assertion,
-    )
+    let mut header = Xml::default();
+    header
+        .open_with("wsse:Security", &[("xmlns:wsse", WSSE)])
+        .verbatim(&token.assertion)
+        .close("wsse:Security");
+    let mut req = Request::in_namespace("urn:sso", method, &MoRef::new(kind, value));
+    req.header(header);
+    if let Some(p) = principal {
+        req.open("userId")
+            .text("name", &p.name)
+            .text("domain", p.domain_or_default())
+            .close("userId");
+    }
+    req.body()
 }
 
 /// What `GetDaysRemainingUntilPasswordExpiration` answered about a user.
@@ -76,21 +84,33 @@ fn fault_kind(node: &Node) -> (Option<&'static str>, String) {
     (kind, text)
 }
 
-impl Client {
+/// The SSO admin service, a client of its own on a borrowed vim25
+/// connection, calling with a token the STS issued (its path is the one the
+/// Lookup Service named beside that STS).
+pub struct SsoAdmin<'c> {
+    client: &'c Client,
+    token: &'c Token,
+}
+
+impl<'c> SsoAdmin<'c> {
+    pub fn new(client: &'c Client, token: &'c Token) -> Self {
+        SsoAdmin { client, token }
+    }
+
     /// One SSO admin call: its answer, or the fault element.
-    async fn sso_admin_raw(
+    async fn raw(
         &self,
-        token: &Token,
         method: &'static str,
-        principal: Option<&str>,
+        principal: Option<&Principal>,
     ) -> Result<Result<Node, Node>, Error> {
-        let path = Self::admin_path(token, method)?.to_string();
+        let path = self.path(method)?.to_string();
         let (status, body) = self
+            .client
             .transport
             .post_soap(
                 &path,
                 &format!("urn:sso/{method}"),
-                envelope(token, method, principal),
+                request(self.token, method, principal)?,
             )
             .await?;
         let sso = |detail: String| Error::Sso {
@@ -112,51 +132,47 @@ impl Client {
 
     /// The SSO admin service's path, as the Lookup Service named it
     /// with the token's STS.
-    fn admin_path<'t>(token: &'t Token, method: &str) -> Result<&'t str, Error> {
-        token.admin.as_deref().map_err(|why| Error::Sso {
+    fn path(&self, method: &str) -> Result<&'c str, Error> {
+        self.token.admin.as_deref().map_err(|why| Error::Sso {
             path: super::lookup::LOOKUP_PATH.into(),
             step: method.into(),
             detail: why.clone(),
         })
     }
 
-    fn sso_error(token: &Token, method: &str, fault: &Node) -> Error {
+    fn error(&self, method: &str, detail: String) -> Error {
         Error::Sso {
-            path: Self::admin_path(token, method)
-                .unwrap_or_default()
-                .to_string(),
+            path: self.path(method).unwrap_or_default().to_string(),
             step: method.into(),
-            detail: fault_kind(fault).1,
+            detail,
         }
     }
 
-    async fn sso_admin(
+    async fn call(
         &self,
-        token: &Token,
         method: &'static str,
-        principal: Option<&str>,
+        principal: Option<&Principal>,
     ) -> Result<Node, Error> {
-        self.sso_admin_raw(token, method, principal)
+        self.raw(method, principal)
             .await?
-            .map_err(|f| Self::sso_error(token, method, &f))
+            .map_err(|f| self.error(method, fault_kind(&f).1))
     }
 
     /// Days until `principal`'s password expires
     /// (`GetDaysRemainingUntilPasswordExpiration`, which needs the SSO
     /// Administrator role, for one's own account too).
-    pub async fn sso_days_until_password_expiration(
+    pub async fn days_until_password_expiration(
         &self,
-        token: &Token,
-        principal: &str,
+        principal: &Principal,
     ) -> Result<DaysRemaining, Error> {
         const METHOD: &str = "GetDaysRemainingUntilPasswordExpiration";
-        let node = match self.sso_admin_raw(token, METHOD, Some(principal)).await? {
+        let node = match self.raw(METHOD, Some(principal)).await? {
             Ok(n) => n,
             Err(fault) => {
                 return match fault_kind(&fault) {
                     (Some("NoPermission"), text) => Ok(DaysRemaining::NoPermission(text)),
                     (Some(_), text) => Ok(DaysRemaining::InvalidPrincipal(text)),
-                    (None, _) => Err(Self::sso_error(token, METHOD, &fault)),
+                    (None, text) => Err(self.error(METHOD, text)),
                 };
             }
         };
@@ -164,26 +180,21 @@ impl Client {
         match text.parse::<i64>() {
             Ok(-1) => Ok(DaysRemaining::Never),
             Ok(d) if (0..=i64::from(u32::MAX)).contains(&d) => Ok(DaysRemaining::Days(d as u32)),
-            _ => Err(Error::Sso {
-                path: Self::admin_path(token, METHOD)
-                    .unwrap_or_default()
-                    .to_string(),
-                step: METHOD.into(),
-                detail: format!(
+            _ => Err(self.error(
+                METHOD,
+                format!(
                     "an impossible number of days: {:?}",
                     text.chars().take(40).collect::<String>()
                 ),
-            }),
+            )),
         }
     }
 
     /// The local SSO password policy's maximum lifetime in days
     /// (`GetLocalPasswordPolicy`, open to every SSO user); `None` when local
     /// passwords never expire.
-    pub async fn sso_password_lifetime_days(&self, token: &Token) -> Result<Option<u32>, Error> {
-        let node = self
-            .sso_admin(token, "GetLocalPasswordPolicy", None)
-            .await?;
+    pub async fn password_lifetime_days(&self) -> Result<Option<u32>, Error> {
+        let node = self.call("GetLocalPasswordPolicy", None).await?;
         Ok(node
             .child("returnval")
             .and_then(|r| r.text_of("passwordLifetimeDays"))
@@ -193,8 +204,8 @@ impl Client {
 
     /// The SSO system domain, whose users' passwords SSO keeps
     /// (`GetSystemDomainName`).
-    pub async fn sso_system_domain(&self, token: &Token) -> Result<String, Error> {
-        let node = self.sso_admin(token, "GetSystemDomainName", None).await?;
+    pub async fn system_domain(&self) -> Result<String, Error> {
+        let node = self.call("GetSystemDomainName", None).await?;
         Ok(node
             .text_of("returnval")
             .unwrap_or_default()
@@ -202,24 +213,67 @@ impl Client {
             .to_string())
     }
 
-    /// Every group `principal` is in, as `name@domain`.
-    pub async fn sso_parent_groups(
-        &self,
-        token: &Token,
-        principal: &str,
-    ) -> Result<Vec<String>, Error> {
-        let node = self
-            .sso_admin(token, "FindAllParentGroups", Some(principal))
-            .await?;
+    /// Every group `principal` is in, nested groups included.
+    pub async fn parent_groups(&self, principal: &Principal) -> Result<Vec<Principal>, Error> {
+        let node = self.call("FindAllParentGroups", Some(principal)).await?;
         Ok(node
             .children_named("returnval")
-            .filter_map(|r| Some(format!("{}@{}", r.text_of("name")?, r.text_of("domain")?)))
+            .filter_map(|r| {
+                Some(Principal::from_parts(
+                    r.text_of("name")?,
+                    r.text_of("domain")?,
+                    true,
+                ))
+            })
             .collect())
     }
 
     /// Whether the SSO directory knows `principal` as a user.
-    pub async fn sso_user_exists(&self, token: &Token, principal: &str) -> Result<bool, Error> {
-        let node = self.sso_admin(token, "FindUser", Some(principal)).await?;
+    pub async fn user_exists(&self, principal: &Principal) -> Result<bool, Error> {
+        let node = self.call("FindUser", Some(principal)).await?;
         Ok(node.child("returnval").is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> Token {
+        Token {
+            subject: "arc@vsphere.local".into(),
+            groups: vec![],
+            assertion: r#"<saml2:Assertion ID="_a1">x</saml2:Assertion>"#.into(),
+            admin: Ok("/sso-adminserver/sdk/vsphere.local".into()),
+        }
+    }
+
+    #[test]
+    fn the_assertion_goes_in_the_header_as_issued() {
+        let r = request(&token(), "GetSystemDomainName", None).unwrap();
+        assert!(
+            r.contains(r#"<soapenv:Header><wsse:Security xmlns:wsse=""#)
+                && r.contains(r#"<saml2:Assertion ID="_a1">x</saml2:Assertion></wsse:Security></soapenv:Header>"#),
+            "{r}"
+        );
+        assert!(r.contains(r#"<GetSystemDomainName xmlns="urn:sso"><_this type="SsoAdminDomainManagementService">domainManagementService</_this></GetSystemDomainName>"#), "{r}");
+    }
+
+    #[test]
+    fn a_principal_goes_as_name_and_domain_in_either_spelling() {
+        for spelling in [r"CORP.example\Arc", "Arc@CORP.example"] {
+            let p = Principal::parse(spelling);
+            let r = request(&token(), "FindUser", Some(&p)).unwrap();
+            assert!(
+                r.contains("<userId><name>Arc</name><domain>CORP.example</domain></userId>"),
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_name_is_of_the_default_system_domain() {
+        let r = request(&token(), "FindUser", Some(&Principal::parse("arc"))).unwrap();
+        assert!(r.contains("<domain>vsphere.local</domain>"), "{r}");
     }
 }

@@ -17,10 +17,11 @@
 
 use reqwest::Url;
 
+use super::super::envelope::Request;
 use super::super::error::Error;
 use super::super::session::Client;
-use crate::report::xml::escape;
-use crate::vsphere::xml::{Cursor, Node};
+use super::super::types::MoRef;
+use super::super::xml::{Cursor, Node};
 
 pub(crate) const LOOKUP_PATH: &str = "/lookupservice/sdk";
 const ACTION: &str = "urn:lookup/2.0";
@@ -53,25 +54,23 @@ struct Registered {
     kind: String,
 }
 
-fn envelope(inner: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>{inner}</soapenv:Body></soapenv:Envelope>"#
-    )
+const NAMESPACE: &str = "urn:lookup";
+
+fn content_request() -> Result<String, Error> {
+    let this = MoRef::new("LookupServiceInstance", "ServiceInstance");
+    Request::in_namespace(NAMESPACE, "RetrieveServiceContent", &this).body()
 }
 
-fn content_request() -> String {
-    envelope(
-        r#"<RetrieveServiceContent xmlns="urn:lookup"><_this type="LookupServiceInstance">ServiceInstance</_this></RetrieveServiceContent>"#,
-    )
-}
-
-fn list_request(registration: &(String, String), service_type: &str) -> String {
-    envelope(&format!(
-        r#"<List xmlns="urn:lookup"><_this type="{}">{}</_this><filterCriteria><serviceType><product>{PRODUCT}</product><type>{}</type></serviceType></filterCriteria></List>"#,
-        escape(&registration.0),
-        escape(&registration.1),
-        escape(service_type)
-    ))
+fn list_request(registration: &(String, String), service_type: &str) -> Result<String, Error> {
+    let this = MoRef::new(registration.0.as_str(), registration.1.as_str());
+    Request::in_namespace(NAMESPACE, "List", &this)
+        .open("filterCriteria")
+        .open("serviceType")
+        .text("product", PRODUCT)
+        .text("type", service_type)
+        .close("serviceType")
+        .close("filterCriteria")
+        .body()
 }
 
 /// The response element of an answer, or the fault's text.
@@ -174,9 +173,27 @@ fn short(s: &str) -> String {
     s.chars().take(200).collect()
 }
 
-impl Client {
-    async fn lookup_call(&self, step: &str, body: String) -> Result<Option<Vec<u8>>, Error> {
-        let (status, body) = self.transport.post_soap(LOOKUP_PATH, ACTION, body).await?;
+/// The vCenter's Lookup Service, a client of its own on a borrowed vim25
+/// connection (anonymous: it needs no session).
+pub struct Lookup<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Lookup<'c> {
+    pub fn new(client: &'c Client) -> Self {
+        Lookup { client }
+    }
+
+    async fn call(
+        &self,
+        step: &str,
+        body: Result<String, Error>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let (status, body) = self
+            .client
+            .transport
+            .post_soap(LOOKUP_PATH, ACTION, body?)
+            .await?;
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -190,12 +207,12 @@ impl Client {
     /// its Lookup Service (one round trip of two calls, no credentials), as
     /// paths on the `--url` host; an absent Lookup Service gives the default
     /// paths of the system domain `vsphere.local`.
-    pub(super) async fn discover_sso(&self) -> Result<Endpoints, Error> {
+    pub async fn endpoints(&self) -> Result<Endpoints, Error> {
         const CONTENT: &str = "RetrieveServiceContent (Lookup Service)";
         const LIST: &str = "List (Lookup Service)";
         let list = |registration: (String, String), service_type: &'static str| async move {
             let body = self
-                .lookup_call(LIST, list_request(&registration, service_type))
+                .call(LIST, list_request(&registration, service_type))
                 .await?
                 .ok_or_else(|| lookup_error(LIST, "HTTP 404".into()))?;
             parse_list(&body).map_err(|e| lookup_error(LIST, e))
@@ -205,7 +222,7 @@ impl Client {
         // sent again only if the content names another.
         let well_known = || (REGISTRATION_TYPE.to_string(), REGISTRATION.to_string());
         let (content, early) = tokio::join!(
-            self.lookup_call(CONTENT, content_request()),
+            self.call(CONTENT, content_request()),
             list(well_known(), "cs.identity")
         );
         let Some(body) = content? else {
@@ -223,7 +240,7 @@ impl Client {
         } else {
             list(registration.clone(), "cs.identity").await?
         };
-        let base = self.transport.url();
+        let base = self.client.transport.url();
         let mut renamed = Vec::new();
         let mut take = |what: &str, chosen: Result<(String, Option<String>), String>| {
             chosen.map(|(path, other)| {
@@ -368,7 +385,8 @@ mod tests {
                 "ServiceRegistration".into(),
             ),
             "cs.identity",
-        );
+        )
+        .unwrap();
         assert!(
             r.contains("<product>com.vmware.cis</product><type>cs.identity</type>"),
             "{r}"

@@ -1,16 +1,14 @@
 //! WS-Trust `Issue` to the STS with a user's name and password: a bearer
 //! SAML 2.0 token whose attributes name the user's groups.
 
-use std::sync::Arc;
-
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::super::envelope::{Xml, envelope};
 use super::super::error::Error;
 use super::super::session::Client;
-use crate::report::xml::escape;
-use crate::vsphere::xml::Cursor;
-use crate::vsphere::xml::Node;
+use super::super::xml::{Cursor, Node};
+use super::Endpoints;
 
 const GROUP_IDENTITY: &str = "http://rsa.com/schemas/attr-names/2009/01/GroupIdentity";
 const STEP: &str = "the STS token request (WS-Trust Issue)";
@@ -39,17 +37,52 @@ impl std::fmt::Debug for Token {
     }
 }
 
-fn request(user: &str, password: &str) -> String {
+const WSSE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+const WSU: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+const WST: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512";
+
+/// The WS-Trust `Issue` request: the user's name and password in a
+/// WS-Security `UsernameToken`, asking a bearer SAML 2.0 token.
+fn request(user: &str, password: &str) -> Result<String, Error> {
     let now = OffsetDateTime::now_utc();
     let created = now.format(&Rfc3339).unwrap_or_default();
     let expires = (now + time::Duration::minutes(10))
         .format(&Rfc3339)
         .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsu:Timestamp><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wsu:Timestamp><wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password>{}</wsse:Password></wsse:UsernameToken></wsse:Security></soapenv:Header><soapenv:Body><wst:RequestSecurityToken xmlns:wst="http://docs.oasis-open.org/ws-sx/ws-trust/200512" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wst:TokenType>urn:oasis:names:tc:SAML:2.0:assertion</wst:TokenType><wst:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</wst:RequestType><wst:Lifetime><wsu:Created>{created}</wsu:Created><wsu:Expires>{expires}</wsu:Expires></wst:Lifetime><wst:Renewing Allow="false" OK="false"/><wst:Delegatable>false</wst:Delegatable><wst:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</wst:KeyType><wst:SignatureAlgorithm>http://www.w3.org/2001/04/xmldsig-more#rsa-sha256</wst:SignatureAlgorithm></wst:RequestSecurityToken></soapenv:Body></soapenv:Envelope>"#,
-        escape(user),
-        escape(password)
+    let mut header = Xml::default();
+    header
+        .open_with("wsse:Security", &[("xmlns:wsse", WSSE), ("xmlns:wsu", WSU)])
+        .open("wsu:Timestamp")
+        .text("wsu:Created", &created)
+        .text("wsu:Expires", &expires)
+        .close("wsu:Timestamp")
+        .open("wsse:UsernameToken")
+        .text("wsse:Username", user)
+        .text("wsse:Password", password)
+        .close("wsse:UsernameToken")
+        .close("wsse:Security");
+    let mut body = Xml::default();
+    body.open_with(
+        "wst:RequestSecurityToken",
+        &[("xmlns:wst", WST), ("xmlns:wsu", WSU)],
     )
+    .text("wst:TokenType", "urn:oasis:names:tc:SAML:2.0:assertion")
+    .text("wst:RequestType", &format!("{WST}/Issue"))
+    .open("wst:Lifetime")
+    .text("wsu:Created", &created)
+    .text("wsu:Expires", &expires)
+    .close("wst:Lifetime")
+    .empty_with("wst:Renewing", &[("Allow", "false"), ("OK", "false")])
+    .text("wst:Delegatable", "false")
+    .text("wst:KeyType", &format!("{WST}/Bearer"))
+    .text(
+        "wst:SignatureAlgorithm",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    )
+    .close("wst:RequestSecurityToken");
+    envelope(STEP, Some(&header), &body)
 }
 
 /// The `<…:Assertion …>…</…:Assertion>` element as sent (its bytes are
@@ -109,37 +142,40 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
     })
 }
 
-impl Client {
-    /// Asks the STS the Lookup Service names on the `--url` host for a
-    /// token for `user`, with the user's own password.
-    pub(super) async fn issue_token(
-        &self,
-        user: &str,
-        password: &str,
-    ) -> Result<Token, Arc<Error>> {
-        let endpoints = self.sso_endpoints().await?;
-        let path = endpoints.sts;
+/// The STS of the `--url` host (WS-Trust 1.3), a client of its own on a
+/// borrowed vim25 connection: its TLS trust and proxy are the session's.
+pub struct Sts<'c> {
+    client: &'c Client,
+    endpoints: Endpoints,
+}
+
+impl<'c> Sts<'c> {
+    /// The STS at the path `endpoints` names (see `Lookup`).
+    pub fn new(client: &'c Client, endpoints: Endpoints) -> Self {
+        Sts { client, endpoints }
+    }
+
+    /// A token for `user`, asked with the user's own password.
+    pub async fn issue(&self, user: &str, password: &str) -> Result<Token, Error> {
+        let path = self.endpoints.sts.clone();
         let (status, body) = self
+            .client
             .transport
-            .post_soap(
-                &path,
-                "http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue",
-                request(user, password),
-            )
+            .post_soap(&path, &format!("{WST}/RST/Issue"), request(user, password)?)
             .await?;
         if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(Arc::new(Error::Sso {
+            return Err(Error::Sso {
                 path,
                 step: STEP.into(),
                 detail: "HTTP 404: no STS answers there".into(),
-            }));
+            });
         }
         let mut token = parse(&body).map_err(|detail| Error::Sso {
             path,
             step: STEP.into(),
             detail: format!("HTTP {}: {detail}", status.as_u16()),
         })?;
-        token.admin = endpoints.admin;
+        token.admin = self.endpoints.admin.clone();
         Ok(token)
     }
 }
@@ -174,7 +210,40 @@ mod tests {
 
     #[test]
     fn the_password_is_escaped_in_the_request() {
-        let r = request("a@vsphere.local", "p<&>'\"");
+        let r = request("a@vsphere.local", "p<&>'\"").unwrap();
         assert!(r.contains("<wsse:Password>p&lt;&amp;&gt;"), "{r}");
+    }
+
+    #[test]
+    fn the_password_reaches_the_sts_as_typed() {
+        let password = "p<&\"\u{7f}\u{2028}\u{202e}\r\nq";
+        let r = request("a@vsphere.local", password).unwrap();
+        // Read as an XML parser reads it, line-end normalisation included.
+        let mut reader = quick_xml::Reader::from_str(&r);
+        let mut read = None;
+        loop {
+            match reader.read_event().unwrap() {
+                quick_xml::events::Event::Start(e) if e.name().into_inner() == "wsse:Password" => {
+                    let text = reader.read_text(e.name()).unwrap();
+                    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+                    read = Some(quick_xml::escape::unescape(&text).unwrap().into_owned());
+                }
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(read.as_deref(), Some(password));
+    }
+
+    #[test]
+    fn a_password_xml_cannot_carry_is_refused_before_sending() {
+        for password in ["p\u{1}q", "p\u{fffe}q"] {
+            let e = request("a@vsphere.local", password).unwrap_err();
+            assert!(
+                matches!(&e, Error::Unsendable { field, .. } if field == "wsse:Password"),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("wsse:Password"), "{e}");
+        }
     }
 }

@@ -177,23 +177,3 @@ fn reference(name: &str) -> std::result::Result<char, String> {
         .and_then(char::from_u32)
         .ok_or_else(|| format!("bad character reference &{name};"))
 }
-
-/// Escapes text for an element body or attribute value.
-pub fn escape(s: &str) -> Cow<'_, str> {
-    let special = |c: char| matches!(c, '<' | '>' | '&' | '"' | '\'');
-    if !s.contains(special) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}

@@ -26,7 +26,6 @@ use memchr::{memchr, memmem};
 mod lex;
 mod tree;
 
-pub use lex::escape;
 use lex::{attribute_value, find_either, local_part, next_attribute, shown, unescape};
 pub use tree::Node;
 
