@@ -78,6 +78,8 @@ pub struct Asked {
 }
 
 /// Where the vCenter facts will come from, decided with the plan.
+// One per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Source<C> {
     /// A live session, with these settings, or why they cannot be used.
     Live(Result<C, Finding>),
