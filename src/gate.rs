@@ -6,7 +6,7 @@
 use time::OffsetDateTime;
 
 use crate::checks::check::{self, Check, Fact, Needs, Selection};
-use crate::checks::facts::{CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live, Vcenter};
+use crate::checks::facts::{Access, CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live};
 use crate::checks::registry;
 use crate::checks::{CheckResult, Finding, Outcome, Severity, Verdict};
 use crate::config::ArcConfig;
@@ -65,8 +65,8 @@ impl Audit {
         plan: &'a crate::plan::Plan<C>,
         seconds: f64,
         snapshot: Option<&'a str>,
-    ) -> crate::report::gate::GateReport<'a> {
-        crate::report::gate::GateReport {
+    ) -> crate::report::check::CheckReport<'a> {
+        crate::report::check::CheckReport {
             vcenter: &self.vcenter,
             targets: self.targets.clone(),
             privileges_user: plan.user.as_deref(),
@@ -76,7 +76,7 @@ impl Audit {
             fail_on_warning: plan.fail_on == Severity::Warning,
             snapshot,
             command: plan.command.name,
-            scopes: crate::report::gate::scopes(&plan.targets),
+            scopes: crate::report::check::scopes(&plan.targets),
         }
     }
 }
@@ -90,7 +90,7 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
     // What the selected checks of this command read, from their entries.
     let needs = Needs::of(plan.command.checks, &plan.selection());
     let wanted = needs.probes;
-    let probes_plan = crate::probe::Plan::new(
+    let probes_plan = crate::probe::Subjects::new(
         &plan.config,
         plan.vcenter_address.as_deref(),
         plan.endpoints.clone(),
@@ -151,14 +151,14 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
     }
 
     let vcenter = match &gathered {
-        Reached::Live(snap, live) => Vcenter::Live {
+        Reached::Live(snap, live) => Access::Live {
             snap: snap.as_ref(),
             live,
         },
-        Reached::Offline(snap) => Vcenter::Offline {
+        Reached::Offline(snap) => Access::Offline {
             snap: snap.as_ref(),
         },
-        Reached::Unavailable(reason, finding) => Vcenter::Unavailable {
+        Reached::Unavailable(reason, finding) => Access::Unavailable {
             reason: reason.clone(),
             finding: finding.clone(),
         },
@@ -225,7 +225,7 @@ async fn online<S: Session>(
     plan: &crate::plan::Plan<S>,
     needs: &Needs,
     conn: &S,
-    probes: &crate::probe::Plan,
+    probes: &crate::probe::Subjects,
 ) -> Result<Reached, S::Error> {
     let progress = crate::report::terminal::Progress::start(
         crate::report::emit::shows_progress(plan.format),
@@ -295,7 +295,7 @@ impl<'a> Wants<'a> {
         plan: &'a crate::plan::Plan<S>,
         needs: &Needs,
         conn: &'a S,
-        probes: &crate::probe::Plan,
+        probes: &crate::probe::Subjects,
     ) -> Wants<'a> {
         let credentials = (conn.username(), conn.password());
         Wants {
@@ -831,7 +831,7 @@ pub fn judge_listing(
         support_matrix: crate::checks::support_matrix::embedded(),
         privileges_user: None,
         whole_inventory: true,
-        vcenter: Vcenter::Offline { snap },
+        vcenter: Access::Offline { snap },
         targets,
         target_errors,
         probe: None,
@@ -963,7 +963,7 @@ pub struct Evaluation {
 
 pub fn evaluate(
     inputs: &Inputs<'_>,
-    vcenter: Vcenter<'_>,
+    vcenter: Access<'_>,
     selection: &Selection<'_>,
     fail_on: Severity,
 ) -> Evaluation {
@@ -974,15 +974,15 @@ pub fn evaluate(
 pub fn evaluate_in(
     checks: &[Check],
     inputs: &Inputs<'_>,
-    vcenter: Vcenter<'_>,
+    vcenter: Access<'_>,
     selection: &Selection<'_>,
     fail_on: Severity,
 ) -> Evaluation {
     let (targets, target_errors) = match &vcenter {
-        Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => {
+        Access::Live { snap, .. } | Access::Offline { snap } => {
             inventory::resolve_each(snap, inputs.spec)
         }
-        Vcenter::Unavailable { .. } => Default::default(),
+        Access::Unavailable { .. } => Default::default(),
     };
     let facts = Facts {
         config: inputs.config,

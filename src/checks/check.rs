@@ -4,10 +4,10 @@
 //! from those declarations; and the runner that holds each check behind
 //! its needs. The lists of checks are in `registry`.
 
-use super::facts::{Facts, Vcenter};
+use super::facts::{Access, Facts};
 use super::finding::Severity;
 use super::outcome::{CheckResult, Outcome};
-use super::target::{Target, missing_target, missing_target_listed, not_given};
+use super::target::{TargetKind, missing_target, missing_target_listed, not_given};
 use super::targets;
 use crate::config::Section;
 use crate::inventory::vanished::Vanished;
@@ -72,7 +72,7 @@ pub struct Check {
     /// `needs`): the command collects the union over its selected checks.
     pub inventory: &'static [Facet],
     /// Targets without which it has nothing to judge.
-    pub targets: &'static [Target],
+    pub targets: &'static [TargetKind],
     /// The config sections it reads keys of: one that was not read (no
     /// `--config`, or an infra file alone) makes it `not-verified` naming
     /// the file that holds it, before its function runs.
@@ -264,7 +264,7 @@ fn reads_vanished(c: &Check, facts: &Facts<'_>, v: &Vanished) -> bool {
         return true;
     }
     let Some(gone) = &v.object else { return false };
-    let is_gone = |t: &Target| t.found(&facts.targets).is_some_and(|e| &e.moref == gone);
+    let is_gone = |t: &TargetKind| t.found(&facts.targets).is_some_and(|e| &e.moref == gone);
     if c.name == targets::CHECK {
         targets::ALL.iter().any(is_gone)
     } else {
@@ -272,11 +272,11 @@ fn reads_vanished(c: &Check, facts: &Facts<'_>, v: &Vanished) -> bool {
     }
 }
 
-fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
+fn missing_vcenter(reads: Reads, v: &Access<'_>) -> Option<String> {
     match (reads, v) {
         (Reads::Nothing | Reads::Network, _) => None,
-        (_, Vcenter::Unavailable { reason, .. }) => Some(format!("not run: {reason}")),
-        (Reads::Session, Vcenter::Offline { .. }) => Some(
+        (_, Access::Unavailable { reason, .. }) => Some(format!("not run: {reason}")),
+        (Reads::Session, Access::Offline { .. }) => Some(
             "offline snapshot: this needs a live session; run without --from to verify it".into(),
         ),
         _ => None,

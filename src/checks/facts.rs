@@ -14,7 +14,7 @@ use crate::vsphere::tls::CertSummary;
 /// Where the vCenter facts come from.
 // One per run: the size of its largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
-pub enum Vcenter<'a> {
+pub enum Access<'a> {
     /// A session ran in this process: everything is at hand.
     Live { snap: &'a Snapshot, live: &'a Live },
     /// A snapshot written by `--save`: what only a session can tell (the
@@ -112,7 +112,7 @@ pub struct Facts<'a> {
     /// A listing command: notes on the rest of the inventory belong in the
     /// report; the gate keeps to its targets.
     pub whole_inventory: bool,
-    pub vcenter: Vcenter<'a>,
+    pub vcenter: Access<'a>,
     /// The targets found in the snapshot (empty without one).
     pub targets: Targets<'a>,
     /// The targets asked for that the snapshot does not hold.
@@ -128,8 +128,8 @@ pub struct Facts<'a> {
 impl<'a> Facts<'a> {
     pub fn snapshot(&self) -> Option<&'a Snapshot> {
         match self.vcenter {
-            Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => Some(snap),
-            Vcenter::Unavailable { .. } => None,
+            Access::Live { snap, .. } | Access::Offline { snap } => Some(snap),
+            Access::Unavailable { .. } => None,
         }
     }
 
@@ -139,7 +139,7 @@ impl<'a> Facts<'a> {
 
     pub fn live(&self) -> Option<&'a Live> {
         match self.vcenter {
-            Vcenter::Live { live, .. } => Some(live),
+            Access::Live { live, .. } => Some(live),
             _ => None,
         }
     }

@@ -31,7 +31,7 @@ pub mod templates;
 pub mod upload_path;
 pub mod vcenter;
 
-pub use facts::{Facts, Live, Vcenter};
+pub use facts::{Access, Facts, Live};
 
 /// Said by every finding of a network probe: this machine's view can differ
 /// from the appliance's segment (another firewall, another route).

@@ -13,7 +13,7 @@
 use super::check::{Check, Fact, Probe, Reads, Run, Selection, needs, run_checks};
 use super::facts::Facts;
 use super::finding::Severity;
-use super::target::Target;
+use super::target::TargetKind;
 use super::{
     appliance, capacity, connection, credential_expiry, dns, egress, endpoints, folders,
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
@@ -202,7 +202,7 @@ pub static CHECKS: &[Check] = &[
         about: "the target folder can hold VMs and templates",
         reads: Reads::Snapshot,
         inventory: &[Facet::Folders],
-        targets: &[Target::Folder],
+        targets: &[TargetKind::Folder],
         config: &[],
         facts: &[],
         probes: &[],
@@ -214,7 +214,7 @@ pub static CHECKS: &[Check] = &[
         about: "the target pool belongs to a cluster, not a standalone host",
         reads: Reads::Snapshot,
         inventory: &[Facet::Pools, Facet::Compute],
-        targets: &[Target::Pool],
+        targets: &[TargetKind::Pool],
         config: &[],
         facts: &[],
         probes: &[],
@@ -227,7 +227,7 @@ pub static CHECKS: &[Check] = &[
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
         facts: &[],
         probes: &[],
@@ -239,7 +239,7 @@ pub static CHECKS: &[Check] = &[
         about: "each host of the pool that mounts the datastore resolves from here and answers on 443 (the image upload)",
         reads: Reads::InventoryAndNetwork,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
         facts: &[],
         probes: &[Probe::Upload],
@@ -251,7 +251,7 @@ pub static CHECKS: &[Check] = &[
         about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
         facts: &[],
         probes: &[],
@@ -263,7 +263,7 @@ pub static CHECKS: &[Check] = &[
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
         inventory: &[Facet::Networks],
-        targets: &[Target::Network],
+        targets: &[TargetKind::Network],
         config: &[],
         facts: &[],
         probes: &[],
@@ -324,7 +324,7 @@ const TEMPLATES: Check = Check {
     about: "the target template is not stale or duplicated",
     reads: Reads::Snapshot,
     inventory: &[Facet::Templates],
-    targets: &[Target::Template],
+    targets: &[TargetKind::Template],
     config: &[],
     facts: &[Fact::Events],
     probes: &[],
@@ -337,7 +337,7 @@ const DATASTORE_LATENCY: Check = Check {
     about: "the target datastore's write latency over the last hour is 10 ms or less on every host",
     reads: Reads::Snapshot,
     inventory: &[Facet::Datastores, Facet::Hosts],
-    targets: &[Target::Datastore],
+    targets: &[TargetKind::Datastore],
     config: &[],
     facts: &[Fact::Latency],
     probes: &[],
@@ -501,7 +501,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::checks::Outcome;
     use crate::checks::check::{inventory_for, run_one};
-    use crate::checks::facts::Vcenter;
+    use crate::checks::facts::Access;
     use crate::inventory::Targets;
 
     /// One check of `check` run behind its needs on `config` alone: no
@@ -520,7 +520,7 @@ pub(crate) mod tests {
             support_matrix: crate::checks::support_matrix::embedded(),
             privileges_user: None,
             whole_inventory: false,
-            vcenter: Vcenter::Unavailable {
+            vcenter: Access::Unavailable {
                 reason: "no vCenter in this test".into(),
                 finding: None,
             },
@@ -695,7 +695,7 @@ pub(crate) mod tests {
         };
         let e = crate::gate::evaluate(
             &inputs,
-            Vcenter::Offline { snap: &snap },
+            Access::Offline { snap: &snap },
             &sel,
             Severity::Error,
         );
@@ -742,7 +742,7 @@ pub(crate) mod tests {
         };
         crate::gate::evaluate(
             &inputs,
-            Vcenter::Offline { snap: &snap },
+            Access::Offline { snap: &snap },
             &sel,
             Severity::Error,
         )

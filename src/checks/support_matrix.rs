@@ -7,7 +7,7 @@ use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
 use super::pools;
-use super::target::{Target, missing_target};
+use super::target::{TargetKind, missing_target};
 use crate::inventory::{Entity, Snapshot};
 
 pub const CHECK: &str = "support-matrix";
@@ -125,7 +125,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
         Ok(v) => findings.extend(v),
         Err(why) => unverified.push(why),
     }
-    match (missing_target(Target::Pool, f), f.targets.pool) {
+    match (missing_target(TargetKind::Pool, f), f.targets.pool) {
         (None, Some(pool)) => match esxi(m, snap, pool) {
             Ok(v) => findings.extend(v),
             Err(why) => unverified.push(why),

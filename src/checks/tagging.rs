@@ -17,7 +17,7 @@
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity};
 use super::outcome::Outcome;
-use crate::inventory::placement::root_entity;
+use crate::inventory::checked_on::root_entity;
 use crate::inventory::{Membership, PrivilegeAnswers};
 use crate::manifest::Manifest;
 use crate::vsphere::{Authorization, MoRef, RestPermission, Scope};

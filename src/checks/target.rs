@@ -7,7 +7,7 @@ use crate::inventory::{Entity, Facet, TargetError, TargetSpec, Targets};
 
 /// A deployment target a check judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub enum TargetKind {
     Datacenter,
     Folder,
     Pool,
@@ -16,16 +16,16 @@ pub enum Target {
     Template,
 }
 
-impl Target {
+impl TargetKind {
     /// The config key and the flag that set it, for reasons and remedies.
     pub fn how_to_give(self) -> &'static str {
         match self {
-            Target::Datacenter => "vsphereprovider.datacenter in the config, or --datacenter",
-            Target::Folder => "vsphereprovider.folder in the config, or --folder",
-            Target::Pool => "vsphereprovider.resourcepool in the config, or --pool",
-            Target::Datastore => "vsphereprovider.datastore in the config, or --datastore",
-            Target::Network => "vsphereprovider.network.segment in the config, or --network",
-            Target::Template => {
+            TargetKind::Datacenter => "vsphereprovider.datacenter in the config, or --datacenter",
+            TargetKind::Folder => "vsphereprovider.folder in the config, or --folder",
+            TargetKind::Pool => "vsphereprovider.resourcepool in the config, or --pool",
+            TargetKind::Datastore => "vsphereprovider.datastore in the config, or --datastore",
+            TargetKind::Network => "vsphereprovider.network.segment in the config, or --network",
+            TargetKind::Template => {
                 "vsphereprovider.appliancevm.vmtemplate in the config, or --template"
             }
         }
@@ -35,75 +35,75 @@ impl Target {
     pub fn config_key(self) -> &'static str {
         use crate::config::keys;
         match self {
-            Target::Datacenter => keys::DATACENTER,
-            Target::Folder => keys::FOLDER,
-            Target::Pool => keys::POOL,
-            Target::Datastore => keys::DATASTORE,
-            Target::Network => keys::NETWORK,
-            Target::Template => keys::TEMPLATE,
+            TargetKind::Datacenter => keys::DATACENTER,
+            TargetKind::Folder => keys::FOLDER,
+            TargetKind::Pool => keys::POOL,
+            TargetKind::Datastore => keys::DATASTORE,
+            TargetKind::Network => keys::NETWORK,
+            TargetKind::Template => keys::TEMPLATE,
         }
     }
 
     /// The flag that names it.
     pub fn flag(self) -> &'static str {
         match self {
-            Target::Datacenter => "--datacenter",
-            Target::Folder => "--folder",
-            Target::Pool => "--pool",
-            Target::Datastore => "--datastore",
-            Target::Network => "--network",
-            Target::Template => "--template",
+            TargetKind::Datacenter => "--datacenter",
+            TargetKind::Folder => "--folder",
+            TargetKind::Pool => "--pool",
+            TargetKind::Datastore => "--datastore",
+            TargetKind::Network => "--network",
+            TargetKind::Template => "--template",
         }
     }
 
     pub fn what(self) -> &'static str {
         match self {
-            Target::Datacenter => "datacenter",
-            Target::Folder => "folder",
-            Target::Pool => "resource pool",
-            Target::Datastore => "datastore",
-            Target::Network => "network",
-            Target::Template => "template",
+            TargetKind::Datacenter => "datacenter",
+            TargetKind::Folder => "folder",
+            TargetKind::Pool => "resource pool",
+            TargetKind::Datastore => "datastore",
+            TargetKind::Network => "network",
+            TargetKind::Template => "template",
         }
     }
 
     pub fn asked(self, spec: &TargetSpec) -> Option<&str> {
         match self {
-            Target::Datacenter => spec.datacenter.as_deref(),
-            Target::Folder => spec.folder.as_deref(),
-            Target::Pool => spec.pool.as_deref(),
-            Target::Datastore => spec.datastore.as_deref(),
-            Target::Network => spec.network.as_deref(),
-            Target::Template => spec.template.as_deref(),
+            TargetKind::Datacenter => spec.datacenter.as_deref(),
+            TargetKind::Folder => spec.folder.as_deref(),
+            TargetKind::Pool => spec.pool.as_deref(),
+            TargetKind::Datastore => spec.datastore.as_deref(),
+            TargetKind::Network => spec.network.as_deref(),
+            TargetKind::Template => spec.template.as_deref(),
         }
     }
 
     /// What finding it in the inventory reads.
     pub fn facet(self) -> Facet {
         match self {
-            Target::Datacenter => Facet::Datacenters,
-            Target::Folder => Facet::Folders,
-            Target::Pool => Facet::Pools,
-            Target::Datastore => Facet::Datastores,
-            Target::Network => Facet::Networks,
-            Target::Template => Facet::Templates,
+            TargetKind::Datacenter => Facet::Datacenters,
+            TargetKind::Folder => Facet::Folders,
+            TargetKind::Pool => Facet::Pools,
+            TargetKind::Datastore => Facet::Datastores,
+            TargetKind::Network => Facet::Networks,
+            TargetKind::Template => Facet::Templates,
         }
     }
 
     pub fn found<'a>(self, t: &Targets<'a>) -> Option<&'a Entity> {
         match self {
-            Target::Datacenter => t.datacenter,
-            Target::Folder => t.folder,
-            Target::Pool => t.pool,
-            Target::Datastore => t.datastore,
-            Target::Network => t.network,
-            Target::Template => t.template,
+            TargetKind::Datacenter => t.datacenter,
+            TargetKind::Folder => t.folder,
+            TargetKind::Pool => t.pool,
+            TargetKind::Datastore => t.datastore,
+            TargetKind::Network => t.network,
+            TargetKind::Template => t.template,
         }
     }
 }
 
 /// Why a target the check needs is not there to judge, if it is not.
-pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
+pub fn missing_target(t: TargetKind, facts: &Facts<'_>) -> Option<String> {
     match t.asked(facts.spec) {
         None => Some(not_given(t, facts.config)),
         Some(given) if given.trim().is_empty() => Some(format!(
@@ -135,7 +135,7 @@ pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
 
 /// As `missing_target`, when no targets check runs beside it: the reason
 /// itself names the candidates (cli.md §3), not a check that was skipped.
-pub fn missing_target_listed(t: Target, facts: &Facts<'_>) -> Option<String> {
+pub fn missing_target_listed(t: TargetKind, facts: &Facts<'_>) -> Option<String> {
     let reason = missing_target(t, facts)?;
     let error = facts.target_errors.iter().find(|e| e.what() == t.what());
     Some(match error {
@@ -153,7 +153,7 @@ pub fn missing_target_listed(t: Target, facts: &Facts<'_>) -> Option<String> {
 }
 
 /// Why a target is not given: its config key is empty, or it is not set.
-pub fn not_given(t: Target, config: &crate::config::ArcConfig) -> String {
+pub fn not_given(t: TargetKind, config: &crate::config::ArcConfig) -> String {
     if config.is_empty_key(t.config_key()) {
         format!(
             "{} is empty in the config: give the {} there, or {}",

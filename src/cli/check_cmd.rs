@@ -89,7 +89,7 @@ fn aborted(
     command: &str,
     started: Instant,
 ) -> Result<(), Error> {
-    let page = report::gate::Aborted::new(
+    let page = report::check::Aborted::new(
         command,
         &e.to_string(),
         e.remedy(),

@@ -24,7 +24,7 @@ use crate::report::{self, Format, quote};
 use crate::vsphere::{Client, MoRef, Permission};
 
 /// Everything the session gathered.
-struct Gathered {
+struct Answered {
     snap: Snapshot,
     targets: BTreeMap<&'static str, EntityRef>,
     placements: Vec<Placement>,
@@ -37,7 +37,7 @@ struct Gathered {
 }
 
 enum Session {
-    Done(Box<Gathered>),
+    Done(Box<Answered>),
     NoTarget(Box<Snapshot>, Vec<TargetError>),
 }
 
@@ -178,7 +178,7 @@ fn no_target(snap: &Snapshot, errors: Vec<TargetError>, format: Format) -> Resul
     ))
 }
 
-fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
+fn answers<'a>(g: &'a Answered, manifest: &'a Manifest) -> Answers<'a> {
     Answers {
         manifest,
         placements: &g.placements,
@@ -235,7 +235,7 @@ async fn gather(
         }
     );
     let asked = asked?;
-    let mut g = Gathered {
+    let mut g = Answered {
         global,
         user: asked.user.clone(),
         answers: asked,
@@ -263,7 +263,7 @@ async fn gather(
 }
 
 fn explain(
-    g: &Gathered,
+    g: &Answered,
     rows: &[PrivilegeRow],
     findings: &[Finding],
     manifest: &Manifest,
@@ -366,7 +366,7 @@ fn powercli_id(m: &MoRef) -> String {
 /// user on the entity is extended; where none does (no permission, or only a
 /// system role such as Read-only), the manifest's role is created and granted.
 fn remediation(
-    g: &Gathered,
+    g: &Answered,
     entities: &[ExplainEntity],
     findings: &[Finding],
     manifest: &Manifest,

@@ -81,7 +81,7 @@ impl Probes {
 
 /// What to probe, read from the config.
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
+pub struct Subjects {
     pub dns_servers: Vec<String>,
     /// (what it is, name) for every name the appliance must resolve.
     pub names: Vec<(String, String)>,
@@ -101,13 +101,13 @@ pub fn is_local(host: &str) -> bool {
     h == "local" || h.ends_with(".local")
 }
 
-impl Plan {
+impl Subjects {
     pub fn new(
         cfg: &ArcConfig,
         vcenter_address: Option<&str>,
         endpoints: Vec<Endpoint>,
         wanted: Probes,
-    ) -> Plan {
+    ) -> Subjects {
         let mut names: Vec<(String, String)> = Vec::new();
         let mut add = |what: String, host: String| {
             if host.is_empty()
@@ -179,7 +179,7 @@ impl Plan {
         .into_iter()
         .filter_map(|(k, v)| Some((k.to_string(), v.as_deref()?.trim().parse().ok()?)))
         .collect();
-        Plan {
+        Subjects {
             dns_servers: cfg.dns_servers.clone(),
             names,
             proxies,
@@ -229,7 +229,7 @@ pub struct NetworkFacts {
 }
 
 /// Runs every wanted probe at once.
-pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
+pub async fn run(plan: &Subjects, endpoints_from: String) -> NetworkFacts {
     let w = plan.wanted;
     let dns = async {
         if !w.has(Probe::Dns) {

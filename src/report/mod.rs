@@ -7,10 +7,10 @@ use serde::Serialize;
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
 use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod check;
 pub mod emit;
 pub mod exit;
 pub mod format;
-pub mod gate;
 pub mod junit;
 pub mod listing;
 pub mod manifest;

@@ -13,7 +13,7 @@ use super::verdict::{not_verified_lines, skipped_lines};
 use super::{VCenter, junit, table};
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status};
 
-pub struct GateReport<'a> {
+pub struct CheckReport<'a> {
     pub vcenter: &'a VCenter,
     pub targets: BTreeMap<&'static str, EntityRef>,
     /// `--user`: whose privileges were audited, when not the logged-in user's.
@@ -44,7 +44,7 @@ pub fn scopes(spec: &crate::inventory::TargetSpec) -> BTreeMap<String, String> {
         .collect()
 }
 
-impl GateReport<'_> {
+impl CheckReport<'_> {
     fn judged(&self) -> Judged<'_> {
         Judged {
             title: match self.vcenter.url.as_str() {
@@ -64,7 +64,7 @@ impl GateReport<'_> {
     }
 }
 
-impl Page for GateReport<'_> {
+impl Page for CheckReport<'_> {
     fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
         #[derive(Serialize)]
         struct Body<'a> {
