@@ -245,6 +245,7 @@ mod tests {
             groups: vec![],
             assertion: r#"<saml2:Assertion ID="_a1">x</saml2:Assertion>"#.into(),
             admin: Ok("/sso-adminserver/sdk/vsphere.local".into()),
+            expires: time::OffsetDateTime::now_utc(),
         }
     }
 
