@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod markdown;
 pub mod privileges;
 pub mod quote;
+pub mod remediation;
 pub mod sanitize;
 pub mod table;
 pub mod terminal;
