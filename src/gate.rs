@@ -170,19 +170,7 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
             ..Default::default()
         },
     };
-    let inputs = Inputs {
-        config: &plan.config,
-        config_given: plan.config_given,
-        spec,
-        vcenter_address: plan.vcenter_address.as_deref(),
-        max_age: plan.max_age,
-        manifest: &plan.manifest,
-        support_matrix: plan.support_matrix(),
-        privileges_user: plan.user.as_deref(),
-        now: time::OffsetDateTime::now_utc(),
-        probe: probe.as_ref(),
-        network: network.as_ref(),
-    };
+    let inputs = Inputs::of(plan, probe.as_ref(), network.as_ref());
     // A failed connection explains every vCenter check left not verified:
     // its finding (who was rejected, where each credential came from) is
     // reported whatever --only picked. --skip connection still takes it out.
@@ -216,6 +204,141 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
         results: eval.results,
         findings: eval.findings,
         verdict: eval.verdict,
+    })
+}
+
+/// The checks `vaudit privileges` judges with: its verdict is theirs, as
+/// `check --only privileges,tagging` gives it on the same targets.
+pub const PRIVILEGE_CHECKS: [&str; 2] = [
+    crate::checks::privileges::CHECK,
+    crate::checks::tagging::CHECK,
+];
+
+/// What `vaudit privileges` reports.
+pub enum Privileges {
+    /// The registry's privileges and tagging results, and the listing.
+    Judged {
+        answered: Box<crate::report::remediation::Answered>,
+        results: Vec<CheckResult>,
+        findings: Vec<Finding>,
+    },
+    /// A target named that does not exist.
+    NoTarget(Box<Snapshot>, Vec<inventory::TargetError>),
+}
+
+/// `vaudit privileges`: the gate run with its privileges and tagging checks
+/// selected (`plan.only`), plus the listing body: the answers row by row
+/// and, with `explain`, the permissions reaching each entity with a gap.
+/// Errors of the session end the command (there is no connection check).
+pub async fn privileges<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    explain: bool,
+) -> Result<Privileges, S::Error> {
+    use crate::checks::privileges as p;
+    use crate::plan::Source;
+    let Source::Live(Ok(conn)) = &plan.source else {
+        return Err(crate::plan::Error::new(
+            "vaudit privileges needs a live session",
+            "give --url and the credentials",
+        )
+        .into());
+    };
+    let needs = Needs::of(plan.command.checks, &plan.selection());
+    let wants = Wants::of(plan, &needs, conn, &crate::probe::Subjects::default());
+    let progress = crate::report::terminal::Progress::start(
+        crate::report::emit::shows_progress(plan.format),
+        "",
+        None,
+    );
+    let spec = &plan.targets;
+    let gathered = conn
+        .with_session(async |client| {
+            let vc = VCenter::new(
+                conn.url(),
+                client.about(),
+                client.session(),
+                conn.insecure().is_some(),
+            );
+            let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
+            let mut applying = Vec::new();
+            if explain && let Some(answers) = &snap.privileges {
+                let (targets, _) = inventory::resolve_each(&snap, spec);
+                let root = p::root_entity(&snap.root);
+                let placements = p::placements(&plan.manifest.kinds(), &targets, &root);
+                let audit = p::check(crate::report::remediation::answers_of(
+                    answers,
+                    &placements,
+                    &plan.manifest,
+                ));
+                let mut gaps: Vec<MoRef> = Vec::new();
+                for r in audit.rows.iter().filter(|r| r.known && !r.granted) {
+                    let m = MoRef::new(r.entity.kind.clone(), r.entity.moref.clone());
+                    if !gaps.contains(&m) {
+                        gaps.push(m);
+                    }
+                }
+                // At most one call per entity kind: bounded by the seven kinds.
+                for m in gaps {
+                    let perms = client.retrieve_entity_permissions(&m, true).await?;
+                    applying.push((m, perms));
+                }
+            }
+            Ok((snap, live, applying))
+        })
+        .await;
+    drop(progress);
+    let (mut snap, mut live, applying) = gathered?;
+    live.insecure = conn.insecure();
+    let (targets, errors) = inventory::resolve_each(&snap, spec);
+    if !errors.is_empty() {
+        return Ok(Privileges::NoTarget(Box::new(snap), errors));
+    }
+    let inputs = Inputs::of(plan, None, None);
+    let eval = evaluate_in(
+        plan.command.checks,
+        &inputs,
+        Access::Live {
+            snap: &snap,
+            live: &live,
+        },
+        &plan.selection(),
+        plan.fail_on,
+    );
+    // The listing's order: privileges, then tagging.
+    let results: Vec<CheckResult> = PRIVILEGE_CHECKS
+        .iter()
+        .filter_map(|n| eval.results.iter().find(|r| r.name == *n).cloned())
+        .collect();
+    let root = p::root_entity(&snap.root);
+    let placements = p::placements(&plan.manifest.kinds(), &targets, &root);
+    let mut tmap = crate::report::targets_map(&targets);
+    tmap.insert("root", crate::checks::EntityRef::from(&root));
+    let Some(answers) = snap.privileges.take() else {
+        return Err(crate::plan::Error::new(
+            "the vCenter gave no privilege answers for these targets",
+            "run vaudit check --only targets to see which target is missing",
+        )
+        .into());
+    };
+    let global = live.global_permissions.take().map(|g| *g);
+    // The same order for the findings (the registry runs tagging first).
+    let findings: Vec<Finding> = PRIVILEGE_CHECKS
+        .iter()
+        .flat_map(|n| eval.findings.iter().filter(move |f| f.check == *n))
+        .cloned()
+        .collect();
+    Ok(Privileges::Judged {
+        answered: Box::new(crate::report::remediation::Answered {
+            user: answers.user.clone(),
+            answers,
+            snap,
+            targets: tmap,
+            placements,
+            applying,
+            global,
+        }),
+        results,
+        findings,
     })
 }
 
@@ -952,6 +1075,29 @@ pub struct Inputs<'a> {
     pub probe: Option<&'a Probe>,
     /// What the network probes saw, when they ran.
     pub network: Option<&'a crate::probe::NetworkFacts>,
+}
+
+impl<'a> Inputs<'a> {
+    /// What the plan gives the checks, with what the probes saw.
+    pub fn of<C>(
+        plan: &'a crate::plan::Plan<C>,
+        probe: Option<&'a Probe>,
+        network: Option<&'a crate::probe::NetworkFacts>,
+    ) -> Inputs<'a> {
+        Inputs {
+            config: &plan.config,
+            config_given: plan.config_given,
+            spec: &plan.targets,
+            vcenter_address: plan.vcenter_address.as_deref(),
+            max_age: plan.max_age,
+            manifest: &plan.manifest,
+            support_matrix: plan.support_matrix(),
+            privileges_user: plan.user.as_deref(),
+            now: time::OffsetDateTime::now_utc(),
+            probe,
+            network,
+        }
+    }
 }
 
 /// The registry's verdict on what was gathered.

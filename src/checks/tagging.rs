@@ -50,6 +50,16 @@ pub fn run(f: &Facts<'_>) -> Outcome {
                 && f.privileges_user.is_none_or(|u| same_principal(u, &a.user))
         });
         let global = f.live().and_then(|l| l.global_permissions.as_deref());
+        // A principal the vCenter does not know holds nothing to judge.
+        if let Some(a) = answers
+            && crate::checks::privileges::unknown_principal(a).is_some()
+        {
+            unverified.push(format!(
+                "the principal {} is not known (see the privileges check)",
+                a.user
+            ));
+            return Outcome::partly(findings, unverified);
+        }
         match attach_tag(
             f.manifest,
             answers,
