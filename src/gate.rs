@@ -207,6 +207,69 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
     })
 }
 
+/// The inventory a listing (`folders`, `pools`, `templates`) judges: the
+/// snapshot `--from` names, or one collection pass of what `check` and the
+/// named targets read (all of it, with the event history and the clock, for
+/// `--save`, so any command's `--save` serves every offline check), with
+/// whether the user's view may be partial. `history`: the check reads the
+/// event history.
+pub async fn listing<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    check: &str,
+    history: bool,
+) -> Result<Snapshot, S::Error> {
+    use crate::plan::Source;
+    let save = plan.save.is_some();
+    let history = history || save;
+    let facets = if save {
+        inventory::Facets::all()
+    } else {
+        registry::listing_reads(check, &plan.targets)
+    };
+    let snap = match &plan.source {
+        Source::Snapshot(path) => Snapshot::load(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "give --from a file written by --save")
+        })?,
+        Source::Live(Ok(conn)) => {
+            let progress = crate::report::terminal::Progress::start(true, "", None);
+            conn.with_session(async |client| {
+                let vc = VCenter::new(
+                    conn.url(),
+                    client.about(),
+                    client.session(),
+                    conn.insecure().is_some(),
+                );
+                // Whether this user's listing may be partial, asked beside
+                // the collection as the gate does (two calls, any size).
+                let root = client.content().root_folder.clone();
+                let (snap, visibility) = tokio::join!(
+                    inventory::collect(client, vc, facets, history, conn.limits(), |n| {
+                        progress.objects(n)
+                    }),
+                    inventory::visibility::gather(client, &root, None)
+                );
+                let mut snap = snap?;
+                snap.visibility = Some(visibility?);
+                if history {
+                    snap.server_time = Some(client.current_time().await?);
+                }
+                Ok(snap)
+            })
+            .await?
+        }
+        Source::Live(Err(f)) => {
+            return Err(crate::plan::Error::new(f.message.clone(), f.remedy.clone()).into());
+        }
+        Source::None(why) => return Err(crate::plan::Error::new(why.clone(), "").into()),
+    };
+    if let Some(path) = &plan.save {
+        snap.save(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "choose a writable path for --save")
+        })?;
+    }
+    Ok(snap)
+}
+
 /// The checks `vaudit privileges` judges with: its verdict is theirs, as
 /// `check --only privileges,tagging` gives it on the same targets.
 pub const PRIVILEGE_CHECKS: [&str; 2] = [

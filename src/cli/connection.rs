@@ -51,29 +51,6 @@ impl Connection {
         )
     }
 
-    /// One collection pass in an open session, with progress on stderr when
-    /// it is a terminal: the start of every command that audits the inventory.
-    pub async fn collect(
-        &self,
-        client: &Client,
-        facets: crate::inventory::Facets,
-        with_events: bool,
-    ) -> Result<crate::inventory::Snapshot, Error> {
-        let vc = crate::report::VCenter::new(
-            self.options.url.as_str(),
-            client.about(),
-            client.session(),
-            self.options.insecure,
-        );
-        let progress = crate::report::terminal::Progress::start(true, "", None);
-        let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
-        let snap = crate::inventory::collect(client, vc, facets, with_events, limits, |n| {
-            progress.objects(n)
-        })
-        .await?;
-        Ok(snap)
-    }
-
     /// Connects and logs in, runs `body`, and logs out whatever `body`
     /// returned, so no session is left open on the vCenter.
     pub async fn with_session<T>(

@@ -8,8 +8,8 @@ use super::connection::Connection;
 use super::error::Error;
 use super::output;
 use crate::checks;
-use crate::checks::registry;
-use crate::inventory::{self, Facets, Snapshot, TargetSpec};
+use crate::inventory::{self, Snapshot, TargetSpec};
+use crate::plan::{Asked, Command, Plan};
 use crate::report::emit::Judged;
 use crate::report::listing::ListingPage;
 use crate::report::{self, Format};
@@ -27,47 +27,31 @@ impl TargetArgs {
     }
 }
 
-/// Reads the snapshot from `--from`, or collects it (and writes `--save`).
-/// A saved snapshot is always complete (the whole inventory, the event
-/// history and the vCenter's clock), so any command's `--save` serves every
-/// offline check; without `--save` only what `check` and the named targets
-/// read is asked for.
-pub async fn snapshot(args: &InventoryArgs, check: &str, history: bool) -> Result<Snapshot, Error> {
-    let save = args.snapshot.save.is_some();
-    let history = history || save;
-    let facets = if save {
-        Facets::all()
-    } else {
-        registry::listing_reads(check, &args.targets.spec())
+/// The plan of a listing, resolved once, and its inventory (`gate::listing`).
+pub async fn snapshot(
+    args: &InventoryArgs,
+    format: Format,
+    check: &str,
+    history: bool,
+) -> Result<Snapshot, Error> {
+    let asked = Asked {
+        targets: args.targets.spec(),
+        only: vec![check.to_string()],
+        fail_on: Some(fail_on(args.fail_on)),
+        save: args.snapshot.save.clone(),
+        from: args.snapshot.from.clone(),
+        ..Default::default()
     };
-    let snap = match &args.snapshot.from {
-        Some(path) => Snapshot::load(path)
-            .map_err(|e| Error::usage(e.to_string(), "give --from a file written by --save"))?,
-        None => {
-            let conn = Connection::resolve(&args.connection)?;
-            conn.with_session(async |client| {
-                // Whether this user's listing may be partial, asked beside
-                // the collection as the gate does (two calls, any size).
-                let root = client.content().root_folder.clone();
-                let (snap, visibility) = tokio::join!(
-                    conn.collect(client, facets, history),
-                    inventory::visibility::gather(client, &root, None)
-                );
-                let mut snap = snap?;
-                snap.visibility = Some(visibility?);
-                if history {
-                    snap.server_time = Some(client.current_time().await?);
-                }
-                Ok(snap)
-            })
-            .await?
-        }
-    };
-    if let Some(path) = &args.snapshot.save {
-        snap.save(path)
-            .map_err(|e| Error::usage(e.to_string(), "choose a writable path for --save"))?;
-    }
-    Ok(snap)
+    let plan: Plan<Connection> = Plan::resolve(
+        Command::CHECK,
+        format,
+        asked,
+        // Always a session unless --from: without an address the
+        // connection settings say what is missing.
+        |_| Some(String::new()),
+        |_| Connection::resolve(&args.connection).map(Ok),
+    )?;
+    crate::gate::listing(&plan, check, history).await
 }
 
 /// What every listing command reports against.
@@ -104,7 +88,7 @@ fn finish<T: Serialize>(a: Audit<'_>, body: T, grid: String) -> Result<u8, Error
 
 pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
     let format = output::resolve("folders", args.output.output)?;
-    let snap = snapshot(args, checks::folders::CHECK, false).await?;
+    let snap = snapshot(args, format, checks::folders::CHECK, false).await?;
     let spec = args.targets.spec();
     let rows = checks::folders::rows(&snap);
     #[derive(Serialize)]
@@ -127,7 +111,7 @@ pub async fn folders(args: &InventoryArgs) -> Result<u8, Error> {
 
 pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
     let format = output::resolve("pools", args.output.output)?;
-    let snap = snapshot(args, checks::pools::CHECK, false).await?;
+    let snap = snapshot(args, format, checks::pools::CHECK, false).await?;
     let spec = args.targets.spec();
     let rows = checks::pools::rows(&snap);
     #[derive(Serialize)]
@@ -151,7 +135,7 @@ pub async fn pools(args: &InventoryArgs) -> Result<u8, Error> {
 pub async fn templates(args: &TemplatesArgs) -> Result<u8, Error> {
     let inv = &args.inventory;
     let format = output::resolve("templates", inv.output.output)?;
-    let snap = snapshot(inv, checks::templates::CHECK, true).await?;
+    let snap = snapshot(inv, format, checks::templates::CHECK, true).await?;
     let spec = inv.targets.spec();
     let now = time::OffsetDateTime::now_utc();
     let rows = checks::templates::rows(&snap, now, args.max_age);
