@@ -399,12 +399,7 @@ async fn online(
     };
     let result = conn
         .with_session(async |client| {
-            let vc = VCenter::new(
-                conn.options.url.as_str(),
-                client.about(),
-                client.session(),
-                conn.options.insecure,
-            );
+            let vc = VCenter::new(conn.options.url.as_str(), client, conn.options.insecure);
             Ok(gate::gather(client, vc, spec, &wants, |n| progress.objects(n)).await?)
         })
         .await;

@@ -60,12 +60,8 @@ impl Connection {
         with_events: bool,
     ) -> Result<crate::inventory::Snapshot, Error> {
         use std::io::IsTerminal;
-        let vc = crate::report::VCenter::new(
-            self.options.url.as_str(),
-            client.about(),
-            client.session(),
-            self.options.insecure,
-        );
+        let vc =
+            crate::report::VCenter::new(self.options.url.as_str(), client, self.options.insecure);
         let progress = std::io::stderr().is_terminal();
         let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
         let snap = crate::inventory::collect(client, vc, facets, with_events, limits, |n| {
