@@ -10,6 +10,7 @@ pub mod files;
 pub mod gate;
 pub mod inventory;
 pub mod manifest;
+pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod vsphere;
