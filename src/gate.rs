@@ -94,7 +94,7 @@ pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Er
     use crate::plan::Source;
     let spec = &plan.targets;
     // What the selected checks of this command read, from their entries.
-    let needs = Needs::of(plan.command.checks, &plan.selection());
+    let needs = Needs::of(plan.command.checks, &plan.selection(), &plan.config);
     let wanted = needs.probes;
     let probes_plan = crate::probe::Subjects::new(
         &plan.config,
@@ -307,7 +307,7 @@ pub async fn privileges<S: Session>(
         )
         .into());
     };
-    let needs = Needs::of(plan.command.checks, &plan.selection());
+    let needs = Needs::of(plan.command.checks, &plan.selection(), &plan.config);
     let wants = Wants::of(plan, &needs, conn, &crate::probe::Subjects::default());
     let progress = crate::report::terminal::Progress::start(
         crate::report::emit::shows_progress(plan.format),

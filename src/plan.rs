@@ -155,7 +155,7 @@ impl<C> Plan<C> {
         };
         let source = if let Some(path) = &asked.from {
             Source::Snapshot(path.clone())
-        } else if !Needs::of(command.checks, &selection).vcenter {
+        } else if !Needs::of(command.checks, &selection, &cfg).vcenter {
             Source::None("no check that reads the vCenter was asked for".into())
         } else if vcenter_address.is_none() {
             Source::None(

@@ -109,15 +109,25 @@ pub struct Needs {
 }
 
 impl Needs {
-    /// The union of the declarations of the selected checks of `checks`.
-    pub fn of(checks: &[Check], selection: &Selection<'_>) -> Needs {
+    /// The union of the declarations of the selected checks of `checks`
+    /// that can run on `config`: one whose config sections were not read
+    /// ends `not-verified` before it runs, so nothing is gathered or probed
+    /// for it (an infra file alone probes nothing for the appliance file's
+    /// checks).
+    pub fn of(
+        checks: &[Check],
+        selection: &Selection<'_>,
+        config: &crate::config::ArcConfig,
+    ) -> Needs {
         let mut n = Needs {
             inventory: Facets::NONE,
             facts: 0,
             probes: Probes::NONE,
             vcenter: false,
         };
-        for c in checks.iter().filter(|c| selection.enabled(c.name)) {
+        let runnable =
+            |c: &&Check| selection.enabled(c.name) && config.unread_of(c.config).is_none();
+        for c in checks.iter().filter(runnable) {
             n.inventory = n.inventory.with(needs(c));
             for f in c.facts {
                 n.facts |= 1 << *f as u32;

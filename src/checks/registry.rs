@@ -597,6 +597,40 @@ pub(crate) mod tests {
         assert!(missing.is_empty(), "give {missing:?} their codes");
     }
 
+    /// A config whose appliance and infra files were both read.
+    fn both_files() -> crate::config::ArcConfig {
+        crate::config::ArcConfig {
+            files: vec!["a.yaml".into(), "i.yaml".into()],
+            sections: vec![
+                (Section::Appliance, "a.yaml".into()),
+                (Section::Infra, "i.yaml".into()),
+            ],
+            ..Default::default()
+        }
+    }
+
+    /// An infra file alone: the network checks that read the appliance
+    /// file end not-verified before they run, so nothing is probed for
+    /// them.
+    #[test]
+    fn an_infra_file_alone_probes_nothing_for_the_appliance_checks() {
+        let infra = crate::config::ArcConfig {
+            files: vec!["i.yaml".into()],
+            sections: vec![(Section::Infra, "i.yaml".into())],
+            ..Default::default()
+        };
+        let all = Selection {
+            only: &[],
+            skip: &[],
+        };
+        let n = crate::checks::check::Needs::of(CHECKS, &all, &infra);
+        for p in [Probe::Dns, Probe::Proxy, Probe::Egress, Probe::IpConflict] {
+            assert!(!n.probes.has(p), "{p:?} probed for a check that cannot run");
+        }
+        let n = crate::checks::check::Needs::of(CHECKS, &all, &both_files());
+        assert!(n.probes.has(Probe::Dns) && n.probes.has(Probe::Egress));
+    }
+
     /// What a selection gathers follows the selected entries' declarations:
     /// templates alone asks for the event history and nothing of SSO;
     /// tagging asks for the privilege answers it judges AttachTag from.
@@ -609,6 +643,7 @@ pub(crate) mod tests {
                 only: &only,
                 skip: &[],
             },
+            &both_files(),
         );
         assert!(n.reads(Fact::Events) && !n.reads(Fact::Sso) && !n.reads(Fact::Privileges));
         assert!(!n.probes.any_network() && n.vcenter);
@@ -619,6 +654,7 @@ pub(crate) mod tests {
                 only: &only,
                 skip: &[],
             },
+            &both_files(),
         );
         assert!(n.reads(Fact::Privileges) && n.reads(Fact::Tagging) && !n.reads(Fact::Events));
         let only = vec!["dns".to_string()];
@@ -628,6 +664,7 @@ pub(crate) mod tests {
                 only: &only,
                 skip: &[],
             },
+            &both_files(),
         );
         assert!(n.probes.has(Probe::Dns) && !n.probes.has(Probe::Egress) && !n.vcenter);
     }
