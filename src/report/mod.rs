@@ -9,6 +9,7 @@ use crate::vsphere::{AboutInfo, UserSession};
 
 pub mod format;
 pub mod gate;
+pub mod grant;
 pub mod junit;
 pub mod manifest;
 pub mod markdown;
