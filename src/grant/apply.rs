@@ -104,27 +104,18 @@ pub enum GrantError {
     },
     #[error("vaudit never grants Admin or a system role; the plan asked for role {0}")]
     SystemRole(String),
+    /// `what`: what was applied, what failed and why, what was not.
     #[error(
-        "{done}; then {change} failed: {error}; not applied: {left}. The journal {journal} records what was applied: `vaudit grant --undo {journal}` restores the prior state"
+        "{what}. The journal {journal} records what was applied: `vaudit grant --undo {journal}` restores the prior state"
     )]
-    Stopped {
-        done: String,
-        change: String,
-        error: String,
-        left: String,
-        journal: String,
-    },
+    Stopped { what: String, journal: String },
     #[error(
         "nothing was restored: the state changed since vaudit applied the journal {journal}:\n{diff}\nrestore these by hand, or re-run --undo once they are back as vaudit left them"
     )]
     Changed { journal: String, diff: String },
-    #[error("{done}; then restoring {what} failed: {error}; not restored: {left}")]
-    UndoStopped {
-        done: String,
-        what: String,
-        error: String,
-        left: String,
-    },
+    /// `what`: what was restored, what failed and why, what was not.
+    #[error("{what}")]
+    UndoStopped { what: String },
 }
 
 /// The default journal name: `vaudit-grant-<vcenter>-<UTC time>.json`.
@@ -386,10 +377,12 @@ pub async fn apply(cx: &ApplyContext<'_>, plan: &Plan) -> Result<Journal, GrantE
             write_journal(cx.journal, &j)?;
             if let Err(e) = r {
                 return Err(GrantError::Stopped {
-                    done: format!("applied: {}", list(&todo[..n])),
-                    change: describe(c),
-                    error: e.to_string(),
-                    left: list(&todo[n..]),
+                    what: format!(
+                        "applied: {}; then {} failed: {e}; not applied: {}",
+                        list(&todo[..n]),
+                        describe(c),
+                        list(&todo[n..])
+                    ),
                     journal: cx.journal.display().to_string(),
                 });
             }
@@ -679,14 +672,16 @@ pub async fn undo(
     match result {
         Ok(()) => Ok(done),
         Err(e) => Err(GrantError::UndoStopped {
-            done: if done.is_empty() {
-                "nothing was restored".into()
-            } else {
-                format!("restored {}", done.join(", "))
-            },
-            what: steps[done.len()].clone(),
-            error: e.to_string(),
-            left: steps[done.len()..].join(", "),
+            what: format!(
+                "{}; then restoring {} failed: {e}; not restored: {}",
+                if done.is_empty() {
+                    "nothing was restored".to_string()
+                } else {
+                    format!("restored {}", done.join(", "))
+                },
+                steps[done.len()],
+                steps[done.len()..].join(", ")
+            ),
         }),
     }
 }

@@ -5,7 +5,9 @@
 //! verdict the privileges check gives and renders through `report::grant`.
 
 pub mod apply;
+pub mod gather;
 pub mod plan;
 
 pub use apply::{ApplyContext, GrantError, Journal, apply, default_journal, read_journal, undo};
+pub use gather::{Gathered, gather};
 pub use plan::{Inputs, Options, Plan, PlanError, plan};

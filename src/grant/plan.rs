@@ -328,7 +328,18 @@ pub fn plan(i: &Inputs<'_>, o: &Options) -> Result<Plan, PlanError> {
             });
             continue;
         }
-        let kind_ids = kind_privileges(i.manifest, pl.kind, o.recommended, i.known);
+        let mut kind_ids = kind_privileges(i.manifest, pl.kind, o.recommended, i.known);
+        if pl.kind == EntityKind::Root && !i.global_api {
+            // Before vCenter 9 a global permission cannot be read or made
+            // through an API: the root folder's permission carries the
+            // tagging privileges too, so the audit can see them (and warns
+            // until the global permission is confirmed by hand).
+            for id in global_privileges(i.manifest, o.recommended) {
+                if (i.known.is_empty() || i.known.contains(&id)) && !kind_ids.contains(&id) {
+                    kind_ids.push(id);
+                }
+            }
+        }
         if kind_ids.is_empty() {
             continue;
         }

@@ -276,7 +276,7 @@ pub fn powercli(c: &Change) -> Option<String> {
 
 /// Why a change is there, in words (the comment above its command).
 fn explain(c: &Change) -> String {
-    let mut s = format!("{}", c.action.as_str());
+    let mut s = c.action.as_str().to_string();
     if let Some(e) = &c.entity {
         let _ = write!(s, " on {}", e.path);
     }

@@ -19,6 +19,7 @@ mod fail_closed;
 mod faults_matrix;
 mod forged_names;
 mod global_permissions;
+mod grant;
 mod groups;
 mod hostile;
 mod inventory;
