@@ -778,6 +778,11 @@ func (m *arcAuthzManager) AddAuthorizationRole(ctx *simulator.Context, req *type
 		body.Fault_ = f
 		return body
 	}
+	// vCenter refuses an empty name and one with a control character.
+	if strings.TrimSpace(req.Name) == "" || strings.IndexFunc(req.Name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		body.Fault_ = simulator.Fault(fmt.Sprintf("invalid role name %q", req.Name), &types.InvalidName{Name: req.Name})
+		return body
+	}
 	for _, r := range m.RoleList {
 		if strings.EqualFold(r.Name, req.Name) {
 			body.Fault_ = simulator.Fault(fmt.Sprintf("role %q already exists", req.Name), &types.AlreadyExists{Name: req.Name})

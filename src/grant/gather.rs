@@ -194,6 +194,12 @@ impl Gathered {
         manifest: &Manifest,
         o: &Options,
     ) -> Result<Plan, PlanError> {
+        if let Some(f) = privileges::unknown_principal(&self.answers) {
+            return Err(PlanError::UnknownPrincipal(format!(
+                "{}: {}.",
+                f.message, f.remedy
+            )));
+        }
         let tag_gaps = self.tag_gaps(manifest, o.recommended);
         let not_propagated = self.not_propagated();
         let existing = self.global_existing();

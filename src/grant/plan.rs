@@ -104,6 +104,9 @@ impl Plan {
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
+    /// `unknown-principal`: the privileges check's finding, as one sentence.
+    #[error("{0}")]
+    UnknownPrincipal(String),
     #[error(
         "The role {name:?} exists but is not vaudit's dedicated {kind} role (it holds {extra}, which the manifest does not give that kind): choose another prefix with --role."
     )]

@@ -598,3 +598,104 @@ fn on_9_the_tag_global_permission_is_created_over_rest_and_tagging_passes() {
         vaudit::checks::tagging::Judged::Found(_)
     ));
 }
+
+#[test]
+fn an_unknown_principal_gets_no_plan_and_the_nearest_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let admin = Admin::connect(&sim);
+    let id = admin.role("Someone", &["System.View".to_string()]);
+    admin.grant(&admin.root(), DEPLOYER, false, id, true);
+    let snap = lib.snapshot();
+    let (targets, _) = vaudit::inventory::resolve_each(&snap, &spec(ARC));
+    let g = lib
+        .rt
+        .block_on(grant::gather(
+            &lib.client,
+            &snap,
+            &targets,
+            &lib.manifest,
+            Some("deployerr@vsphere.local"),
+            (ADMIN, SIM_PASSWORD),
+            PREFIX,
+        ))
+        .unwrap();
+    let err = g
+        .plan(&snap, &lib.manifest, &Options::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, grant::PlanError::UnknownPrincipal(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("deployer@vsphere.local"), "{err}");
+}
+
+#[test]
+fn a_role_with_the_dedicated_name_holding_more_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let admin = Admin::connect(&sim);
+    admin.role(
+        &format!("{PREFIX}-network"),
+        &[
+            "Network.Assign".to_string(),
+            "Host.Config.Power".to_string(),
+        ],
+    );
+    let snap = lib.snapshot();
+    let err = lib
+        .gather(&snap, ARC)
+        .plan(&snap, &lib.manifest, &Options::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, grant::PlanError::NotDedicated { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Host.Config.Power"), "{err}");
+}
+
+#[test]
+fn undo_refuses_a_journal_from_another_vcenter() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let plan = lib.plan();
+    lib.apply(&plan, &journal(dir.path())).unwrap();
+    let after = lib.state();
+    let mut j = grant::read_journal(&journal(dir.path())).unwrap();
+    j.vcenter.instance_uuid = "00000000-0000-0000-0000-000000000000".into();
+    grant::apply::write_journal(&journal(dir.path()), &j).unwrap();
+    let err = lib.undo(&journal(dir.path())).unwrap_err();
+    assert!(matches!(err, GrantError::OtherVCenter { .. }), "{err}");
+    assert_eq!(lib.state(), after);
+}
+
+#[test]
+fn role_and_permission_faults_come_back_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let kind = |r: Result<(), vaudit::vsphere::Error>| match r.unwrap_err() {
+        vaudit::vsphere::Error::Fault { fault, .. } => fault.kind,
+        other => panic!("{other}"),
+    };
+    let add = |name: &str| {
+        lib.rt
+            .block_on(lib.client.add_authorization_role(name, &[]))
+            .map(drop)
+    };
+    add("Twice").unwrap();
+    assert!(matches!(
+        kind(add("Twice")),
+        FaultKind::AlreadyExists { .. }
+    ));
+    assert!(matches!(kind(add("")), FaultKind::InvalidName { .. }));
+    // The administrator's Admin permission at the root is the only one.
+    let root = lib.client.content().root_folder.clone();
+    let last = lib
+        .rt
+        .block_on(lib.client.remove_entity_permission(&root, ADMIN, false));
+    assert_eq!(kind(last), FaultKind::AuthMinimumAdminPermission);
+}
