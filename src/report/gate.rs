@@ -92,7 +92,7 @@ pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::i
             out.write_all(markdown::render(&title, verdict, r.results, r.findings).as_bytes())
         }
         // `output::resolve` never picks toml for check or diagnose.
-        Format::Table | Format::Toml => {
+        Format::Table | Format::Toml | Format::Sh | Format::Ps1 => {
             if !r.vcenter.product.is_empty() {
                 writeln!(
                     out,
