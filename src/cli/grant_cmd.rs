@@ -104,7 +104,6 @@ async fn audit(
     let root = privileges::root_entity(&snap.root);
     let mut tmap = super::inventory_cmd::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
-    drop(targets);
     let plan = gathered.plan(&snap, manifest, &o);
     Ok(Audited {
         targets: tmap,
