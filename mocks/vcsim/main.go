@@ -82,6 +82,7 @@ func parseFlags() *options {
 	flag.StringVar(&o.latency, "datastore-latency-ms", "", "comma list of DS=MS (every host mounting DS) or HOST/DS=MS (one host)")
 	flag.StringVar(&o.badLogins, "bad-logins", "", "BadUsernameSessionEvents posted at start: IP=N or USER@IP=N, comma separated")
 	flag.IntVar(&ssoPasswordLifetime, "sso-password-lifetime-days", 90, "the local SSO password policy's maximum lifetime (GetLocalPasswordPolicy; 0: passwords never expire)")
+	flag.DurationVar(&stsTokenLifetime, "sts-token-lifetime", stsTokenLifetime, "how long the STS's tokens are honoured (their NotOnOrAfter), whatever the request asks")
 	flag.BoolVar(&ssoOff, "sso-off", false, "no STS and no SSO admin endpoint (HTTP 404), as a vCenter whose SSO cannot be reached")
 	flag.IntVar(&restPageSize, "rest-page-size", 100, "items per page of the /api permission list (vCenter 9 mode)")
 	flag.IntVar(&authzPagePad, "authz-page-pad-bytes", 0, "pad every page of the /api permission list with this many bytes (a hostile server, vCenter 9 mode)")

@@ -61,6 +61,10 @@ import (
 
 var ssoOff bool
 
+// stsTokenLifetime is how long the tokens the STS issues are honoured
+// (Conditions/@NotOnOrAfter), whatever lifetime the request asks.
+var stsTokenLifetime = 30 * time.Minute
+
 // ssoPasswordLifetime is the local password policy's lifetime in days.
 var ssoPasswordLifetime int
 
@@ -74,7 +78,8 @@ type ssoState struct {
 	store  *authzStore
 	mu     sync.Mutex
 	next   int
-	tokens map[string]string // assertion ID -> canonical user
+	tokens map[string]string    // assertion ID -> canonical user
+	expiry map[string]time.Time // assertion ID -> NotOnOrAfter
 }
 
 var sso *ssoState
@@ -201,9 +206,10 @@ func (s *ssoState) issue(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.next++
 	id := fmt.Sprintf("_sim-%d", s.next)
-	s.tokens[id] = key
-	s.mu.Unlock()
 	now := time.Now().UTC()
+	s.tokens[id] = key
+	s.expiry[id] = now.Add(stsTokenLifetime)
+	s.mu.Unlock()
 	var attrs strings.Builder
 	for _, g := range s.ssoGroups(key) {
 		fmt.Fprintf(&attrs, `<saml2:AttributeValue xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" xsi:type="xs:string">%s</saml2:AttributeValue>`, html.EscapeString(g))
@@ -212,7 +218,7 @@ func (s *ssoState) issue(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><wst:RequestSecurityTokenResponseCollection xmlns:wst="http://docs.oasis-open.org/ws-sx/ws-trust/200512"><wst:RequestSecurityTokenResponse><wst:RequestedSecurityToken><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="%s" IssueInstant="%s" Version="2.0"><saml2:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">https://vcsim-arc/websso/SAML2/Metadata/vsphere.local</saml2:Issuer><saml2:Subject><saml2:NameID Format="http://schemas.xmlsoap.org/claims/UPN">%s@%s</saml2:NameID></saml2:Subject><saml2:Conditions NotBefore="%s" NotOnOrAfter="%s"/><saml2:AttributeStatement><saml2:Attribute FriendlyName="Groups" Name="%s" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri">%s</saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></wst:RequestedSecurityToken></wst:RequestSecurityTokenResponse></wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>`,
 		id, now.Format(time.RFC3339), html.EscapeString(name), html.EscapeString(domain),
-		now.Format(time.RFC3339), now.Add(30*time.Minute).Format(time.RFC3339), groupIdentity, attrs.String())
+		now.Format(time.RFC3339), now.Add(stsTokenLifetime).Format(time.RFC3339), groupIdentity, attrs.String())
 }
 
 func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
@@ -227,9 +233,14 @@ func (s *ssoState) admin(w http.ResponseWriter, r *http.Request) {
 	id, ok := attrOf(body, "Assertion", "ID")
 	s.mu.Lock()
 	caller := s.tokens[id]
+	expired := time.Now().After(s.expiry[id])
 	s.mu.Unlock()
 	if !ok || caller == "" {
 		soapFault(w, "ServerFaultCode", "InvalidCredentials: the request carries no token this STS issued")
+		return
+	}
+	if expired {
+		soapFault(w, "ServerFaultCode", "InvalidCredentials: the token has expired")
 		return
 	}
 	var method string
@@ -314,7 +325,7 @@ func installSSO(svc *simulator.Service, store *authzStore) {
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
 	}
-	sso = &ssoState{store: store, tokens: map[string]string{}}
+	sso = &ssoState{store: store, tokens: map[string]string{}, expiry: map[string]time.Time{}}
 	for _, p := range []string{"/sts/STSService", "/sts/STSService/"} {
 		svc.ServeMux.HandleFunc(p, sso.issue)
 	}

@@ -25,6 +25,7 @@ pub(crate) mod xml;
 
 pub use authorization::{EntityPrivilege, Permission, Role};
 pub use authz_rest::{Authorization, RestPermission, RestRole, Scope};
+pub use envelope::escape_markup;
 pub use error::{Error, ProxyFailure};
 pub use events::{Event, VmEvent};
 pub use fault::{Fault, FaultKind};

@@ -208,6 +208,32 @@ fn one_token_serves_privileges_and_credential_expiry() {
     assert_eq!(stats["lookup_list"], 1, "{stats}");
 }
 
+/// A token the STS grants for less than the renewal margin (30 s here,
+/// against the ten minutes asked) is about to lapse whenever it is asked
+/// for again: the second step that needs it (privileges, credential expiry)
+/// gets a fresh one rather than one the SSO admin service may refuse.
+#[test]
+fn a_token_about_to_lapse_is_asked_again() {
+    let sim = Sim::start(&["-template", "2", "-sts-token-lifetime", "30s"]);
+    let (v, status) = check_clean(&sim, SIM_PASSWORD);
+    assert_eq!(status("privileges"), "pass", "{v}");
+    assert_eq!(status("credential-expiry"), "pass", "{v}");
+    let stats = sso_stats(&sim);
+    assert_eq!(stats["sts_requests"], 2, "{stats}");
+}
+
+/// A token already lapsed when the SSO admin service is asked is refused
+/// there (the simulator honours NotOnOrAfter), so the renewal above is what
+/// keeps credential expiry answerable on a long run.
+#[test]
+fn the_sso_admin_service_refuses_a_lapsed_token() {
+    let sim = Sim::start(&["-template", "2", "-sts-token-lifetime", "0s"]);
+    let (v, status) = check_clean(&sim, SIM_PASSWORD);
+    assert_eq!(status("credential-expiry"), "not-verified", "{v}");
+    let reason = check_named(&v, "credential-expiry")["reason"].to_string();
+    assert!(reason.contains("expired"), "{reason}");
+}
+
 /// Markup, DEL, a line separator and a bidi override: all legal in XML 1.0,
 /// so all must reach every service exactly as typed (the JUnit escaper the
 /// SSO requests once used rewrote DEL as the text `\u{7f}`).

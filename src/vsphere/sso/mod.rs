@@ -28,7 +28,7 @@ mod sts;
 
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
 
 use super::error::Error;
 use super::session::Client;
@@ -41,13 +41,23 @@ pub use sts::{Sts, Token};
 /// account it runs as. Owned by whoever runs the audit (the SSO clients
 /// borrow the vim25 client and keep nothing), so one run asks one token
 /// however many checks read it. Callers that ask at once wait for the same
-/// answer rather than asking twice.
+/// answer rather than asking twice. A token that is about to lapse is
+/// asked again (a run may outlive the ten minutes asked, or the STS grant
+/// less).
 #[derive(Default)]
 pub struct Cache {
     endpoints: OnceCell<Result<Endpoints, Arc<Error>>>,
-    /// The account the token was asked for, and the answer.
-    token: OnceCell<(String, Result<Token, Arc<Error>>)>,
+    /// The account the token was asked for, and the answer; held while it
+    /// is asked, so callers at once share one request.
+    token: Mutex<Option<(String, Asked)>>,
 }
+
+/// A token, or why none could be had (shared by every caller that asked).
+type Asked = Result<Token, Arc<Error>>;
+
+/// How long a cached token must still be good for to be handed out: more
+/// than the SSO admin calls that carry it take, with a slow link's room.
+const RENEW_MARGIN: time::Duration = time::Duration::seconds(60);
 
 impl Cache {
     /// Where the `--url` host's STS and SSO admin service answer (see
@@ -73,7 +83,8 @@ impl Cache {
 
     /// A token for `user` from the STS of the `--url` host, asked with the
     /// user's own password: once for the account the run logs in as (the
-    /// first asked), every time for another.
+    /// first asked), again only when it is about to lapse; every time for
+    /// another account.
     pub async fn token(
         &self,
         client: &Client,
@@ -87,13 +98,23 @@ impl Cache {
                 .await
                 .map_err(Arc::new)
         };
-        let (account, token) = self
-            .token
-            .get_or_init(|| async { (user.to_string(), issue().await) })
-            .await;
-        if account == user {
-            return token.clone();
+        let mut cached = self.token.lock().await;
+        match &*cached {
+            Some((account, _)) if account != user => {
+                drop(cached);
+                return issue().await;
+            }
+            Some((_, Ok(token))) if token.good_for(RENEW_MARGIN) => return Ok(token.clone()),
+            // A failure stands for the run: asking again would only
+            // repeat it (a refused password twice may lock the account).
+            Some((_, Err(e))) => return Err(e.clone()),
+            _ => {}
         }
-        issue().await
+        if cached.is_some() {
+            tracing::debug!("the SSO token of {user} is about to lapse: asking for another");
+        }
+        let fresh = issue().await;
+        *cached = Some((user.to_string(), fresh.clone()));
+        fresh
     }
 }

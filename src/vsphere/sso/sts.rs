@@ -25,6 +25,21 @@ pub struct Token {
     /// Where the SSO admin service of the STS that issued it answers (a
     /// path on the `--url` host), or why it cannot be asked.
     pub(super) admin: Result<String, String>,
+    /// How long it is honoured: the assertion's `Conditions` span
+    /// (`NotOnOrAfter` − `NotBefore`; the STS may grant less than the ten
+    /// minutes asked), else the lifetime asked. A span, counted on this
+    /// machine's clock from `received`: the vCenter's clock and this one's
+    /// may disagree by minutes.
+    pub(super) lifetime: time::Duration,
+    pub(super) received: std::time::Instant,
+}
+
+impl Token {
+    /// Whether it is still good for `margin` from now: a token about to
+    /// lapse would fail the SSO admin call that carries it.
+    pub(super) fn good_for(&self, margin: time::Duration) -> bool {
+        self.received.elapsed() + margin < self.lifetime
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -43,14 +58,15 @@ const WSU: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 const WST: &str = "http://docs.oasis-open.org/ws-sx/ws-trust/200512";
 
+/// The lifetime asked for a token: the run's length, with room.
+const LIFETIME: time::Duration = time::Duration::minutes(10);
+
 /// The WS-Trust `Issue` request: the user's name and password in a
 /// WS-Security `UsernameToken`, asking a bearer SAML 2.0 token.
 fn request(user: &str, password: &str) -> Result<String, Error> {
     let now = OffsetDateTime::now_utc();
     let created = now.format(&Rfc3339).unwrap_or_default();
-    let expires = (now + time::Duration::minutes(10))
-        .format(&Rfc3339)
-        .unwrap_or_default();
+    let expires = (now + LIFETIME).format(&Rfc3339).unwrap_or_default();
     let mut header = Xml::default();
     header
         .open_with("wsse:Security", &[("xmlns:wsse", WSSE), ("xmlns:wsu", WSU)])
@@ -132,6 +148,14 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let received = std::time::Instant::now();
+    let at = |c: &Node, name: &str| {
+        c.attr(name)
+            .and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok())
+    };
+    let lifetime = find(assertion, "Conditions")
+        .and_then(|c| Some(at(c, "NotOnOrAfter")? - at(c, "NotBefore")?))
+        .unwrap_or(LIFETIME);
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
     let assertion = assertion_text(text).ok_or("the SAML assertion could not be cut out")?;
     Ok(Token {
@@ -139,6 +163,8 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
         groups,
         assertion,
         admin: Err("no SSO admin service was looked up".into()),
+        lifetime,
+        received,
     })
 }
 
@@ -185,6 +211,46 @@ mod tests {
     use super::*;
 
     const ANSWER: &str = r#"<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><wst:RequestSecurityTokenResponseCollection xmlns:wst="x"><wst:RequestSecurityTokenResponse><wst:RequestedSecurityToken><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1"><saml2:Subject><saml2:NameID Format="http://schemas.xmlsoap.org/claims/UPN">arc@vsphere.local</saml2:NameID></saml2:Subject><saml2:AttributeStatement><saml2:Attribute Name="http://rsa.com/schemas/attr-names/2009/01/GivenName"><saml2:AttributeValue>Arc</saml2:AttributeValue></saml2:Attribute><saml2:Attribute FriendlyName="Groups" Name="http://rsa.com/schemas/attr-names/2009/01/GroupIdentity"><saml2:AttributeValue>vsphere.local\Arc-Admins</saml2:AttributeValue><saml2:AttributeValue>vsphere.local\Everyone</saml2:AttributeValue></saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></wst:RequestedSecurityToken></wst:RequestSecurityTokenResponse></wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>"#;
+
+    #[test]
+    fn the_lifetime_granted_is_read_from_the_assertion() {
+        let granted = ANSWER.replace(
+            "<saml2:AttributeStatement>",
+            r#"<saml2:Conditions NotBefore="2026-12-06T04:00:00Z" NotOnOrAfter="2026-12-06T04:05:00Z"/><saml2:AttributeStatement>"#,
+        );
+        let t = parse(granted.as_bytes()).unwrap();
+        assert_eq!(t.lifetime, time::Duration::minutes(5));
+        assert!(t.good_for(time::Duration::minutes(4)));
+        assert!(!t.good_for(time::Duration::minutes(5)));
+    }
+
+    /// The simulator's answer, as it writes one.
+    const SIM_ANSWER: &str = r#"<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><wst:RequestSecurityTokenResponseCollection xmlns:wst="http://docs.oasis-open.org/ws-sx/ws-trust/200512"><wst:RequestSecurityTokenResponse><wst:RequestedSecurityToken><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_sim-1" IssueInstant="2026-12-06T04:00:00Z" Version="2.0"><saml2:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">https://vcsim-arc/websso/SAML2/Metadata/vsphere.local</saml2:Issuer><saml2:Subject><saml2:NameID Format="http://schemas.xmlsoap.org/claims/UPN">a@vsphere.local</saml2:NameID></saml2:Subject><saml2:Conditions NotBefore="2026-12-06T04:00:00Z" NotOnOrAfter="2026-12-06T04:00:30Z"/><saml2:AttributeStatement><saml2:Attribute FriendlyName="Groups" Name="http://rsa.com/schemas/attr-names/2009/01/GroupIdentity" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"></saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></wst:RequestedSecurityToken></wst:RequestSecurityTokenResponse></wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>"#;
+
+    #[test]
+    fn the_simulators_lifetime_is_read() {
+        let t = parse(SIM_ANSWER.as_bytes()).unwrap();
+        assert_eq!(t.lifetime, time::Duration::seconds(30));
+    }
+
+    /// The vCenter's clock is years off this one's: the span it grants
+    /// still counts from when the token arrived here.
+    #[test]
+    fn a_skewed_vcenter_clock_does_not_shorten_the_token() {
+        let skewed = ANSWER.replace(
+            "<saml2:AttributeStatement>",
+            r#"<saml2:Conditions NotBefore="2020-01-01T00:00:00Z" NotOnOrAfter="2020-01-01T00:10:00Z"/><saml2:AttributeStatement>"#,
+        );
+        let t = parse(skewed.as_bytes()).unwrap();
+        assert!(t.good_for(time::Duration::minutes(9)));
+    }
+
+    #[test]
+    fn without_conditions_the_lifetime_asked_stands() {
+        let t = parse(ANSWER.as_bytes()).unwrap();
+        assert!(t.good_for(time::Duration::minutes(9)));
+        assert!(!t.good_for(time::Duration::minutes(11)));
+    }
 
     #[test]
     fn reads_the_subject_and_only_the_group_identities() {
