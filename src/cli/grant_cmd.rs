@@ -354,18 +354,33 @@ pub async fn run(args: &GrantArgs) -> Result<u8, Error> {
 
 async fn undo(conn: &Connection, path: &Path, format: Format) -> Result<u8, Error> {
     let j = grant::read_journal(path).map_err(grant_error)?;
-    let restored = conn
+    let (restored, vcenter) = conn
         .with_session(async |client| {
+            let vcenter = VCenter::new(client.endpoint(), client.about(), client.session(), false);
             grant::undo(client, Some((conn.username(), conn.password())), path, &j)
                 .await
+                .map(|r| (r, vcenter))
                 .map_err(grant_error)
         })
         .await?;
     match format {
-        Format::Json => report::print_json(&serde_json::json!({
-            "journal": path.display().to_string(),
-            "restored": restored,
-        }))?,
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Body<'a> {
+                journal: String,
+                restored: &'a [String],
+            }
+            report::print_json(&Document::new(
+                vcenter,
+                None,
+                vec![],
+                vec![],
+                Body {
+                    journal: path.display().to_string(),
+                    restored: &restored,
+                },
+            ))?
+        }
         _ => {
             println!("vaudit grant --undo {}: restored", path.display());
             for r in &restored {

@@ -183,6 +183,53 @@ impl Admin {
         });
     }
 
+    /// Every permission (entity, principal, group, role id, propagate) and
+    /// every role (id, name, privileges), sorted, as the SOAP API lists them:
+    /// what a scenario compares before and after a change.
+    pub fn authorization_state(&self) -> String {
+        let mut perms: Vec<String> = self
+            .rt
+            .block_on(self.client.retrieve_all_permissions())
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {} {}",
+                    p.entity.map(|e| e.to_string()).unwrap_or_default(),
+                    p.principal.to_lowercase(),
+                    p.group,
+                    p.role_id,
+                    p.propagate
+                )
+            })
+            .collect();
+        perms.sort();
+        let mut roles: Vec<String> = self
+            .rt
+            .block_on(self.client.role_list())
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let mut p = r.privileges;
+                p.sort();
+                format!("{} {} {}", r.id, r.name, p.join(","))
+            })
+            .collect();
+        roles.sort();
+        format!("{}\n{}", perms.join("\n"), roles.join("\n"))
+    }
+
+    /// The privileges of the role `name`.
+    pub fn role_privileges(&self, name: &str) -> Vec<String> {
+        self.rt
+            .block_on(self.client.role_list())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == name)
+            .map(|r| r.privileges)
+            .unwrap_or_default()
+    }
+
     pub fn root(&self) -> MoRef {
         self.client.content().root_folder.clone()
     }

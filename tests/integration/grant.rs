@@ -15,13 +15,13 @@ use vaudit::vsphere::{Client, ConnectOptions, FaultKind, MoRef, Permission, Role
 use crate::admin::Admin;
 use crate::common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim};
 
-const DEPLOYER: &str = "deployer@vsphere.local";
-const OTHER: &str = "other@vsphere.local";
-const ARC: &str = "/DC0/vm/Arc";
-const POOL: &str = "/DC0/host/DC0_C0/Resources/DC0_C0_RP1";
+pub const DEPLOYER: &str = "deployer@vsphere.local";
+pub const OTHER: &str = "other@vsphere.local";
+pub const ARC: &str = "/DC0/vm/Arc";
+pub const POOL: &str = "/DC0/host/DC0_C0/Resources/DC0_C0_RP1";
 const PREFIX: &str = "vaudit-arc-resource-bridge-v1";
 
-fn start(dir: &Path, extra: &[&str]) -> Sim {
+pub fn start(dir: &Path, extra: &[&str]) -> Sim {
     let path = dir.join("users.json");
     let json = serde_json::json!({
         "users": [

@@ -20,6 +20,7 @@ mod faults_matrix;
 mod forged_names;
 mod global_permissions;
 mod grant;
+mod grant_cli;
 mod groups;
 mod hostile;
 mod inventory;
