@@ -401,6 +401,9 @@ pub fn table(changes: &[Change], not_planned: &[NotPlanned]) -> String {
             ]);
         }
         out.push_str(&g.render());
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
     }
     for n in not_planned {
         let _ = writeln!(
