@@ -21,7 +21,7 @@ use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict}
 use crate::inventory::{self, PrivilegeAnswers, Snapshot, TargetError};
 use crate::manifest::{self, Manifest};
 use crate::report::privileges::{Explain, ExplainEntity, ExplainPermission};
-use crate::report::{self, Document, Format, quote, table};
+use crate::report::{self, Document, Format, table};
 use crate::vsphere::{Client, MoRef, Permission};
 
 /// Everything the session gathered.
@@ -33,6 +33,14 @@ struct Gathered {
     user: String,
     /// `--explain`: the permissions reaching each entity with a gap.
     applying: Vec<(MoRef, Vec<Permission>)>,
+    /// `--explain`: what `grant`'s plan reads beyond the answers (the
+    /// permissions reaching each entity a permission would go on, and the
+    /// holders of the roles it may extend), so the lines printed are that
+    /// plan.
+    reaching: (
+        Vec<(MoRef, Vec<Permission>)>,
+        BTreeMap<i32, Vec<Permission>>,
+    ),
     /// vCenter 9's global permissions, when `AttachTag` is judged there.
     global: Option<tagging::GlobalListing>,
 }
@@ -292,6 +300,7 @@ async fn gather(
         targets: tmap,
         placements,
         applying: vec![],
+        reaching: Default::default(),
     };
     if with_explain {
         let outcome = privileges::check(answers(&g, manifest));
@@ -307,6 +316,14 @@ async fn gather(
             let perms = client.retrieve_entity_permissions(&m, true).await?;
             g.applying.push((m, perms));
         }
+        g.reaching = crate::grant::gather::reaching(
+            client,
+            &g.snap,
+            &g.placements,
+            &g.answers,
+            &crate::grant::plan::default_prefix(manifest),
+        )
+        .await?;
     }
     Ok(Session::Done(Box::new(g)))
 }
@@ -370,7 +387,7 @@ fn explain(
                 .collect(),
         });
     }
-    let r = remediation(g, &entities, findings, manifest);
+    let r = remediation(g, findings, manifest);
     Explain {
         entities,
         missing,
@@ -387,235 +404,66 @@ struct Remediation {
     notes: Vec<String>,
 }
 
-impl Remediation {
-    fn push(&mut self, govc: String, powercli: String) {
-        if !self.govc.contains(&govc) {
-            self.govc.push(govc);
-        }
-        if !self.powercli.contains(&powercli) {
-            self.powercli.push(powercli);
-        }
-    }
-}
-
-/// PowerCLI's id of a managed object (`Folder-group-v9`), for `Get-Inventory -Id`.
-fn powercli_id(m: &MoRef) -> String {
-    let kind = match &*m.kind {
-        "DistributedVirtualPortgroup" => "DistributedPortgroup",
-        k => k,
-    };
-    format!("{kind}-{}", m.value)
-}
-
-/// The lines that close every gap, each on the nearest entity that makes the
-/// privilege reach what needs it: a missing privilege on the entity it is
-/// checked on (propagating, so the VM created inside has it too), a
-/// stranded one by turning on propagation of the permission that grants it,
-/// a tagging one as a global permission. A custom role that decides for the
-/// user on the entity is extended; where none does (no permission, or only a
-/// system role such as Read-only), the manifest's role is created and granted.
-fn remediation(
-    g: &Gathered,
-    entities: &[ExplainEntity],
-    findings: &[Finding],
-    manifest: &Manifest,
-) -> Remediation {
+/// The lines that close every gap: `vaudit grant`'s plan (with the role
+/// the user already holds extended, as `--widen-shared-role` would),
+/// rendered by the same generator as `grant -o sh` and `-o ps1`, so each
+/// change is one line and `--explain` and `grant` never disagree.
+fn remediation(g: &Gathered, findings: &[Finding], manifest: &Manifest) -> Remediation {
+    use crate::grant::{gather, plan};
+    use crate::report::grant as render;
     let mut r = Remediation::default();
-    let user = g.user.as_str();
-    let role = manifest.name.as_str();
-    let all: Vec<&str> = manifest
-        .ids()
-        .filter(|i| !manifest::IMPLIED.contains(i))
-        .filter(|i| g.answers.known.is_empty() || g.answers.known.contains(*i))
-        .collect();
-    let mut create_role = false;
-    // Entities to grant the manifest's role on, with propagation.
-    let mut grant_on: Vec<&EntityRef> = Vec::new();
-    let tagging: Vec<&str> = entities
-        .iter()
-        .flat_map(|e| e.missing.iter())
-        .map(String::as_str)
-        .filter(|i| privileges::must_be_global(i))
-        .collect();
-    for e in entities {
-        let ids: Vec<&str> = e
-            .missing
-            .iter()
-            .map(String::as_str)
-            .filter(|i| !privileges::must_be_global(i))
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let groups = g
-            .answers
-            .membership
-            .as_ref()
-            .and_then(|m| m.groups.as_deref());
-        let extend: Vec<&ExplainPermission> = deciding(&e.permissions, user, groups)
-            .into_iter()
-            .filter(|p| p.role_id > 0)
-            .collect();
-        if extend.is_empty() {
-            create_role = true;
-            grant_on.push(&e.entity);
-            continue;
-        }
-        for p in extend {
-            r.push(
-                format!(
-                    "govc role.update -a {} {}",
-                    quote::sh(&p.role),
-                    ids.iter()
-                        .map(|i| quote::sh(i))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                format!(
-                    "Set-VIRole -Role {} -AddPrivilege (Get-VIPrivilege -Id {})",
-                    quote::powershell(&p.role),
-                    ids.iter()
-                        .map(|i| quote::powershell(i))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            );
-        }
-    }
-    // Stranded grants: propagate the permission that holds them; where none
-    // can be named (a nearer permission masks them), grant the role.
-    let answers = answers(g, manifest);
-    let mut repropagate: Vec<(MoRef, &Permission)> = Vec::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.code == "privilege-not-propagated")
-    {
-        let Some(id) = f.privilege.as_ref().map(|p| p.id.as_str()) else {
-            continue;
-        };
-        let stranded = privileges::stranded(&answers, id);
-        if stranded.is_empty()
-            && let Some(e) = &f.entity
-            && !grant_on.contains(&e)
-        {
-            create_role = true;
-            grant_on.push(e);
-        }
-        for (m, p) in stranded {
-            if !repropagate.iter().any(|(x, q)| x == m && *q == p) {
-                repropagate.push((m.clone(), p));
+    let tag = tagging::attach_tag(
+        manifest,
+        Some(&g.answers),
+        &g.snap.root,
+        &g.snap.vcenter.version,
+        g.global.as_ref(),
+    );
+    let rows = privileges::check(answers(g, manifest)).rows;
+    let not_propagated = gather::not_propagated(findings);
+    let tag_gaps = gather::tag_gaps(&tag, manifest, false);
+    let (permissions, holders) = &g.reaching;
+    let inputs = plan::Inputs {
+        manifest,
+        snap: &g.snap,
+        placements: &g.placements,
+        rows: &rows,
+        not_propagated: &not_propagated,
+        tag_gaps: &tag_gaps,
+        global_api: tagging::lists_global_permissions(&g.snap.vcenter.version),
+        global_existing: None,
+        principal: &g.user,
+        known: &g.answers.known,
+        roles: &g.answers.roles,
+        permissions,
+        holders,
+    };
+    let options = plan::Options {
+        widen_shared_role: true,
+        ..plan::Options::default()
+    };
+    match plan::plan(&inputs, &options) {
+        Ok(p) => {
+            for c in &p.changes {
+                r.govc.extend(render::govc(c));
+                r.powercli.extend(render::powercli(c));
+                if c.action == render::Action::GlobalPermission {
+                    r.notes.push(format!(
+                        "{}: vSphere honours tagging privileges only as a global permission (or on the tag): grant {} the role {} in the vSphere Client under Administration > Access Control > Global Permissions, with \"Propagate to children\" on (neither govc nor PowerCLI has a command for global permissions; on vCenter 9 `vaudit grant --apply` creates it)",
+                        tag_gaps.join(", "),
+                        g.user,
+                        c.role.as_ref().map(|x| x.name.as_str()).unwrap_or("")
+                    ));
+                }
+            }
+            for n in &p.not_planned {
+                r.notes.push(format!(
+                    "{} has no target: no line is given for it (set {})",
+                    n.kind, n.how
+                ));
             }
         }
-    }
-    let path_of = |m: &MoRef| {
-        if *m == g.snap.root {
-            "/".to_string()
-        } else {
-            g.snap
-                .get(m)
-                .map(|e| e.path.clone())
-                .unwrap_or_else(|| m.to_string())
-        }
-    };
-    for (m, p) in &repropagate {
-        let role_name = g
-            .answers
-            .roles
-            .iter()
-            .find(|r| r.id == p.role_id)
-            .map(|r| r.name.clone())
-            .unwrap_or_else(|| p.role_id.to_string());
-        r.push(
-            format!(
-                "govc permissions.set -principal {}{} -role {} -propagate=true {}",
-                quote::sh(&p.principal),
-                if p.group { " -group=true" } else { "" },
-                quote::sh(&role_name),
-                quote::sh(&path_of(m))
-            ),
-            format!(
-                "Get-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} | Set-VIPermission -Propagate:$true",
-                quote::powershell(&powercli_id(m)),
-                quote::powershell(&p.principal)
-            ),
-        );
-    }
-    if create_role {
-        r.push(
-            format!(
-                "govc role.create {} {}",
-                quote::sh(role),
-                all.iter()
-                    .map(|i| quote::sh(i))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            format!(
-                "New-VIRole -Name {} -Privilege (Get-VIPrivilege -Id {})",
-                quote::powershell(role),
-                all.iter()
-                    .map(|i| quote::powershell(i))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        );
-        for e in grant_on {
-            let m = MoRef::new(e.kind.clone(), e.moref.clone());
-            r.push(
-                format!(
-                    "govc permissions.set -principal {} -role {} -propagate=true {}",
-                    quote::sh(user),
-                    quote::sh(role),
-                    quote::sh(&e.path)
-                ),
-                format!(
-                    "New-VIPermission -Entity (Get-Inventory -Id {}) -Principal {} -Role {} -Propagate:$true",
-                    quote::powershell(&powercli_id(&m)),
-                    quote::powershell(user),
-                    quote::powershell(role)
-                ),
-            );
-        }
-    }
-    if !tagging.is_empty() {
-        r.notes.push(format!(
-            "{}: vSphere honours tagging privileges only as a global permission (or on the tag): add them to a role and grant it to {user} in the vSphere Client under Administration > Access Control > Global Permissions, with \"Propagate to children\" on (neither govc nor PowerCLI has a command for global permissions)",
-            tagging.join(", ")
-        ));
+        Err(e) => r.notes.push(e.to_string()),
     }
     r
-}
-
-/// The permissions that decide for the user, given every permission that
-/// reaches an entity, nearest first: the nearest entity holding a permission
-/// of the user's own or of a group (membership is not known here) decides;
-/// there the user's own permissions beat the groups'.
-fn deciding<'a>(
-    perms: &'a [ExplainPermission],
-    user: &str,
-    groups: Option<&[String]>,
-) -> Vec<&'a ExplainPermission> {
-    let own =
-        |p: &ExplainPermission| !p.group && crate::vsphere::same_principal(&p.principal, user);
-    // A group's permission counts when the user is in it (every group's
-    // when the groups are not known).
-    let mine = |p: &ExplainPermission| {
-        p.group
-            && groups.is_none_or(|g| {
-                g.iter()
-                    .any(|x| crate::vsphere::same_principal(x, &p.principal))
-            })
-    };
-    let Some(first) = perms.iter().find(|p| mine(p) || own(p)) else {
-        return vec![];
-    };
-    let there: Vec<&ExplainPermission> = perms
-        .iter()
-        .filter(|p| p.defined_on == first.defined_on && (mine(p) || own(p)))
-        .collect();
-    if there.iter().any(|p| own(p)) {
-        there.into_iter().filter(|p| own(p)).collect()
-    } else {
-        there
-    }
 }

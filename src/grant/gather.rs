@@ -40,6 +40,57 @@ fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usiz
     usize::MAX
 }
 
+/// What only a plan needs beyond the audit's answers: the permissions
+/// reaching each entity a permission would go on (nearest first), and every
+/// permission using the roles the plan may extend (the principal's own and
+/// vaudit's dedicated ones).
+pub async fn reaching(
+    client: &Client,
+    snap: &Snapshot,
+    placements: &[Placement],
+    answers: &PrivilegeAnswers,
+    prefix: &str,
+) -> Result<
+    (
+        Vec<(MoRef, Vec<Permission>)>,
+        BTreeMap<i32, Vec<Permission>>,
+    ),
+    Error,
+> {
+    let mut on: Vec<MoRef> = Vec::new();
+    for p in placements.iter().filter(|p| p.stand_in.is_none()) {
+        let (m, _) = permission_entity(snap, &p.moref());
+        if !on.contains(&m) {
+            on.push(m);
+        }
+    }
+    let mut permissions = Vec::new();
+    for m in on {
+        let mut perms = client.retrieve_entity_permissions(&m, true).await?;
+        perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
+        permissions.push((m, perms));
+    }
+    let mut roles: BTreeSet<i32> = BTreeSet::new();
+    for (_, perms) in &permissions {
+        for p in perms {
+            if !p.group && same_principal(&p.principal, &answers.user) && p.role_id > 0 {
+                roles.insert(p.role_id);
+            }
+        }
+    }
+    let ours = format!("{}-", prefix.to_lowercase());
+    for r in &answers.roles {
+        if r.id > 0 && r.name.to_lowercase().starts_with(&ours) {
+            roles.insert(r.id);
+        }
+    }
+    let mut holders = BTreeMap::new();
+    for id in roles {
+        holders.insert(id, client.retrieve_role_permissions(id).await?);
+    }
+    Ok((permissions, holders))
+}
+
 /// Asks everything a plan for these targets needs.
 pub async fn gather(
     client: &Client,
@@ -93,43 +144,7 @@ pub async fn gather(
         &snap.vcenter.version,
         global.as_ref(),
     );
-    // The entities permissions would go on, and what reaches them.
-    let mut on: Vec<MoRef> = Vec::new();
-    for p in placements.iter().filter(|p| p.stand_in.is_none()) {
-        let (m, _) = permission_entity(snap, &p.moref());
-        if !on.contains(&m) {
-            on.push(m);
-        }
-    }
-    let mut permissions = Vec::new();
-    for m in on {
-        let mut perms = client.retrieve_entity_permissions(&m, true).await?;
-        perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
-        permissions.push((m, perms));
-    }
-    // Who holds the roles the plan may extend: the principal's own and
-    // vaudit's dedicated ones.
-    let mut roles: BTreeSet<i32> = BTreeSet::new();
-    for (_, perms) in &permissions {
-        for p in perms {
-            if !p.group && same_principal(&p.principal, &answers.user) && p.role_id > 0 {
-                roles.insert(p.role_id);
-            }
-        }
-    }
-    for r in &answers.roles {
-        if r.id > 0
-            && r.name
-                .to_lowercase()
-                .starts_with(&format!("{}-", prefix.to_lowercase()))
-        {
-            roles.insert(r.id);
-        }
-    }
-    let mut holders = BTreeMap::new();
-    for id in roles {
-        holders.insert(id, client.retrieve_role_permissions(id).await?);
-    }
+    let (permissions, holders) = reaching(client, snap, &placements, &answers, prefix).await?;
     Ok(Gathered {
         placements,
         answers,
@@ -145,10 +160,7 @@ impl Gathered {
     /// The tagging privileges the tagging check found not held as a global
     /// permission.
     pub fn tag_gaps(&self, manifest: &Manifest, recommended: bool) -> Vec<String> {
-        match &self.tag {
-            Judged::Found(_) => global_privileges(manifest, recommended),
-            _ => Vec::new(),
-        }
+        tag_gaps(&self.tag, manifest, recommended)
     }
 
     /// The principal's own global permission, from vCenter 9's list.
@@ -174,17 +186,7 @@ impl Gathered {
 
     /// The not-propagated findings as (entity moref, privilege id).
     pub fn not_propagated(&self) -> Vec<(String, String)> {
-        self.audit
-            .findings
-            .iter()
-            .filter(|f| f.code == "privilege-not-propagated")
-            .filter_map(|f| {
-                Some((
-                    f.entity.as_ref()?.moref.clone(),
-                    f.privilege.as_ref()?.id.clone(),
-                ))
-            })
-            .collect()
+        not_propagated(&self.audit.findings)
     }
 
     /// The plan from what was gathered.
@@ -222,4 +224,28 @@ impl Gathered {
             o,
         )
     }
+}
+
+/// The tagging privileges to grant as a global permission, given the
+/// tagging check's verdict on `AttachTag`.
+pub fn tag_gaps(tag: &Judged, manifest: &Manifest, recommended: bool) -> Vec<String> {
+    match tag {
+        Judged::Found(_) => global_privileges(manifest, recommended),
+        _ => Vec::new(),
+    }
+}
+
+/// The privileges check's privilege-not-propagated findings as (entity
+/// moref, privilege id).
+pub fn not_propagated(findings: &[crate::checks::Finding]) -> Vec<(String, String)> {
+    findings
+        .iter()
+        .filter(|f| f.code == "privilege-not-propagated")
+        .filter_map(|f| {
+            Some((
+                f.entity.as_ref()?.moref.clone(),
+                f.privilege.as_ref()?.id.clone(),
+            ))
+        })
+        .collect()
 }
