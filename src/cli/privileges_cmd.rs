@@ -37,10 +37,7 @@ struct Gathered {
     /// permissions reaching each entity a permission would go on, and the
     /// holders of the roles it may extend), so the lines printed are that
     /// plan.
-    reaching: (
-        Vec<(MoRef, Vec<Permission>)>,
-        BTreeMap<i32, Vec<Permission>>,
-    ),
+    reaching: crate::grant::gather::Reaching,
     /// vCenter 9's global permissions, when `AttachTag` is judged there.
     global: Option<tagging::GlobalListing>,
 }

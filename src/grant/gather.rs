@@ -40,6 +40,13 @@ fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usiz
     usize::MAX
 }
 
+/// The permissions reaching each entity a permission would go on, and the
+/// permissions using each role the plan may extend.
+pub type Reaching = (
+    Vec<(MoRef, Vec<Permission>)>,
+    BTreeMap<i32, Vec<Permission>>,
+);
+
 /// What only a plan needs beyond the audit's answers: the permissions
 /// reaching each entity a permission would go on (nearest first), and every
 /// permission using the roles the plan may extend (the principal's own and
@@ -50,13 +57,7 @@ pub async fn reaching(
     placements: &[Placement],
     answers: &PrivilegeAnswers,
     prefix: &str,
-) -> Result<
-    (
-        Vec<(MoRef, Vec<Permission>)>,
-        BTreeMap<i32, Vec<Permission>>,
-    ),
-    Error,
-> {
+) -> Result<Reaching, Error> {
     let mut on: Vec<MoRef> = Vec::new();
     for p in placements.iter().filter(|p| p.stand_in.is_none()) {
         let (m, _) = permission_entity(snap, &p.moref());
