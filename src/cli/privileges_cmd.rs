@@ -233,20 +233,7 @@ pub(super) fn load_manifest(path: Option<&std::path::Path>) -> Result<Manifest, 
 }
 
 fn answers<'a>(g: &'a Gathered, manifest: &'a Manifest) -> Answers<'a> {
-    Answers {
-        manifest,
-        placements: &g.placements,
-        known: &g.answers.known,
-        granted: &g.answers.granted,
-        user: &g.user,
-        permissions: &g.answers.permissions,
-        roles: &g.answers.roles,
-        groups: g
-            .answers
-            .membership
-            .as_ref()
-            .and_then(|m| m.groups.as_deref()),
-    }
+    Answers::of(manifest, &g.placements, &g.answers)
 }
 
 async fn gather(

@@ -25,21 +25,6 @@ pub struct Gathered {
     pub holders: BTreeMap<i32, Vec<Permission>>,
 }
 
-/// How many parents up from `entity` a permission is defined (unknown
-/// places last), so the nearest comes first as vSphere resolves them.
-fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
-    let Some(on) = defined_on else { return 0 };
-    let mut cur = Some(entity);
-    for depth in 0..=snap.entities.len() {
-        match cur {
-            Some(m) if m == on => return depth,
-            Some(m) => cur = snap.get(m).and_then(|e| e.parent.as_ref()),
-            None => break,
-        }
-    }
-    usize::MAX
-}
-
 /// The permissions reaching each entity a permission would go on, and the
 /// permissions using each role the plan may extend.
 pub type Reaching = (
@@ -68,7 +53,7 @@ pub async fn reaching(
     let mut permissions = Vec::new();
     for m in on {
         let mut perms = client.retrieve_entity_permissions(&m, true).await?;
-        perms.sort_by_key(|p| distance(snap, &m, p.entity.as_ref()));
+        perms.sort_by_key(|p| crate::inventory::privileges::distance(snap, &m, p.entity.as_ref()));
         permissions.push((m, perms));
     }
     let mut roles: BTreeSet<i32> = BTreeSet::new();
@@ -125,19 +110,7 @@ pub async fn gather(
         }
     );
     let answers = answers?;
-    let audit = privileges::check(Answers {
-        manifest,
-        placements: &placements,
-        known: &answers.known,
-        granted: &answers.granted,
-        user: &answers.user,
-        permissions: &answers.permissions,
-        roles: &answers.roles,
-        groups: answers
-            .membership
-            .as_ref()
-            .and_then(|m| m.groups.as_deref()),
-    });
+    let audit = privileges::check(Answers::of(manifest, &placements, &answers));
     let tag = tagging::attach_tag(
         manifest,
         Some(&answers),

@@ -10,6 +10,27 @@ use vaudit::vsphere::{Client, ConnectOptions, MoRef, PropertySpec};
 
 use crate::common::{ADMIN, SIM_PASSWORD, Sim};
 
+/// A runtime and the library's own session as the administrator.
+pub fn library_session(sim: &Sim) -> (tokio::runtime::Runtime, Client) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let opts = ConnectOptions {
+        url: ConnectOptions::parse_url(&sim.url).unwrap(),
+        ca_file: Some(sim.ca_file.clone()),
+        insecure: false,
+        timeout: Duration::from_secs(30),
+        limits: Default::default(),
+    };
+    let client = rt.block_on(async {
+        let mut c = Client::connect(&opts).await.unwrap();
+        c.login(ADMIN, SIM_PASSWORD).await.unwrap();
+        c
+    });
+    (rt, client)
+}
+
 pub struct Admin {
     rt: tokio::runtime::Runtime,
     /// The library's session, for what vaudit itself reads (the root folder).
@@ -22,22 +43,7 @@ pub struct Admin {
 
 impl Admin {
     pub fn connect(sim: &Sim) -> Admin {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let opts = ConnectOptions {
-            url: ConnectOptions::parse_url(&sim.url).unwrap(),
-            ca_file: Some(sim.ca_file.clone()),
-            insecure: false,
-            timeout: Duration::from_secs(30),
-            limits: Default::default(),
-        };
-        let client = rt.block_on(async {
-            let mut c = Client::connect(&opts).await.unwrap();
-            c.login(ADMIN, SIM_PASSWORD).await.unwrap();
-            c
-        });
+        let (rt, client) = library_session(sim);
         let ca = reqwest::Certificate::from_pem(&std::fs::read(&sim.ca_file).unwrap()).unwrap();
         let http = reqwest::Client::builder()
             .add_root_certificate(ca)

@@ -4,13 +4,12 @@
 //! and roles through the SOAP API before and after.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use vaudit::grant::{self, ApplyContext, Gathered, GrantError, Options, Plan};
 use vaudit::inventory::{Facets, Snapshot, TargetSpec};
 use vaudit::manifest::{self, EntityKind, IMPLIED, Manifest};
 use vaudit::report::grant::{Action, Flag};
-use vaudit::vsphere::{Client, ConnectOptions, FaultKind, MoRef, Permission, Role};
+use vaudit::vsphere::{Client, FaultKind, MoRef, Permission, Role};
 
 use crate::admin::Admin;
 use crate::common::{ADMIN, DEPLOYER_PASSWORD, SIM_PASSWORD, Sim};
@@ -64,22 +63,7 @@ fn spec(folder: &str) -> TargetSpec {
 
 impl Lib {
     fn connect(sim: &Sim) -> Lib {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let opts = ConnectOptions {
-            url: ConnectOptions::parse_url(&sim.url).unwrap(),
-            ca_file: Some(sim.ca_file.clone()),
-            insecure: false,
-            timeout: Duration::from_secs(30),
-            limits: Default::default(),
-        };
-        let client = rt.block_on(async {
-            let mut c = Client::connect(&opts).await.unwrap();
-            c.login(ADMIN, SIM_PASSWORD).await.unwrap();
-            c
-        });
+        let (rt, client) = crate::admin::library_session(sim);
         Lib {
             rt,
             client,
