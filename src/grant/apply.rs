@@ -85,7 +85,7 @@ pub struct Journal {
 pub enum GrantError {
     #[error("{0}")]
     Vsphere(#[from] Error),
-    #[error("cannot write the journal {path}: {reason}; nothing was changed after it")]
+    #[error("cannot write the journal {path}: {reason}; nothing was changed after that")]
     JournalWrite { path: String, reason: String },
     #[error("cannot read the journal {path}: {reason}")]
     JournalRead { path: String, reason: String },
@@ -290,6 +290,15 @@ pub async fn apply(cx: &ApplyContext<'_>, plan: &Plan) -> Result<Journal, GrantE
                 c.role.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
             ));
         }
+    }
+    // An earlier run's record is never overwritten: it may be the only way
+    // back from that run.
+    if cx.journal.exists() {
+        return Err(GrantError::JournalWrite {
+            path: cx.journal.display().to_string(),
+            reason: "it already exists (an earlier run's undo record?): give another --journal"
+                .into(),
+        });
     }
     // The prior state of everything touched.
     let roles_now = client.role_list().await?;

@@ -627,3 +627,173 @@ fn how_to_give(k: EntityKind) -> &'static str {
         EntityKind::Switch | EntityKind::Portgroup => "--switch",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Entity, VCenter};
+    use crate::manifest::Privilege;
+
+    fn entity(kind: &str, value: &str, path: &str, parent: Option<(&str, &str)>) -> Entity {
+        Entity {
+            moref: MoRef::new(kind, value),
+            name: path.rsplit('/').next().unwrap_or("").into(),
+            path: path.into(),
+            parent: parent.map(|(k, v)| MoRef::new(k, v)),
+            ..Default::default()
+        }
+    }
+
+    fn snap() -> Snapshot {
+        let entities = vec![
+            entity("Datacenter", "dc", "/DC0", Some(("Folder", "root"))),
+            entity("Folder", "vm", "/DC0/vm", Some(("Datacenter", "dc"))),
+            entity("Folder", "arc", "/DC0/vm/Arc", Some(("Folder", "vm"))),
+            entity(
+                "VirtualMachine",
+                "vm1",
+                "/DC0/vm/Arc/a",
+                Some(("Folder", "arc")),
+            ),
+            entity(
+                "ClusterComputeResource",
+                "c",
+                "/DC0/host/C",
+                Some(("Folder", "host")),
+            ),
+            entity(
+                "ResourcePool",
+                "rp",
+                "/DC0/host/C/Resources",
+                Some(("ClusterComputeResource", "c")),
+            ),
+            entity(
+                "ResourcePool",
+                "child",
+                "/DC0/host/C/Resources/P",
+                Some(("ResourcePool", "rp")),
+            ),
+        ];
+        Snapshot::new(
+            VCenter::default(),
+            MoRef::new("Folder", "root"),
+            entities,
+            None,
+            String::new(),
+        )
+    }
+
+    fn privilege(id: &str, on: &[EntityKind], used_on: UsedOn, propagate: bool) -> Privilege {
+        Privilege {
+            id: id.into(),
+            group: "G".into(),
+            label: id.into(),
+            level: Level::Required,
+            on: on.to_vec(),
+            used_on,
+            propagate,
+            condition: None,
+        }
+    }
+
+    #[test]
+    fn a_datacenters_top_folder_moves_up_to_the_datacenter() {
+        let s = snap();
+        let (on, why) = permission_entity(&s, &MoRef::new("Folder", "vm"));
+        assert_eq!(on, MoRef::new("Datacenter", "dc"));
+        assert!(why.unwrap().contains("top folder"));
+    }
+
+    #[test]
+    fn a_clusters_root_pool_moves_up_to_the_cluster_and_a_child_pool_stays() {
+        let s = snap();
+        let (on, why) = permission_entity(&s, &MoRef::new("ResourcePool", "rp"));
+        assert_eq!(on, MoRef::new("ClusterComputeResource", "c"));
+        assert!(why.is_some());
+        let (on, why) = permission_entity(&s, &MoRef::new("ResourcePool", "child"));
+        assert_eq!((on, why), (MoRef::new("ResourcePool", "child"), None));
+        let (on, why) = permission_entity(&s, &MoRef::new("Folder", "arc"));
+        assert_eq!((on, why), (MoRef::new("Folder", "arc"), None));
+    }
+
+    #[test]
+    fn reach_counts_descendants_with_propagation_and_children_without() {
+        let s = snap();
+        let dc = MoRef::new("Datacenter", "dc");
+        assert_eq!(reach(&s, &dc, true), 3);
+        assert_eq!(reach(&s, &dc, false), 1);
+    }
+
+    #[test]
+    fn propagation_only_where_the_manifest_needs_it() {
+        let m = Manifest {
+            name: "m".into(),
+            description: String::new(),
+            source: None,
+            version: Some("2".into()),
+            date: None,
+            options: vec![],
+            privileges: vec![
+                privilege(
+                    "Datastore.AllocateSpace",
+                    &[EntityKind::Datastore],
+                    UsedOn::Container,
+                    true,
+                ),
+                privilege(
+                    "VirtualMachine.Config.AddNewDisk",
+                    &[EntityKind::Folder],
+                    UsedOn::Vm,
+                    true,
+                ),
+                privilege(
+                    "Sessions.ValidateSession",
+                    &[EntityKind::Root],
+                    UsedOn::Container,
+                    false,
+                ),
+            ],
+        };
+        assert!(!needs_propagation(&m, EntityKind::Datastore, false));
+        assert!(needs_propagation(&m, EntityKind::Folder, false));
+        assert!(!needs_propagation(&m, EntityKind::Root, false));
+        assert_eq!(default_prefix(&m), "vaudit-m-v2");
+        assert_eq!(role_name("p", "folder"), "p-folder");
+    }
+
+    #[test]
+    fn the_tag_privileges_go_to_the_global_role_not_the_kinds() {
+        let m = Manifest {
+            name: "m".into(),
+            description: String::new(),
+            source: None,
+            version: None,
+            date: None,
+            options: vec![],
+            privileges: vec![
+                privilege(
+                    "InventoryService.Tagging.AttachTag",
+                    &[EntityKind::Root],
+                    UsedOn::Container,
+                    true,
+                ),
+                privilege(
+                    "Sessions.ValidateSession",
+                    &[EntityKind::Root],
+                    UsedOn::Container,
+                    true,
+                ),
+                privilege("System.Read", &[EntityKind::Root], UsedOn::Container, true),
+            ],
+        };
+        let known = BTreeSet::new();
+        assert_eq!(
+            kind_privileges(&m, EntityKind::Root, false, &known),
+            vec!["Sessions.ValidateSession".to_string()]
+        );
+        assert_eq!(
+            global_privileges(&m, false),
+            vec!["InventoryService.Tagging.AttachTag".to_string()]
+        );
+    }
+}

@@ -683,3 +683,20 @@ fn role_and_permission_faults_come_back_typed() {
         .block_on(lib.client.remove_entity_permission(&root, ADMIN, false));
     assert_eq!(kind(last), FaultKind::AuthMinimumAdminPermission);
 }
+
+#[test]
+fn apply_never_overwrites_an_earlier_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let path = journal(dir.path());
+    std::fs::write(&path, "an earlier run's record").unwrap();
+    let before = lib.state();
+    let err = lib.apply(&lib.plan(), &path).unwrap_err();
+    assert!(matches!(err, GrantError::JournalWrite { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "an earlier run's record"
+    );
+    assert_eq!(lib.state(), before);
+}
