@@ -678,8 +678,9 @@ async fn f6_empty_pages_without_end_stop_at_max_pages() {
 async fn f6_slow_answers_stop_at_the_deadline_and_log_out() {
     let server = paging_server(
         folder_page("RetrievePropertiesExResponse", 1, &["A"], Some("t")),
-        // Each continuation takes most of --timeout: never a timeout, yet
-        // without a deadline the run would take as long as the server likes.
+        // Each continuation takes under half of --timeout (room for a
+        // loaded machine): never a timeout, yet without a deadline the run
+        // would take as long as the server likes.
         Endless {
             next: 100.into(),
             per_page: 1,
@@ -692,13 +693,13 @@ async fn f6_slow_answers_stop_at_the_deadline_and_log_out() {
         wire_args(
             &server,
             &["folders"],
-            &["-o", "json", "--timeout", "1", "--deadline", "3"],
+            &["-o", "json", "--timeout", "2", "--deadline", "4"],
         ),
         &[],
     )
     .await;
     run.assert_exit(2)
-        .assert_stderr_has("did not finish within the --deadline of 3 s")
+        .assert_stderr_has("did not finish within the --deadline of 4 s")
         .assert_stderr_has("raise --deadline");
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
