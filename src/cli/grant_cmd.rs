@@ -37,10 +37,19 @@ fn options(args: &GrantArgs) -> Options {
 fn grant_error(e: GrantError) -> Error {
     match e {
         GrantError::Vsphere(v) => v.into(),
-        GrantError::Changed { .. } => Error::usage(
-            e.to_string(),
-            "restore the listed entries by hand, or leave them: nothing was restored",
-        ),
+        GrantError::Changed { journal, diff } => {
+            // One line per difference, each made safe for the terminal.
+            eprintln!("what changed since vaudit applied {journal}:");
+            for l in diff.lines() {
+                eprintln!("{}", report::sanitize::line(l));
+            }
+            Error::usage(
+                format!(
+                    "nothing was restored: the state changed since vaudit applied the journal {journal} (the differences are listed above)"
+                ),
+                "put the listed entries back as vaudit left them and run --undo again, or restore them by hand",
+            )
+        }
         other => Error::usage(
             other.to_string(),
             "see the journal's \"changes\" for what was applied",

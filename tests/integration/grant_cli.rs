@@ -343,3 +343,28 @@ fn the_ps1_plan_keeps_a_hostile_name_one_literal() {
         assert!(!line.contains("touch pwned"), "{line}");
     }
 }
+
+#[test]
+fn undo_refuses_listing_what_changed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    let j = dir.path().join("j.json");
+    let js = j.to_str().unwrap();
+    assert_eq!(
+        grant(&sim, ARC, &["--apply", "--journal", js, "-o", "json"]).code,
+        0
+    );
+    admin.grant(&admin.by_name("Folder", "Arc"), DEPLOYER, false, -2, true);
+    let after = state(&admin);
+    let r = run(sim.vaudit(&["grant", "--undo", js]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("permission of deployer@vsphere.local on /DC0/vm/Arc")
+            && r.stderr.contains("ReadOnly"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(state(&admin), after, "nothing restored");
+}
