@@ -700,3 +700,25 @@ fn apply_never_overwrites_an_earlier_journal() {
     );
     assert_eq!(lib.state(), before);
 }
+
+#[test]
+fn apply_never_grants_admin_or_a_system_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let lib = Lib::connect(&sim);
+    let before = lib.state();
+    let mut plan = lib.plan();
+    let c = plan
+        .changes
+        .iter_mut()
+        .find(|c| c.action == Action::AddPermission)
+        .unwrap();
+    c.role = Some(vaudit::report::grant::RoleRef {
+        name: "Admin".into(),
+        id: Some(-1),
+    });
+    let err = lib.apply(&plan, &journal(dir.path())).unwrap_err();
+    assert!(matches!(err, GrantError::SystemRole(_)), "{err}");
+    assert!(!journal(dir.path()).exists());
+    assert_eq!(lib.state(), before);
+}
