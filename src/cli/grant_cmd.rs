@@ -81,9 +81,23 @@ async fn audit(
     args: &GrantArgs,
     manifest: &crate::manifest::Manifest,
 ) -> Result<Audited, Error> {
-    let snap = conn
-        .collect(client, crate::inventory::Facets::all(), false)
-        .await?;
+    // Every facet: the placements look at hosts and VMs besides the targets.
+    let vc = VCenter::new(
+        conn.options.url.as_str(),
+        client.about(),
+        client.session(),
+        conn.options.insecure,
+    );
+    let limits = crate::vsphere::Limits::with_max_objects(conn.settings.max_objects);
+    let snap = inventory::collect(
+        client,
+        vc,
+        crate::inventory::Facets::all(),
+        false,
+        limits,
+        |_| {},
+    )
+    .await?;
     let spec = args.targets.spec();
     let (targets, errors) = inventory::resolve_each(&snap, &spec);
     if let Some(e) = errors.first() {
@@ -258,7 +272,10 @@ pub async fn run(args: &GrantArgs) -> Result<u8, Error> {
     if let Some(path) = &args.undo {
         return undo(&conn, path, format).await;
     }
-    let manifest = super::privileges_cmd::load_manifest(args.manifest.as_deref())?;
+    // Read before any connection, so a bad file costs no login.
+    let given = args.manifest.as_deref().map(|p| p.to_string_lossy());
+    let manifest = crate::manifest::load(given.as_deref(), &[])
+        .map_err(|e| Error::usage(e.to_string(), e.remedy()))?;
     conn.with_session(async |client| {
         let a = audit(&conn, client, args, &manifest).await?;
         let vcenter = a.snap.vcenter.clone();
