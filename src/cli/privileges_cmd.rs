@@ -381,73 +381,19 @@ fn explain(
     }
 }
 
-#[derive(Default)]
-struct Remediation {
-    govc: Vec<String>,
-    powercli: Vec<String>,
-    notes: Vec<String>,
-}
-
-/// The lines that close every gap: `vaudit grant`'s plan (with the role
-/// the user already holds extended, as `--widen-shared-role` would),
-/// rendered by the same generator as `grant -o sh` and `-o ps1`, so each
-/// change is one line and `--explain` and `grant` never disagree.
-fn remediation(g: &Gathered, findings: &[Finding], manifest: &Manifest) -> Remediation {
-    use crate::grant::{gather, plan};
-    use crate::report::grant as render;
-    let mut r = Remediation::default();
-    let tag = tagging::attach_tag(
-        manifest,
-        Some(&g.answers),
-        &g.snap.root,
-        &g.snap.vcenter.version,
-        g.global.as_ref(),
-    );
-    let rows = privileges::check(answers(g, manifest)).rows;
-    let not_propagated = gather::not_propagated(findings);
-    let tag_gaps = gather::tag_gaps(&tag, manifest, false);
-    let (permissions, holders) = &g.reaching;
-    let inputs = plan::Inputs {
+/// `--explain`'s lines: `grant`'s plan, rendered (see `grant::explain`).
+fn remediation(
+    g: &Gathered,
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> crate::grant::explain::Lines {
+    crate::grant::explain::lines(&crate::grant::explain::Explained {
         manifest,
         snap: &g.snap,
         placements: &g.placements,
-        rows: &rows,
-        not_propagated: &not_propagated,
-        tag_gaps: &tag_gaps,
-        global_api: tagging::lists_global_permissions(&g.snap.vcenter.version),
-        global_existing: None,
-        principal: &g.user,
-        known: &g.answers.known,
-        roles: &g.answers.roles,
-        permissions,
-        holders,
-    };
-    let options = plan::Options {
-        widen_shared_role: true,
-        ..plan::Options::default()
-    };
-    match plan::plan(&inputs, &options) {
-        Ok(p) => {
-            for c in &p.changes {
-                r.govc.extend(render::govc(c));
-                r.powercli.extend(render::powercli(c));
-                if c.action == render::Action::GlobalPermission {
-                    r.notes.push(format!(
-                        "{}: vSphere honours tagging privileges only as a global permission (or on the tag): grant {} the role {} in the vSphere Client under Administration > Access Control > Global Permissions, with \"Propagate to children\" on (neither govc nor PowerCLI has a command for global permissions; on vCenter 9 `vaudit grant --apply` creates it)",
-                        tag_gaps.join(", "),
-                        g.user,
-                        c.role.as_ref().map(|x| x.name.as_str()).unwrap_or("")
-                    ));
-                }
-            }
-            for n in &p.not_planned {
-                r.notes.push(format!(
-                    "{} has no target: no line is given for it (set {})",
-                    n.kind, n.how
-                ));
-            }
-        }
-        Err(e) => r.notes.push(e.to_string()),
-    }
-    r
+        answers: &g.answers,
+        findings,
+        global: g.global.as_ref(),
+        reaching: &g.reaching,
+    })
 }

@@ -5,6 +5,7 @@
 //! verdict the privileges check gives and renders through `report::grant`.
 
 pub mod apply;
+pub mod explain;
 pub mod gather;
 pub mod plan;
 
