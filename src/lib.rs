@@ -11,6 +11,7 @@ pub mod gate;
 pub mod grant;
 pub mod inventory;
 pub mod manifest;
+pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod vsphere;

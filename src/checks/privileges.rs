@@ -20,7 +20,7 @@ use crate::vsphere::{EntityPrivilege, MoRef, Permission, Principal, Role, same_p
 
 pub const CHECK: &str = "privileges";
 
-pub use crate::inventory::placement::{
+pub use crate::inventory::checked_on::{
     Placement, entities_to_query, ids_to_query, placements, root_entity,
 };
 const TAGGING: &str = "InventoryService.Tagging.";
@@ -481,14 +481,14 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    use super::registry::Target;
+    use super::target::TargetKind;
     let t = match k {
-        EntityKind::Datacenter => Target::Datacenter,
-        EntityKind::Folder => Target::Folder,
-        EntityKind::Pool => Target::Pool,
-        EntityKind::Datastore => Target::Datastore,
-        EntityKind::Network => Target::Network,
-        EntityKind::Template => Target::Template,
+        EntityKind::Datacenter => TargetKind::Datacenter,
+        EntityKind::Folder => TargetKind::Folder,
+        EntityKind::Pool => TargetKind::Pool,
+        EntityKind::Datastore => TargetKind::Datastore,
+        EntityKind::Network => TargetKind::Network,
+        EntityKind::Template => TargetKind::Template,
         EntityKind::Root => return "nothing: the root is always known",
         // No target option reaches these yet (manifest::load refuses them).
         EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {

@@ -226,6 +226,14 @@ pub enum FailOn {
     Warning,
 }
 
+/// The lowest severity that fails the run.
+pub fn fail_on(f: FailOn) -> crate::checks::Severity {
+    match f {
+        FailOn::Error => crate::checks::Severity::Error,
+        FailOn::Warning => crate::checks::Severity::Warning,
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct InventoryArgs {
     #[command(flatten)]

@@ -125,7 +125,7 @@ async fn audit(
     )
     .await?;
     let root = privileges::root_entity(&snap.root);
-    let mut tmap = super::inventory_cmd::targets_map(&targets);
+    let mut tmap = report::targets_map(&targets);
     tmap.insert("root", EntityRef::from(&root));
     let plan = gathered.plan(&snap, manifest, &o);
     Ok(Audited {
@@ -370,10 +370,10 @@ pub async fn run(args: &GrantArgs) -> Result<u8, Error> {
         if matches!(format, Format::Table) {
             println!(
                 "The audit after applying: {}",
-                report::gate::verdict_sentence(v, false)
+                report::verdict::verdict_sentence(v, false)
             );
         }
-        Ok(v.exit_code())
+        Ok(report::exit::of_verdict(v))
     })
     .await
 }

@@ -24,10 +24,8 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 pub use error::Error;
 
+use crate::report::exit;
 use args::Command;
-
-/// Exit code when the audit could not be completed (spec §4).
-pub const EXIT_INCOMPLETE: u8 = 2;
 
 pub fn run() -> ExitCode {
     install_panic_hook();
@@ -41,7 +39,7 @@ pub fn run() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_INCOMPLETE);
+            return ExitCode::from(exit::INCOMPLETE);
         }
     };
     let outcome = runtime.block_on(async {
@@ -88,11 +86,11 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Schema => {
             use std::io::Write;
             std::io::stdout().write_all(crate::report::SCHEMA_FILE.as_bytes())?;
-            Ok(0)
+            Ok(exit::SUCCESS)
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
-            Ok(0)
+            Ok(exit::SUCCESS)
         }
     }
 }
@@ -154,6 +152,6 @@ fn install_panic_hook() {
         eprintln!(
             "error: vaudit hit an internal error{at}; the audit is incomplete. Please report it with the command you ran (not the password)."
         );
-        std::process::exit(EXIT_INCOMPLETE as i32);
+        std::process::exit(i32::from(exit::INCOMPLETE));
     }));
 }

@@ -117,7 +117,7 @@ pub struct Settings {
 
 /// The vCenter and user a keyring entry belongs to.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Account {
     pub url: Setting<Url>,
     pub username: Setting<String>,
 }
@@ -166,7 +166,7 @@ pub fn address(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Option<Sett
 }
 
 /// The vCenter and user, without the password (also what `logout` needs).
-pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Target, Error> {
+pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Account, Error> {
     let raw = address(key, config).ok_or_else(|| {
         Error::usage(
             "no vCenter given",
@@ -198,7 +198,7 @@ pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Targe
             "pass --username deployer@vsphere.local or set VAUDIT_USERNAME",
         )
     })?;
-    Ok(Target {
+    Ok(Account {
         url: Setting {
             value: url,
             source: raw.source,
@@ -355,7 +355,7 @@ impl Settings {
 /// environment, config file, keyring, prompt; when the address came only
 /// from the config file, only the config file's own password.
 fn password(
-    target: &Target,
+    target: &Account,
     config: Option<&ConfigCredentials>,
     keyring: Keyring,
 ) -> Result<Setting<Secret>, Error> {

@@ -11,14 +11,7 @@ use crate::checks::tagging::{self, GlobalListing};
 use crate::inventory::{PrivilegeAnswers, Snapshot};
 use crate::manifest::Manifest;
 use crate::report::grant::{self as render, Action};
-
-/// The govc lines, the PowerCLI lines, and what no line can do.
-#[derive(Debug, Default)]
-pub struct Lines {
-    pub govc: Vec<String>,
-    pub powercli: Vec<String>,
-    pub notes: Vec<String>,
-}
+use crate::report::remediation::{Answered, Lines};
 
 /// What the privileges command gathered, as the plan reads it.
 pub struct Explained<'a> {
@@ -30,6 +23,23 @@ pub struct Explained<'a> {
     pub findings: &'a [Finding],
     pub global: Option<&'a GlobalListing>,
     pub reaching: &'a Reaching,
+}
+
+/// From what `vaudit privileges` gathered with `--explain`: the
+/// permissions reaching each entity with a gap stand for what reaches the
+/// entity a permission would go on (a moved-up one has none), and the roles'
+/// other holders are not asked (`vaudit grant` asks them).
+pub fn for_privileges(g: &Answered, findings: &[Finding], manifest: &Manifest) -> Lines {
+    let reaching: Reaching = (g.applying.clone(), Default::default());
+    lines(&Explained {
+        manifest,
+        snap: &g.snap,
+        placements: &g.placements,
+        answers: &g.answers,
+        findings,
+        global: g.global.as_ref(),
+        reaching: &reaching,
+    })
 }
 
 pub fn lines(x: &Explained<'_>) -> Lines {

@@ -239,7 +239,7 @@ pub fn reach(snap: &Snapshot, entity: &MoRef, propagate: bool) -> usize {
 
 fn entity_ref(snap: &Snapshot, m: &MoRef) -> EntityRef {
     if *m == snap.root {
-        return (&crate::inventory::placement::root_entity(&snap.root)).into();
+        return (&crate::inventory::checked_on::root_entity(&snap.root)).into();
     }
     match snap.get(m) {
         Some(e) => e.into(),

@@ -3,9 +3,9 @@
 //! `--from`; the checks read only this.
 
 pub mod appliance;
+pub mod checked_on;
 mod collect;
 mod facet;
-pub mod placement;
 pub mod privileges;
 pub mod targets;
 mod tree;

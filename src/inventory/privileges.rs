@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::placement::{self as privileges, Placement};
+use super::checked_on::{self as privileges, Placement};
 use super::{Entity, Snapshot, Targets};
 use crate::manifest::Manifest;
 use crate::vsphere::{

@@ -7,17 +7,22 @@ use serde::Serialize;
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
 use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod check;
+pub mod emit;
+pub mod exit;
 pub mod format;
-pub mod gate;
 pub mod grant;
 pub mod junit;
+pub mod listing;
 pub mod manifest;
 pub mod markdown;
 pub mod privileges;
 pub mod quote;
+pub mod remediation;
 pub mod sanitize;
 pub mod table;
 pub mod terminal;
+pub mod verdict;
 pub mod xml;
 
 pub use format::Format;
@@ -130,4 +135,24 @@ pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::i
 /// Writes one JSON document and a newline to stdout.
 pub fn print_json<T: Serialize>(doc: &T) -> std::io::Result<()> {
     write_json(&mut std::io::stdout().lock(), doc)
+}
+
+/// The targets found, by kind, as every JSON document lists them.
+pub fn targets_map(
+    t: &crate::inventory::Targets<'_>,
+) -> std::collections::BTreeMap<&'static str, EntityRef> {
+    let mut m = std::collections::BTreeMap::new();
+    for (k, e) in [
+        ("datacenter", t.datacenter),
+        ("folder", t.folder),
+        ("pool", t.pool),
+        ("datastore", t.datastore),
+        ("network", t.network),
+        ("template", t.template),
+    ] {
+        if let Some(e) = e {
+            m.insert(k, EntityRef::from(e));
+        }
+    }
+    m
 }

@@ -25,6 +25,7 @@ mod groups;
 mod hostile;
 mod inventory;
 mod keyring;
+mod layers;
 mod layout;
 mod lookup;
 mod manifests;

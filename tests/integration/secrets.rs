@@ -192,11 +192,15 @@ fn no_command_leaks_the_password_at_any_log_level() {
             c.env("RUST_LOG", level);
         }
         let r = run_clean(what, c);
+        // `privileges` without targets checks every kind on a stand-in:
+        // it ends not verified (exit 2) with its report, after the login.
+        let finished = r.code == 0
+            || r.code == 1
+            || (args[0] == "privileges" && r.code == 2 && !r.stdout.is_empty());
         assert!(
-            r.code == 0 || r.code == 1,
+            finished,
             "{what}: the run must log in and finish (exit {}):\n{}",
-            r.code,
-            r.stderr
+            r.code, r.stderr
         );
         if rust_log.is_some() {
             // Proof that trace logging was on (the libraries' own tracing).
