@@ -8,20 +8,23 @@ use std::path::Path;
 use super::args::GrantArgs;
 use super::connection::Connection;
 use super::error::Error;
-use super::output;
-use crate::checks::privileges::{self, Placement};
-use crate::checks::tagging::{self, Judged};
-use crate::checks::{CheckResult, EntityRef, Finding, Outcome, Severity, Verdict};
+use super::{output, settings};
+use crate::checks::privileges::{self, Answers};
+use crate::checks::tagging;
+use crate::checks::{CheckResult, EntityRef, Finding, Severity, Verdict};
+use crate::gate::{self, PRIVILEGE_CHECKS, Privileges};
 use crate::grant::{self, ApplyContext, Gathered, GrantError, Options, Plan};
-use crate::inventory::{self, Snapshot};
+use crate::plan::{Asked, Command, Source};
 use crate::report::grant::{self as render, GrantBody};
 use crate::report::{self, Document, Format, VCenter};
 
-/// One audit and its plan, from one session.
+/// The privileges audit (the gate's: the same results `vaudit privileges`
+/// gives) and the plan made from it.
 struct Audited {
-    snap: Snapshot,
+    vcenter: VCenter,
     targets: BTreeMap<&'static str, EntityRef>,
-    gathered: Gathered,
+    results: Vec<CheckResult>,
+    findings: Vec<Finding>,
     plan: Result<Plan, grant::PlanError>,
 }
 
@@ -75,143 +78,103 @@ fn now() -> (String, String) {
     (name, rfc)
 }
 
-async fn audit(
-    conn: &Connection,
-    client: &crate::vsphere::Client,
-    args: &GrantArgs,
-    manifest: &crate::manifest::Manifest,
-) -> Result<Audited, Error> {
-    // Every facet: the placements look at hosts and VMs besides the targets.
-    let vc = VCenter::new(
-        conn.options.url.as_str(),
-        client.about(),
-        client.session(),
-        conn.options.insecure,
-    );
-    let limits = crate::vsphere::Limits::with_max_objects(conn.settings.max_objects);
-    let snap = inventory::collect(
-        client,
-        vc,
-        crate::inventory::Facets::all(),
-        false,
-        limits,
-        |_| {},
+/// The run's plan for the gate: the privileges and tagging checks.
+fn gate_plan(args: &GrantArgs, format: Format) -> Result<crate::plan::Plan<Connection>, Error> {
+    let asked = Asked {
+        manifest: args.manifest.clone(),
+        targets: args.targets.spec(),
+        only: PRIVILEGE_CHECKS.iter().map(|c| c.to_string()).collect(),
+        fail_on: Some(Severity::Error),
+        user: args.user.clone(),
+        ..Default::default()
+    };
+    crate::plan::Plan::resolve(
+        Command::CHECK,
+        format,
+        asked,
+        |_| {
+            settings::address(&args.connection.key, None)
+                .map_or(Some(String::new()), |s| Some(s.value))
+        },
+        |_| Connection::resolve(&args.connection).map(Ok),
     )
-    .await?;
-    let spec = args.targets.spec();
-    let (targets, errors) = inventory::resolve_each(&snap, &spec);
-    if let Some(e) = errors.first() {
-        return Err(Error::usage(
-            e.to_string(),
-            format!(
-                "give an existing {} as a path (/DC0/...) or a unique name",
-                e.what()
-            ),
-        ));
+}
+
+fn connection(p: &crate::plan::Plan<Connection>) -> Result<&Connection, Error> {
+    match &p.source {
+        Source::Live(Ok(c)) => Ok(c),
+        _ => Err(Error::usage(
+            "vaudit grant needs a live session",
+            "give --url and the credentials",
+        )),
     }
+}
+
+/// The gate's privileges audit, then (in a session of its own) what only
+/// the plan reads, and the plan.
+async fn audit(p: &crate::plan::Plan<Connection>, args: &GrantArgs) -> Result<Audited, Error> {
+    let (g, results, findings) = match gate::privileges(p, false).await? {
+        Privileges::Judged {
+            answered,
+            results,
+            findings,
+        } => (answered, results, findings),
+        Privileges::NoTarget(_, errors) => {
+            let e = &errors[0];
+            return Err(Error::usage(
+                e.to_string(),
+                format!(
+                    "give an existing {} as a path (/DC0/...) or a unique name",
+                    e.what()
+                ),
+            ));
+        }
+    };
+    let manifest = &p.manifest;
     let o = options(args);
     let prefix = o
         .prefix
         .clone()
         .unwrap_or_else(|| grant::plan::default_prefix(manifest));
-    let gathered = grant::gather(
-        client,
-        &snap,
-        &targets,
-        manifest,
-        args.user.as_deref(),
-        (conn.username(), conn.password()),
-        &prefix,
-    )
-    .await?;
-    let root = privileges::root_entity(&snap.root);
-    let mut tmap = report::targets_map(&targets);
-    tmap.insert("root", EntityRef::from(&root));
-    let plan = gathered.plan(&snap, manifest, &o);
+    let (permissions, holders) = connection(p)?
+        .with_session(async |client| {
+            grant::gather::reaching(client, &g.snap, &g.placements, &g.answers, &prefix)
+                .await
+                .map_err(Error::from)
+        })
+        .await?;
+    let gathered = Gathered {
+        audit: privileges::check(Answers::of(manifest, &g.placements, &g.answers)),
+        tag: tagging::attach_tag(
+            manifest,
+            Some(&g.answers),
+            &g.snap.root,
+            &g.snap.vcenter.version,
+            g.global.as_ref(),
+        ),
+        placements: g.placements.clone(),
+        answers: g.answers.clone(),
+        global: g.global.clone(),
+        permissions,
+        holders,
+    };
+    let plan = gathered.plan(&g.snap, manifest, &o);
     Ok(Audited {
-        targets: tmap,
-        gathered,
+        vcenter: g.snap.vcenter.clone(),
+        targets: g.targets.clone(),
+        results,
+        findings,
         plan,
-        snap,
     })
 }
 
-/// The privileges and tagging verdicts of an audit, as `vaudit privileges`
-/// gives them.
-fn verdict(a: &Audited) -> (Vec<CheckResult>, Vec<Finding>) {
-    let g = &a.gathered;
-    let mut findings = g.audit.findings.clone();
-    let checked = match privileges::unknown_principal(&g.answers) {
-        Some(unknown) => {
-            findings = vec![unknown];
-            Outcome::NotVerified {
-                reason: format!("the principal {} is not known", g.answers.user),
-                findings: findings.clone(),
-            }
-        }
-        None => match privileges::uncertain_reason(&g.answers, &g.audit) {
-            Some(reason) => Outcome::NotVerified {
-                reason,
-                findings: findings.clone(),
-            },
-            None => {
-                let stand_ins: Vec<&Placement> = g
-                    .placements
-                    .iter()
-                    .filter(|p| p.stand_in.is_some())
-                    .collect();
-                if stand_ins.is_empty() {
-                    Outcome::Verified(findings.clone())
-                } else {
-                    Outcome::NotVerified {
-                        reason: format!(
-                            "checked only on a stand-in: {}",
-                            stand_ins
-                                .iter()
-                                .map(|p| p.kind.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        findings: findings.clone(),
-                    }
-                }
-            }
-        },
-    };
-    let mut results = vec![CheckResult::from_outcome(
-        privileges::CHECK,
-        &checked,
-        Severity::Error,
-    )];
-    let tag = match &g.tag {
-        Judged::NotAsked => None,
-        Judged::Passed => Some(Outcome::Verified(vec![])),
-        Judged::Found(f) => Some(Outcome::Verified(vec![(**f).clone()])),
-        Judged::Unknown(reason) => Some(Outcome::not_verified(reason.clone())),
-    };
-    if let Some(t) = tag {
-        findings.extend(t.findings().iter().cloned());
-        results.push(CheckResult::from_outcome(
-            tagging::CHECK,
-            &t,
-            Severity::Error,
-        ));
-    }
-    (results, findings)
-}
-
-fn print_plan(
-    format: Format,
-    vcenter: &VCenter,
-    a: &Audited,
-    plan: &Plan,
-    extra: &[Finding],
-) -> Result<(), Error> {
-    let (results, mut findings) = verdict(a);
+fn print_plan(format: Format, a: &Audited, plan: &Plan, extra: &[Finding]) -> Result<(), Error> {
+    let results = a.results.clone();
+    let mut findings = a.findings.clone();
     findings.extend(extra.iter().cloned());
     match format {
         Format::Json => report::print_json(&Document::new(
-            vcenter.clone(),
+            a.vcenter.clone(),
             Some(a.targets.clone()),
             results,
             findings,
@@ -268,114 +231,116 @@ fn refused_finding(plan: &Plan, args: &GrantArgs) -> Option<Finding> {
 
 pub async fn run(args: &GrantArgs) -> Result<u8, Error> {
     let format = output::resolve("grant", args.output.output)?;
-    let conn = Connection::resolve(&args.connection)?;
     if let Some(path) = &args.undo {
+        let conn = Connection::resolve(&args.connection)?;
         return undo(&conn, path, format).await;
     }
-    // Read before any connection, so a bad file costs no login.
-    let given = args.manifest.as_deref().map(|p| p.to_string_lossy());
-    let manifest = crate::manifest::load(given.as_deref(), &[])
-        .map_err(|e| Error::usage(e.to_string(), e.remedy()))?;
-    conn.with_session(async |client| {
-        let a = audit(&conn, client, args, &manifest).await?;
-        let vcenter = a.snap.vcenter.clone();
-        let plan = match &a.plan {
-            Ok(p) => p.clone(),
-            Err(e) => {
-                return Err(Error::usage(
-                    e.to_string(),
-                    "fix the input named and run again; nothing was changed",
-                ));
-            }
-        };
-        if !args.apply {
-            print_plan(format, &vcenter, &a, &plan, &[])?;
-            return Ok(plan.exit_code());
-        }
-        if !plan.not_planned.is_empty() {
-            print_plan(format, &vcenter, &a, &plan, &[])?;
+    // The manifest is read here, before any connection.
+    let p = gate_plan(args, format)?;
+    let a = audit(&p, args).await?;
+    let plan = match &a.plan {
+        Ok(x) => x.clone(),
+        Err(e) => {
             return Err(Error::usage(
-                format!(
-                    "--apply refused, nothing was changed: {} no target, and vaudit never grants on a stand-in",
-                    plan.not_planned
-                        .iter()
-                        .map(|n| format!("{} has", n.kind))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                plan.not_planned
-                    .iter()
-                    .map(|n| format!("set {}", n.how))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                e.to_string(),
+                "fix the input named and run again; nothing was changed",
             ));
         }
-        if let Some(f) = refused_finding(&plan, args) {
-            print_plan(format, &vcenter, &a, &plan, std::slice::from_ref(&f))?;
-            return Err(Error::usage(format!("grant-refused: {}", f.message), f.remedy));
-        }
-        let (stamp, rfc) = now();
-        let host = client
-            .endpoint()
-            .split("://")
-            .last()
-            .unwrap_or("vcenter")
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("vcenter")
-            .to_string();
-        let journal = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| grant::default_journal(&host, &stamp));
-        let applied = grant::apply(
-            &ApplyContext {
-                client,
-                credentials: Some((conn.username(), conn.password())),
-                journal: &journal,
-                now: rfc,
-            },
-            &plan,
-        )
-        .await
-        .map_err(grant_error)?;
-        eprintln!(
-            "vaudit grant: applied {} changes; the undo record is {} (`vaudit grant --undo {}`)",
-            applied.changes.iter().filter(|c| c.applied == Some(true)).count(),
-            journal.display(),
-            journal.display()
-        );
-        // The audit again: its verdict is the exit code.
-        let again = audit(&conn, client, args, &manifest).await?;
-        let (results, _) = verdict(&again);
-        let left = match &again.plan {
-            Ok(p) => p.clone(),
-            Err(_) => plan.clone(),
-        };
-        // What was applied, then the manual steps still left.
-        let mut shown: Vec<_> = applied
-            .changes
-            .iter()
-            .filter(|c| c.actionable())
-            .cloned()
-            .collect();
-        shown.extend(left.changes.into_iter().filter(|c| c.manual));
-        let shown_plan = Plan {
-            principal: plan.principal.clone(),
-            changes: shown,
-            not_planned: vec![],
-        };
-        print_plan(format, &vcenter, &again, &shown_plan, &[])?;
-        let v = Verdict::of(&results);
-        if matches!(format, Format::Table) {
-            println!(
-                "The audit after applying: {}",
-                report::verdict::verdict_sentence(v, false)
+    };
+    if !args.apply {
+        print_plan(format, &a, &plan, &[])?;
+        return Ok(plan.exit_code());
+    }
+    if !plan.not_planned.is_empty() {
+        print_plan(format, &a, &plan, &[])?;
+        return Err(Error::usage(
+            format!(
+                "--apply refused, nothing was changed: {} no target, and vaudit never grants on a stand-in",
+                plan.not_planned
+                    .iter()
+                    .map(|n| format!("{} has", n.kind))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            plan.not_planned
+                .iter()
+                .map(|n| format!("set {}", n.how))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ));
+    }
+    if let Some(f) = refused_finding(&plan, args) {
+        print_plan(format, &a, &plan, std::slice::from_ref(&f))?;
+        return Err(Error::usage(
+            format!("grant-refused: {}", f.message),
+            f.remedy,
+        ));
+    }
+    let conn = connection(&p)?;
+    let applied = conn
+        .with_session(async |client| {
+            let (stamp, rfc) = now();
+            let host = client
+                .endpoint()
+                .split("://")
+                .last()
+                .unwrap_or("vcenter")
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("vcenter")
+                .to_string();
+            let journal = args
+                .journal
+                .clone()
+                .unwrap_or_else(|| grant::default_journal(&host, &stamp));
+            let applied = grant::apply(
+                &ApplyContext {
+                    client,
+                    credentials: Some((conn.username(), conn.password())),
+                    journal: &journal,
+                    now: rfc,
+                },
+                &plan,
+            )
+            .await
+            .map_err(grant_error)?;
+            eprintln!(
+                "vaudit grant: applied {} changes; the undo record is {} (`vaudit grant --undo {}`)",
+                applied.changes.iter().filter(|c| c.applied == Some(true)).count(),
+                journal.display(),
+                journal.display()
             );
-        }
-        Ok(report::exit::of_verdict(v))
-    })
-    .await
+            Ok(applied)
+        })
+        .await?;
+    // The audit again: its verdict is the exit code.
+    let again = audit(&p, args).await?;
+    let left = match &again.plan {
+        Ok(x) => x.clone(),
+        Err(_) => plan.clone(),
+    };
+    // What was applied, then the manual steps still left.
+    let mut shown: Vec<_> = applied
+        .changes
+        .iter()
+        .filter(|c| c.actionable())
+        .cloned()
+        .collect();
+    shown.extend(left.changes.into_iter().filter(|c| c.manual));
+    let shown_plan = Plan {
+        principal: plan.principal.clone(),
+        changes: shown,
+        not_planned: vec![],
+    };
+    print_plan(format, &again, &shown_plan, &[])?;
+    let v = Verdict::of(&again.results);
+    if matches!(format, Format::Table) {
+        println!(
+            "The audit after applying: {}",
+            report::verdict::verdict_sentence(v, false)
+        );
+    }
+    Ok(report::exit::of_verdict(v))
 }
 
 async fn undo(conn: &Connection, path: &Path, format: Format) -> Result<u8, Error> {
