@@ -347,7 +347,7 @@ async fn undo(conn: &Connection, path: &Path, format: Format) -> Result<u8, Erro
     let j = grant::read_journal(path).map_err(grant_error)?;
     let (restored, vcenter) = conn
         .with_session(async |client| {
-            let vcenter = VCenter::new(client.endpoint(), client.about(), client.session(), false);
+            let vcenter = VCenter::new(client.endpoint(), client, false);
             grant::undo(client, Some((conn.username(), conn.password())), path, &j)
                 .await
                 .map(|r| (r, vcenter))

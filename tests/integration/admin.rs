@@ -22,6 +22,7 @@ pub fn library_session(sim: &Sim) -> (tokio::runtime::Runtime, Client) {
         insecure: false,
         timeout: Duration::from_secs(30),
         limits: Default::default(),
+        proxy: Default::default(),
     };
     let client = rt.block_on(async {
         let mut c = Client::connect(&opts).await.unwrap();

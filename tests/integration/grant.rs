@@ -72,8 +72,7 @@ impl Lib {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let vc =
-            vaudit::report::VCenter::new("sim", self.client.about(), self.client.session(), false);
+        let vc = vaudit::report::VCenter::new("sim", &self.client, false);
         self.rt
             .block_on(vaudit::inventory::collect(
                 &self.client,
