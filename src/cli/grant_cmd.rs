@@ -8,13 +8,13 @@ use std::path::Path;
 use super::args::GrantArgs;
 use super::connection::Connection;
 use super::error::Error;
-use super::{output, settings};
+use super::output;
 use crate::checks::privileges::{self, Answers};
 use crate::checks::tagging;
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Verdict};
-use crate::gate::{self, PRIVILEGE_CHECKS, Privileges};
+use crate::gate::{self, Privileges};
 use crate::grant::{self, ApplyContext, Gathered, GrantError, Options, Plan};
-use crate::plan::{Asked, Command, Source};
+use crate::plan::{Asked, Source};
 use crate::report::grant::{self as render, GrantBody};
 use crate::report::{self, Document, Format, VCenter};
 
@@ -78,25 +78,19 @@ fn now() -> (String, String) {
     (name, rfc)
 }
 
-/// The run's plan for the gate: the privileges and tagging checks.
+/// The run's plan for the gate: the privileges and tagging checks, as
+/// `vaudit privileges` runs them.
 fn gate_plan(args: &GrantArgs, format: Format) -> Result<crate::plan::Plan<Connection>, Error> {
-    let asked = Asked {
-        manifest: args.manifest.clone(),
-        targets: args.targets.spec(),
-        only: PRIVILEGE_CHECKS.iter().map(|c| c.to_string()).collect(),
-        fail_on: Some(Severity::Error),
-        user: args.user.clone(),
-        ..Default::default()
-    };
-    crate::plan::Plan::resolve(
-        Command::CHECK,
-        format,
-        asked,
-        |_| {
-            settings::address(&args.connection.key, None)
-                .map_or(Some(String::new()), |s| Some(s.value))
+    super::privileges_cmd::privileges_plan(
+        &args.connection,
+        Asked {
+            manifest: args.manifest.clone(),
+            targets: args.targets.spec(),
+            fail_on: Some(Severity::Error),
+            user: args.user.clone(),
+            ..Default::default()
         },
-        |_| Connection::resolve(&args.connection).map(Ok),
+        format,
     )
 }
 
