@@ -40,4 +40,5 @@ mod security;
 mod snapshots;
 mod templates;
 mod visibility;
+mod windows_files;
 mod wire_faults;
