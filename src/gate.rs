@@ -329,9 +329,22 @@ pub async fn privileges<S: Session>(
                     &placements,
                     &plan.manifest,
                 ));
+                // Every entity with a gap, and every target the VM's
+                // privileges may be stranded on: grant's plan (the lines
+                // --explain prints) reads who holds what there.
                 let mut gaps: Vec<MoRef> = Vec::new();
-                for r in audit.rows.iter().filter(|r| r.known && !r.granted) {
-                    let m = MoRef::new(r.entity.kind.clone(), r.entity.moref.clone());
+                let stranded = audit
+                    .findings
+                    .iter()
+                    .filter(|f| f.code == "privilege-not-propagated")
+                    .filter_map(|f| f.entity.as_ref());
+                let missing = audit
+                    .rows
+                    .iter()
+                    .filter(|r| r.known && !r.granted)
+                    .map(|r| &r.entity);
+                for e in missing.chain(stranded) {
+                    let m = MoRef::new(e.kind.clone(), e.moref.clone());
                     if !gaps.contains(&m) {
                         gaps.push(m);
                     }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod gate;
+pub mod grant;
 pub mod inventory;
 pub mod manifest;
 pub mod plan;

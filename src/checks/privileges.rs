@@ -52,6 +52,26 @@ pub struct Answers<'a> {
     pub groups: Option<&'a [String]>,
 }
 
+impl<'a> Answers<'a> {
+    /// The gathered answers, as the check reads them.
+    pub fn of(
+        manifest: &'a Manifest,
+        placements: &'a [Placement],
+        a: &'a PrivilegeAnswers,
+    ) -> Answers<'a> {
+        Answers {
+            manifest,
+            placements,
+            known: &a.known,
+            granted: &a.granted,
+            user: &a.user,
+            permissions: &a.permissions,
+            roles: &a.roles,
+            groups: a.membership.as_ref().and_then(|m| m.groups.as_deref()),
+        }
+    }
+}
+
 /// One (manifest privilege, entity it is checked on).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PrivilegeRow {
@@ -394,19 +414,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             findings: vec![unknown],
         };
     }
-    let audit = check(Answers {
-        manifest: f.manifest,
-        placements: &placements,
-        known: &answers.known,
-        granted: &answers.granted,
-        user: &answers.user,
-        permissions: &answers.permissions,
-        roles: &answers.roles,
-        groups: answers
-            .membership
-            .as_ref()
-            .and_then(|m| m.groups.as_deref()),
-    });
+    let audit = check(Answers::of(f.manifest, &placements, answers));
     if let Some(reason) = uncertain_reason(answers, &audit) {
         return Outcome::NotVerified {
             reason,

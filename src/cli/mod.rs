@@ -7,6 +7,7 @@ mod check_cmd;
 mod connection;
 mod credentials;
 mod error;
+mod grant_cmd;
 mod inventory_cmd;
 mod keys;
 mod keystore;
@@ -73,6 +74,7 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
     match command {
         Command::About(a) => about::run(&a).await,
         Command::Privileges(a) => privileges_cmd::run(&a).await,
+        Command::Grant(a) => grant_cmd::run(&a).await,
         Command::Folders(a) => inventory_cmd::folders(&a).await,
         Command::Pools(a) => inventory_cmd::pools(&a).await,
         Command::Templates(a) => inventory_cmd::templates(&a).await,

@@ -24,27 +24,40 @@ use crate::report::emit::{Bare, Judged};
 use crate::report::privileges::{PrivilegesPage, View};
 use crate::report::{self, Format, remediation};
 
-pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
-    let format = output::resolve("privileges", args.output.output)?;
+/// The run's plan: the gate with the privileges and tagging checks
+/// selected (`vaudit privileges` and `vaudit grant`).
+pub(super) fn privileges_plan(
+    connection: &super::args::ConnectionArgs,
+    asked: Asked,
+    format: Format,
+) -> Result<Plan<Connection>, Error> {
     let asked = Asked {
-        manifest: args.manifest.clone(),
-        targets: args.targets.spec(),
         only: PRIVILEGE_CHECKS.iter().map(|c| c.to_string()).collect(),
-        fail_on: Some(fail_on(args.fail_on)),
-        user: args.user.clone(),
-        ..Default::default()
+        ..asked
     };
-    let plan: Plan<Connection> = Plan::resolve(
+    Plan::resolve(
         Command::CHECK,
         format,
         asked,
         // Always a session: without an address the connection settings
         // say what is missing (after the manifest was read).
-        |_| {
-            settings::address(&args.connection.key, None)
-                .map_or(Some(String::new()), |s| Some(s.value))
+        |_| settings::address(&connection.key, None).map_or(Some(String::new()), |s| Some(s.value)),
+        |_| Connection::resolve(connection).map(Ok),
+    )
+}
+
+pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
+    let format = output::resolve("privileges", args.output.output)?;
+    let plan = privileges_plan(
+        &args.connection,
+        Asked {
+            manifest: args.manifest.clone(),
+            targets: args.targets.spec(),
+            fail_on: Some(fail_on(args.fail_on)),
+            user: args.user.clone(),
+            ..Default::default()
         },
-        |_| Connection::resolve(&args.connection).map(Ok),
+        format,
     )?;
     let (g, results, findings) = match gate::privileges(&plan, args.explain).await? {
         Privileges::Judged {
@@ -56,9 +69,10 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     };
     let manifest = &plan.manifest;
     let rows = privileges::check(remediation::answers(&g, manifest)).rows;
-    let explain = args
-        .explain
-        .then(|| remediation::explain(&g, &rows, &findings, manifest));
+    let explain = args.explain.then(|| {
+        let lines = crate::grant::explain::for_privileges(&g, &findings, manifest);
+        remediation::explain(&g, &rows, lines)
+    });
     let page = PrivilegesPage {
         judged: Judged {
             title: format!("vaudit privileges: {}", g.user),

@@ -28,6 +28,14 @@ pub trait Page {
     fn toml(&self) -> String {
         self.markdown()
     }
+    /// `grant`'s plan as govc commands.
+    fn sh(&self) -> String {
+        self.markdown()
+    }
+    /// `grant`'s plan as PowerCLI commands.
+    fn ps1(&self) -> String {
+        self.markdown()
+    }
     /// Said on stderr when stdout is for a script (every format but table).
     fn aside(&self) -> String {
         String::new()
@@ -50,6 +58,8 @@ pub fn emit(
         Format::Junit => page.junit(),
         Format::Markdown => page.markdown(),
         Format::Toml => page.toml(),
+        Format::Sh => page.sh(),
+        Format::Ps1 => page.ps1(),
     };
     err.write_all(page.aside().as_bytes())?;
     out.write_all(text.as_bytes())

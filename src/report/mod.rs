@@ -10,6 +10,7 @@ pub mod check;
 pub mod emit;
 pub mod exit;
 pub mod format;
+pub mod grant;
 pub mod junit;
 pub mod listing;
 pub mod manifest;

@@ -187,6 +187,7 @@ const IDEMPOTENT: &[&str] = &[
     "QueryPerf",
     "FindAllByIp",
     "RetrieveAllPermissions",
+    "RetrieveRolePermissions",
 ];
 
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`, or

@@ -35,7 +35,7 @@ pub use limits::Limits;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
 pub use property::{Page, PropertySpec, decode_page};
 pub use proxy::{Proxy, ProxySetting};
-pub use rest::{RestProbe, TagCategories};
+pub use rest::{RestProbe, RestSession, TagCategories};
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{

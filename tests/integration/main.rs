@@ -19,6 +19,8 @@ mod fail_closed;
 mod faults_matrix;
 mod forged_names;
 mod global_permissions;
+mod grant;
+mod grant_cli;
 mod groups;
 mod hostile;
 mod inventory;

@@ -251,8 +251,14 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
         "{}",
         r.stdout
     );
-    // The role that decides is extended: no second role is created.
-    assert!(!r.stdout.contains("govc role.create"), "{}", r.stdout);
+    // The role that decides is extended: no folder role is created (only
+    // the role the tagging privileges' global permission needs).
+    assert!(
+        !r.stdout
+            .contains("govc role.create vaudit-arc-resource-bridge-v1-folder"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout
             .contains("Set-VIRole -Role 'arc-partial' -AddPrivilege"),
@@ -399,7 +405,14 @@ fn a_non_propagating_permission_on_the_folder() {
 
     // A nearer ancestor with the user's own read-only permission: nearest
     // wins, so a VM made in the folder no longer inherits the root's grant.
-    admin.grant(&folder_moref(&sim, "/DC0/vm"), DEPLOYER, false, -2, true);
+    // (The datacenter: vSphere refuses a permission on its top folders.)
+    admin.grant(
+        &admin.by_name("Datacenter", "DC0"),
+        DEPLOYER,
+        false,
+        -2,
+        true,
+    );
     let r = run(as_user(&sim, DEPLOYER, &args));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(findings(&r.json()), want);
@@ -410,7 +423,8 @@ const VM_SIDE: [&str; 2] = [
     "VirtualMachine.Config.AddNewDisk",
     "VirtualMachine.Interact.PowerOn",
 ];
-const POOL: &str = "/DC0/host/DC0_C0/Resources";
+/// A child pool: vSphere refuses a permission on a cluster's root pool.
+const POOL: &str = "/DC0/host/DC0_C0/Resources/DC0_C0_RP1";
 
 fn not_propagated(ids: &[&str]) -> BTreeSet<(String, String, String)> {
     ids.iter()
@@ -711,8 +725,8 @@ fn explain_creates_and_grants_a_role_where_the_user_holds_only_read_only() {
     assert_eq!(
         lines_starting(&r.stdout, "govc "),
         [
-            "govc role.create small Folder.Create VirtualMachine.Config.AddNewDisk VirtualMachine.Interact.PowerOn",
-            "govc permissions.set -principal deployer@vsphere.local -role small -propagate=true /DC0/vm/Arc",
+            "govc role.create vaudit-small-folder Folder.Create VirtualMachine.Config.AddNewDisk VirtualMachine.Interact.PowerOn",
+            "govc permissions.set -principal deployer@vsphere.local -role vaudit-small-folder -propagate=true /DC0/vm/Arc",
         ],
         "{}",
         r.stdout
@@ -721,7 +735,7 @@ fn explain_creates_and_grants_a_role_where_the_user_holds_only_read_only() {
     assert_eq!(
         lines_starting(&r.stdout, "New-VIPermission "),
         [format!(
-            "New-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' -Role 'small' -Propagate:$true",
+            "New-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' -Role 'vaudit-small-folder' -Propagate:$true",
             arc.value
         )],
         "{}",
@@ -729,6 +743,10 @@ fn explain_creates_and_grants_a_role_where_the_user_holds_only_read_only() {
     );
     assert_eq!(lines_starting(&r.stdout, "New-VIRole ").len(), 1);
     assert!(lines_starting(&r.stdout, "govc role.update").is_empty());
+    // One line per change: --explain prints grant's plan, never a change twice.
+    let govc = lines_starting(&r.stdout, "govc ");
+    let unique: BTreeSet<&String> = govc.iter().collect();
+    assert_eq!(unique.len(), govc.len(), "{}", r.stdout);
 }
 
 #[test]
@@ -760,31 +778,23 @@ fn explain_turns_on_propagation_of_the_stranded_permissions() {
         ],
     ));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The VM inherits from the folder's chain and the pool's at once: the
+    // folder's permission propagating is enough (the manifest has no pool
+    // kind, so its permission is left as it is).
     assert_eq!(
         lines_starting(&r.stdout, "govc "),
-        [
-            format!(
-                "govc permissions.set -principal deployer@vsphere.local -role arc-full -propagate=true {ARC}"
-            ),
-            format!(
-                "govc permissions.set -principal deployer@vsphere.local -role arc-full -propagate=true {POOL}"
-            ),
-        ],
+        [format!(
+            "govc permissions.set -principal deployer@vsphere.local -role arc-full -propagate=true {ARC}"
+        )],
         "{}",
         r.stdout
     );
     assert_eq!(
         lines_starting(&r.stdout, "Get-VIPermission "),
-        [
-            format!(
-                "Get-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' | Set-VIPermission -Propagate:$true",
-                arc.value
-            ),
-            format!(
-                "Get-VIPermission -Entity (Get-Inventory -Id 'ResourcePool-{}') -Principal 'deployer@vsphere.local' | Set-VIPermission -Propagate:$true",
-                pool.value
-            ),
-        ],
+        [format!(
+            "Get-VIPermission -Entity (Get-Inventory -Id 'Folder-{}') -Principal 'deployer@vsphere.local' | Set-VIPermission -Role 'arc-full' -Propagate:$true",
+            arc.value
+        )],
         "{}",
         r.stdout
     );
