@@ -5,9 +5,10 @@
 
 use time::OffsetDateTime;
 
-use crate::checks::facts::{CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live, Vcenter};
-use crate::checks::registry::{self, Check, Selection};
-use crate::checks::{CheckResult, Finding, Severity, Verdict};
+use crate::checks::check::{self, Check, Fact, Needs, Selection};
+use crate::checks::facts::{Access, CredentialExpiry, ExpiryAnswer, Facts, IpHolder, Live};
+use crate::checks::registry;
+use crate::checks::{CheckResult, Finding, Outcome, Severity, Verdict};
 use crate::config::ArcConfig;
 use crate::inventory::appliance::{Appliance, DatastoreLatency, FoundBy, Probe};
 use crate::inventory::vanished::Vanished;
@@ -15,19 +16,439 @@ use crate::inventory::{self, MoRef, Snapshot, TargetSpec, VCenter};
 use crate::manifest::Manifest;
 use crate::vsphere::{self, Client};
 
-/// The targets: a flag wins over the config key it stands for.
-pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
-    TargetSpec {
-        datacenter: flags.datacenter.clone().or(cfg.datacenter.clone()),
-        folder: flags.folder.clone().or(cfg.folder.clone()),
-        pool: flags.pool.clone().or(cfg.resource_pool.clone()),
-        datastore: flags.datastore.clone().or(cfg.datastore.clone()),
-        network: flags.network.clone().or(cfg.network.clone()),
-        template: flags.template.clone().or(cfg.template.clone()),
+/// How the library reaches the vCenter: the caller's connection settings,
+/// and the session it opens with them (with its own signals and deadline).
+// One current-thread runtime: the futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Session {
+    /// The caller's error: a stop (a signal, the deadline) ends the run.
+    type Error: From<crate::plan::Error>;
+    fn username(&self) -> &str;
+    fn password(&self) -> &str;
+    /// The vCenter as connected to, for the report.
+    fn url(&self) -> &str;
+    /// How certificate verification was turned off, if it was.
+    fn insecure(&self) -> Option<crate::checks::vcenter::InsecureSource>;
+    /// How much one collection may read.
+    fn limits(&self) -> vsphere::Limits;
+    /// Opens a session, runs `body` in it, logs out.
+    async fn with_session<T>(
+        &self,
+        body: impl AsyncFnOnce(&Client) -> Result<T, vsphere::Error>,
+    ) -> Result<T, Self::Error>;
+    /// A failed session as the run reports it: why the vCenter checks did
+    /// not run and, when the failure is a verdict, the connection finding;
+    /// or the error back when it ends the run (a signal).
+    fn failed(&self, e: Self::Error) -> Result<(String, Option<Finding>), Self::Error>;
+}
+
+/// What the connected vCenter says of itself, with how this session
+/// reached it (certificate verification, proxy).
+fn vcenter_of<S: Session>(conn: &S, client: &Client) -> VCenter {
+    VCenter::new(conn.url(), client, conn.insecure().is_some())
+}
+
+/// Where the vCenter facts came from, owned.
+enum Reached {
+    Live(Box<Snapshot>, Live),
+    Offline(Box<Snapshot>),
+    Unavailable(String, Option<Box<Finding>>),
+}
+
+/// What a run of `check` or `diagnose` produced, ready to render.
+pub struct Audit {
+    pub vcenter: VCenter,
+    pub targets: std::collections::BTreeMap<&'static str, crate::checks::EntityRef>,
+    pub results: Vec<CheckResult>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+impl Audit {
+    /// The report of this run.
+    pub fn page<'a, C>(
+        &'a self,
+        plan: &'a crate::plan::Plan<C>,
+        seconds: f64,
+        snapshot: Option<&'a str>,
+    ) -> crate::report::check::CheckReport<'a> {
+        crate::report::check::CheckReport {
+            vcenter: &self.vcenter,
+            targets: self.targets.clone(),
+            privileges_user: plan.user.as_deref(),
+            results: &self.results,
+            findings: &self.findings,
+            seconds,
+            fail_on_warning: plan.fail_on == Severity::Warning,
+            snapshot,
+            command: plan.command.name,
+            scopes: crate::report::check::scopes(&plan.targets),
+        }
     }
 }
 
-/// What the session must gather, from the checks asked for.
+/// `vaudit check` and `vaudit diagnose`: gather what the selected checks
+/// read (one session, the network probes beside it), evaluate, and return
+/// the audit to render.
+pub async fn run<S: Session>(plan: &crate::plan::Plan<S>) -> Result<Audit, S::Error> {
+    use crate::plan::Source;
+    let spec = &plan.targets;
+    // What the selected checks of this command read, from their entries.
+    let needs = Needs::of(plan.command.checks, &plan.selection(), &plan.config);
+    let wanted = needs.probes;
+    let probes_plan = crate::probe::Subjects::new(
+        &plan.config,
+        plan.vcenter_address.as_deref(),
+        plan.endpoints.clone(),
+        wanted,
+    );
+    // The probes run while the session gathers: they add no time of their
+    // own unless the vCenter answers faster than they time out.
+    let probes = async {
+        if wanted.any_network() && plan.config_given {
+            Some(crate::probe::run(&probes_plan, plan.endpoints_from.clone()).await)
+        } else {
+            None
+        }
+    };
+    let gathered = async {
+        Ok::<Reached, S::Error>(match &plan.source {
+            Source::Snapshot(path) => {
+                let snap = Snapshot::load(path).map_err(|e| {
+                    crate::plan::Error::new(e.to_string(), "give --from a file written by --save")
+                })?;
+                Reached::Offline(Box::new(snap))
+            }
+            Source::None(why) => Reached::Unavailable(why.clone(), None),
+            Source::Live(Err(f)) => Reached::Unavailable(
+                format!("not connected: {}", f.message),
+                Some(Box::new(f.clone())),
+            ),
+            Source::Live(Ok(session)) => online(plan, &needs, session, &probes_plan).await?,
+        })
+    };
+    let (gathered, mut network) = tokio::join!(gathered, probes);
+    let gathered = gathered?;
+    // The image upload goes to ESXi hosts only the inventory names, so this
+    // probe waits for it.
+    if let (Some(net), true, Reached::Live(snap, _) | Reached::Offline(snap)) = (
+        network.as_mut(),
+        wanted.has(check::Probe::Upload),
+        &gathered,
+    ) {
+        let names = crate::checks::upload_path::host_names(snap, spec);
+        net.upload = Some(crate::probe::upload::run(&names, crate::probe::STEP).await);
+    }
+    // The probe runs from this machine, only for diagnose, only to the
+    // endpoint the config names.
+    let probe = if plan.command.diagnose()
+        && plan
+            .selection()
+            .enabled(crate::checks::appliance::CONTROL_PLANE)
+    {
+        probe_control_plane(&plan.config, std::time::Duration::from_secs(5)).await
+    } else {
+        None
+    };
+    if let (Some(path), Reached::Live(snap, _)) = (&plan.save, &gathered) {
+        snap.save(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "choose a writable path for --save")
+        })?;
+    }
+
+    let vcenter = match &gathered {
+        Reached::Live(snap, live) => Access::Live {
+            snap: snap.as_ref(),
+            live,
+        },
+        Reached::Offline(snap) => Access::Offline {
+            snap: snap.as_ref(),
+        },
+        Reached::Unavailable(reason, finding) => Access::Unavailable {
+            reason: reason.clone(),
+            finding: finding.clone(),
+        },
+    };
+    let vc: VCenter = match &gathered {
+        Reached::Live(s, _) | Reached::Offline(s) => s.vcenter.clone(),
+        Reached::Unavailable(..) => VCenter {
+            url: plan.vcenter_address.clone().unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let inputs = Inputs::of(plan, probe.as_ref(), network.as_ref());
+    // A failed connection explains every vCenter check left not verified:
+    // its finding (who was rejected, where each credential came from) is
+    // reported whatever --only picked. --skip connection still takes it out.
+    let mut only = plan.only.clone();
+    if let Reached::Unavailable(_, Some(_)) = &gathered
+        && !only.is_empty()
+        && !only.iter().any(|o| o == crate::checks::connection::CHECK)
+    {
+        only.push(crate::checks::connection::CHECK.to_string());
+    }
+    let reported = Selection {
+        only: &only,
+        skip: &plan.skip,
+    };
+    let eval = evaluate_in(
+        plan.command.checks,
+        &inputs,
+        vcenter,
+        &reported,
+        plan.fail_on,
+    );
+    let targets = match &gathered {
+        Reached::Live(s, _) | Reached::Offline(s) => {
+            crate::report::targets_map(&inventory::resolve_each(s, spec).0)
+        }
+        Reached::Unavailable(..) => Default::default(),
+    };
+    Ok(Audit {
+        vcenter: vc,
+        targets,
+        results: eval.results,
+        findings: eval.findings,
+        verdict: eval.verdict,
+    })
+}
+
+/// The inventory a listing (`folders`, `pools`, `templates`) judges: the
+/// snapshot `--from` names, or one collection pass of what `check` and the
+/// named targets read (all of it, with the event history and the clock, for
+/// `--save`, so any command's `--save` serves every offline check), with
+/// whether the user's view may be partial. `history`: the check reads the
+/// event history.
+pub async fn listing<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    check: &str,
+    history: bool,
+) -> Result<Snapshot, S::Error> {
+    use crate::plan::Source;
+    let save = plan.save.is_some();
+    let history = history || save;
+    let facets = if save {
+        inventory::Facets::all()
+    } else {
+        registry::listing_reads(check, &plan.targets)
+    };
+    let snap = match &plan.source {
+        Source::Snapshot(path) => Snapshot::load(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "give --from a file written by --save")
+        })?,
+        Source::Live(Ok(conn)) => {
+            let progress = crate::report::terminal::Progress::start(true, "", None);
+            conn.with_session(async |client| {
+                let vc = vcenter_of(conn, client);
+                // Whether this user's listing may be partial, asked beside
+                // the collection as the gate does (two calls, any size).
+                let root = client.content().root_folder.clone();
+                let (snap, visibility) = tokio::join!(
+                    inventory::collect(client, vc, facets, history, conn.limits(), |n| {
+                        progress.objects(n)
+                    }),
+                    inventory::visibility::gather(client, &root, None)
+                );
+                let mut snap = snap?;
+                snap.visibility = Some(visibility?);
+                if history {
+                    snap.server_time = Some(client.current_time().await?);
+                }
+                Ok(snap)
+            })
+            .await?
+        }
+        Source::Live(Err(f)) => {
+            return Err(crate::plan::Error::new(f.message.clone(), f.remedy.clone()).into());
+        }
+        Source::None(why) => return Err(crate::plan::Error::new(why.clone(), "").into()),
+    };
+    if let Some(path) = &plan.save {
+        snap.save(path).map_err(|e| {
+            crate::plan::Error::new(e.to_string(), "choose a writable path for --save")
+        })?;
+    }
+    Ok(snap)
+}
+
+/// The checks `vaudit privileges` judges with: its verdict is theirs, as
+/// `check --only privileges,tagging` gives it on the same targets.
+pub const PRIVILEGE_CHECKS: [&str; 2] = [
+    crate::checks::privileges::CHECK,
+    crate::checks::tagging::CHECK,
+];
+
+/// What `vaudit privileges` reports.
+pub enum Privileges {
+    /// The registry's privileges and tagging results, and the listing.
+    Judged {
+        answered: Box<crate::report::remediation::Answered>,
+        results: Vec<CheckResult>,
+        findings: Vec<Finding>,
+    },
+    /// A target named that does not exist.
+    NoTarget(Box<Snapshot>, Vec<inventory::TargetError>),
+}
+
+/// `vaudit privileges`: the gate run with its privileges and tagging checks
+/// selected (`plan.only`), plus the listing body: the answers row by row
+/// and, with `explain`, the permissions reaching each entity with a gap.
+/// Errors of the session end the command (there is no connection check).
+pub async fn privileges<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    explain: bool,
+) -> Result<Privileges, S::Error> {
+    use crate::checks::privileges as p;
+    use crate::plan::Source;
+    let Source::Live(Ok(conn)) = &plan.source else {
+        return Err(crate::plan::Error::new(
+            "vaudit privileges needs a live session",
+            "give --url and the credentials",
+        )
+        .into());
+    };
+    let needs = Needs::of(plan.command.checks, &plan.selection(), &plan.config);
+    let wants = Wants::of(plan, &needs, conn, &crate::probe::Subjects::default());
+    let progress = crate::report::terminal::Progress::start(
+        crate::report::emit::shows_progress(plan.format),
+        "",
+        None,
+    );
+    let spec = &plan.targets;
+    let gathered = conn
+        .with_session(async |client| {
+            let vc = vcenter_of(conn, client);
+            let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
+            let mut applying = Vec::new();
+            if explain && let Some(answers) = &snap.privileges {
+                let (targets, _) = inventory::resolve_each(&snap, spec);
+                let root = p::root_entity(&snap.root);
+                let placements = p::placements(&plan.manifest.kinds(), &targets, &root);
+                let audit = p::check(crate::report::remediation::answers_of(
+                    answers,
+                    &placements,
+                    &plan.manifest,
+                ));
+                // Every entity with a gap, and every target the VM's
+                // privileges may be stranded on: grant's plan (the lines
+                // --explain prints) reads who holds what there.
+                let mut gaps: Vec<MoRef> = Vec::new();
+                let stranded = audit
+                    .findings
+                    .iter()
+                    .filter(|f| f.code == "privilege-not-propagated")
+                    .filter_map(|f| f.entity.as_ref());
+                let missing = audit
+                    .rows
+                    .iter()
+                    .filter(|r| r.known && !r.granted)
+                    .map(|r| &r.entity);
+                for e in missing.chain(stranded) {
+                    let m = MoRef::new(e.kind.clone(), e.moref.clone());
+                    if !gaps.contains(&m) {
+                        gaps.push(m);
+                    }
+                }
+                // At most one call per entity kind: bounded by the seven kinds.
+                for m in gaps {
+                    let perms = client.retrieve_entity_permissions(&m, true).await?;
+                    applying.push((m, perms));
+                }
+            }
+            Ok((snap, live, applying))
+        })
+        .await;
+    drop(progress);
+    let (mut snap, mut live, applying) = gathered?;
+    live.insecure = conn.insecure();
+    let (targets, errors) = inventory::resolve_each(&snap, spec);
+    if !errors.is_empty() {
+        return Ok(Privileges::NoTarget(Box::new(snap), errors));
+    }
+    let inputs = Inputs::of(plan, None, None);
+    let eval = evaluate_in(
+        plan.command.checks,
+        &inputs,
+        Access::Live {
+            snap: &snap,
+            live: &live,
+        },
+        &plan.selection(),
+        plan.fail_on,
+    );
+    // The listing's order: privileges, then tagging.
+    let results: Vec<CheckResult> = PRIVILEGE_CHECKS
+        .iter()
+        .filter_map(|n| eval.results.iter().find(|r| r.name == *n).cloned())
+        .collect();
+    let root = p::root_entity(&snap.root);
+    let placements = p::placements(&plan.manifest.kinds(), &targets, &root);
+    let mut tmap = crate::report::targets_map(&targets);
+    tmap.insert("root", crate::checks::EntityRef::from(&root));
+    let Some(answers) = snap.privileges.take() else {
+        return Err(crate::plan::Error::new(
+            "the vCenter gave no privilege answers for these targets",
+            "run vaudit check --only targets to see which target is missing",
+        )
+        .into());
+    };
+    let global = live.global_permissions.take().map(|g| *g);
+    // The same order for the findings (the registry runs tagging first).
+    let findings: Vec<Finding> = PRIVILEGE_CHECKS
+        .iter()
+        .flat_map(|n| eval.findings.iter().filter(move |f| f.check == *n))
+        .cloned()
+        .collect();
+    Ok(Privileges::Judged {
+        answered: Box::new(crate::report::remediation::Answered {
+            user: answers.user.clone(),
+            answers,
+            snap,
+            targets: tmap,
+            placements,
+            applying,
+            global,
+        }),
+        results,
+        findings,
+    })
+}
+
+/// The live session: everything the selected checks read, or why not. An
+/// interruption (a signal) is the one error that ends the command instead.
+async fn online<S: Session>(
+    plan: &crate::plan::Plan<S>,
+    needs: &Needs,
+    conn: &S,
+    probes: &crate::probe::Subjects,
+) -> Result<Reached, S::Error> {
+    let progress = crate::report::terminal::Progress::start(
+        crate::report::emit::shows_progress(plan.format),
+        "checking: ",
+        Some("connecting to the vCenter…"),
+    );
+    let wants = Wants::of(plan, needs, conn, probes);
+    let result = conn
+        .with_session(async |client| {
+            let vc = vcenter_of(conn, client);
+            gather(client, vc, &plan.targets, &wants, |n| progress.objects(n)).await
+        })
+        .await;
+    drop(progress);
+    Ok(match result {
+        Ok((snap, mut live)) => {
+            live.insecure = conn.insecure();
+            Reached::Live(Box::new(snap), live)
+        }
+        Err(e) => {
+            let (why, finding) = conn.failed(e)?;
+            Reached::Unavailable(why, finding.map(Box::new))
+        }
+    })
+}
+
+/// What the session must gather: the selected checks' declarations
+/// (`Needs`) with what the plan gives them to ask with.
 pub struct Wants<'a> {
     /// The inventory the selected checks read (`registry::inventory_for`),
     /// or all of it for `--save`.
@@ -59,17 +480,48 @@ pub struct Wants<'a> {
     pub visibility: Option<Option<&'a str>>,
 }
 
-/// Whether any selected check of `checks` reads the vCenter.
-pub fn needs_vcenter(checks: &[Check], selection: &Selection<'_>) -> bool {
-    checks
-        .iter()
-        .any(|c| {
-            selection.enabled(c.name)
-                && !matches!(c.reads, registry::Reads::Nothing | registry::Reads::Network)
-        })
-        || selection.enabled(crate::checks::connection::CHECK)
-        // It asks vCenter first what holds the plan's addresses.
-        || selection.enabled(crate::checks::ip_conflict::CHECK)
+impl<'a> Wants<'a> {
+    pub fn of<S: Session>(
+        plan: &'a crate::plan::Plan<S>,
+        needs: &Needs,
+        conn: &'a S,
+        probes: &crate::probe::Subjects,
+    ) -> Wants<'a> {
+        let credentials = (conn.username(), conn.password());
+        Wants {
+            // A saved snapshot serves every offline check: all of it.
+            inventory: if plan.save.is_some() {
+                inventory::Facets::all()
+            } else {
+                needs.inventory
+            },
+            events: needs.reads(Fact::Events),
+            privileges: needs
+                .reads(Fact::Privileges)
+                .then_some((&plan.manifest, plan.user.as_deref())),
+            tagging: needs.reads(Fact::Tagging).then_some(credentials),
+            global_permissions: needs.reads(Fact::GlobalPermissions)
+                && plan
+                    .manifest
+                    .get(crate::checks::tagging::ATTACH_TAG)
+                    .is_some(),
+            limits: conn.limits(),
+            latency: needs.reads(Fact::Latency),
+            appliance: needs.reads(Fact::Appliance).then_some(&plan.config),
+            ip_search: needs.reads(Fact::IpSearch).then(|| {
+                probes
+                    .addresses
+                    .iter()
+                    .map(|(_, ip)| ip.to_string())
+                    .collect()
+            }),
+            sso: needs.reads(Fact::Sso).then_some(credentials),
+            credential_expiry: needs.reads(Fact::CredentialExpiry),
+            visibility: needs
+                .reads(Fact::Visibility)
+                .then_some(plan.user.as_deref()),
+        }
+    }
 }
 
 /// One session's gathering: the inventory, the vCenter's time, the event
@@ -544,6 +996,99 @@ async fn find_by_ip(client: &Client, ips: &[String]) -> Result<Vec<IpHolder>, St
     Ok(out)
 }
 
+/// The listing's check, through the registry: the `targets` check when a
+/// target is named, then the command's own. Without its target a listing
+/// judges what applies to the whole inventory (pools, templates) or, for
+/// folders, nothing: the result then says so (`skipped`, listed only).
+pub fn judge_listing(
+    check: &'static str,
+    snap: &Snapshot,
+    spec: &TargetSpec,
+    max_age: Option<u32>,
+    fail_on: Severity,
+) -> (Vec<CheckResult>, Vec<Finding>) {
+    let manifest = crate::manifest::default_manifest();
+    let config = crate::config::ArcConfig::default();
+    let (targets, target_errors) = inventory::resolve_each(snap, spec);
+    let facts = Facts {
+        config: &config,
+        config_given: false,
+        spec,
+        vcenter_address: None,
+        now: time::OffsetDateTime::now_utc(),
+        max_age,
+        manifest: &manifest,
+        support_matrix: crate::checks::support_matrix::embedded(),
+        privileges_user: None,
+        whole_inventory: true,
+        vcenter: Access::Offline { snap },
+        targets,
+        target_errors,
+        probe: None,
+        network: None,
+    };
+    let mut results = Vec::new();
+    let mut findings = Vec::new();
+    let mut push = |name: &str, o: Outcome| {
+        results.push(CheckResult::from_outcome(name, &o, fail_on));
+        findings.extend(o.findings().iter().cloned());
+    };
+    let named = spec.datacenter.is_some()
+        || spec.folder.is_some()
+        || spec.pool.is_some()
+        || spec.datastore.is_some()
+        || spec.network.is_some()
+        || spec.template.is_some();
+    if named {
+        push(
+            crate::checks::targets::CHECK,
+            crate::checks::targets::run(&facts),
+        );
+    }
+    let Some(entry) = registry::get(check) else {
+        return (results, findings);
+    };
+    // The targets check says when the view may be partial; without it the
+    // listing's own check carries the same note.
+    let notes = if named {
+        vec![]
+    } else {
+        crate::checks::targets::inventory_filtered(&facts, check)
+    };
+    let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
+    if given {
+        push(check, with_notes(check::run_one(entry, &facts), notes));
+    } else if check == crate::checks::folders::CHECK {
+        let mut skipped = CheckResult::skipped(
+            check,
+            "no --folder given: every folder is listed, none is judged as the target",
+        );
+        skipped.findings = notes.len();
+        results.push(skipped);
+        findings.extend(notes);
+    } else {
+        push(check, with_notes((entry.run)(&facts), notes));
+    }
+    (results, findings)
+}
+
+/// `o` with `notes` (info findings, which change no status) added.
+fn with_notes(o: Outcome, notes: Vec<Finding>) -> Outcome {
+    match o {
+        Outcome::Verified(mut f) => {
+            f.extend(notes);
+            Outcome::Verified(f)
+        }
+        Outcome::NotVerified {
+            reason,
+            mut findings,
+        } => {
+            findings.extend(notes);
+            Outcome::NotVerified { reason, findings }
+        }
+    }
+}
+
 /// The finding that says why the vCenter could not be audited.
 pub fn connection_finding(e: &vsphere::Error, user: Option<&str>) -> Finding {
     let code = match e {
@@ -599,6 +1144,29 @@ pub struct Inputs<'a> {
     pub network: Option<&'a crate::probe::NetworkFacts>,
 }
 
+impl<'a> Inputs<'a> {
+    /// What the plan gives the checks, with what the probes saw.
+    pub fn of<C>(
+        plan: &'a crate::plan::Plan<C>,
+        probe: Option<&'a Probe>,
+        network: Option<&'a crate::probe::NetworkFacts>,
+    ) -> Inputs<'a> {
+        Inputs {
+            config: &plan.config,
+            config_given: plan.config_given,
+            spec: &plan.targets,
+            vcenter_address: plan.vcenter_address.as_deref(),
+            max_age: plan.max_age,
+            manifest: &plan.manifest,
+            support_matrix: plan.support_matrix(),
+            privileges_user: plan.user.as_deref(),
+            now: time::OffsetDateTime::now_utc(),
+            probe,
+            network,
+        }
+    }
+}
+
 /// The registry's verdict on what was gathered.
 pub struct Evaluation {
     pub results: Vec<CheckResult>,
@@ -608,7 +1176,7 @@ pub struct Evaluation {
 
 pub fn evaluate(
     inputs: &Inputs<'_>,
-    vcenter: Vcenter<'_>,
+    vcenter: Access<'_>,
     selection: &Selection<'_>,
     fail_on: Severity,
 ) -> Evaluation {
@@ -619,15 +1187,15 @@ pub fn evaluate(
 pub fn evaluate_in(
     checks: &[Check],
     inputs: &Inputs<'_>,
-    vcenter: Vcenter<'_>,
+    vcenter: Access<'_>,
     selection: &Selection<'_>,
     fail_on: Severity,
 ) -> Evaluation {
     let (targets, target_errors) = match &vcenter {
-        Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => {
+        Access::Live { snap, .. } | Access::Offline { snap } => {
             inventory::resolve_each(snap, inputs.spec)
         }
-        Vcenter::Unavailable { .. } => Default::default(),
+        Access::Unavailable { .. } => Default::default(),
     };
     let facts = Facts {
         config: inputs.config,
@@ -646,7 +1214,7 @@ pub fn evaluate_in(
         probe: inputs.probe,
         network: inputs.network,
     };
-    let run = registry::run_checks(checks, &facts, selection, fail_on);
+    let run = check::run_checks(checks, &facts, selection, fail_on);
     let verdict = Verdict::of(&run.results);
     Evaluation {
         results: run.results,

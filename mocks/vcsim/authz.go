@@ -690,12 +690,97 @@ func (m *arcAuthzManager) FetchUserPrivilegeOnEntities(ctx *simulator.Context, r
 	return body
 }
 
+
+// ---- what grant needs: refused entities, the last administrator, and an
+// injected failure
+
+// failAuthzChange makes the N-th authorization change (role add, update or
+// remove, permission set or remove, REST create or delete; counted from 1)
+// fail with a SystemError, so a client's journal can be tested halfway
+// through (-fail-authz-change). 0: never.
+var failAuthzChange = 0
+
+// authzChanges counts the authorization changes attempted so far.
+var authzChanges = 0
+
+// injectedFailure counts one change and answers the injected fault when it
+// is the one to fail.
+func injectedFailure() *soap.Fault {
+	authzChanges++
+	if failAuthzChange > 0 && authzChanges == failAuthzChange {
+		return simulator.Fault(fmt.Sprintf("injected failure of authorization change %d (-fail-authz-change)", authzChanges),
+			&types.SystemError{Reason: "injected"})
+	}
+	return nil
+}
+
+// refusedEntity: vSphere refuses a permission on a datacenter's direct child
+// folders, on the root resource pool of a cluster or standalone host, and on
+// a standalone host's HostSystem ("these objects always have the same
+// permissions as their parent": SetEntityPermissions, vSphere API reference).
+func refusedEntity(ref types.ManagedObjectReference) *soap.Fault {
+	e := entityOf(ref)
+	if e == nil {
+		return nil
+	}
+	parent := e.Entity().Parent
+	if parent == nil {
+		return nil
+	}
+	refused := false
+	switch ref.Type {
+	case "Folder":
+		refused = parent.Type == "Datacenter"
+	case "ResourcePool":
+		refused = parent.Type == "ClusterComputeResource" || parent.Type == "ComputeResource"
+	case "HostSystem":
+		refused = parent.Type == "ComputeResource"
+	}
+	if !refused {
+		return nil
+	}
+	return simulator.Fault(fmt.Sprintf("a permission cannot be set on %s:%s: it always has its parent's permissions", ref.Type, ref.Value),
+		&types.InvalidArgument{InvalidProperty: "entity"})
+}
+
+// adminCount counts the permissions granting the Admin role.
+func (s *authzStore) adminCount() int {
+	n := 0
+	for _, list := range s.perms {
+		for _, p := range list {
+			if p.RoleId == roleAdmin {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// lastAdmin answers AuthMinimumAdminPermission when a change would take away
+// the last permission granting Admin: vCenter keeps at least one.
+func lastAdmin(before, after int) *soap.Fault {
+	if before > 0 && after == 0 {
+		return simulator.Fault("the change would leave no permission granting the Administrator role",
+			&types.AuthMinimumAdminPermission{})
+	}
+	return nil
+}
+
 // ---- roles
 
 func (m *arcAuthzManager) AddAuthorizationRole(ctx *simulator.Context, req *types.AddAuthorizationRole) soap.HasFault {
 	body := &methods.AddAuthorizationRoleBody{}
 	if f := m.requireOnRoot(ctx, privModifyRoles); f != nil {
 		body.Fault_ = f
+		return body
+	}
+	if f := injectedFailure(); f != nil {
+		body.Fault_ = f
+		return body
+	}
+	// vCenter refuses an empty name and one with a control character.
+	if strings.TrimSpace(req.Name) == "" || strings.IndexFunc(req.Name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		body.Fault_ = simulator.Fault(fmt.Sprintf("invalid role name %q", req.Name), &types.InvalidName{Name: req.Name})
 		return body
 	}
 	for _, r := range m.RoleList {
@@ -727,6 +812,10 @@ func (m *arcAuthzManager) AddAuthorizationRole(ctx *simulator.Context, req *type
 func (m *arcAuthzManager) UpdateAuthorizationRole(ctx *simulator.Context, req *types.UpdateAuthorizationRole) soap.HasFault {
 	body := &methods.UpdateAuthorizationRoleBody{}
 	if f := m.requireOnRoot(ctx, privModifyRoles); f != nil {
+		body.Fault_ = f
+		return body
+	}
+	if f := injectedFailure(); f != nil {
 		body.Fault_ = f
 		return body
 	}
@@ -772,6 +861,10 @@ func (m *arcAuthzManager) UpdateAuthorizationRole(ctx *simulator.Context, req *t
 func (m *arcAuthzManager) RemoveAuthorizationRole(ctx *simulator.Context, req *types.RemoveAuthorizationRole) soap.HasFault {
 	body := &methods.RemoveAuthorizationRoleBody{}
 	if f := m.requireOnRoot(ctx, privModifyRoles); f != nil {
+		body.Fault_ = f
+		return body
+	}
+	if f := injectedFailure(); f != nil {
 		body.Fault_ = f
 		return body
 	}
@@ -842,8 +935,23 @@ func (m *arcAuthzManager) SetEntityPermissions(ctx *simulator.Context, req *type
 		body.Fault_ = f
 		return body
 	}
+	if f := refusedEntity(req.Entity); f != nil {
+		body.Fault_ = f
+		return body
+	}
+	if f := injectedFailure(); f != nil {
+		body.Fault_ = f
+		return body
+	}
+	before := m.store.adminCount()
+	prior := append([]types.Permission(nil), m.store.perms[req.Entity]...)
 	for _, p := range req.Permission {
 		m.store.setPermission(req.Entity, p)
+	}
+	if f := lastAdmin(before, m.store.adminCount()); f != nil {
+		m.store.perms[req.Entity] = prior
+		body.Fault_ = f
+		return body
 	}
 	body.Res = &types.SetEntityPermissionsResponse{}
 	return body
@@ -875,6 +983,10 @@ func (m *arcAuthzManager) RemoveEntityPermission(ctx *simulator.Context, req *ty
 		body.Fault_ = f
 		return body
 	}
+	if f := injectedFailure(); f != nil {
+		body.Fault_ = f
+		return body
+	}
 	if entityOf(req.Entity) == nil {
 		body.Fault_ = notFound(req.Entity)
 		return body
@@ -893,7 +1005,14 @@ func (m *arcAuthzManager) RemoveEntityPermission(ctx *simulator.Context, req *ty
 		body.Fault_ = simulator.Fault("permission not found", &types.NotFound{})
 		return body
 	}
+	before := m.store.adminCount()
+	prior := m.store.perms[req.Entity]
 	m.store.perms[req.Entity] = keep
+	if f := lastAdmin(before, m.store.adminCount()); f != nil {
+		m.store.perms[req.Entity] = prior
+		body.Fault_ = f
+		return body
+	}
 	body.Res = &types.RemoveEntityPermissionResponse{}
 	return body
 }

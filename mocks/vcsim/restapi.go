@@ -265,6 +265,54 @@ func installRESTAPI(svc *simulator.Service, store *authzStore, amRef types.Manag
 		}
 		createPermission(w, r, am, store)
 	})
+	// DELETE …/permissions/{permission}: ids as permissionItem writes them.
+	mux.HandleFunc("/api/vcenter/authorization/permissions/", func(w http.ResponseWriter, r *http.Request) {
+		user, ok := caller(w, r)
+		if !ok {
+			return
+		}
+		am := manager()
+		if r.Method != http.MethodDelete {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		if !holds(am, user, privModifyPermissions) {
+			denied(w)
+			return
+		}
+		id := strings.TrimPrefix(r.URL.Path, "/api/vcenter/authorization/permissions/")
+		found, failed := false, false
+		simulator.Map.WithLock(am, func() {
+			if injectedFailure() != nil {
+				failed = true
+				return
+			}
+			for i, p := range store.global {
+				if permissionItem(apiObject{Type: globalACLType, ID: "global"}, p).Permission == id {
+					store.global = append(store.global[:i:i], store.global[i+1:]...)
+					found = true
+					return
+				}
+			}
+			for ref, list := range store.perms {
+				for i, p := range list {
+					if permissionItem(apiObject{Type: ref.Type, ID: ref.Value}, p).Permission == id {
+						store.perms[ref] = append(list[:i:i], list[i+1:]...)
+						found = true
+						return
+					}
+				}
+			}
+		})
+		switch {
+		case failed:
+			vapiError(w, http.StatusInternalServerError, "ERROR", "injected failure (-fail-authz-change)")
+		case !found:
+			vapiError(w, http.StatusNotFound, "NOT_FOUND", "permission not found")
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
 
 	roleInfo := func(role types.AuthorizationRole) map[string]interface{} {
 		desc := ""
@@ -455,9 +503,14 @@ func createPermission(w http.ResponseWriter, r *http.Request, am *arcAuthzManage
 	p := types.Permission{Principal: spec.Principal.canonical(), Group: group, RoleId: int32(roleID), Propagate: spec.Propagating}
 	var fault string
 	var obj apiObject
+	failed := false
 	simulator.Map.WithLock(am, func() {
 		if am.role(p.RoleId) == nil {
 			fault = "role not found"
+			return
+		}
+		if injectedFailure() != nil {
+			failed = true
 			return
 		}
 		if spec.Object == nil || spec.Object.Type == globalACLType {
@@ -473,6 +526,10 @@ func createPermission(w http.ResponseWriter, r *http.Request, am *arcAuthzManage
 		obj = apiObject{Type: ref.Type, ID: ref.Value}
 		store.setPermission(ref, p)
 	})
+	if failed {
+		vapiError(w, http.StatusInternalServerError, "ERROR", "injected failure (-fail-authz-change)")
+		return
+	}
 	if fault != "" {
 		vapiError(w, http.StatusNotFound, "NOT_FOUND", fault)
 		return

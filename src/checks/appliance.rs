@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
-use super::registry::Target;
+use super::target::TargetKind;
 use crate::inventory::appliance::{Appliance, FoundBy};
 use crate::inventory::{Entity, MoRef, Snapshot};
 use crate::vsphere::{VmGuest, host_of};
@@ -296,12 +296,12 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
     let Some(snap) = f.snapshot() else {
         return Outcome::not_verified("no inventory was read");
     };
-    let given: Vec<Target> = [
-        Target::Datacenter,
-        Target::Folder,
-        Target::Pool,
-        Target::Datastore,
-        Target::Network,
+    let given: Vec<TargetKind> = [
+        TargetKind::Datacenter,
+        TargetKind::Folder,
+        TargetKind::Pool,
+        TargetKind::Datastore,
+        TargetKind::Network,
     ]
     .into_iter()
     .filter(|t| t.asked(f.spec).is_some())
@@ -334,19 +334,19 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
                 continue;
             };
             let here: Option<bool> = match t {
-                Target::Datacenter => e
+                TargetKind::Datacenter => e
                     .and_then(|e| snap.datacenter_of(e))
                     .map(|dc| dc.moref == target.moref),
-                Target::Folder => vm.folder.as_ref().map(|m| *m == target.moref),
-                Target::Pool => vm.resource_pool.as_ref().map(|m| *m == target.moref),
+                TargetKind::Folder => vm.folder.as_ref().map(|m| *m == target.moref),
+                TargetKind::Pool => vm.resource_pool.as_ref().map(|m| *m == target.moref),
                 // Empty: vCenter did not say, which is not "elsewhere".
-                Target::Datastore => {
+                TargetKind::Datastore => {
                     (!vm.datastores.is_empty()).then(|| vm.datastores.contains(&target.moref))
                 }
-                Target::Network => {
+                TargetKind::Network => {
                     (!vm.networks.is_empty()).then(|| vm.networks.contains(&target.moref))
                 }
-                Target::Template => None,
+                TargetKind::Template => None,
             };
             if here == Some(false) {
                 out.push(vm_finding(

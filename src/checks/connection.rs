@@ -2,7 +2,7 @@
 //! about to expire), the login worked. A failure here is a finding as well
 //! as the reason every other vCenter check did not run.
 
-use super::facts::{Facts, Vcenter};
+use super::facts::{Access, Facts};
 use super::outcome::Outcome;
 use super::vcenter;
 
@@ -10,15 +10,15 @@ pub const CHECK: &str = "connection";
 
 pub fn run(f: &Facts<'_>) -> Outcome {
     match &f.vcenter {
-        Vcenter::Live { live, .. } => {
+        Access::Live { live, .. } => {
             let mut out = vcenter::certificate(live.certificate.as_ref(), f.now);
             out.extend(vcenter::tls_verification(live.insecure));
             Outcome::Verified(out)
         }
-        Vcenter::Offline { .. } => Outcome::not_verified(
+        Access::Offline { .. } => Outcome::not_verified(
             "offline snapshot: the connection is verified only live; run without --from",
         ),
-        Vcenter::Unavailable { reason, finding } => Outcome::NotVerified {
+        Access::Unavailable { reason, finding } => Outcome::NotVerified {
             reason: reason.clone(),
             findings: finding.iter().map(|f| f.as_ref().clone()).collect(),
         },

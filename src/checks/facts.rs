@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::finding::Finding;
-use super::support_matrix::SupportMatrix;
+use super::matrix::SupportMatrix;
 use crate::config::ArcConfig;
 use crate::inventory::{Snapshot, TargetError, TargetSpec, Targets};
 use crate::manifest::Manifest;
@@ -14,7 +14,7 @@ use crate::vsphere::tls::CertSummary;
 /// Where the vCenter facts come from.
 // One per run: the size of its largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
-pub enum Vcenter<'a> {
+pub enum Access<'a> {
     /// A session ran in this process: everything is at hand.
     Live { snap: &'a Snapshot, live: &'a Live },
     /// A snapshot written by `--save`: what only a session can tell (the
@@ -40,7 +40,7 @@ pub struct Live {
     /// failed. `None`: not asked (another version, or not wanted).
     pub global_permissions: Option<Box<Result<crate::vsphere::Authorization, String>>>,
     /// How certificate verification was turned off, if it was.
-    pub insecure: Option<super::vcenter::InsecureSource>,
+    pub insecure: Option<InsecureSource>,
     /// `vaudit diagnose`: the appliance VM(s) and what was read about them.
     pub appliance: Option<Box<crate::inventory::appliance::Appliance>>,
     /// `SearchIndex.FindAllByIp` for the control-plane and node addresses,
@@ -50,6 +50,17 @@ pub struct Live {
     /// What vCenter SSO said of the logged-in account's password, when the
     /// credential-expiry check was asked for.
     pub credential_expiry: Option<Box<CredentialExpiry>>,
+}
+
+/// Who turned certificate verification off. A flag is a decision made on the
+/// command line; a variable may be a leftover in a CI environment, so the gate
+/// treats the two differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsecureSource {
+    /// `--insecure` / `-k`.
+    Flag,
+    /// `VAUDIT_INSECURE` or `GOVC_INSECURE`, by name.
+    Env(&'static str),
 }
 
 /// The logged-in account's password expiry, as vCenter SSO answered.
@@ -101,7 +112,7 @@ pub struct Facts<'a> {
     /// A listing command: notes on the rest of the inventory belong in the
     /// report; the gate keeps to its targets.
     pub whole_inventory: bool,
-    pub vcenter: Vcenter<'a>,
+    pub vcenter: Access<'a>,
     /// The targets found in the snapshot (empty without one).
     pub targets: Targets<'a>,
     /// The targets asked for that the snapshot does not hold.
@@ -117,8 +128,8 @@ pub struct Facts<'a> {
 impl<'a> Facts<'a> {
     pub fn snapshot(&self) -> Option<&'a Snapshot> {
         match self.vcenter {
-            Vcenter::Live { snap, .. } | Vcenter::Offline { snap } => Some(snap),
-            Vcenter::Unavailable { .. } => None,
+            Access::Live { snap, .. } | Access::Offline { snap } => Some(snap),
+            Access::Unavailable { .. } => None,
         }
     }
 
@@ -128,7 +139,7 @@ impl<'a> Facts<'a> {
 
     pub fn live(&self) -> Option<&'a Live> {
         match self.vcenter {
-            Vcenter::Live { live, .. } => Some(live),
+            Access::Live { live, .. } => Some(live),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod appliance;
 pub mod capacity;
+pub mod check;
 pub mod connection;
 pub mod credential_expiry;
 pub mod dns;
@@ -14,6 +15,7 @@ pub mod folders;
 pub mod ip_conflict;
 pub mod ip_plan;
 pub mod latency;
+pub mod matrix;
 pub mod network;
 pub mod outcome;
 pub mod placement;
@@ -21,15 +23,15 @@ pub mod pools;
 pub mod privileges;
 pub mod proxy;
 pub mod registry;
-pub mod rules;
 pub mod support_matrix;
 pub mod tagging;
+pub mod target;
 pub mod targets;
 pub mod templates;
 pub mod upload_path;
 pub mod vcenter;
 
-pub use facts::{Facts, Live, Vcenter};
+pub use facts::{Access, Facts, Live};
 
 /// Said by every finding of a network probe: this machine's view can differ
 /// from the appliance's segment (another firewall, another route).

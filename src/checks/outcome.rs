@@ -1,5 +1,5 @@
-//! How a check ends (spec §4) and the one place a run's verdict and exit
-//! code are decided from those endings.
+//! How a check ends (spec §4) and the one place a run's verdict is decided
+//! from those endings (its exit code: `report::exit`).
 //!
 //! A check either verified something (its findings then decide pass, warn or
 //! fail) or it could not, and says what the user must supply. Nothing in
@@ -141,14 +141,6 @@ impl Verdict {
         }
     }
 
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Verdict::Pass | Verdict::Warn => 0,
-            Verdict::Fail => 1,
-            Verdict::Incomplete => 2,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -172,10 +164,10 @@ mod tests {
     }
 
     #[test]
-    fn nothing_found_is_pass_and_exit_0() {
+    fn nothing_found_is_pass() {
         let r = result(Outcome::Verified(vec![]), Severity::Error);
         assert_eq!(r.status, Status::Pass);
-        assert_eq!(Verdict::of(&[r]).exit_code(), 0);
+        assert_eq!(Verdict::of(&[r]), Verdict::Pass);
     }
 
     #[test]
@@ -188,28 +180,28 @@ mod tests {
     }
 
     #[test]
-    fn a_warning_is_warn_and_exit_0() {
+    fn a_warning_is_warn() {
         let r = result(
             Outcome::Verified(vec![finding(Severity::Warning)]),
             Severity::Error,
         );
         assert_eq!(r.status, Status::Warn);
         let v = Verdict::of(&[r]);
-        assert_eq!((v, v.exit_code()), (Verdict::Warn, 0));
+        assert_eq!(v, Verdict::Warn);
     }
 
     #[test]
-    fn a_warning_with_fail_on_warning_is_fail_and_exit_1() {
+    fn a_warning_with_fail_on_warning_is_fail() {
         let r = result(
             Outcome::Verified(vec![finding(Severity::Warning)]),
             Severity::Warning,
         );
         assert_eq!(r.status, Status::Fail);
-        assert_eq!(Verdict::of(&[r]).exit_code(), 1);
+        assert_eq!(Verdict::of(&[r]), Verdict::Fail);
     }
 
     #[test]
-    fn an_error_is_fail_and_exit_1() {
+    fn an_error_is_fail() {
         let r = result(
             Outcome::Verified(vec![finding(Severity::Error)]),
             Severity::Error,
@@ -218,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn not_verified_beats_fail_and_exits_2() {
+    fn not_verified_beats_fail() {
         let fail = result(
             Outcome::Verified(vec![finding(Severity::Error)]),
             Severity::Error,
@@ -227,7 +219,7 @@ mod tests {
         assert_eq!(nv.status, Status::NotVerified);
         assert_eq!(nv.reason.as_deref(), Some("no folder"));
         let v = Verdict::of(&[fail, nv]);
-        assert_eq!((v, v.exit_code()), (Verdict::Incomplete, 2));
+        assert_eq!(v, Verdict::Incomplete);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::vsphere::{EntityPrivilege, MoRef, Permission, Principal, Role, same_p
 
 pub const CHECK: &str = "privileges";
 
-pub use crate::inventory::placement::{
+pub use crate::inventory::checked_on::{
     Placement, entities_to_query, ids_to_query, placements, root_entity,
 };
 const TAGGING: &str = "InventoryService.Tagging.";
@@ -50,6 +50,26 @@ pub struct Answers<'a> {
     /// could not be determined, and then a verdict that depends on a group
     /// permission is not given.
     pub groups: Option<&'a [String]>,
+}
+
+impl<'a> Answers<'a> {
+    /// The gathered answers, as the check reads them.
+    pub fn of(
+        manifest: &'a Manifest,
+        placements: &'a [Placement],
+        a: &'a PrivilegeAnswers,
+    ) -> Answers<'a> {
+        Answers {
+            manifest,
+            placements,
+            known: &a.known,
+            granted: &a.granted,
+            user: &a.user,
+            permissions: &a.permissions,
+            roles: &a.roles,
+            groups: a.membership.as_ref().and_then(|m| m.groups.as_deref()),
+        }
+    }
 }
 
 /// One (manifest privilege, entity it is checked on).
@@ -120,6 +140,21 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
     let mut findings = Vec::new();
     let mut unknown_reported = HashSet::new();
     let mut row_seen = HashSet::new();
+    // An id listed for two kinds that land on one entity (two kinds on one
+    // stand-in) is one row there, at the stricter of the two levels.
+    let mut strictest: HashMap<(&str, MoRef), Level> = HashMap::new();
+    for p in &a.manifest.privileges {
+        for pl in a.placements.iter().filter(|pl| p.on.contains(&pl.kind)) {
+            strictest
+                .entry((p.id.as_str(), pl.moref()))
+                .and_modify(|l| {
+                    if p.level == Level::Required {
+                        *l = Level::Required;
+                    }
+                })
+                .or_insert(p.level);
+        }
+    }
     // A privilege the VM needs is judged once, whatever entities it is
     // checked on: the VM inherits from the folder and the pool together.
     let mut vm_judged = HashSet::new();
@@ -150,20 +185,21 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
             if !row_seen.insert((p.id.clone(), moref.clone())) {
                 continue;
             }
+            let level = strictest[&(p.id.as_str(), moref.clone())];
             let is_granted = known && granted.get(&(&moref, p.id.as_str())).copied() == Some(true);
             rows.push(PrivilegeRow {
                 entity: pl.entity.clone(),
                 id: p.id.clone(),
                 group: p.group.clone(),
                 label: p.label.clone(),
-                level: p.level,
+                level,
                 granted: is_granted,
                 known,
             });
             if !known {
                 continue;
             }
-            let severity = severity(p.level);
+            let severity = severity(level);
             let path = &pl.entity.path;
             if pl.kind == EntityKind::Root && must_be_global(&p.id) {
                 // Honoured only as a global permission: the tagging check
@@ -171,7 +207,7 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                 // verdicts standing.
                 continue;
             } else if !is_granted {
-                let (code, what) = match p.level {
+                let (code, what) = match level {
                     Level::Required => ("missing-privilege", "required"),
                     Level::Recommended => ("missing-recommended-privilege", "recommended"),
                 };
@@ -378,19 +414,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
             findings: vec![unknown],
         };
     }
-    let audit = check(Answers {
-        manifest: f.manifest,
-        placements: &placements,
-        known: &answers.known,
-        granted: &answers.granted,
-        user: &answers.user,
-        permissions: &answers.permissions,
-        roles: &answers.roles,
-        groups: answers
-            .membership
-            .as_ref()
-            .and_then(|m| m.groups.as_deref()),
-    });
+    let audit = check(Answers::of(f.manifest, &placements, answers));
     if let Some(reason) = uncertain_reason(answers, &audit) {
         return Outcome::NotVerified {
             reason,
@@ -441,6 +465,13 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
         .collect();
     groups.sort_unstable();
     groups.dedup();
+    if groups.is_empty() {
+        return Some(format!(
+            "whether {} reach the VM depends on permissions vaudit cannot attribute to {} (a user permission under another spelling of its name, or a grant the server counts that the permission lists do not show): give --user as vCenter spells it, user@domain",
+            ids.join(", "),
+            answers.user
+        ));
+    }
     Some(format!(
         "the groups of {} could not be determined ({why}), and whether {} reach the VM depends on whether it is in {}: run where the vCenter's SSO (/sts, /sso-adminserver) answers",
         answers.user,
@@ -450,14 +481,14 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    use super::registry::Target;
+    use super::target::TargetKind;
     let t = match k {
-        EntityKind::Datacenter => Target::Datacenter,
-        EntityKind::Folder => Target::Folder,
-        EntityKind::Pool => Target::Pool,
-        EntityKind::Datastore => Target::Datastore,
-        EntityKind::Network => Target::Network,
-        EntityKind::Template => Target::Template,
+        EntityKind::Datacenter => TargetKind::Datacenter,
+        EntityKind::Folder => TargetKind::Folder,
+        EntityKind::Pool => TargetKind::Pool,
+        EntityKind::Datastore => TargetKind::Datastore,
+        EntityKind::Network => TargetKind::Network,
+        EntityKind::Template => TargetKind::Template,
         EntityKind::Root => return "nothing: the root is always known",
         // No target option reaches these yet (manifest::load refuses them).
         EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
@@ -605,7 +636,17 @@ fn reach_through(
     if let Some(known) = a.groups {
         return Some(holds(a, entity, perms, id, Member::Known(known), true));
     }
-    let might_apply = |p: &Permission| p.group || for_user(a, p, Member::Any);
+    // A user permission counts as possibly the user's own whenever its name
+    // matches, whatever the domain's spelling (`CORP\\deployer` against
+    // `deployer@corp.example.com`, or a `--user` given without a domain):
+    // taking the server's answer past one would pass a VM it stops at.
+    let user = Principal::parse(a.user);
+    let might_apply = |p: &Permission| {
+        p.group
+            || Principal::parse(&p.principal)
+                .name
+                .eq_ignore_ascii_case(&user.name)
+    };
     let stops_here = perms
         .iter()
         .any(|p| defined_on(p, entity) && !p.propagate && might_apply(p));
@@ -656,37 +697,34 @@ fn reach_vm(a: &Answers<'_>, id: &str, granted: &HashMap<(&MoRef, &str), bool>) 
     if groups.len() > MAX_UNKNOWN_GROUPS {
         return Reach::Depends(groups);
     }
-    let outcomes = |keep_consistent: bool| -> Vec<(BTreeSet<String>, bool)> {
-        (0u32..1 << groups.len())
-            .map(|bits| {
-                groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| bits & (1 << i) != 0)
-                    .map(|(_, g)| g.clone())
-                    .collect::<BTreeSet<String>>()
+    let tried: Vec<(BTreeSet<String>, bool)> = (0u32..1 << groups.len())
+        .map(|bits| {
+            groups
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, g)| g.clone())
+                .collect::<BTreeSet<String>>()
+        })
+        .filter(|set| {
+            open.iter().all(|(e, perms, _)| {
+                granted
+                    .get(&(*e, id))
+                    .is_none_or(|&g| holds(a, e, perms, id, Member::Assumed(set), false) == g)
             })
-            .filter(|set| {
-                !keep_consistent
-                    || open.iter().all(|(e, perms, _)| {
-                        granted.get(&(*e, id)).is_none_or(|&g| {
-                            holds(a, e, perms, id, Member::Assumed(set), false) == g
-                        })
-                    })
-            })
-            .map(|set| {
-                let reaches = open
-                    .iter()
-                    .any(|(e, perms, _)| holds(a, e, perms, id, Member::Assumed(&set), true));
-                (set, reaches)
-            })
-            .collect()
-    };
-    let mut tried = outcomes(true);
-    // The permissions read may not be all the server counts (global
-    // permissions, for one): when no combination agrees, try them all.
+        })
+        .map(|set| {
+            let reaches = open
+                .iter()
+                .any(|(e, perms, _)| holds(a, e, perms, id, Member::Assumed(&set), true));
+            (set, reaches)
+        })
+        .collect();
+    // No combination agrees with the server: the permissions read are not
+    // all it counts (global permissions, or one changed between the two
+    // reads), so none of them can be trusted to decide.
     if tried.is_empty() {
-        tried = outcomes(false);
+        return Reach::Depends(groups);
     }
     if tried.iter().all(|(_, r)| *r) {
         return Reach::Yes;
@@ -1001,7 +1039,8 @@ mod tests {
 
         // A group's non-propagating permission while the user's own
         // read-only one (which wins, and propagates) does not hold it: the
-        // VM gets read-only.
+        // server says so on the folder itself (the user's own permission
+        // beats its group's there too), so it is missing, not stranded.
         let perms = vec![(
             pls[0].moref(),
             vec![
@@ -1009,7 +1048,11 @@ mod tests {
                 perm("deployer@vsphere.local", false, -2, true),
             ],
         )];
-        assert_eq!(run(&m, &pls, &k, &g, &perms, &roles).findings.len(), 1);
+        let refused = [answer(&pls[0], &[(id, false)])];
+        assert_eq!(
+            codes(&run(&m, &pls, &k, &refused, &perms, &roles)),
+            vec![("missing-privilege".into(), Some(id.into()), "error".into())]
+        );
 
         // Only a group's non-propagating permission: flagged.
         let perms = vec![(
@@ -1202,6 +1245,34 @@ mod tests {
         );
     }
 
+    /// The user's own propagate-off permission written under another
+    /// spelling of its domain: it may be the user's, so the server's
+    /// "granted" on the folder is not taken for the VM's.
+    #[test]
+    fn a_namesake_propagate_off_permission_is_not_passed_over() {
+        let o = unknown_groups_audit(vec![perm(r"CORP\deployer", false, 1001, false)], true);
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        assert_eq!(
+            o.uncertain,
+            vec![("VirtualMachine.Config.AddNewDisk".to_string(), vec![])]
+        );
+    }
+
+    /// No combination of groups explains the server's answer (a grant
+    /// the lists do not show): not judged, never passed.
+    #[test]
+    fn an_answer_no_combination_explains_is_not_judged() {
+        let o = unknown_groups_audit(
+            vec![
+                perm("deployer@vsphere.local", false, -2, false),
+                at_root("arc-b@vsphere.local", true, 1001, true),
+            ],
+            true,
+        );
+        assert!(o.findings.is_empty(), "{:?}", codes(&o));
+        assert_eq!(o.uncertain.len(), 1, "{:?}", o.uncertain);
+    }
+
     /// More unknown groups than can be tried one combination at a time:
     /// not judged, every group named.
     #[test]
@@ -1345,6 +1416,27 @@ mod tests {
         )]);
         let o = run(&m, &pls, &known(&["VApp.Import"]), &[], &[], &[]);
         assert_eq!(o.rows.len(), 1);
+    }
+
+    /// One id recommended on one kind and required on another, both on one
+    /// stand-in: one row, and a missing one is an error, not a warning.
+    #[test]
+    fn one_row_for_two_kinds_on_one_entity_keeps_the_stricter_level() {
+        let mut root_too = folder();
+        root_too.kind = EntityKind::Pool;
+        let pls = [folder(), root_too];
+        let id = "VApp.Import";
+        let mut m = manifest(vec![priv_(id, Level::Recommended, &[EntityKind::Folder])]);
+        m.privileges
+            .push(priv_(id, Level::Required, &[EntityKind::Pool]));
+        let g = [answer(&pls[0], &[(id, false)])];
+        let o = run(&m, &pls, &known(&[id]), &g, &[], &[]);
+        assert_eq!(o.rows.len(), 1);
+        assert_eq!(o.rows[0].level, Level::Required);
+        assert_eq!(
+            codes(&o),
+            vec![("missing-privilege".into(), Some(id.into()), "error".into())]
+        );
     }
 
     #[test]

@@ -2,22 +2,25 @@
 //! help text, the JUnit suites and the gate's table all come from it, so a
 //! check added here cannot be forgotten by any of them.
 //!
-//! Each entry says what the check needs; what it needs and did not get makes
-//! it `not-verified` with the way to supply it, before its function runs. So
+//! Each entry says what the check reads (`check::Check`): what one session
+//! gathers and which probes run are computed from the selected entries
+//! (`check::Needs`), and what a check needs and did not get makes it
+//! `not-verified` with the way to supply it, before its function runs. So
 //! a check's function only ever sees the facts it asked for, and a check
-//! with nothing to look at can never come out `pass`.
+//! with nothing to look at can never come out `pass`. A new check is its
+//! module and one entry here.
 
-use super::facts::{Facts, Vcenter};
+use super::check::{Check, Fact, Probe, Reads, Run, Selection, needs, run_checks};
+use super::facts::Facts;
 use super::finding::Severity;
-use super::outcome::{CheckResult, Outcome};
+use super::target::TargetKind;
 use super::{
     appliance, capacity, connection, credential_expiry, dns, egress, endpoints, folders,
     ip_conflict, ip_plan, latency, network, placement, pools, privileges, proxy, support_matrix,
     tagging, targets, templates, upload_path, vcenter,
 };
 use crate::config::Section;
-use crate::inventory::vanished::Vanished;
-use crate::inventory::{Entity, Facet, Facets, TargetError, TargetSpec, Targets};
+use crate::inventory::{Facet, Facets, TargetSpec};
 
 /// What resolving every kind of target reads.
 const TARGET_FACETS: &[Facet] = &[
@@ -50,139 +53,6 @@ const EVERYTHING: &[Facet] = &[
     Facet::Networks,
 ];
 
-/// What of the vCenter a check reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reads {
-    /// Nothing: the config or the flags are enough.
-    Nothing,
-    /// The inventory: a live session or a saved snapshot will do.
-    Snapshot,
-    /// Something only a live session can tell.
-    Session,
-    /// What the network probes saw from this machine (`probe`), run before
-    /// the registry only for the checks asked for.
-    Network,
-    /// The inventory (live or a snapshot) and what the probes saw of the
-    /// hosts it names: the probe runs after the session.
-    InventoryAndNetwork,
-}
-
-/// A deployment target a check judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Datacenter,
-    Folder,
-    Pool,
-    Datastore,
-    Network,
-    Template,
-}
-
-impl Target {
-    /// The config key and the flag that set it, for reasons and remedies.
-    pub fn how_to_give(self) -> &'static str {
-        match self {
-            Target::Datacenter => "vsphereprovider.datacenter in the config, or --datacenter",
-            Target::Folder => "vsphereprovider.folder in the config, or --folder",
-            Target::Pool => "vsphereprovider.resourcepool in the config, or --pool",
-            Target::Datastore => "vsphereprovider.datastore in the config, or --datastore",
-            Target::Network => "vsphereprovider.network.segment in the config, or --network",
-            Target::Template => {
-                "vsphereprovider.appliancevm.vmtemplate in the config, or --template"
-            }
-        }
-    }
-
-    /// The config key that names it.
-    pub fn config_key(self) -> &'static str {
-        use crate::config::keys;
-        match self {
-            Target::Datacenter => keys::DATACENTER,
-            Target::Folder => keys::FOLDER,
-            Target::Pool => keys::POOL,
-            Target::Datastore => keys::DATASTORE,
-            Target::Network => keys::NETWORK,
-            Target::Template => keys::TEMPLATE,
-        }
-    }
-
-    /// The flag that names it.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Target::Datacenter => "--datacenter",
-            Target::Folder => "--folder",
-            Target::Pool => "--pool",
-            Target::Datastore => "--datastore",
-            Target::Network => "--network",
-            Target::Template => "--template",
-        }
-    }
-
-    pub fn what(self) -> &'static str {
-        match self {
-            Target::Datacenter => "datacenter",
-            Target::Folder => "folder",
-            Target::Pool => "resource pool",
-            Target::Datastore => "datastore",
-            Target::Network => "network",
-            Target::Template => "template",
-        }
-    }
-
-    pub fn asked(self, spec: &TargetSpec) -> Option<&str> {
-        match self {
-            Target::Datacenter => spec.datacenter.as_deref(),
-            Target::Folder => spec.folder.as_deref(),
-            Target::Pool => spec.pool.as_deref(),
-            Target::Datastore => spec.datastore.as_deref(),
-            Target::Network => spec.network.as_deref(),
-            Target::Template => spec.template.as_deref(),
-        }
-    }
-
-    /// What finding it in the inventory reads.
-    pub fn facet(self) -> Facet {
-        match self {
-            Target::Datacenter => Facet::Datacenters,
-            Target::Folder => Facet::Folders,
-            Target::Pool => Facet::Pools,
-            Target::Datastore => Facet::Datastores,
-            Target::Network => Facet::Networks,
-            Target::Template => Facet::Templates,
-        }
-    }
-
-    pub fn found<'a>(self, t: &Targets<'a>) -> Option<&'a Entity> {
-        match self {
-            Target::Datacenter => t.datacenter,
-            Target::Folder => t.folder,
-            Target::Pool => t.pool,
-            Target::Datastore => t.datastore,
-            Target::Network => t.network,
-            Target::Template => t.template,
-        }
-    }
-}
-
-pub struct Check {
-    /// The name `--skip`/`--only` take, the JUnit suite, the `check` field
-    /// of its findings.
-    pub name: &'static str,
-    /// One line for `vaudit check --help`.
-    pub about: &'static str,
-    pub reads: Reads,
-    /// The parts of the inventory it reads (its targets' are added by
-    /// `needs`): the command collects the union over its selected checks.
-    pub inventory: &'static [Facet],
-    /// Targets without which it has nothing to judge.
-    pub targets: &'static [Target],
-    /// The config sections it reads keys of: one that was not read (no
-    /// `--config`, or an infra file alone) makes it `not-verified` naming
-    /// the file that holds it, before its function runs.
-    pub config: &'static [Section],
-    pub run: fn(&Facts<'_>) -> Outcome,
-}
-
 /// Every check of `vaudit check`, in report order.
 pub static CHECKS: &[Check] = &[
     Check {
@@ -192,6 +62,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["local-domain-endpoint"],
         run: endpoints::run,
     },
     Check {
@@ -201,6 +74,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[Section::Infra, Section::Appliance],
+        facts: &[],
+        probes: &[],
+        codes: &["ip-plan"],
         run: ip_plan::run,
     },
     Check {
@@ -210,6 +86,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[Section::Infra, Section::Appliance],
+        facts: &[],
+        probes: &[Probe::Dns],
+        codes: &["dns-unresolvable", "dns-server-unreachable"],
         run: dns::run,
     },
     Check {
@@ -219,6 +98,15 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[Section::Infra, Section::Appliance],
+        facts: &[],
+        probes: &[Probe::Proxy],
+        codes: &[
+            "proxy-unreachable",
+            "proxy-tls-untrusted",
+            "noproxy-missing",
+            "proxy-malformed",
+            "no-proxy",
+        ],
         run: proxy::run,
     },
     Check {
@@ -228,6 +116,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[Section::Appliance],
+        facts: &[],
+        probes: &[Probe::Egress],
+        codes: &["egress-blocked", "egress-untested"],
         run: egress::run,
     },
     Check {
@@ -238,6 +129,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[Facet::Hosts, Facet::Vms],
         targets: &[],
         config: &[Section::Infra, Section::Appliance],
+        facts: &[Fact::IpSearch],
+        probes: &[Probe::IpConflict],
+        codes: &["ip-in-use"],
         run: ip_conflict::run,
     },
     CONNECTION,
@@ -248,6 +142,14 @@ pub static CHECKS: &[Check] = &[
         inventory: TARGET_FACETS,
         targets: &[],
         config: &[],
+        facts: &[
+            Fact::Privileges,
+            Fact::Sso,
+            Fact::Tagging,
+            Fact::GlobalPermissions,
+        ],
+        probes: &[],
+        codes: &["tagging-unavailable", "tag-privilege-not-global"],
         run: tagging::run,
     },
     Check {
@@ -257,6 +159,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[Facet::VmCount, Facet::Pools, Facet::Compute, Facet::Hosts],
         targets: &[],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["unsupported-version", "inventory-too-large"],
         run: support_matrix::run,
     },
     Check {
@@ -266,6 +171,9 @@ pub static CHECKS: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["clock-skew"],
         run: vcenter::run_clock,
     },
     CREDENTIAL_EXPIRY,
@@ -277,6 +185,16 @@ pub static CHECKS: &[Check] = &[
         inventory: TARGET_FACETS,
         targets: &[],
         config: &[],
+        facts: &[Fact::Privileges, Fact::Sso],
+        probes: &[],
+        codes: &[
+            "missing-privilege",
+            "missing-recommended-privilege",
+            "unknown-privilege",
+            "privilege-not-propagated",
+            "tag-privilege-not-global",
+            "unknown-principal",
+        ],
         run: privileges::run,
     },
     Check {
@@ -284,8 +202,11 @@ pub static CHECKS: &[Check] = &[
         about: "the target folder can hold VMs and templates",
         reads: Reads::Snapshot,
         inventory: &[Facet::Folders],
-        targets: &[Target::Folder],
+        targets: &[TargetKind::Folder],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["non-vm-folder"],
         run: folders::run,
     },
     Check {
@@ -293,8 +214,11 @@ pub static CHECKS: &[Check] = &[
         about: "the target pool belongs to a cluster, not a standalone host",
         reads: Reads::Snapshot,
         inventory: &[Facet::Pools, Facet::Compute],
-        targets: &[Target::Pool],
+        targets: &[TargetKind::Pool],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["host-resource-pool"],
         run: pools::run,
     },
     TEMPLATES,
@@ -303,8 +227,11 @@ pub static CHECKS: &[Check] = &[
         about: "a connected host of the target pool, out of maintenance, mounts the target datastore",
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["datastore-not-on-pool-hosts"],
         run: placement::run,
     },
     Check {
@@ -312,8 +239,11 @@ pub static CHECKS: &[Check] = &[
         about: "each host of the pool that mounts the datastore resolves from here and answers on 443 (the image upload)",
         reads: Reads::InventoryAndNetwork,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
+        facts: &[],
+        probes: &[Probe::Upload],
+        codes: &["esxi-unresolvable", "esxi-unreachable"],
         run: upload_path::run,
     },
     Check {
@@ -321,8 +251,11 @@ pub static CHECKS: &[Check] = &[
         about: "the target pool has 8 GB and 4 vCPU unreserved, the target datastore 200 GB free",
         reads: Reads::Snapshot,
         inventory: WHERE_IT_LANDS,
-        targets: &[Target::Pool, Target::Datastore],
+        targets: &[TargetKind::Pool, TargetKind::Datastore],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["datastore-space", "pool-capacity"],
         run: capacity::run,
     },
     Check {
@@ -330,8 +263,11 @@ pub static CHECKS: &[Check] = &[
         about: "the target network's name is unique in its datacenter",
         reads: Reads::Snapshot,
         inventory: &[Facet::Networks],
-        targets: &[Target::Network],
+        targets: &[TargetKind::Network],
         config: &[],
+        facts: &[],
+        probes: &[],
+        codes: &["duplicate-network"],
         run: network::run,
     },
     DATASTORE_LATENCY,
@@ -344,6 +280,16 @@ const CONNECTION: Check = Check {
     inventory: &[],
     targets: &[],
     config: &[],
+    facts: &[Fact::Session],
+    probes: &[],
+    codes: &[
+        "endpoint-unreachable",
+        "tls-untrusted",
+        "login-failed",
+        "connection-failed",
+        "tls-not-verified",
+        "tls-expiring",
+    ],
     run: connection::run,
 };
 
@@ -354,6 +300,9 @@ const CREDENTIAL_EXPIRY: Check = Check {
     inventory: &[],
     targets: &[],
     config: &[],
+    facts: &[Fact::Sso, Fact::CredentialExpiry],
+    probes: &[],
+    codes: &["credential-expiry", "credential-expiry-unknown"],
     run: credential_expiry::run,
 };
 
@@ -364,6 +313,9 @@ const TARGETS: Check = Check {
     inventory: TARGET_FACETS,
     targets: &[],
     config: &[],
+    facts: &[Fact::Visibility],
+    probes: &[],
+    codes: &["target-not-found", "target-ambiguous", "inventory-filtered"],
     run: targets::run,
 };
 
@@ -372,8 +324,11 @@ const TEMPLATES: Check = Check {
     about: "the target template is not stale or duplicated",
     reads: Reads::Snapshot,
     inventory: &[Facet::Templates],
-    targets: &[Target::Template],
+    targets: &[TargetKind::Template],
     config: &[],
+    facts: &[Fact::Events],
+    probes: &[],
+    codes: &["stale-template", "duplicate-template"],
     run: templates::run,
 };
 
@@ -382,8 +337,11 @@ const DATASTORE_LATENCY: Check = Check {
     about: "the target datastore's write latency over the last hour is 10 ms or less on every host",
     reads: Reads::Snapshot,
     inventory: &[Facet::Datastores, Facet::Hosts],
-    targets: &[Target::Datastore],
+    targets: &[TargetKind::Datastore],
     config: &[],
+    facts: &[Fact::Latency],
+    probes: &[],
+    codes: &["datastore-latency"],
     run: latency::run,
 };
 
@@ -399,6 +357,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_vm,
     },
     Check {
@@ -408,6 +369,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[Section::Appliance],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_ip,
     },
     Check {
@@ -417,6 +381,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: &[],
         targets: &[],
         config: &[Section::Appliance],
+        facts: &[],
+        probes: &[Probe::ControlPlane],
+        codes: &[],
         run: appliance::run_control_plane,
     },
     TARGETS,
@@ -427,6 +394,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_location,
     },
     Check {
@@ -436,6 +406,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[Section::Appliance],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_logins,
     },
     CREDENTIAL_EXPIRY,
@@ -446,6 +419,9 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_tools,
     },
     DATASTORE_LATENCY,
@@ -457,25 +433,36 @@ pub static DIAGNOSE: &[Check] = &[
         inventory: EVERYTHING,
         targets: &[],
         config: &[],
+        facts: &[Fact::Appliance, Fact::Events],
+        probes: &[],
+        codes: &[],
         run: appliance::run_events,
     },
 ];
 
-/// What of the inventory a check reads: its own declaration and its
-/// targets'.
-pub fn needs(c: &Check) -> Facets {
-    c.targets.iter().fold(Facets::of(c.inventory), |acc, t| {
-        acc.with(Facets::of(&[t.facet()]))
-    })
+/// What a listing reads: its check's inventory and that of every target
+/// named (the targets check resolves each).
+pub fn listing_reads(check: &str, spec: &TargetSpec) -> Facets {
+    let own = get(check).map(needs).unwrap_or_else(Facets::all);
+    CHECKS
+        .iter()
+        .flat_map(|c| c.targets)
+        .filter(|t| t.asked(spec).is_some())
+        .fold(own, |acc, t| acc.with(Facets::of(&[t.facet()])))
 }
 
-/// The union over the selected checks of `checks`: what one collection
-/// pass must read for them.
-pub fn inventory_for(checks: &[Check], selection: &Selection<'_>) -> Facets {
-    checks
-        .iter()
-        .filter(|c| selection.enabled(c.name))
-        .fold(Facets::NONE, |acc, c| acc.with(needs(c)))
+/// Runs every selected check of `check` on the facts.
+pub fn run(facts: &Facts<'_>, selection: &Selection<'_>, fail_on: Severity) -> Run {
+    run_checks(CHECKS, facts, selection, fail_on)
+}
+
+/// The JUnit testcases of the check named `name` (of `check` or
+/// `diagnose`); the name itself for a check no list holds.
+pub fn rules_of(name: &str) -> Vec<String> {
+    match CHECKS.iter().chain(DIAGNOSE).find(|c| c.name == name) {
+        Some(c) => c.rules().into_iter().map(String::from).collect(),
+        None => vec![name.to_string()],
+    }
 }
 
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -509,211 +496,13 @@ fn help_for(checks: &[Check]) -> String {
     s
 }
 
-/// Which checks the user asked for: all but `skip`, or only `only`.
-pub struct Selection<'a> {
-    pub only: &'a [String],
-    pub skip: &'a [String],
-}
-
-impl Selection<'_> {
-    pub fn enabled(&self, name: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|o| o == name))
-            && !self.skip.iter().any(|s| s == name)
-    }
-
-    /// Why a check is out, in the user's own words.
-    fn why_out(&self, name: &str) -> String {
-        if self.skip.iter().any(|s| s == name) {
-            format!("--skip {name}")
-        } else {
-            "not in --only".into()
-        }
-    }
-}
-
-/// What one run of the registry produced.
-pub struct Run {
-    pub results: Vec<CheckResult>,
-    pub findings: Vec<crate::checks::Finding>,
-}
-
-/// Runs every selected check of `check` on the facts.
-pub fn run(facts: &Facts<'_>, selection: &Selection<'_>, fail_on: Severity) -> Run {
-    run_checks(CHECKS, facts, selection, fail_on)
-}
-
-/// Runs every selected check of `checks` (`CHECKS` or `DIAGNOSE`).
-pub fn run_checks(
-    checks: &[Check],
-    facts: &Facts<'_>,
-    selection: &Selection<'_>,
-    fail_on: Severity,
-) -> Run {
-    let mut results = Vec::new();
-    let mut findings = Vec::new();
-    // Without the targets check in the run, nothing else lists the
-    // candidates of a name not found: each check that needed it does.
-    let targets_shown =
-        checks.iter().any(|c| c.name == targets::CHECK) && selection.enabled(targets::CHECK);
-    for c in checks {
-        if !selection.enabled(c.name) {
-            results.push(CheckResult::skipped(c.name, selection.why_out(c.name)));
-            continue;
-        }
-        let outcome = run_one_in(c, facts, targets_shown);
-        results.push(CheckResult::from_outcome(c.name, &outcome, fail_on));
-        findings.extend(match outcome {
-            Outcome::Verified(f) | Outcome::NotVerified { findings: f, .. } => f,
-        });
-    }
-    Run { results, findings }
-}
-
-/// One check, behind the needs its entry declares: a target the user did
-/// not give is named first (it is theirs to supply), then the vCenter facts,
-/// then a target that was given and not found.
-pub fn run_one(c: &Check, facts: &Facts<'_>) -> Outcome {
-    run_one_in(c, facts, true)
-}
-
-/// As `run_one`; `targets_shown` says whether the targets check is in the
-/// same run to list the candidates of a target not found.
-fn run_one_in(c: &Check, facts: &Facts<'_>, targets_shown: bool) -> Outcome {
-    if let Some(reason) = facts.config.unread_of(c.config) {
-        return Outcome::not_verified(reason);
-    }
-    for &t in c.targets {
-        if t.asked(facts.spec).is_none() {
-            return Outcome::not_verified(not_given(t, facts.config));
-        }
-    }
-    if let Some(reason) = missing_vcenter(c.reads, &facts.vcenter) {
-        return Outcome::not_verified(reason);
-    }
-    if let Some(f) = facts.snapshot().and_then(|s| s.facets.missing(needs(c))) {
-        return Outcome::not_verified(format!(
-            "this command did not read the {} from the vCenter: run `vaudit check --only {}` to verify it",
-            f.what(),
-            c.name
-        ));
-    }
-    for &t in c.targets {
-        let missing = if targets_shown {
-            missing_target(t, facts)
-        } else {
-            missing_target_listed(t, facts)
-        };
-        if let Some(reason) = missing {
-            return Outcome::not_verified(reason);
-        }
-    }
-    if let Some(snap) = facts.snapshot()
-        && let Some(v) = &snap.vanished
-        && reads_vanished(c, facts, v)
-    {
-        return Outcome::not_verified(v.reason(snap));
-    }
-    if matches!(c.reads, Reads::Network | Reads::InventoryAndNetwork) && facts.network.is_none() {
-        return Outcome::not_verified(
-            "no config given: the network probes need --config (the appliance file and its infra file)",
-        );
-    }
-    (c.run)(facts)
-}
-
-/// Whether `c` read what a later call found deleted: the answers of that
-/// call, or a target that is the object (the targets check, every one).
-fn reads_vanished(c: &Check, facts: &Facts<'_>, v: &Vanished) -> bool {
-    if v.checks.iter().any(|n| n == c.name) {
-        return true;
-    }
-    let Some(gone) = &v.object else { return false };
-    let is_gone = |t: &Target| t.found(&facts.targets).is_some_and(|e| &e.moref == gone);
-    if c.name == targets::CHECK {
-        targets::ALL.iter().any(is_gone)
-    } else {
-        c.targets.iter().any(is_gone)
-    }
-}
-
-fn missing_vcenter(reads: Reads, v: &Vcenter<'_>) -> Option<String> {
-    match (reads, v) {
-        (Reads::Nothing | Reads::Network, _) => None,
-        (_, Vcenter::Unavailable { reason, .. }) => Some(format!("not run: {reason}")),
-        (Reads::Session, Vcenter::Offline { .. }) => Some(
-            "offline snapshot: this needs a live session; run without --from to verify it".into(),
-        ),
-        _ => None,
-    }
-}
-
-/// Why a target the check needs is not there to judge, if it is not.
-pub fn missing_target(t: Target, facts: &Facts<'_>) -> Option<String> {
-    match t.asked(facts.spec) {
-        None => Some(not_given(t, facts.config)),
-        Some(given) if given.trim().is_empty() => Some(format!(
-            "{} is empty: give the {} there",
-            t.flag(),
-            t.what()
-        )),
-        Some(given) if t.found(&facts.targets).is_none() => {
-            let ambiguous = facts.target_errors.iter().find_map(|e| match e {
-                TargetError::Ambiguous {
-                    what, candidates, ..
-                } if *what == t.what() => candidates.first(),
-                _ => None,
-            });
-            Some(match ambiguous {
-                Some(first) => format!(
-                    "the {} name {given:?} is ambiguous (see the targets check): give the full path, e.g. {first}",
-                    t.what()
-                ),
-                None => format!(
-                    "the {} {given:?} was not found (see the targets check)",
-                    t.what()
-                ),
-            })
-        }
-        Some(_) => None,
-    }
-}
-
-/// As `missing_target`, when no targets check runs beside it: the reason
-/// itself names the candidates (cli.md §3), not a check that was skipped.
-pub fn missing_target_listed(t: Target, facts: &Facts<'_>) -> Option<String> {
-    let reason = missing_target(t, facts)?;
-    let error = facts.target_errors.iter().find(|e| e.what() == t.what());
-    Some(match error {
-        Some(e @ TargetError::Ambiguous { candidates, .. }) => format!(
-            "{e}: give the full path of the {} (in the config or as a flag), e.g. {}",
-            t.what(),
-            candidates.first().map_or("/DC0/...", String::as_str)
-        ),
-        Some(e @ TargetError::NotFound { .. }) => format!(
-            "{e}: give an existing {} as a path (/DC0/...) or a unique name, in the config or as a flag",
-            t.what()
-        ),
-        None => reason,
-    })
-}
-
-/// Why a target is not given: its config key is empty, or it is not set.
-pub fn not_given(t: Target, config: &crate::config::ArcConfig) -> String {
-    if config.is_empty_key(t.config_key()) {
-        format!(
-            "{} is empty in the config: give the {} there, or {}",
-            t.config_key(),
-            t.what(),
-            t.flag()
-        )
-    } else {
-        format!("no {} given: set {}", t.what(), t.how_to_give())
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::checks::Outcome;
+    use crate::checks::check::{inventory_for, run_one};
+    use crate::checks::facts::Access;
+    use crate::inventory::Targets;
 
     /// One check of `check` run behind its needs on `config` alone: no
     /// vCenter, no targets, no network probes.
@@ -731,7 +520,7 @@ pub(crate) mod tests {
             support_matrix: crate::checks::support_matrix::embedded(),
             privileges_user: None,
             whole_inventory: false,
-            vcenter: Vcenter::Unavailable {
+            vcenter: Access::Unavailable {
                 reason: "no vCenter in this test".into(),
                 finding: None,
             },
@@ -784,6 +573,100 @@ pub(crate) mod tests {
                 && !reason.contains(';'),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn no_code_is_listed_twice_for_a_check() {
+        for c in CHECKS.iter().chain(DIAGNOSE) {
+            let mut r = c.codes.to_vec();
+            r.sort();
+            r.dedup();
+            assert_eq!(r.len(), c.codes.len(), "{}", c.name);
+        }
+    }
+
+    /// Every check of `check` names the finding codes it reports (its JUnit
+    /// testcases); diagnose's appliance checks are one testcase each.
+    #[test]
+    fn every_check_of_check_lists_its_codes() {
+        let missing: Vec<&str> = CHECKS
+            .iter()
+            .filter(|c| c.codes.is_empty())
+            .map(|c| c.name)
+            .collect();
+        assert!(missing.is_empty(), "give {missing:?} their codes");
+    }
+
+    /// A config whose appliance and infra files were both read.
+    fn both_files() -> crate::config::ArcConfig {
+        crate::config::ArcConfig {
+            files: vec!["a.yaml".into(), "i.yaml".into()],
+            sections: vec![
+                (Section::Appliance, "a.yaml".into()),
+                (Section::Infra, "i.yaml".into()),
+            ],
+            ..Default::default()
+        }
+    }
+
+    /// An infra file alone: the network checks that read the appliance
+    /// file end not-verified before they run, so nothing is probed for
+    /// them.
+    #[test]
+    fn an_infra_file_alone_probes_nothing_for_the_appliance_checks() {
+        let infra = crate::config::ArcConfig {
+            files: vec!["i.yaml".into()],
+            sections: vec![(Section::Infra, "i.yaml".into())],
+            ..Default::default()
+        };
+        let all = Selection {
+            only: &[],
+            skip: &[],
+        };
+        let n = crate::checks::check::Needs::of(CHECKS, &all, &infra);
+        for p in [Probe::Dns, Probe::Proxy, Probe::Egress, Probe::IpConflict] {
+            assert!(!n.probes.has(p), "{p:?} probed for a check that cannot run");
+        }
+        let n = crate::checks::check::Needs::of(CHECKS, &all, &both_files());
+        assert!(n.probes.has(Probe::Dns) && n.probes.has(Probe::Egress));
+    }
+
+    /// What a selection gathers follows the selected entries' declarations:
+    /// templates alone asks for the event history and nothing of SSO;
+    /// tagging asks for the privilege answers it judges AttachTag from.
+    #[test]
+    fn needs_follow_the_declarations_of_the_selected_checks() {
+        let only = vec!["templates".to_string()];
+        let n = crate::checks::check::Needs::of(
+            CHECKS,
+            &Selection {
+                only: &only,
+                skip: &[],
+            },
+            &both_files(),
+        );
+        assert!(n.reads(Fact::Events) && !n.reads(Fact::Sso) && !n.reads(Fact::Privileges));
+        assert!(!n.probes.any_network() && n.vcenter);
+        let only = vec!["tagging".to_string()];
+        let n = crate::checks::check::Needs::of(
+            CHECKS,
+            &Selection {
+                only: &only,
+                skip: &[],
+            },
+            &both_files(),
+        );
+        assert!(n.reads(Fact::Privileges) && n.reads(Fact::Tagging) && !n.reads(Fact::Events));
+        let only = vec!["dns".to_string()];
+        let n = crate::checks::check::Needs::of(
+            CHECKS,
+            &Selection {
+                only: &only,
+                skip: &[],
+            },
+            &both_files(),
+        );
+        assert!(n.probes.has(Probe::Dns) && !n.probes.has(Probe::Egress) && !n.vcenter);
     }
 
     #[test]
@@ -849,7 +732,7 @@ pub(crate) mod tests {
         };
         let e = crate::gate::evaluate(
             &inputs,
-            Vcenter::Offline { snap: &snap },
+            Access::Offline { snap: &snap },
             &sel,
             Severity::Error,
         );
@@ -896,7 +779,7 @@ pub(crate) mod tests {
         };
         crate::gate::evaluate(
             &inputs,
-            Vcenter::Offline { snap: &snap },
+            Access::Offline { snap: &snap },
             &sel,
             Severity::Error,
         )
@@ -936,7 +819,7 @@ pub(crate) mod tests {
             empty: vec![crate::config::keys::FOLDER],
             ..Default::default()
         };
-        let spec = crate::gate::targets(&TargetSpec::default(), &config);
+        let spec = crate::plan::targets(&TargetSpec::default(), &config);
         let r = evaluate_on_fixture(&config, &spec, &["targets", "folders"]);
         for name in ["targets", "folders"] {
             let c = r.iter().find(|r| r.name == name).unwrap();

@@ -17,7 +17,7 @@
 use super::facts::Facts;
 use super::finding::{EntityRef, Finding, Severity};
 use super::outcome::Outcome;
-use crate::inventory::placement::root_entity;
+use crate::inventory::checked_on::root_entity;
 use crate::inventory::{Membership, PrivilegeAnswers};
 use crate::manifest::Manifest;
 use crate::vsphere::{Authorization, MoRef, RestPermission, Scope};
@@ -50,6 +50,16 @@ pub fn run(f: &Facts<'_>) -> Outcome {
                 && f.privileges_user.is_none_or(|u| same_principal(u, &a.user))
         });
         let global = f.live().and_then(|l| l.global_permissions.as_deref());
+        // A principal the vCenter does not know holds nothing to judge.
+        if let Some(a) = answers
+            && crate::checks::privileges::unknown_principal(a).is_some()
+        {
+            unverified.push(format!(
+                "the principal {} is not known (see the privileges check)",
+                a.user
+            ));
+            return Outcome::partly(findings, unverified);
+        }
         match attach_tag(
             f.manifest,
             answers,

@@ -5,18 +5,18 @@
 use super::facts::Facts;
 use super::finding::{Finding, Severity};
 use super::outcome::Outcome;
-use super::registry::Target;
+use super::target::TargetKind;
 use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
 
-pub(crate) const ALL: [Target; 6] = [
-    Target::Datacenter,
-    Target::Folder,
-    Target::Pool,
-    Target::Datastore,
-    Target::Network,
-    Target::Template,
+pub(crate) const ALL: [TargetKind; 6] = [
+    TargetKind::Datacenter,
+    TargetKind::Folder,
+    TargetKind::Pool,
+    TargetKind::Datastore,
+    TargetKind::Network,
+    TargetKind::Template,
 ];
 
 pub fn run(f: &Facts<'_>) -> Outcome {
@@ -26,7 +26,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     let empty: Vec<String> = ALL
         .iter()
         .filter(|t| t.asked(f.spec).is_none() && f.config.is_empty_key(t.config_key()))
-        .map(|&t| super::registry::not_given(t, f.config))
+        .map(|&t| super::target::not_given(t, f.config))
         .collect();
     if ALL.iter().all(|t| t.asked(f.spec).is_none()) && empty.is_empty() {
         return Outcome::NotVerified {
@@ -78,7 +78,7 @@ pub fn inventory_filtered(f: &Facts<'_>, check: &str) -> Vec<Finding> {
     let Some(v) = f.snapshot().and_then(|s| s.visibility.as_ref()) else {
         // A snapshot saved without the visibility answers cannot say
         // whether its inventory was partial: say that, not nothing.
-        if let super::facts::Vcenter::Offline { .. } = f.vcenter {
+        if let super::facts::Access::Offline { .. } = f.vcenter {
             return vec![Finding::new(
                 check,
                 Severity::Info,

@@ -74,16 +74,7 @@ mod tests {
     }
 }
 
-/// Who turned certificate verification off. A flag is a decision made on the
-/// command line; a variable may be a leftover in a CI environment, so the gate
-/// treats the two differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InsecureSource {
-    /// `--insecure` / `-k`.
-    Flag,
-    /// `VAUDIT_INSECURE` or `GOVC_INSECURE`, by name.
-    Env(&'static str),
-}
+pub use super::facts::InsecureSource;
 
 /// `tls-not-verified`: every verdict rests on a server whose identity was not
 /// checked. A warning when the user asked for it on the command line, an

@@ -71,6 +71,11 @@ pub enum Command {
     About(AboutArgs),
     /// The deploying user's (or --user's) effective privileges on each target, against the privilege manifest
     Privileges(PrivilegesArgs),
+    /// Plan (default), --apply or --undo the smallest role and permission changes that close every privilege gap
+    ///
+    /// Exit codes: plan 0 nothing left to do, 1 changes planned, 2 no plan; --apply the new
+    /// audit's verdict; --undo 0 restored, 2 refused or failed.
+    Grant(GrantArgs),
     /// List every folder with its kind; flag a target folder that cannot hold VMs
     Folders(InventoryArgs),
     /// List every resource pool and vApp with its owner; flag host resource pools (no HA)
@@ -148,6 +153,10 @@ pub struct ConnectionArgs {
     /// Most inventory objects one collection reads (pages: a 500th of it, at least 500); raise it for a larger vCenter
     #[arg(long, value_name = "N", default_value_t = crate::vsphere::Limits::DEFAULT_MAX_OBJECTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_objects: usize,
+
+    /// The proxy for the vCenter session: a URL, or `none` to go straight to it (default: HTTPS_PROXY / ALL_PROXY, unless NO_PROXY covers the vCenter)
+    #[arg(long, value_name = "URL|none", value_parser = parse_proxy)]
+    pub proxy: Option<crate::vsphere::ProxySetting>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -221,6 +230,14 @@ pub enum FailOn {
     Warning,
 }
 
+/// The lowest severity that fails the run.
+pub fn fail_on(f: FailOn) -> crate::checks::Severity {
+    match f {
+        FailOn::Error => crate::checks::Severity::Error,
+        FailOn::Warning => crate::checks::Severity::Warning,
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct InventoryArgs {
     #[command(flatten)]
@@ -259,6 +276,46 @@ pub struct PrivilegesArgs {
     /// List every privilege checked, granted ones too (by default only the gaps and a count per entity)
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Plan for this user instead of the logged-in one
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub user: Option<String>,
+    /// Plan for this manifest (embedded name or file) instead of arc-resource-bridge
+    #[arg(long, value_name = "NAME|FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Plan the recommended privileges too
+    #[arg(long)]
+    pub recommended: bool,
+    /// Prefix of the dedicated roles, one per entity kind [default: vaudit-MANIFEST-vVERSION]
+    #[arg(long, value_name = "PREFIX")]
+    pub role: Option<String>,
+    /// Apply the plan in order (journal first), then audit again; exit code is the new verdict's
+    #[arg(long, conflicts_with = "undo")]
+    pub apply: bool,
+    /// Where --apply writes the undo record [default: vaudit-grant-VCENTER-UTCTIME.json]
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Add the missing privileges to the role the principal's existing permission holds (its other holders gain them too)
+    #[arg(long)]
+    pub widen_shared_role: bool,
+    /// Replace the principal's existing permission with a dedicated role holding the old role's privileges and the needed ones
+    #[arg(long)]
+    pub replace_existing: bool,
+    /// Allow a permission moved up from an entity vSphere refuses (a datacenter's top folder, a root pool)
+    #[arg(long)]
+    pub allow_move_up: bool,
+    /// Restore the state the journal FILE recorded (refused if it changed since)
+    #[arg(long, value_name = "FILE")]
+    pub undo: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -384,4 +441,16 @@ impl DiagnoseArgs {
             endpoints: None,
         }
     }
+}
+
+/// `--proxy`: `none`, or a proxy URL (`http://host:port`, or `host:port`).
+fn parse_proxy(s: &str) -> Result<crate::vsphere::ProxySetting, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(crate::vsphere::ProxySetting::Direct);
+    }
+    if s.is_empty() {
+        return Err("give a proxy URL (http://proxy.corp:3128) or none".into());
+    }
+    Ok(crate::vsphere::ProxySetting::Named(s.to_string()))
 }

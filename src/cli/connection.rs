@@ -51,35 +51,6 @@ impl Connection {
         )
     }
 
-    /// One collection pass in an open session, with progress on stderr when
-    /// it is a terminal: the start of every command that audits the inventory.
-    pub async fn collect(
-        &self,
-        client: &Client,
-        facets: crate::inventory::Facets,
-        with_events: bool,
-    ) -> Result<crate::inventory::Snapshot, Error> {
-        use std::io::IsTerminal;
-        let vc = crate::report::VCenter::new(
-            self.options.url.as_str(),
-            client.about(),
-            client.session(),
-            self.options.insecure,
-        );
-        let progress = std::io::stderr().is_terminal();
-        let limits = crate::vsphere::Limits::with_max_objects(self.settings.max_objects);
-        let snap = crate::inventory::collect(client, vc, facets, with_events, limits, |n| {
-            if progress {
-                eprint!("\rcollecting the inventory: {n} objects");
-            }
-        })
-        .await?;
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
-        Ok(snap)
-    }
-
     /// Connects and logs in, runs `body`, and logs out whatever `body`
     /// returned, so no session is left open on the vCenter.
     pub async fn with_session<T>(
@@ -137,5 +108,84 @@ impl Connection {
         }
         tracing::debug!(calls = client.calls(), "SOAP round trips");
         out
+    }
+}
+
+impl Connection {
+    /// The connection settings a plan holds: resolved, or the connection
+    /// finding that says why they cannot be used (no password, an address
+    /// the password may not go to…; nothing was sent). A signal at the
+    /// prompt ends the run instead.
+    pub fn for_plan(
+        args: &ConnectionArgs,
+        config: &ConfigCredentials,
+        keyring: Keyring,
+    ) -> Result<Result<Connection, crate::checks::Finding>, Error> {
+        match Self::resolve_with(args, Some(config), keyring) {
+            Ok(c) => Ok(Ok(c)),
+            Err(e) if e.is_interrupted() => Err(e),
+            Err(e) => Ok(Err(crate::checks::Finding::new(
+                crate::checks::connection::CHECK,
+                crate::checks::Severity::Error,
+                "connection-failed",
+                None,
+                e.to_string(),
+                e.remedy()
+                    .unwrap_or_else(|| "fix the connection settings".into()),
+            ))),
+        }
+    }
+}
+
+impl crate::gate::Session for Connection {
+    type Error = Error;
+
+    fn username(&self) -> &str {
+        Connection::username(self)
+    }
+
+    fn password(&self) -> &str {
+        Connection::password(self)
+    }
+
+    fn url(&self) -> &str {
+        self.options.url.as_str()
+    }
+
+    fn insecure(&self) -> Option<crate::checks::vcenter::InsecureSource> {
+        self.settings.insecure
+    }
+
+    fn limits(&self) -> crate::vsphere::Limits {
+        crate::vsphere::Limits::with_max_objects(self.settings.max_objects)
+    }
+
+    async fn with_session<T>(
+        &self,
+        body: impl AsyncFnOnce(&Client) -> Result<T, crate::vsphere::Error>,
+    ) -> Result<T, Error> {
+        Connection::with_session(self, async |c| Ok(body(c).await?)).await
+    }
+
+    fn failed(&self, e: Error) -> Result<(String, Option<crate::checks::Finding>), Error> {
+        use crate::gate::{connection_finding, not_run_because};
+        match e {
+            e if e.is_interrupted() => Err(e),
+            Error::Login { source, who } => {
+                let f = connection_finding(&source, Some(&who));
+                Ok((not_run_because(&f), Some(f)))
+            }
+            Error::VSphere(e) => {
+                let f = connection_finding(&e, Some(&self.who()));
+                Ok((not_run_because(&f), Some(f)))
+            }
+            e => Ok((e.to_string(), None)),
+        }
+    }
+}
+
+impl From<crate::plan::Error> for Error {
+    fn from(e: crate::plan::Error) -> Self {
+        Error::usage(e.message, e.remedy)
     }
 }

@@ -1,6 +1,7 @@
 //! The CLI layer's error: every way a command can fail before it has a
 //! verdict. All of them exit 2; the message names the object, the remedy the fix.
 
+use crate::report::exit;
 use crate::vsphere;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,14 +51,10 @@ impl From<vsphere::Error> for Error {
     }
 }
 
-/// Exit code when stdout was closed before the report was written: what a
-/// shell reports for a process ended by SIGPIPE (128 + 13, spec §4).
-pub const EXIT_CLOSED_STDOUT: u8 = 141;
-
 /// The reader of stdout is gone (`vaudit folders | head -2`): nothing is
 /// wrong and nobody is left to tell, so end at once, without a word.
 pub fn exit_closed_stdout() -> ! {
-    std::process::exit(i32::from(EXIT_CLOSED_STDOUT))
+    std::process::exit(i32::from(exit::CLOSED_STDOUT))
 }
 
 impl Error {
@@ -84,9 +81,9 @@ impl Error {
     /// signal as shells report it, 141 for a closed stdout, else 2.
     pub fn exit_code(&self) -> u8 {
         match self.signal() {
-            Some(n) => 128u8.saturating_add(n as u8),
-            None if self.is_closed_stdout() => EXIT_CLOSED_STDOUT,
-            None => super::EXIT_INCOMPLETE,
+            Some(n) => exit::of_signal(n),
+            None if self.is_closed_stdout() => exit::CLOSED_STDOUT,
+            None => exit::INCOMPLETE,
         }
     }
 
@@ -117,54 +114,11 @@ impl Error {
     }
 }
 
-/// The longest value a sentence quotes from its input (a flag, a variable):
-/// a 70 KB value echoed in full would bury the sentence around it.
-const MAX_QUOTED: usize = 200;
-
-/// The longest error line printed: a backstop for text from elsewhere (a
-/// server's fault message) that no one bounded.
-pub const MAX_LINE: usize = 2000;
-
-/// `s` cut at `max` characters with an ellipsis and the full length.
-pub fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => std::borrow::Cow::Borrowed(s),
-        Some((at, _)) => {
-            std::borrow::Cow::Owned(format!("{}… ({} characters)", &s[..at], s.chars().count()))
-        }
-    }
-}
-
-/// A user's value quoted in an error: cut at `MAX_QUOTED`.
-pub fn quoted(s: &str) -> std::borrow::Cow<'_, str> {
-    cut(s, MAX_QUOTED)
-}
-
-/// One error or remedy line for stderr: every control character escaped
-/// (server text could otherwise start a line of its own, such as a fake
-/// "Verdict: pass.", or drive the terminal), and bounded.
-pub fn for_terminal(s: &str) -> String {
-    cut(&crate::report::sanitize::line(s), MAX_LINE).into_owned()
-}
+pub use crate::report::sanitize::{for_terminal, quoted};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_line_from_the_server_stays_one_line() {
-        let out = for_terminal("fault SystemError: Evil\nVerdict: pass.\u{9b}2J");
-        assert!(!out.contains('\n') && !out.contains('\u{9b}'), "{out}");
-        assert!(out.contains("Evil\\nVerdict"), "{out}");
-    }
-
-    #[test]
-    fn long_lines_are_cut_with_an_ellipsis() {
-        let out = for_terminal(&"a".repeat(70_000));
-        assert!(out.chars().count() < MAX_LINE + 40, "{}", out.len());
-        assert!(out.ends_with("… (70000 characters)"), "{out}");
-        assert_eq!(quoted("short"), "short");
-    }
 
     #[test]
     fn ctrl_c_at_the_prompt_exits_130() {

@@ -17,7 +17,7 @@ pub async fn login(args: &ConnectionArgs) -> Result<u8, Error> {
         for_terminal(&s.username.value),
         s.url.value
     );
-    Ok(0)
+    Ok(crate::report::exit::SUCCESS)
 }
 
 /// Takes the same flags as `login` so the two lines can be typed alike; only
@@ -36,5 +36,5 @@ pub fn logout(args: &ConnectionArgs) -> Result<u8, Error> {
             for_terminal(user)
         );
     }
-    Ok(0)
+    Ok(crate::report::exit::SUCCESS)
 }

@@ -7,6 +7,7 @@ mod check_cmd;
 mod connection;
 mod credentials;
 mod error;
+mod grant_cmd;
 mod inventory_cmd;
 mod keys;
 mod keystore;
@@ -23,10 +24,8 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 pub use error::Error;
 
+use crate::report::exit;
 use args::Command;
-
-/// Exit code when the audit could not be completed (spec §4).
-pub const EXIT_INCOMPLETE: u8 = 2;
 
 pub fn run() -> ExitCode {
     install_panic_hook();
@@ -40,7 +39,7 @@ pub fn run() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_INCOMPLETE);
+            return ExitCode::from(exit::INCOMPLETE);
         }
     };
     let outcome = runtime.block_on(async {
@@ -75,6 +74,7 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
     match command {
         Command::About(a) => about::run(&a).await,
         Command::Privileges(a) => privileges_cmd::run(&a).await,
+        Command::Grant(a) => grant_cmd::run(&a).await,
         Command::Folders(a) => inventory_cmd::folders(&a).await,
         Command::Pools(a) => inventory_cmd::pools(&a).await,
         Command::Templates(a) => inventory_cmd::templates(&a).await,
@@ -86,11 +86,11 @@ async fn dispatch(command: Command) -> Result<u8, Error> {
         Command::Schema => {
             use std::io::Write;
             std::io::stdout().write_all(crate::report::SCHEMA_FILE.as_bytes())?;
-            Ok(0)
+            Ok(exit::SUCCESS)
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "vaudit", &mut std::io::stdout());
-            Ok(0)
+            Ok(exit::SUCCESS)
         }
     }
 }
@@ -132,6 +132,17 @@ fn init_tracing(log: &args::LogArgs) {
 
 /// A panic is a bug: say so in one line, without the payload (which could
 /// hold data from the server) or a backtrace, and exit 2 like any failure.
+/// `print!`'s panic on a stdout closed early: EPIPE on Unix; on Windows
+/// ERROR_BROKEN_PIPE (109) or ERROR_NO_DATA (232), whose wording depends on
+/// the system's language, so the code is matched.
+fn is_closed_stdout(payload: &str) -> bool {
+    let p = payload.to_ascii_lowercase();
+    p.starts_with("failed printing to stdout")
+        && ["broken pipe", "(os error 109)", "(os error 232)"]
+            .iter()
+            .any(|m| p.contains(m))
+}
+
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         // `print!` to a stdout that `vaudit … | head` closed early panics
@@ -142,7 +153,7 @@ fn install_panic_hook() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+        if is_closed_stdout(payload) {
             error::exit_closed_stdout();
         }
         let at = info
@@ -152,6 +163,36 @@ fn install_panic_hook() {
         eprintln!(
             "error: vaudit hit an internal error{at}; the audit is incomplete. Please report it with the command you ran (not the password)."
         );
-        std::process::exit(EXIT_INCOMPLETE as i32);
+        std::process::exit(i32::from(exit::INCOMPLETE));
     }));
+}
+
+#[cfg(test)]
+mod closed_stdout_tests {
+    use super::is_closed_stdout;
+
+    #[test]
+    fn a_broken_pipe_on_unix_is_a_closed_stdout() {
+        assert!(is_closed_stdout(
+            "failed printing to stdout: Broken pipe (os error 32)"
+        ));
+    }
+
+    #[test]
+    fn a_pipe_being_closed_on_windows_is_a_closed_stdout() {
+        assert!(is_closed_stdout(
+            "failed printing to stdout: The pipe is being closed. (os error 232)"
+        ));
+        assert!(is_closed_stdout(
+            "failed printing to stdout: OS Error 109 (FormatMessageW() returned error 317) (os error 109)"
+        ));
+    }
+
+    #[test]
+    fn another_print_failure_is_not_a_closed_stdout() {
+        assert!(!is_closed_stdout(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
+        assert!(!is_closed_stdout("index out of bounds (os error 232)"));
+    }
 }

@@ -113,11 +113,13 @@ pub struct Settings {
     pub deadline: std::time::Duration,
     /// The most objects one collection reads (`--max-objects`).
     pub max_objects: usize,
+    /// `--proxy`, else the environment's.
+    pub proxy: crate::vsphere::ProxySetting,
 }
 
 /// The vCenter and user a keyring entry belongs to.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Account {
     pub url: Setting<Url>,
     pub username: Setting<String>,
 }
@@ -166,7 +168,7 @@ pub fn address(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Option<Sett
 }
 
 /// The vCenter and user, without the password (also what `logout` needs).
-pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Target, Error> {
+pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Account, Error> {
     let raw = address(key, config).ok_or_else(|| {
         Error::usage(
             "no vCenter given",
@@ -198,7 +200,7 @@ pub fn target(key: &KeyArgs, config: Option<&ConfigCredentials>) -> Result<Targe
             "pass --username deployer@vsphere.local or set VAUDIT_USERNAME",
         )
     })?;
-    Ok(Target {
+    Ok(Account {
         url: Setting {
             value: url,
             source: raw.source,
@@ -305,6 +307,7 @@ pub fn resolve(
         timeout,
         deadline: std::time::Duration::from_secs(args.deadline),
         max_objects: args.max_objects,
+        proxy: args.proxy.clone().unwrap_or_default(),
     };
     settings.log_sources();
     Ok(settings)
@@ -347,6 +350,7 @@ impl Settings {
             insecure: self.insecure.is_some(),
             timeout: std::time::Duration::from_secs(self.timeout.value),
             limits: crate::vsphere::Limits::with_max_objects(self.max_objects),
+            proxy: self.proxy.clone(),
         }
     }
 }
@@ -355,7 +359,7 @@ impl Settings {
 /// environment, config file, keyring, prompt; when the address came only
 /// from the config file, only the config file's own password.
 fn password(
-    target: &Target,
+    target: &Account,
     config: Option<&ConfigCredentials>,
     keyring: Keyring,
 ) -> Result<Setting<Secret>, Error> {

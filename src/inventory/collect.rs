@@ -53,8 +53,9 @@ pub async fn collect(
             }
             Ok(())
         };
-        client
-            .retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then)
+        // Boxed: the gate's future nests the collection deep enough to pass
+        // the compiler's layout depth otherwise.
+        Box::pin(client.retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then))
             .await
     };
     // The event history does not depend on the pages: asked beside them.

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::placement::{self as privileges, Placement};
+use super::checked_on::{self as privileges, Placement};
 use super::{Entity, Snapshot, Targets};
 use crate::manifest::Manifest;
 use crate::vsphere::{
@@ -146,7 +146,7 @@ pub fn root_entity(snap: &Snapshot) -> Entity {
 
 /// How many parents up from `entity` a permission is defined (0: on it;
 /// unknown places last).
-fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
+pub fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> usize {
     let Some(on) = defined_on else { return 0 };
     let mut cur = Some(entity);
     for depth in 0..=snap.entities.len() {

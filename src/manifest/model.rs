@@ -41,7 +41,7 @@ impl EntityKind {
     /// Whether `privileges`, `check` and `grant` can be pointed at an entity
     /// of this kind. The kinds other products need (cluster, host,
     /// distributed switch and port group) have no target option yet, and a
-    /// manifest using them is refused by [`super::load`] rather than
+    /// manifest using them is refused by `manifest::load` rather than
     /// checked on a stand-in that would say little about them.
     pub fn has_target(self) -> bool {
         !matches!(

@@ -28,25 +28,60 @@ pub use tcp::TcpOutcome;
 /// the longest chain, proxy then CONNECT then TLS, stays under 5 s.
 pub const STEP: Duration = Duration::from_millis(1500);
 
-/// Which probes to run: those of the checks asked for.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Wanted {
-    pub dns: bool,
-    pub proxy: bool,
-    pub egress: bool,
-    pub ip_conflict: bool,
-    pub upload: bool,
+/// A probe from this machine a check can read (`checks::Check::probes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Each DNS server of the config, for the names the appliance resolves.
+    Dns,
+    /// Each proxy of the config: CONNECT and its TLS.
+    Proxy,
+    /// The required endpoints, through the proxy when there is one.
+    Egress,
+    /// A TCP probe of the control-plane and node addresses.
+    IpConflict,
+    /// The ESXi hosts the image is uploaded to (after the inventory).
+    Upload,
+    /// The bridge's API server on the control-plane endpoint (diagnose).
+    ControlPlane,
 }
 
-impl Wanted {
-    pub fn any(&self) -> bool {
-        self.dns || self.proxy || self.egress || self.ip_conflict || self.upload
+/// A set of probes: the union over the checks asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Probes(u8);
+
+impl Probes {
+    pub const NONE: Probes = Probes(0);
+
+    pub fn of(probes: &[Probe]) -> Probes {
+        probes.iter().fold(Probes::NONE, |acc, p| acc.with(*p))
+    }
+
+    pub fn with(self, p: Probe) -> Probes {
+        Probes(self.0 | 1 << p as u8)
+    }
+
+    pub fn has(self, p: Probe) -> bool {
+        self.0 & (1 << p as u8) != 0
+    }
+
+    /// Whether any probe of the config's network runs (the control-plane
+    /// probe is diagnose's own, after the session).
+    pub fn any_network(self) -> bool {
+        [
+            Probe::Dns,
+            Probe::Proxy,
+            Probe::Egress,
+            Probe::IpConflict,
+            Probe::Upload,
+        ]
+        .into_iter()
+        .any(|p| self.has(p))
     }
 }
 
 /// What to probe, read from the config.
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
+pub struct Subjects {
     pub dns_servers: Vec<String>,
     /// (what it is, name) for every name the appliance must resolve.
     pub names: Vec<(String, String)>,
@@ -58,7 +93,7 @@ pub struct Plan {
     pub endpoints: Vec<Endpoint>,
     /// (config key, address) of the control plane and the node pool.
     pub addresses: Vec<(String, IpAddr)>,
-    pub wanted: Wanted,
+    pub wanted: Probes,
 }
 
 pub fn is_local(host: &str) -> bool {
@@ -66,13 +101,13 @@ pub fn is_local(host: &str) -> bool {
     h == "local" || h.ends_with(".local")
 }
 
-impl Plan {
+impl Subjects {
     pub fn new(
         cfg: &ArcConfig,
         vcenter_address: Option<&str>,
         endpoints: Vec<Endpoint>,
-        wanted: Wanted,
-    ) -> Plan {
+        wanted: Probes,
+    ) -> Subjects {
         let mut names: Vec<(String, String)> = Vec::new();
         let mut add = |what: String, host: String| {
             if host.is_empty()
@@ -144,7 +179,7 @@ impl Plan {
         .into_iter()
         .filter_map(|(k, v)| Some((k.to_string(), v.as_deref()?.trim().parse().ok()?)))
         .collect();
-        Plan {
+        Subjects {
             dns_servers: cfg.dns_servers.clone(),
             names,
             proxies,
@@ -194,10 +229,10 @@ pub struct NetworkFacts {
 }
 
 /// Runs every wanted probe at once.
-pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
+pub async fn run(plan: &Subjects, endpoints_from: String) -> NetworkFacts {
     let w = plan.wanted;
     let dns = async {
-        if !w.dns {
+        if !w.has(Probe::Dns) {
             return vec![];
         }
         let mut set = tokio::task::JoinSet::new();
@@ -231,7 +266,7 @@ pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
         out.into_iter().map(|(_, s, d)| (s, d)).collect()
     };
     let proxies = async {
-        if !(w.proxy || w.egress) {
+        if !(w.has(Probe::Proxy) || w.has(Probe::Egress)) {
             return vec![];
         }
         let mut out = Vec::new();
@@ -241,7 +276,7 @@ pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
         out
     };
     let egress = async {
-        if !(w.proxy || w.egress) {
+        if !(w.has(Probe::Proxy) || w.has(Probe::Egress)) {
             return vec![];
         }
         let mut set = tokio::task::JoinSet::new();
@@ -257,7 +292,7 @@ pub async fn run(plan: &Plan, endpoints_from: String) -> NetworkFacts {
         out.into_iter().map(|(_, e, r)| (e, r)).collect()
     };
     let addresses = async {
-        if !w.ip_conflict {
+        if !w.has(Probe::IpConflict) {
             return vec![];
         }
         let mut out = Vec::new();

@@ -11,17 +11,24 @@ pub enum Format {
     Markdown,
     /// A manifest as `--manifest` reads it back.
     Toml,
+    /// `grant`'s plan as govc commands.
+    Sh,
+    /// `grant`'s plan as PowerCLI commands.
+    Ps1,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Json,
         Format::Junit,
         Format::Markdown,
         Format::Toml,
+        Format::Sh,
+        Format::Ps1,
     ];
-    pub const NAMES: [&'static str; 5] = ["table", "json", "junit", "markdown", "toml"];
+    pub const NAMES: [&'static str; 7] =
+        ["table", "json", "junit", "markdown", "toml", "sh", "ps1"];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -54,6 +61,16 @@ pub const SUPPORT: &[(&str, &[Format])] = &[
         &[Format::Table, Format::Json, Format::Markdown],
     ),
     ("about", &[Format::Table, Format::Json]),
+    (
+        "grant",
+        &[
+            Format::Table,
+            Format::Json,
+            Format::Markdown,
+            Format::Sh,
+            Format::Ps1,
+        ],
+    ),
     (
         "manifest",
         &[Format::Table, Format::Json, Format::Markdown, Format::Toml],

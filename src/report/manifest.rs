@@ -3,10 +3,16 @@
 //! fitted to a terminal by wrapping only the group, the label and the kinds
 //! at spaces; an id is never broken.
 
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::Format;
+use super::emit::Page;
 use super::markdown::cell;
-use super::privileges::Style;
 use super::sanitize::line;
 use super::table::{Fit, Grid};
+use super::terminal::Style;
 use crate::manifest::{Manifest, Privilege};
 
 /// The lines above `manifest show`'s table: name and version, source, and
@@ -187,6 +193,150 @@ pub fn render_markdown(full: &Manifest, m: &Manifest, on: &[String]) -> String {
         ));
     }
     out
+}
+
+/// `vaudit manifest list`: every embedded manifest.
+pub struct ListPage<'a>(pub &'a [Manifest]);
+
+impl ListPage<'_> {
+    /// TOML is one manifest as `--manifest` reads it back: a list has none.
+    pub fn refuses(format: Format) -> Option<(&'static str, &'static str)> {
+        (format == Format::Toml).then_some((
+            "--output toml writes one manifest, and list names them all",
+            "give vaudit manifest show NAME --output toml",
+        ))
+    }
+}
+
+/// One manifest in `manifest list -o json`.
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    name: &'a str,
+    description: &'a str,
+    version: Option<&'a str>,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    /// Entries with no condition: what a run without options checks.
+    privileges: usize,
+    options: Vec<&'a str>,
+}
+
+fn unconditional(m: &Manifest) -> usize {
+    m.privileges
+        .iter()
+        .filter(|p| p.condition.is_none())
+        .count()
+}
+
+impl Page for ListPage<'_> {
+    fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            schema: &'static str,
+            manifests: Vec<ListEntry<'a>>,
+        }
+        super::write_json(
+            out,
+            &Doc {
+                schema: super::SCHEMA,
+                manifests: self
+                    .0
+                    .iter()
+                    .map(|m| ListEntry {
+                        name: &m.name,
+                        description: &m.description,
+                        version: m.version.as_deref(),
+                        source: m.source.as_deref(),
+                        date: m.date.as_deref(),
+                        privileges: unconditional(m),
+                        options: m.options.iter().map(|o| o.name.as_str()).collect(),
+                    })
+                    .collect(),
+            },
+        )
+    }
+
+    fn table(&self, style: Style) -> String {
+        format!("{}\n", list(self.0, style))
+    }
+
+    fn markdown(&self) -> String {
+        format!("{}\n", list_markdown(self.0))
+    }
+}
+
+/// `vaudit manifest show NAME|FILE`: one manifest with the given options
+/// applied, and its TOML as written.
+pub struct ShowPage<'a> {
+    /// The manifest as read, every option's entries included.
+    pub full: &'a Manifest,
+    /// With the options of this run applied.
+    pub applied: &'a Manifest,
+    pub options: &'a [String],
+    /// The file it was read from, when not embedded.
+    pub file: Option<&'a str>,
+    /// The text as written, comments and conditions included.
+    pub text: &'a str,
+}
+
+impl Page for ShowPage<'_> {
+    fn json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct OptionState<'a> {
+            name: &'a str,
+            description: &'a str,
+            enabled: bool,
+            privileges: usize,
+        }
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            schema: &'static str,
+            /// The manifest with the given options applied.
+            manifest: &'a Manifest,
+            options: Vec<OptionState<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            file: Option<&'a str>,
+        }
+        super::write_json(
+            out,
+            &Doc {
+                schema: super::SCHEMA,
+                manifest: self.applied,
+                options: self
+                    .full
+                    .option_counts()
+                    .into_iter()
+                    .map(|(o, n)| OptionState {
+                        name: &o.name,
+                        description: &o.description,
+                        enabled: self.options.contains(&o.name),
+                        privileges: n,
+                    })
+                    .collect(),
+                file: self.file,
+            },
+        )
+    }
+
+    fn table(&self, style: Style) -> String {
+        format!(
+            "{}{}\n",
+            header(self.full, self.options),
+            render(self.applied, style)
+        )
+    }
+
+    fn markdown(&self) -> String {
+        format!(
+            "{}\n",
+            render_markdown(self.full, self.applied, self.options)
+        )
+    }
+
+    fn toml(&self) -> String {
+        // The options are chosen by each run, not stored.
+        self.text.to_string()
+    }
 }
 
 /// Privileges gathered by group, groups in order of first appearance and

@@ -56,7 +56,7 @@ pub fn code(s: &str) -> String {
 /// The verdict in words, bold first, which always matches the exit code; a
 /// run where every check was left out says nothing was judged, and why.
 pub fn verdict_line(verdict: Verdict, results: &[CheckResult]) -> String {
-    if let Some(why) = super::gate::nothing_judged(results) {
+    if let Some(why) = super::verdict::nothing_judged(results) {
         return format!("**vaudit: NOTHING JUDGED** — {}.", cell(&why));
     }
     match verdict {

@@ -5,18 +5,23 @@
 use serde::Serialize;
 
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
-use crate::vsphere::{AboutInfo, UserSession};
 
+pub mod check;
+pub mod emit;
+pub mod exit;
 pub mod format;
-pub mod gate;
+pub mod grant;
 pub mod junit;
+pub mod listing;
 pub mod manifest;
 pub mod markdown;
 pub mod privileges;
 pub mod quote;
+pub mod remediation;
 pub mod sanitize;
 pub mod table;
 pub mod terminal;
+pub mod verdict;
 pub mod xml;
 
 pub use format::Format;
@@ -30,12 +35,9 @@ pub const SCHEMA_FILE: &str = include_str!("../../schema/vaudit-v1.json");
 pub use crate::inventory::VCenter;
 
 impl VCenter {
-    pub fn new(
-        url: &str,
-        about: &AboutInfo,
-        session: Option<&UserSession>,
-        insecure: bool,
-    ) -> Self {
+    /// What the connected `client` says of itself.
+    pub fn new(url: &str, client: &crate::vsphere::Client, insecure: bool) -> Self {
+        let (about, session) = (client.about(), client.session());
         VCenter {
             url: url.to_string(),
             product: about.name.clone(),
@@ -45,6 +47,7 @@ impl VCenter {
             instance_uuid: about.instance_uuid.clone(),
             user: session.map(|s| s.user_name.clone()).unwrap_or_default(),
             insecure,
+            proxy: client.proxy().map(Into::into),
         }
     }
 }
@@ -129,4 +132,24 @@ pub fn write_json<T: Serialize>(out: &mut dyn std::io::Write, doc: &T) -> std::i
 /// Writes one JSON document and a newline to stdout.
 pub fn print_json<T: Serialize>(doc: &T) -> std::io::Result<()> {
     write_json(&mut std::io::stdout().lock(), doc)
+}
+
+/// The targets found, by kind, as every JSON document lists them.
+pub fn targets_map(
+    t: &crate::inventory::Targets<'_>,
+) -> std::collections::BTreeMap<&'static str, EntityRef> {
+    let mut m = std::collections::BTreeMap::new();
+    for (k, e) in [
+        ("datacenter", t.datacenter),
+        ("folder", t.folder),
+        ("pool", t.pool),
+        ("datastore", t.datastore),
+        ("network", t.network),
+        ("template", t.template),
+    ] {
+        if let Some(e) = e {
+            m.insert(k, EntityRef::from(e));
+        }
+    }
+    m
 }

@@ -8,9 +8,11 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::emit::{Judged, Page};
 use super::sanitize::line as clean;
 use super::table;
-use super::terminal::{Paint, paint_if};
+use super::terminal::{Paint, Style, fit, paint_if, plural, wrap};
+use super::verdict::not_verified_lines;
 use crate::checks::privileges::{Placement, PrivilegeRow};
 use crate::checks::{EntityRef, Finding};
 use crate::manifest::Level;
@@ -26,13 +28,6 @@ pub struct View<'a> {
     pub all: bool,
     /// `--explain` follows: the fix points below instead of at the flag.
     pub explained: bool,
-}
-
-/// How a table is drawn: the width it may use (`None`: unlimited) and colour.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub width: Option<usize>,
-    pub color: bool,
 }
 
 const GAPS: [&str; 2] = ["missing-privilege", "missing-recommended-privilege"];
@@ -59,47 +54,6 @@ fn status(r: &PrivilegeRow) -> (&'static str, Paint) {
         Rank::Unknown => ("unknown", Paint::Yellow),
         Rank::Granted => ("ok", Paint::Green),
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// `s` cut to `max` characters, the cut shown by an ellipsis.
-fn fit(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// Words wrapped at spaces to `width`, later lines indented by `indent`;
-/// a word longer than a line (a path, a command) stays whole.
-pub fn wrap(s: &str, width: Option<usize>, indent: usize) -> String {
-    let Some(width) = width else {
-        return s.to_string();
-    };
-    let lead = s.len() - s.trim_start_matches(' ').len();
-    let mut out = " ".repeat(lead);
-    let mut col = lead;
-    for (i, word) in s[lead..].split(' ').enumerate() {
-        let n = word.chars().count();
-        if i > 0 && col > indent && col + 1 + n > width {
-            // Spaces the server wrote before the break would trail.
-            out.truncate(out.trim_end_matches(' ').len());
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            col = indent;
-        } else if i > 0 {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += n;
-    }
-    out
 }
 
 /// The entities in the order the manifest's kinds place them, each with the
@@ -323,6 +277,52 @@ pub fn render_explain(x: &Explain) -> String {
         out.push_str(&format!("  {}\n", clean(n)));
     }
     out
+}
+
+/// `vaudit privileges`' report: the judged results, the rows and, with
+/// `--explain`, the permissions and the commands that close each gap.
+pub struct PrivilegesPage<'a> {
+    pub judged: Judged<'a>,
+    pub view: View<'a>,
+    pub explain: Option<&'a Explain>,
+}
+
+impl Page for PrivilegesPage<'_> {
+    fn json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            user: &'a str,
+            manifest: &'a str,
+            checked_on: &'a [Placement],
+            privileges: &'a [PrivilegeRow],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            explain: Option<&'a Explain>,
+        }
+        self.judged.json(
+            Body {
+                user: self.view.user,
+                manifest: self.view.manifest,
+                checked_on: self.view.placements,
+                privileges: self.view.rows,
+                explain: self.explain,
+            },
+            out,
+        )
+    }
+
+    fn table(&self, style: Style) -> String {
+        let mut text = render(&self.view, style);
+        text.push_str(&not_verified_lines(self.judged.results, style));
+        if let Some(x) = self.explain {
+            text.push_str(&render_explain(x));
+        }
+        text.push_str(&self.judged.closing(style));
+        text
+    }
+
+    fn markdown(&self) -> String {
+        self.judged.markdown()
+    }
 }
 
 #[cfg(test)]

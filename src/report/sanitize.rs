@@ -52,9 +52,54 @@ pub fn text(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.split('\n').map(line).collect::<Vec<_>>().join("\n"))
 }
 
+/// The longest value a sentence quotes from its input (a flag, a variable):
+/// a 70 KB value echoed in full would bury the sentence around it.
+const MAX_QUOTED: usize = 200;
+
+/// The longest error line printed: a backstop for text from elsewhere (a
+/// server's fault message) that no one bounded.
+pub const MAX_LINE: usize = 2000;
+
+/// `s` cut at `max` characters with an ellipsis and the full length.
+pub fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((at, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} characters)", &s[..at], s.chars().count()))
+        }
+    }
+}
+
+/// A user's value quoted in an error: cut at `MAX_QUOTED`.
+pub fn quoted(s: &str) -> std::borrow::Cow<'_, str> {
+    cut(s, MAX_QUOTED)
+}
+
+/// One error or remedy line for stderr: every control character escaped
+/// (server text could otherwise start a line of its own, such as a fake
+/// "Verdict: pass.", or drive the terminal), and bounded.
+pub fn for_terminal(s: &str) -> String {
+    cut(&line(s), MAX_LINE).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_from_the_server_stays_one_line() {
+        let out = for_terminal("fault SystemError: Evil\nVerdict: pass.\u{9b}2J");
+        assert!(!out.contains('\n') && !out.contains('\u{9b}'), "{out}");
+        assert!(out.contains("Evil\\nVerdict"), "{out}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_with_an_ellipsis() {
+        let out = for_terminal(&"a".repeat(70_000));
+        assert!(out.chars().count() < MAX_LINE + 40, "{}", out.len());
+        assert!(out.ends_with("… (70000 characters)"), "{out}");
+        assert_eq!(quoted("short"), "short");
+    }
 
     #[test]
     fn text_keeps_its_lines_and_escapes_the_rest() {

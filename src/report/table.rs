@@ -15,9 +15,10 @@ const STYLE: TableStyle =
 /// Spaces between two columns unless a table asks for fewer.
 const GAP: usize = 2;
 
-use super::privileges::{Style, wrap};
 use super::sanitize::line;
+pub use super::terminal::run_style;
 use super::terminal::{self, Paint, paint_if};
+use super::terminal::{Style, wrap};
 use crate::checks::{Finding, Severity};
 
 /// How a column gives way on a narrow terminal.
@@ -236,23 +237,11 @@ impl Grid {
     }
 }
 
-/// `s` in lines of at most `width` columns, broken at spaces only.
+/// `s` in lines of at most `width` columns, broken at spaces only: the
+/// report's one wrapper, over the words alone (runs of spaces count as one).
 fn wrap_words(s: &str, width: usize) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut col = 0;
-    for word in s.split(' ').filter(|w| !w.is_empty()) {
-        let n = word.width();
-        if col > 0 && col + 1 + n > width {
-            out.push('\n');
-            col = 0;
-        } else if col > 0 {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(word);
-        col += n;
-    }
-    out
+    let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    wrap(&words.join(" "), Some(width), 0)
 }
 
 /// A comfy-table built elsewhere, rendered with every cell made one safe
@@ -277,14 +266,6 @@ pub fn render(t: &Table) -> String {
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The style of the run: the terminal's width and colour.
-pub fn run_style() -> Style {
-    Style {
-        width: terminal::width(),
-        color: terminal::color(),
-    }
 }
 
 /// The findings, worst first, each with its remedy; then a one-line summary.

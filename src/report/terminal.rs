@@ -5,6 +5,8 @@
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
+use unicode_width::UnicodeWidthStr;
+
 /// `--color`: the user's word beats the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorChoice {
@@ -74,7 +76,22 @@ static COLOR: OnceLock<bool> = OnceLock::new();
 /// Decides colour for the run; later calls change nothing.
 pub fn init(choice: ColorChoice) {
     let env = |k: &str| std::env::var(k).ok();
-    COLOR.get_or_init(|| decide_color(choice, &env, std::io::stdout().is_terminal()));
+    let shows = std::io::stdout().is_terminal() && console_shows_escapes();
+    COLOR.get_or_init(|| decide_color(choice, &env, shows));
+}
+
+/// A Windows console shows colour escapes only with virtual-terminal
+/// processing on, which this asks for; a console that refuses it (before
+/// Windows 10, or a host without it) would print them as `←[31m` litter,
+/// so colour stays off there unless `--color always` or `CLICOLOR_FORCE`.
+#[cfg(windows)]
+fn console_shows_escapes() -> bool {
+    crossterm::ansi_support::supports_ansi()
+}
+
+#[cfg(not(windows))]
+fn console_shows_escapes() -> bool {
+    true
 }
 
 /// Whether reports are coloured (off unless `init` said so).
@@ -140,6 +157,109 @@ pub fn paint_for(word: &str) -> Option<Paint> {
         "pass" | "ok" => Some(Paint::Green),
         "skipped" | "info" | "note" => Some(Paint::Dim),
         _ => None,
+    }
+}
+
+/// How a table is drawn: the width it may use (`None`: unlimited) and colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub width: Option<usize>,
+    pub color: bool,
+}
+
+impl Style {
+    /// No width limit, no colour: text for a file or another program.
+    pub const PLAIN: Style = Style {
+        width: None,
+        color: false,
+    };
+}
+
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `s` cut to `max` characters, the cut shown by an ellipsis.
+pub fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Words wrapped at spaces to `width`, later lines indented by `indent`;
+/// a word longer than a line (a path, a command) stays whole. Widths are
+/// display columns, so wide characters count twice. The one word-wrapper
+/// of the reports: table cells use it too (`table::Grid`).
+pub fn wrap(s: &str, width: Option<usize>, indent: usize) -> String {
+    let Some(width) = width else {
+        return s.to_string();
+    };
+    let lead = s.len() - s.trim_start_matches(' ').len();
+    let mut out = " ".repeat(lead);
+    let mut col = lead;
+    for (i, word) in s[lead..].split(' ').enumerate() {
+        let n = word.width();
+        if i > 0 && col > indent && col + 1 + n > width {
+            // Spaces the server wrote before the break would trail.
+            out.truncate(out.trim_end_matches(' ').len());
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if i > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += n;
+    }
+    out
+}
+
+/// The style of the run: the terminal's width and colour.
+pub fn run_style() -> Style {
+    Style {
+        width: width(),
+        color: color(),
+    }
+}
+
+/// A progress line on stderr, only on a terminal, cleared when dropped so
+/// that nothing after it is garbled, whatever path the run takes. The one
+/// progress line of every command that collects the inventory.
+pub struct Progress {
+    on: bool,
+    lead: &'static str,
+}
+
+impl Progress {
+    /// `lead` starts every line (`"checking: "`); `first` is shown until
+    /// the first count, if given.
+    pub fn start(on: bool, lead: &'static str, first: Option<&str>) -> Progress {
+        let on = on && std::io::stderr().is_terminal();
+        if let (true, Some(f)) = (on, first) {
+            eprint!("{lead}{f}");
+        }
+        Progress { on, lead }
+    }
+
+    pub fn objects(&self, n: usize) {
+        if self.on {
+            eprint!(
+                "\r\x1b[2K{}collecting the inventory: {n} objects",
+                self.lead
+            );
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
     }
 }
 

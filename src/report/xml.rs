@@ -15,31 +15,18 @@ fn allowed(c: char) -> bool {
         && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Escapes `s` for an element body or a double-quoted attribute value.
-/// Newlines, tabs and carriage returns are written as character references,
-/// so attribute-value normalisation keeps them.
+/// Escapes `s` for an element body or a double-quoted attribute value, with
+/// the wire's escaper: what a report may not show is written as a visible
+/// escape instead of refused.
 pub fn escape(s: &str) -> Cow<'_, str> {
-    let plain =
-        |c: char| allowed(c) && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '\t' | '\n' | '\r');
-    if s.chars().all(plain) {
-        return Cow::Borrowed(s);
+    let visible = |c: char, out: &mut String| {
+        out.extend(c.escape_default());
+        Ok::<(), std::convert::Infallible>(())
+    };
+    match crate::vsphere::escape_markup(s, allowed, visible) {
+        Ok(text) => text,
+        Err(never) => match never {},
     }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c if allowed(c) => out.push(c),
-            c => out.extend(c.escape_default()),
-        }
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]

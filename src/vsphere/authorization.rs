@@ -228,6 +228,104 @@ impl Client {
     }
 }
 
+/// The changes `vaudit grant` makes. Each is one call, never retried after
+/// a transient failure (the first may have been applied), and each fault
+/// the caller must tell apart comes back typed ([`super::FaultKind`]:
+/// `AlreadyExists`, `InvalidName`, `InvalidArgument` for an entity vSphere
+/// refuses a permission on, `AuthMinimumAdminPermission`).
+impl Client {
+    /// `AddAuthorizationRole`: a new role holding `privileges`; its id.
+    pub async fn add_authorization_role(
+        &self,
+        name: &str,
+        privileges: &[String],
+    ) -> Result<i32, Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("AddAuthorizationRole", &am);
+        req.text("name", name);
+        for p in privileges {
+            req.text("privIds", p);
+        }
+        let step = "AddAuthorizationRole";
+        let body = self.transport.call(req).await?;
+        let node = self.transport.decode_tree(step, &body)?;
+        node.text_of("returnval")
+            .and_then(|t| t.trim().parse().ok())
+            .ok_or_else(|| self.transport.decode_err(step, "no numeric role id"))
+    }
+
+    /// `UpdateAuthorizationRole`: the role's whole privilege set becomes
+    /// `privileges` (vSphere replaces it: read, add, write back).
+    pub async fn update_authorization_role(
+        &self,
+        id: i32,
+        name: &str,
+        privileges: &[String],
+    ) -> Result<(), Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("UpdateAuthorizationRole", &am);
+        req.text("roleId", &id.to_string()).text("newName", name);
+        for p in privileges {
+            req.text("privIds", p);
+        }
+        self.transport.call(req).await.map(drop)
+    }
+
+    /// `RemoveAuthorizationRole` with `failIfUsed`: a role someone holds is
+    /// never removed with its permissions.
+    pub async fn remove_authorization_role(&self, id: i32) -> Result<(), Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("RemoveAuthorizationRole", &am);
+        req.text("roleId", &id.to_string())
+            .text("failIfUsed", "true");
+        self.transport.call(req).await.map(drop)
+    }
+
+    /// `SetEntityPermissions`: adds the permission, or replaces the one the
+    /// same principal holds on the entity.
+    pub async fn set_entity_permission(&self, entity: &MoRef, p: &Permission) -> Result<(), Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("SetEntityPermissions", &am);
+        req.moref("entity", entity)
+            .open("permission")
+            .text("principal", &p.principal)
+            .text("group", if p.group { "true" } else { "false" })
+            .text("roleId", &p.role_id.to_string())
+            .text("propagate", if p.propagate { "true" } else { "false" })
+            .close("permission");
+        self.transport.call(req).await.map(drop)
+    }
+
+    /// `RemoveEntityPermission`: the principal's permission defined on the
+    /// entity.
+    pub async fn remove_entity_permission(
+        &self,
+        entity: &MoRef,
+        principal: &str,
+        group: bool,
+    ) -> Result<(), Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("RemoveEntityPermission", &am);
+        req.moref("entity", entity)
+            .text("user", principal)
+            .text("isGroup", if group { "true" } else { "false" });
+        self.transport.call(req).await.map(drop)
+    }
+
+    /// `RetrieveRolePermissions`: every permission that uses the role.
+    pub async fn retrieve_role_permissions(&self, id: i32) -> Result<Vec<Permission>, Error> {
+        let am = self.authorization_manager()?;
+        let mut req = Request::new("RetrieveRolePermissions", &am);
+        req.text("roleId", &id.to_string());
+        let step = "RetrieveRolePermissions";
+        let body = self.transport.call(req).await?;
+        let node = self.transport.decode_tree(step, &body)?;
+        node.children_named("returnval")
+            .map(|p| decode_permission(p).map_err(|e| self.transport.decode_err(step, e)))
+            .collect()
+    }
+}
+
 fn decode_permission(p: &Node) -> Result<Permission, String> {
     let entity = p
         .child("entity")

@@ -26,8 +26,19 @@ fn carried(c: char) -> bool {
 /// error naming `field`, never a substitute: a password altered on the way
 /// fails in a way no one can diagnose.
 pub fn escape<'a>(field: &str, value: &'a str) -> Result<Cow<'a, str>, Unsendable> {
+    escape_markup(value, carried, |_, _| Err(Unsendable(field.to_string())))
+}
+
+/// The one XML escaper: markup as entities, tab, LF and CR as character
+/// references, every character `keep` accepts as itself, and any other
+/// handed to `other` (the wire refuses it, a report shows it escaped).
+pub fn escape_markup<'a, E>(
+    value: &'a str,
+    keep: impl Fn(char) -> bool,
+    mut other: impl FnMut(char, &mut String) -> Result<(), E>,
+) -> Result<Cow<'a, str>, E> {
     let plain =
-        |c: char| carried(c) && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '\t' | '\n' | '\r');
+        |c: char| keep(c) && !matches!(c, '<' | '>' | '&' | '"' | '\'' | '\t' | '\n' | '\r');
     if value.chars().all(plain) {
         return Ok(Cow::Borrowed(value));
     }
@@ -42,8 +53,8 @@ pub fn escape<'a>(field: &str, value: &'a str) -> Result<Cow<'a, str>, Unsendabl
             '\t' => out.push_str("&#x9;"),
             '\n' => out.push_str("&#xA;"),
             '\r' => out.push_str("&#xD;"),
-            c if carried(c) => out.push(c),
-            _ => return Err(Unsendable(field.to_string())),
+            c if keep(c) => out.push(c),
+            c => other(c, &mut out)?,
         }
     }
     Ok(Cow::Owned(out))
@@ -176,6 +187,7 @@ const IDEMPOTENT: &[&str] = &[
     "QueryPerf",
     "FindAllByIp",
     "RetrieveAllPermissions",
+    "RetrieveRolePermissions",
 ];
 
 /// One method call: `<Method xmlns="urn:vim25"><_this …/>…</Method>`, or

@@ -26,6 +26,18 @@ pub enum FaultKind {
     MethodNotFound {
         method: Option<String>,
     },
+    /// A role of that name exists (`AddAuthorizationRole`,
+    /// `UpdateAuthorizationRole`).
+    AlreadyExists {
+        name: Option<String>,
+    },
+    /// vCenter does not accept the name (a role's).
+    InvalidName {
+        name: Option<String>,
+    },
+    /// The change would leave no administrator (`RemoveEntityPermission`,
+    /// `SetEntityPermissions`).
+    AuthMinimumAdminPermission,
     Other {
         type_name: String,
     },
@@ -48,6 +60,9 @@ impl Fault {
             FaultKind::InvalidArgument { .. } => "InvalidArgument",
             FaultKind::InvalidProperty { .. } => "InvalidProperty",
             FaultKind::MethodNotFound { .. } => "MethodNotFound",
+            FaultKind::AlreadyExists { .. } => "AlreadyExists",
+            FaultKind::InvalidName { .. } => "InvalidName",
+            FaultKind::AuthMinimumAdminPermission => "AuthMinimumAdminPermission",
             FaultKind::Other { type_name } => type_name,
         }
     }
@@ -90,6 +105,9 @@ impl Fault {
             "MethodNotFound" => FaultKind::MethodNotFound {
                 method: text("method"),
             },
+            "AlreadyExists" => FaultKind::AlreadyExists { name: text("name") },
+            "InvalidName" => FaultKind::InvalidName { name: text("name") },
+            "AuthMinimumAdminPermission" => FaultKind::AuthMinimumAdminPermission,
             "" => FaultKind::Other {
                 type_name: fault
                     .text_of("faultcode")

@@ -25,6 +25,7 @@ pub(crate) mod xml;
 
 pub use authorization::{EntityPrivilege, Permission, Role};
 pub use authz_rest::{Authorization, RestPermission, RestRole, Scope};
+pub use envelope::escape_markup;
 pub use error::{Error, ProxyFailure};
 pub use events::{Event, VmEvent};
 pub use fault::{Fault, FaultKind};
@@ -33,8 +34,8 @@ pub use host::host_of;
 pub use limits::Limits;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
 pub use property::{InventorySink, Page, PropertySpec, decode_page};
-pub use proxy::Proxy;
-pub use rest::{RestProbe, TagCategories};
+pub use proxy::{Proxy, ProxySetting};
+pub use rest::{RestProbe, RestSession, TagCategories};
 pub use session::Client;
 pub use transport::ConnectOptions;
 pub use types::{

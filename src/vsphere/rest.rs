@@ -105,6 +105,72 @@ impl Client {
     }
 }
 
+/// A vCenter 9 `/api` session for the authorization API's writes, closed
+/// by [`RestSession::close`] (a token left open only lives until it times
+/// out on the server).
+pub struct RestSession<'c> {
+    client: &'c Client,
+    token: String,
+}
+
+impl Client {
+    /// Opens an `/api` session; an older vCenter (no `/api`: HTTP 404) has
+    /// no authorization API, and says so.
+    pub async fn rest_session(&self, user: &str, password: &str) -> Result<RestSession<'_>, Error> {
+        let t = &self.transport;
+        let (status, body) = t
+            .rest(Method::POST, "/api/session", Some((user, password)), None)
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(t.decode_err(
+                "POST /api/session",
+                "the /api endpoint is missing (HTTP 404), so the vCenter has no REST authorization API (vSphere API 9.0)",
+            ));
+        }
+        let token = session_token(t, "/api/session", status, &body)?;
+        Ok(RestSession {
+            client: self,
+            token,
+        })
+    }
+}
+
+impl RestSession<'_> {
+    /// Every permission and role (global ones included).
+    pub async fn authorization(&self) -> Result<super::authz_rest::Authorization, Error> {
+        super::authz_rest::read(&self.client.transport, &self.token).await
+    }
+
+    /// A global permission for `principal`; its id.
+    pub async fn create_global_permission(
+        &self,
+        principal: &super::types::Principal,
+        role: i32,
+        propagating: bool,
+    ) -> Result<String, Error> {
+        super::authz_rest::create_global(
+            &self.client.transport,
+            &self.token,
+            principal,
+            role,
+            propagating,
+        )
+        .await
+    }
+
+    pub async fn delete_permission(&self, id: &str) -> Result<(), Error> {
+        super::authz_rest::delete(&self.client.transport, &self.token, id).await
+    }
+
+    pub async fn close(self) {
+        let _ = self
+            .client
+            .transport
+            .rest(Method::DELETE, "/api/session", None, Some(&self.token))
+            .await;
+    }
+}
+
 fn session_token(
     t: &super::transport::Transport,
     path: &str,

@@ -10,6 +10,28 @@ use vaudit::vsphere::{Client, ConnectOptions, MoRef, PropertySpec};
 
 use crate::common::{ADMIN, SIM_PASSWORD, Sim};
 
+/// A runtime and the library's own session as the administrator.
+pub fn library_session(sim: &Sim) -> (tokio::runtime::Runtime, Client) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let opts = ConnectOptions {
+        url: ConnectOptions::parse_url(&sim.url).unwrap(),
+        ca_file: Some(sim.ca_file.clone()),
+        insecure: false,
+        timeout: Duration::from_secs(30),
+        limits: Default::default(),
+        proxy: Default::default(),
+    };
+    let client = rt.block_on(async {
+        let mut c = Client::connect(&opts).await.unwrap();
+        c.login(ADMIN, SIM_PASSWORD).await.unwrap();
+        c
+    });
+    (rt, client)
+}
+
 pub struct Admin {
     rt: tokio::runtime::Runtime,
     /// The library's session, for what vaudit itself reads (the root folder).
@@ -22,22 +44,7 @@ pub struct Admin {
 
 impl Admin {
     pub fn connect(sim: &Sim) -> Admin {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let opts = ConnectOptions {
-            url: ConnectOptions::parse_url(&sim.url).unwrap(),
-            ca_file: Some(sim.ca_file.clone()),
-            insecure: false,
-            timeout: Duration::from_secs(30),
-            limits: Default::default(),
-        };
-        let client = rt.block_on(async {
-            let mut c = Client::connect(&opts).await.unwrap();
-            c.login(ADMIN, SIM_PASSWORD).await.unwrap();
-            c
-        });
+        let (rt, client) = library_session(sim);
         let ca = reqwest::Certificate::from_pem(&std::fs::read(&sim.ca_file).unwrap()).unwrap();
         let http = reqwest::Client::builder()
             .add_root_certificate(ca)
@@ -181,6 +188,53 @@ impl Admin {
                 .send()
                 .await;
         });
+    }
+
+    /// Every permission (entity, principal, group, role id, propagate) and
+    /// every role (id, name, privileges), sorted, as the SOAP API lists them:
+    /// what a scenario compares before and after a change.
+    pub fn authorization_state(&self) -> String {
+        let mut perms: Vec<String> = self
+            .rt
+            .block_on(self.client.retrieve_all_permissions())
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {} {}",
+                    p.entity.map(|e| e.to_string()).unwrap_or_default(),
+                    p.principal.to_lowercase(),
+                    p.group,
+                    p.role_id,
+                    p.propagate
+                )
+            })
+            .collect();
+        perms.sort();
+        let mut roles: Vec<String> = self
+            .rt
+            .block_on(self.client.role_list())
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let mut p = r.privileges;
+                p.sort();
+                format!("{} {} {}", r.id, r.name, p.join(","))
+            })
+            .collect();
+        roles.sort();
+        format!("{}\n{}", perms.join("\n"), roles.join("\n"))
+    }
+
+    /// The privileges of the role `name`.
+    pub fn role_privileges(&self, name: &str) -> Vec<String> {
+        self.rt
+            .block_on(self.client.role_list())
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == name)
+            .map(|r| r.privileges)
+            .unwrap_or_default()
     }
 
     pub fn root(&self) -> MoRef {

@@ -268,7 +268,7 @@ fn junit_output_is_xml_with_one_suite_per_check() {
     assert_eq!(failures_total, suites.values().sum::<usize>());
     let rules: usize = names
         .iter()
-        .map(|n| vaudit::checks::rules::of(n).len())
+        .map(|n| vaudit::checks::registry::rules_of(n).len())
         .sum();
     assert_eq!(cases, rules);
 }

@@ -80,6 +80,8 @@ fn accept_loop(
 /// any other name is NXDOMAIN.
 pub struct Dns {
     pub ip: Ipv4Addr,
+    /// How many queries reached it (UDP and TCP).
+    pub queries: Arc<std::sync::atomic::AtomicUsize>,
     _s: Stopper,
 }
 
@@ -116,6 +118,8 @@ impl Dns {
         let table: Arc<HashMap<String, Ipv4Addr>> =
             Arc::new(table.iter().map(|(n, a)| (n.to_string(), *a)).collect());
         let mut s = Stopper::new();
+        let queries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (uq, tq) = (queries.clone(), queries.clone());
         let udp = UdpSocket::bind((ip, 53)).expect("bind UDP 53 (run the tests as root)");
         udp.set_read_timeout(Some(Duration::from_millis(50)))
             .unwrap();
@@ -123,16 +127,18 @@ impl Dns {
         s.spawn(move |stop| {
             let mut buf = [0u8; 4096];
             while !stop.load(Ordering::Relaxed) {
-                if let Ok((n, from)) = udp.recv_from(&mut buf)
-                    && let Some(a) = dns_answer(&buf[..n], &t)
-                {
-                    let _ = udp.send_to(&a, from);
+                if let Ok((n, from)) = udp.recv_from(&mut buf) {
+                    uq.fetch_add(1, Ordering::Relaxed);
+                    if let Some(a) = dns_answer(&buf[..n], &t) {
+                        let _ = udp.send_to(&a, from);
+                    }
                 }
             }
         });
         let tcp = TcpListener::bind((ip, 53)).expect("bind TCP 53");
         s.spawn(move |stop| {
             accept_loop(tcp, stop, move |mut c| {
+                tq.fetch_add(1, Ordering::Relaxed);
                 let mut len = [0u8; 2];
                 if c.read_exact(&mut len).is_err() {
                     return;
@@ -146,7 +152,7 @@ impl Dns {
                 }
             })
         });
-        Dns { ip, _s: s }
+        Dns { ip, queries, _s: s }
     }
 }
 

@@ -364,3 +364,22 @@ fn without_sso_own_propagate_off_over_a_group_names_the_group_for_user() {
         GROUP_A,
     );
 }
+
+/// One verdict per question (issue 22): where the user's groups cannot be
+/// determined (no SSO) and a group permission decides, `vaudit privileges`
+/// and `check --only privileges,tagging` both leave it not verified.
+#[test]
+fn privileges_and_the_gate_agree_when_groups_cannot_be_determined() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &["-sso-off"]);
+    let admin = Admin::connect(&sim);
+    let all = role(&admin, "all", &IDS);
+    admin.grant(&arc(&sim), GROUP_A, true, all, false);
+    admin.grant(&admin.root(), GROUP_B, true, all, true);
+    let m = manifest(dir.path());
+    let code = crate::privileges::same_verdict(
+        |argv| crate::privileges::as_user(&sim, MEMBER, argv),
+        &["--folder", ARC, "--manifest", &m],
+    );
+    assert_eq!(code, 2);
+}

@@ -239,6 +239,37 @@ fn dns_asks_about_the_configs_address_whatever_url_says() {
     );
 }
 
+/// An infra file alone: the checks that read the appliance file end
+/// not-verified naming it, and nothing is probed for them (issue 27): the
+/// config's DNS server gets no query.
+#[test]
+fn an_infra_file_alone_probes_nothing() {
+    let dns = Dns::start(&dns_table());
+    let d = tempfile::tempdir().unwrap();
+    Cfg {
+        dns: vec![dns.ip.to_string()],
+        ..Default::default()
+    }
+    .write(d.path());
+    let eps = endpoints(d.path(), &[named("mcr.fake.test")]);
+    let r = check(
+        "dns,proxy,egress,ip-conflict",
+        &d.path().join("net-infra.yaml"),
+        &eps,
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    for name in ["dns", "proxy", "egress", "ip-conflict"] {
+        assert_eq!(status(&v, name), "not-verified", "{name}: {v}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(
+        dns.queries.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "the DNS server was asked"
+    );
+}
+
 #[test]
 fn dns_server_unreachable_names_the_server() {
     let silent = next_ip();

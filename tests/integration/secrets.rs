@@ -192,11 +192,15 @@ fn no_command_leaks_the_password_at_any_log_level() {
             c.env("RUST_LOG", level);
         }
         let r = run_clean(what, c);
+        // `privileges` without targets checks every kind on a stand-in:
+        // it ends not verified (exit 2) with its report, after the login.
+        let finished = r.code == 0
+            || r.code == 1
+            || (args[0] == "privileges" && r.code == 2 && !r.stdout.is_empty());
         assert!(
-            r.code == 0 || r.code == 1,
+            finished,
             "{what}: the run must log in and finish (exit {}):\n{}",
-            r.code,
-            r.stderr
+            r.code, r.stderr
         );
         if rust_log.is_some() {
             // Proof that trace logging was on (the libraries' own tracing).
@@ -346,6 +350,7 @@ fn the_config_file_password_is_used_and_never_shown() {
 
 /// Reads `/proc/PID/cmdline` and `/proc/PID/environ` of a running vaudit
 /// that is waiting on a server that never answers.
+#[cfg(target_os = "linux")]
 fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
     crate::common::keep_on_loopback(&mut cmd);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -398,6 +403,7 @@ fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
     )
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
     // A server that accepts and never answers: vaudit blocks until --timeout.

@@ -245,7 +245,8 @@ mod tests {
             groups: vec![],
             assertion: r#"<saml2:Assertion ID="_a1">x</saml2:Assertion>"#.into(),
             admin: Ok("/sso-adminserver/sdk/vsphere.local".into()),
-            expires: time::OffsetDateTime::now_utc(),
+            lifetime: time::Duration::minutes(10),
+            received: std::time::Instant::now(),
         }
     }
 

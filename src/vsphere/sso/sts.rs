@@ -25,17 +25,20 @@ pub struct Token {
     /// Where the SSO admin service of the STS that issued it answers (a
     /// path on the `--url` host), or why it cannot be asked.
     pub(super) admin: Result<String, String>,
-    /// When it stops being honoured: the assertion's
-    /// `Conditions/@NotOnOrAfter` (the STS may grant less than the ten
-    /// minutes asked), else the lifetime asked.
-    pub(super) expires: OffsetDateTime,
+    /// How long it is honoured: the assertion's `Conditions` span
+    /// (`NotOnOrAfter` − `NotBefore`; the STS may grant less than the ten
+    /// minutes asked), else the lifetime asked. A span, counted on this
+    /// machine's clock from `received`: the vCenter's clock and this one's
+    /// may disagree by minutes.
+    pub(super) lifetime: time::Duration,
+    pub(super) received: std::time::Instant,
 }
 
 impl Token {
     /// Whether it is still good for `margin` from now: a token about to
     /// lapse would fail the SSO admin call that carries it.
     pub(super) fn good_for(&self, margin: time::Duration) -> bool {
-        OffsetDateTime::now_utc() + margin < self.expires
+        self.received.elapsed() + margin < self.lifetime
     }
 }
 
@@ -145,10 +148,14 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
                 .collect()
         })
         .unwrap_or_default();
-    let expires = find(assertion, "Conditions")
-        .and_then(|c| c.attr("NotOnOrAfter"))
-        .and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok())
-        .unwrap_or_else(|| OffsetDateTime::now_utc() + LIFETIME);
+    let received = std::time::Instant::now();
+    let at = |c: &Node, name: &str| {
+        c.attr(name)
+            .and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok())
+    };
+    let lifetime = find(assertion, "Conditions")
+        .and_then(|c| Some(at(c, "NotOnOrAfter")? - at(c, "NotBefore")?))
+        .unwrap_or(LIFETIME);
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
     let assertion = assertion_text(text).ok_or("the SAML assertion could not be cut out")?;
     Ok(Token {
@@ -156,7 +163,8 @@ pub(super) fn parse(body: &[u8]) -> Result<Token, String> {
         groups,
         assertion,
         admin: Err("no SSO admin service was looked up".into()),
-        expires,
+        lifetime,
+        received,
     })
 }
 
@@ -211,11 +219,9 @@ mod tests {
             r#"<saml2:Conditions NotBefore="2026-12-06T04:00:00Z" NotOnOrAfter="2026-12-06T04:05:00Z"/><saml2:AttributeStatement>"#,
         );
         let t = parse(granted.as_bytes()).unwrap();
-        assert_eq!(
-            t.expires,
-            OffsetDateTime::parse("2026-12-06T04:05:00Z", &Rfc3339).unwrap()
-        );
-        assert!(!t.good_for(time::Duration::ZERO));
+        assert_eq!(t.lifetime, time::Duration::minutes(5));
+        assert!(t.good_for(time::Duration::minutes(4)));
+        assert!(!t.good_for(time::Duration::minutes(5)));
     }
 
     /// The simulator's answer, as it writes one.
@@ -224,10 +230,19 @@ mod tests {
     #[test]
     fn the_simulators_lifetime_is_read() {
         let t = parse(SIM_ANSWER.as_bytes()).unwrap();
-        assert_eq!(
-            t.expires,
-            OffsetDateTime::parse("2026-12-06T04:00:30Z", &Rfc3339).unwrap()
+        assert_eq!(t.lifetime, time::Duration::seconds(30));
+    }
+
+    /// The vCenter's clock is years off this one's: the span it grants
+    /// still counts from when the token arrived here.
+    #[test]
+    fn a_skewed_vcenter_clock_does_not_shorten_the_token() {
+        let skewed = ANSWER.replace(
+            "<saml2:AttributeStatement>",
+            r#"<saml2:Conditions NotBefore="2020-01-01T00:00:00Z" NotOnOrAfter="2020-01-01T00:10:00Z"/><saml2:AttributeStatement>"#,
         );
+        let t = parse(skewed.as_bytes()).unwrap();
+        assert!(t.good_for(time::Duration::minutes(9)));
     }
 
     #[test]

@@ -38,9 +38,9 @@ impl Node {
             text: String::new(),
             children: Vec::new(),
         };
-        // `type` (morefs), and `Name`, `ID` and `NotOnOrAfter` (a token's
-        // lifetime), which SAML assertions carry.
-        for a in ["type", "Name", "ID", "NotOnOrAfter"] {
+        // `type` (morefs), and what SAML assertions carry: `Name`, `ID`,
+        // and `NotBefore`/`NotOnOrAfter` (a token's lifetime).
+        for a in ["type", "Name", "ID", "NotBefore", "NotOnOrAfter"] {
             if let Some(t) = tag.attr(a)? {
                 node.attrs.push((a.into(), t.into_owned()));
             }

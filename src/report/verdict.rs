@@ -1,152 +1,14 @@
-//! `vaudit check`'s report in every format, from the registry's results.
+//! How every report ends: the not-verified and skipped lines under a
+//! table, and the closing sentence, the verdict in words, which always
+//! matches the exit code. Every command that judges ends with `closing_line`.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-
-use serde::Serialize;
-
-use super::privileges::{Style, wrap};
 use super::sanitize::line;
-use super::table::{Fit, Grid};
-use super::{Document, Format, VCenter, junit, markdown, table, terminal};
-use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
-
-pub struct GateReport<'a> {
-    pub vcenter: &'a VCenter,
-    pub targets: BTreeMap<&'static str, EntityRef>,
-    /// `--user`: whose privileges were audited, when not the logged-in user's.
-    pub privileges_user: Option<&'a str>,
-    pub results: &'a [CheckResult],
-    pub findings: &'a [Finding],
-    pub seconds: f64,
-    pub fail_on_warning: bool,
-    /// Where the facts came from when not from a live session.
-    pub snapshot: Option<&'a str>,
-    /// `check` or `diagnose`, for titles.
-    pub command: &'a str,
-    /// The target each check judges, as asked (check name → target), for
-    /// JUnit testcase names that stay the same across runs.
-    pub scopes: BTreeMap<String, String>,
-}
-
-/// The target each check of the registry judges, as the user asked for it
-/// (so the same config gives the same names whatever the vCenter answers).
-pub fn scopes(spec: &crate::inventory::TargetSpec) -> BTreeMap<String, String> {
-    crate::checks::registry::CHECKS
-        .iter()
-        .chain(crate::checks::registry::DIAGNOSE.iter())
-        .filter_map(|c| {
-            let asked: Vec<&str> = c.targets.iter().filter_map(|t| t.asked(spec)).collect();
-            (!asked.is_empty()).then(|| (c.name.to_string(), asked.join(" ")))
-        })
-        .collect()
-}
-
-pub fn render(format: Format, r: &GateReport<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let verdict = Verdict::of(r.results);
-    match format {
-        Format::Json => {
-            #[derive(Serialize)]
-            struct Body<'a> {
-                /// Whose privileges were checked, when not the logged-in
-                /// user's (`--user`).
-                #[serde(skip_serializing_if = "Option::is_none")]
-                privileges_user: Option<&'a str>,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                snapshot: Option<&'a str>,
-            }
-            super::write_json(
-                out,
-                &Document::new(
-                    r.vcenter.clone(),
-                    Some(r.targets.clone()),
-                    r.results.to_vec(),
-                    r.findings.to_vec(),
-                    Body {
-                        privileges_user: r.privileges_user,
-                        snapshot: r.snapshot,
-                    },
-                ),
-            )
-        }
-        Format::Junit => {
-            let fail_on = if r.fail_on_warning {
-                crate::checks::Severity::Warning
-            } else {
-                crate::checks::Severity::Error
-            };
-            let text = junit::render(&junit::Run {
-                results: r.results,
-                findings: r.findings,
-                seconds: r.seconds,
-                fail_on,
-                scopes: &r.scopes,
-            });
-            out.write_all(text.as_bytes())
-        }
-        Format::Markdown => {
-            let title = match r.vcenter.url.as_str() {
-                "" => format!("vaudit {}", r.command),
-                u => format!("vaudit {}: {u}", r.command),
-            };
-            out.write_all(markdown::render(&title, verdict, r.results, r.findings).as_bytes())
-        }
-        // `output::resolve` never picks toml for check or diagnose.
-        Format::Table | Format::Toml => {
-            if !r.vcenter.product.is_empty() {
-                writeln!(
-                    out,
-                    "{}",
-                    line(&format!(
-                        "{} {} at {} as {}",
-                        r.vcenter.product, r.vcenter.version, r.vcenter.url, r.vcenter.user
-                    ))
-                )?;
-            }
-            if let Some(path) = r.snapshot {
-                writeln!(out, "From the offline snapshot {}", line(path))?;
-            }
-            if let Some(u) = r.privileges_user {
-                writeln!(out, "Privileges audited for {}", line(u))?;
-            }
-            writeln!(out)?;
-            let style = table::run_style();
-            let mut t = Grid::with_style(
-                &[
-                    ("Check", Fit::Whole),
-                    ("Status", Fit::Whole),
-                    ("Findings", Fit::Whole),
-                ],
-                style,
-            );
-            // Skipped checks are the user's own choice: one line under the
-            // table names them, so the rows left are the ones that ran.
-            for c in r.results.iter().filter(|c| c.status != Status::Skipped) {
-                t.row([
-                    (&c.name).into(),
-                    table::status(c.status.as_str()),
-                    c.findings.to_string().into(),
-                ]);
-            }
-            writeln!(out, "{}", t.render())?;
-            for line in skipped_lines(r.results) {
-                writeln!(out, "{}", wrap(&line, style.width, 2))?;
-            }
-            write!(out, "{}", not_verified_lines(r.results, style))?;
-            writeln!(out)?;
-            write!(out, "{}", table::findings(r.findings))?;
-            writeln!(
-                out,
-                "{}",
-                closing_line(r.results, r.findings, r.fail_on_warning, style.color)
-            )
-        }
-    }
-}
+use super::terminal::{self, Style, wrap};
+use crate::checks::{CheckResult, Finding, Severity, Status, Verdict};
 
 /// "Skipped (why): a, b": one line per reason, `--skip NAME` counted as
 /// one reason.
-fn skipped_lines(results: &[CheckResult]) -> Vec<String> {
+pub fn skipped_lines(results: &[CheckResult]) -> Vec<String> {
     let mut by_why: Vec<(String, Vec<&str>)> = Vec::new();
     for c in results.iter().filter(|c| c.status == Status::Skipped) {
         let why = match c.reason.as_deref() {
@@ -245,7 +107,7 @@ pub fn verdict_sentence(v: Verdict, on_warnings: bool) -> &'static str {
 }
 
 #[cfg(test)]
-mod skipped_tests {
+mod tests {
     use super::*;
 
     fn ran(name: &str) -> CheckResult {
