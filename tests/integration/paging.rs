@@ -173,6 +173,7 @@ async fn read_vms(sim: &Sim, page_size: u32) -> (usize, u64) {
         insecure: false,
         timeout: Duration::from_secs(30),
         limits: Default::default(),
+        proxy: Default::default(),
     };
     let mut client = Client::connect(&opts).await.unwrap();
     client.login(&sim.username, SIM_PASSWORD).await.unwrap();
