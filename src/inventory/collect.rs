@@ -55,8 +55,7 @@ pub async fn collect(
         };
         // Boxed: the gate's future nests the collection deep enough to pass
         // the compiler's layout depth otherwise.
-        Box::pin(client.retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then))
-            .await
+        Box::pin(client.retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then)).await
     };
     // The event history does not depend on the pages: asked beside them.
     let events = async {
