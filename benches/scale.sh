@@ -175,10 +175,11 @@ run_timed() {
     local pre=$1; shift
     local t0 t1 rc=0
     t0=$(date +%s%N)
-    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$@" >/dev/null 2>"$pre.err" || rc=$?
+    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$@" >"$pre.out" 2>"$pre.err" || rc=$?
     t1=$(date +%s%N)
     if ((rc > 1)); then
-        tail -5 "$pre.err" >&2
+        grep -v ' DEBUG \| TRACE ' "$pre.err" | tail -5 >&2
+        grep -i '"reason"\|"message"' "$pre.out" | grep -v 'null' | head -5 >&2
         die "'$*' exited $rc"
     fi
     awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}' >"$pre.wall"

@@ -174,7 +174,7 @@ impl Client {
 /// Hosts per `QueryPerf`: a quarter-hour of real-time samples is a few
 /// hundred elements a host, so a batch stays well inside the element bound
 /// of one answer.
-const PERF_HOSTS: usize = 500;
+const PERF_HOSTS: usize = 200;
 
 fn counter_is(c: &Node, (group, name, rollup): (&str, &str, &str)) -> bool {
     let key_of = |n: &str| c.child(n).and_then(|e| e.text_of("key"));
