@@ -473,7 +473,8 @@ const MAX_RESIZES: usize = 4;
 
 /// Runs `pass` with pages of `page_size` objects; when a page passes the
 /// byte bound with `k` objects read, the whole pass starts over (the result
-/// token cannot change its page size) with pages of half `k`, so a large
+/// token cannot change its page size) with pages of three quarters of `k`
+/// (at most half the page asked), so a large
 /// page costs a second read, never a lost object. A page cut before its
 /// first object ends is an object larger than the bound: that, and a server
 /// that keeps sending too much, fail with the bound's error.
@@ -489,8 +490,12 @@ async fn smaller_on_cut<T>(
                 cut: Some(read),
                 err,
             }) => {
-                let half = u32::try_from(read / 2).unwrap_or(u32::MAX);
-                let next = if size == 0 { half } else { half.min(size / 2) };
+                // Three quarters of what fitted leaves room for objects
+                // larger than those before the cut; at most half the page
+                // asked, so a server that keeps sending too much meets
+                // ever smaller asks.
+                let fits = u32::try_from(read / 4 * 3).unwrap_or(u32::MAX);
+                let next = if size == 0 { fits } else { fits.min(size / 2) };
                 if next == 0 {
                     return Err(err);
                 }
