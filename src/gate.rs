@@ -488,6 +488,9 @@ impl<'a> Wants<'a> {
             // A saved snapshot serves every offline check: all of it.
             inventory: if plan.save.is_some() {
                 inventory::Facets::all()
+            } else if needs.reads(Fact::Privileges) {
+                // The manifest's kinds are checked on every target given.
+                needs.inventory.with(registry::asked_reads(&plan.targets))
             } else {
                 needs.inventory
             },

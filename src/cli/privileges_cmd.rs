@@ -28,6 +28,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let format = output::resolve("privileges", args.output.output)?;
     let asked = Asked {
         manifest: args.manifest.clone(),
+        manifest_options: args.manifest_option.clone(),
         targets: args.targets.spec(),
         only: PRIVILEGE_CHECKS.iter().map(|c| c.to_string()).collect(),
         fail_on: Some(fail_on(args.fail_on)),
@@ -71,6 +72,8 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         view: View {
             user: &g.user,
             manifest: &manifest.name,
+            manifest_version: manifest.version.as_deref(),
+            manifest_options: &manifest.switched_on,
             placements: &g.placements,
             rows: &rows,
             findings: &findings,

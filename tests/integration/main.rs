@@ -38,3 +38,4 @@ mod snapshots;
 mod templates;
 mod visibility;
 mod wire_faults;
+mod products;

@@ -1,0 +1,178 @@
+//! The other products' manifests (issue 25): `vaudit privileges --manifest
+//! NAME`, run on the simulator against each product's targets, reports
+//! exactly the gaps set up over SOAP: a role with every privilege of the
+//! manifest but a known few, granted to the deployer on each target.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use vaudit::vsphere::MoRef;
+
+use crate::admin::Admin;
+use crate::common::{DEPLOYER_PASSWORD, Sim, run, vaudit};
+use crate::privileges::{DEPLOYER, users_file};
+
+/// The product's targets, as flags and as the entities to grant on.
+struct Target {
+    flag: &'static str,
+    value: &'static str,
+    kind: &'static str,
+    name: &'static str,
+}
+
+const DATACENTER: Target = Target {
+    flag: "--datacenter",
+    value: "DC0",
+    kind: "Datacenter",
+    name: "DC0",
+};
+const CLUSTER: Target = Target {
+    flag: "--cluster",
+    value: "DC0_C0",
+    kind: "ClusterComputeResource",
+    name: "DC0_C0",
+};
+const PORTGROUP: Target = Target {
+    flag: "--network",
+    value: "DC0_DVPG0",
+    kind: "DistributedVirtualPortgroup",
+    name: "DC0_DVPG0",
+};
+const FOLDER: Target = Target {
+    flag: "--folder",
+    value: "/DC0/vm/Arc",
+    kind: "Folder",
+    name: "Arc",
+};
+const DATASTORE: Target = Target {
+    flag: "--datastore",
+    value: "LocalDS_0",
+    kind: "Datastore",
+    name: "LocalDS_0",
+};
+const POOL: Target = Target {
+    flag: "--pool",
+    value: "/DC0/host/DC0_C0/Resources",
+    kind: "ResourcePool",
+    name: "Resources",
+};
+
+/// The ids of the manifest with these options on, as `manifest show` lists them.
+fn ids(name: &str, options: &[&str]) -> BTreeSet<String> {
+    let mut cmd = vaudit();
+    cmd.args(["manifest", "show", name, "-o", "json"]);
+    for o in options {
+        cmd.args(["--manifest-option", o]);
+    }
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()["manifest"]["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The gaps a run reports: (code, privilege, entity path) of every
+/// missing-* finding.
+fn gaps(v: &Value) -> BTreeSet<(String, String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("missing-"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["privilege"]["id"].as_str().unwrap_or("").to_string(),
+                f["entity"]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Sets up the deployer with every id of `name` (with `options`) but
+/// `left_out`, granted on the root and on each target, and runs
+/// `privileges --manifest name` against those targets as the administrator.
+fn audit(name: &str, options: &[&str], targets: &[Target], left_out: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    let sim = Sim::start_with_env(
+        &["-users", &users],
+        &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)],
+    );
+    let all = ids(name, options);
+    for id in left_out {
+        assert!(all.contains(*id), "{name} lists no {id}");
+    }
+    let granted: Vec<String> = all
+        .iter()
+        .filter(|i| !left_out.contains(&i.as_str()))
+        .cloned()
+        .collect();
+    let admin = Admin::connect(&sim);
+    let role = admin.role(&format!("{name}-partial"), &granted);
+    admin.grant(&admin.root(), DEPLOYER, false, role, true);
+    for t in targets {
+        let entity: MoRef = admin.by_name(t.kind, t.name);
+        admin.grant(&entity, DEPLOYER, false, role, true);
+    }
+    let mut args = vec!["privileges", "--manifest", name, "--user", DEPLOYER];
+    for o in options {
+        args.extend(["--manifest-option", o]);
+    }
+    for t in targets {
+        args.extend([t.flag, t.value]);
+    }
+    args.extend(["-o", "json"]);
+    let r = run(sim.vaudit(&args));
+    let v = r.json();
+    assert_eq!(v["manifest"], name, "{}", r.stdout);
+    let on: Vec<&str> = v["manifest_options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(on, options, "{}", r.stdout);
+    assert!(v["manifest_version"].is_string(), "{}", r.stdout);
+    (r.code, v)
+}
+
+fn missing(ids: &[(&str, &str)]) -> BTreeSet<(String, String, String)> {
+    ids.iter()
+        .map(|(id, path)| ("missing-privilege".to_string(), id.to_string(), path.to_string()))
+        .collect()
+}
+
+#[test]
+fn openshift_ipi_reports_exactly_the_gaps_on_cluster_port_group_and_datacenter() {
+    let (code, v) = audit(
+        "openshift-ipi",
+        &["installer-creates-folder"],
+        &[DATACENTER, CLUSTER, PORTGROUP, FOLDER, DATASTORE, POOL],
+        &[
+            "Network.Assign",
+            "Resource.AssignVMToPool",
+            "Cns.Searchable",
+            "Folder.Delete",
+        ],
+    );
+    assert_eq!(
+        gaps(&v),
+        missing(&[
+            ("Cns.Searchable", "/"),
+            ("Network.Assign", "/DC0/network/DC0_DVPG0"),
+            ("Resource.AssignVMToPool", "/DC0/host/DC0_C0"),
+            ("Resource.AssignVMToPool", "/DC0/host/DC0_C0/Resources"),
+            ("Resource.AssignVMToPool", "/DC0/vm/Arc"),
+            ("Resource.AssignVMToPool", "/DC0"),
+            ("Folder.Delete", "/DC0"),
+        ]),
+        "{v:#}"
+    );
+    assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0");
+    assert_eq!(v["targets"]["portgroup"]["path"], "/DC0/network/DC0_DVPG0");
+    assert_eq!(code, 1, "{v:#}");
+}
