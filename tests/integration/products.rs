@@ -244,3 +244,157 @@ fn vsphere_csi_with_file_volumes_reports_exactly_the_gaps_on_cluster_datastore_a
     );
     assert_eq!(code, 1, "{v:#}");
 }
+
+/// A manifest of one privilege on `kinds`.
+fn one_privilege_on(dir: &std::path::Path, kinds: &str) -> String {
+    let path = dir.join("kinds.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"kinds\"\n\n[[privilege]]\nid = \"Host.Config.Storage\"\ngroup = \"Host\"\nlabel = \"Storage partition configuration\"\nlevel = \"required\"\non = [{kinds}]\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// The entity each kind was checked on, and its stand-in if any.
+fn checked_on(v: &Value) -> Vec<(String, String, Option<String>)> {
+    v["checked_on"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap().to_string(),
+                p["entity"]["path"].as_str().unwrap().to_string(),
+                p["stand_in"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn host_and_switch_targets_resolve_by_bare_name_and_are_checked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = one_privilege_on(dir.path(), "\"host\", \"switch\"");
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--manifest",
+        &m,
+        "--host",
+        "DC0_C0_H0",
+        "--switch",
+        "DVS0",
+        "-o",
+        "json",
+    ]));
+    let v = r.json();
+    assert_eq!(v["targets"]["host"]["path"], "/DC0/host/DC0_C0/DC0_C0_H0", "{v:#}");
+    assert_eq!(v["targets"]["switch"]["path"], "/DC0/network/DVS0", "{v:#}");
+    assert_eq!(
+        checked_on(&v),
+        [
+            ("host".into(), "/DC0/host/DC0_C0/DC0_C0_H0".into(), None),
+            ("switch".into(), "/DC0/network/DVS0".into(), None),
+        ],
+        "{v:#}"
+    );
+    // The administrator holds it on both: verified, passed.
+    assert_eq!(r.code, 0, "{v:#}");
+}
+
+#[test]
+fn a_kind_without_its_target_is_not_verified_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = one_privilege_on(dir.path(), "\"cluster\"");
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&["privileges", "--manifest", &m, "-o", "json"]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(
+        checked_on(&v),
+        [("cluster".into(), "/".into(), Some("root folder".into()))]
+    );
+    let p = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "privileges")
+        .unwrap();
+    assert_eq!(p["status"], "not-verified", "{p}");
+    assert!(p["reason"].as_str().unwrap().contains("--cluster"), "{p}");
+}
+
+#[test]
+fn a_standard_network_is_no_port_group_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = one_privilege_on(dir.path(), "\"portgroup\"");
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "privileges",
+        "--manifest",
+        &m,
+        "--network",
+        "VM Network",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert!(v["targets"]["portgroup"].is_null(), "{v:#}");
+    let p = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "privileges")
+        .unwrap();
+    assert!(
+        p["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--network naming a distributed port group"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_missing_host_name_lists_the_candidates() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&["privileges", "--host", "nowhere", "-o", "json"]));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("target-not-found"), "{}", r.stdout);
+    assert!(r.stdout.contains("DC0_C0_H0"), "{}", r.stdout);
+}
+
+/// `--user` is refused before anything is sent when it names no domain or
+/// no user, naming the accepted forms.
+fn refused_user(user: &str) {
+    let mut cmd = vaudit();
+    cmd.args([
+        "privileges",
+        "--url",
+        "https://127.0.0.1:9/sdk",
+        "-u",
+        "administrator@vsphere.local",
+        "--user",
+        user,
+    ])
+    .env("VAUDIT_PASSWORD", "x");
+    let r = run(cmd);
+    assert_eq!(r.code, 2, "{user}: {}", r.stderr);
+    assert!(r.stderr.contains("user@domain"), "{user}: {}", r.stderr);
+    assert!(r.stderr.contains("DOMAIN\\user"), "{user}: {}", r.stderr);
+}
+
+#[test]
+fn a_user_without_a_domain_is_a_usage_error() {
+    refused_user("deployer");
+}
+
+#[test]
+fn a_user_with_an_empty_name_is_a_usage_error() {
+    refused_user("@vsphere.local");
+    refused_user("VSPHERE.LOCAL\\");
+}
