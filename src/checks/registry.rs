@@ -817,7 +817,13 @@ pub(crate) mod tests {
             only: &[],
             skip: &[],
         };
-        assert_eq!(inventory_for(CHECKS, &all).closed(), Facets::all());
+        // Distributed switches are read only when --switch names one.
+        assert_eq!(
+            inventory_for(CHECKS, &all)
+                .closed()
+                .with(Facets::of(&[Facet::Switches])),
+            Facets::all()
+        );
     }
 
     #[test]

@@ -448,7 +448,8 @@ mod tests {
                 "VirtualApp",
                 "VirtualMachine",
                 "Datastore",
-                "Network"
+                "Network",
+                "DistributedVirtualSwitch"
             ]
         );
     }
