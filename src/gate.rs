@@ -70,6 +70,9 @@ impl Audit {
             vcenter: &self.vcenter,
             targets: self.targets.clone(),
             privileges_user: plan.user.as_deref(),
+            manifest: plan
+                .wants(crate::checks::privileges::CHECK)
+                .then_some(&plan.manifest),
             results: &self.results,
             findings: &self.findings,
             seconds,

@@ -398,3 +398,26 @@ fn a_user_with_an_empty_name_is_a_usage_error() {
     refused_user("@vsphere.local");
     refused_user("VSPHERE.LOCAL\\");
 }
+
+#[test]
+fn check_records_the_manifest_its_version_and_options() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "privileges",
+        "--manifest",
+        "vsphere-csi",
+        "--manifest-option",
+        "file-volumes",
+        "--cluster",
+        "DC0_C0",
+        "-o",
+        "json",
+    ]));
+    let v = r.json();
+    assert_eq!(v["manifest"], "vsphere-csi", "{v:#}");
+    assert!(v["manifest_version"].is_string(), "{v:#}");
+    assert_eq!(v["manifest_options"], serde_json::json!(["file-volumes"]));
+    assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0", "{v:#}");
+}
