@@ -491,11 +491,10 @@ impl<'a> Wants<'a> {
             // A saved snapshot serves every offline check: all of it.
             inventory: if plan.save.is_some() {
                 inventory::Facets::all()
-            } else if needs.reads(Fact::Privileges) {
-                // The manifest's kinds are checked on every target given.
-                needs.inventory.with(registry::asked_reads(&plan.targets))
             } else {
-                needs.inventory
+                // Every target given is resolved (the targets check, the
+                // manifest's kinds), whichever checks read it.
+                needs.inventory.with(registry::asked_reads(&plan.targets))
             },
             events: needs.reads(Fact::Events),
             privileges: needs

@@ -421,3 +421,24 @@ fn check_records_the_manifest_its_version_and_options() {
     assert_eq!(v["manifest_options"], serde_json::json!(["file-volumes"]));
     assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0", "{v:#}");
 }
+
+#[test]
+fn check_finds_a_cluster_target_whichever_checks_run() {
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "targets",
+        "--cluster",
+        "DC0_C0",
+        "-o",
+        "json",
+    ]));
+    let v = r.json();
+    assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0", "{v:#}");
+    assert!(
+        !r.stdout.contains("target-not-found"),
+        "{}",
+        r.stdout
+    );
+}
