@@ -232,7 +232,9 @@ pub fn validate_user(given: &str) -> Result<(), Error> {
     }
     if p.domain.is_none() {
         return Err(Error::new(
-            format!("The --user value {given:?} names no domain, so it could be a user of any identity source."),
+            format!(
+                "The --user value {given:?} names no domain, so it could be a user of any identity source."
+            ),
             FORMS,
         ));
     }

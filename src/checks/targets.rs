@@ -30,8 +30,7 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     let empty: Vec<String> = ALL
         .iter()
         .filter(|t| {
-            t.asked(f.spec).is_none()
-                && t.config_key().is_some_and(|k| f.config.is_empty_key(k))
+            t.asked(f.spec).is_none() && t.config_key().is_some_and(|k| f.config.is_empty_key(k))
         })
         .map(|&t| super::target::not_given(t, f.config))
         .collect();

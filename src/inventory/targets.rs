@@ -342,4 +342,57 @@ mod tests {
         assert!(msg.starts_with("no folder \"/DC0/vm/Ark\""), "{msg}");
         assert!(msg.contains("candidates: /DC0/vm/Arc"), "{msg}");
     }
+
+    #[test]
+    fn cluster_host_and_switch_resolve_by_name() {
+        let mut d = datacenter();
+        let (cluster, network) = (d.cluster.clone(), d.network.clone());
+        d.b.add("HostSystem", "host-20", "esx2", &cluster);
+        d.b.add(
+            "VmwareDistributedVirtualSwitch",
+            "dvs-21",
+            "DSwitch",
+            &network,
+        );
+        let s = d.b.build();
+        let t = resolve(
+            &s,
+            &TargetSpec {
+                cluster: Some("C0".into()),
+                host: Some("esx2".into()),
+                switch: Some("DSwitch".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.cluster.unwrap().path, "/DC0/host/C0");
+        assert_eq!(t.host.unwrap().path, "/DC0/host/C0/esx2");
+        assert_eq!(t.switch.unwrap().path, "/DC0/network/DSwitch");
+    }
+
+    #[test]
+    fn a_distributed_port_group_network_is_the_portgroup_target() {
+        let mut d = datacenter();
+        let network = d.network.clone();
+        d.b.add(
+            "DistributedVirtualPortgroup",
+            "dvportgroup-22",
+            "DPG",
+            &network,
+        );
+        d.b.add("Network", "network-23", "VM Network", &network);
+        let s = d.b.build();
+        let pg = |name: &str| {
+            let spec = TargetSpec {
+                network: Some(name.into()),
+                ..Default::default()
+            };
+            resolve(&s, &spec)
+                .unwrap()
+                .portgroup
+                .map(|e| e.path.clone())
+        };
+        assert_eq!(pg("DPG").as_deref(), Some("/DC0/network/DPG"));
+        assert_eq!(pg("VM Network"), None);
+    }
 }

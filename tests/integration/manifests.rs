@@ -194,7 +194,11 @@ fn privileges_refuses_an_unknown_manifest_option_before_connecting() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("installer-creates-folder"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("installer-creates-folder"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -158,7 +158,13 @@ fn codes(v: &Value, code: &str) -> BTreeSet<String> {
 
 fn missing(ids: &[(&str, &str)]) -> BTreeSet<(String, String, String)> {
     ids.iter()
-        .map(|(id, path)| ("missing-privilege".to_string(), id.to_string(), path.to_string()))
+        .map(|(id, path)| {
+            (
+                "missing-privilege".to_string(),
+                id.to_string(),
+                path.to_string(),
+            )
+        })
         .collect()
 }
 
@@ -291,7 +297,10 @@ fn host_and_switch_targets_resolve_by_bare_name_and_are_checked_on() {
         "json",
     ]));
     let v = r.json();
-    assert_eq!(v["targets"]["host"]["path"], "/DC0/host/DC0_C0/DC0_C0_H0", "{v:#}");
+    assert_eq!(
+        v["targets"]["host"]["path"], "/DC0/host/DC0_C0/DC0_C0_H0",
+        "{v:#}"
+    );
     assert_eq!(v["targets"]["switch"]["path"], "/DC0/network/DVS0", "{v:#}");
     assert_eq!(
         checked_on(&v),
@@ -436,9 +445,5 @@ fn check_finds_a_cluster_target_whichever_checks_run() {
     ]));
     let v = r.json();
     assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0", "{v:#}");
-    assert!(
-        !r.stdout.contains("target-not-found"),
-        "{}",
-        r.stdout
-    );
+    assert!(!r.stdout.contains("target-not-found"), "{}", r.stdout);
 }
