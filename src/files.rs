@@ -126,6 +126,7 @@ pub fn withhold_quoted(msg: &str) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn a_fifo_is_refused_without_blocking() {
         let d = tempfile::tempdir().unwrap();
@@ -139,6 +140,7 @@ mod tests {
         assert_eq!(e.to_string(), "it is a FIFO, not a regular file");
     }
 
+    #[cfg(unix)]
     #[test]
     fn devices_and_directories_are_refused() {
         let e = read_bounded(Path::new("/dev/zero"), MAX_CONFIG).unwrap_err();

@@ -42,6 +42,12 @@ pub trait Session {
     fn failed(&self, e: Self::Error) -> Result<(String, Option<Finding>), Self::Error>;
 }
 
+/// What the connected vCenter says of itself, with how this session
+/// reached it (certificate verification, proxy).
+fn vcenter_of<S: Session>(conn: &S, client: &Client) -> VCenter {
+    VCenter::new(conn.url(), client, conn.insecure().is_some())
+}
+
 /// Where the vCenter facts came from, owned.
 enum Reached {
     Live(Box<Snapshot>, Live),
@@ -236,12 +242,7 @@ pub async fn listing<S: Session>(
         Source::Live(Ok(conn)) => {
             let progress = crate::report::terminal::Progress::start(true, "", None);
             conn.with_session(async |client| {
-                let vc = VCenter::new(
-                    conn.url(),
-                    client.about(),
-                    client.session(),
-                    conn.insecure().is_some(),
-                );
+                let vc = vcenter_of(conn, client);
                 // Whether this user's listing may be partial, asked beside
                 // the collection as the gate does (two calls, any size).
                 let root = client.content().root_folder.clone();
@@ -319,12 +320,7 @@ pub async fn privileges<S: Session>(
     let spec = &plan.targets;
     let gathered = conn
         .with_session(async |client| {
-            let vc = VCenter::new(
-                conn.url(),
-                client.about(),
-                client.session(),
-                conn.insecure().is_some(),
-            );
+            let vc = vcenter_of(conn, client);
             let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
             let mut applying = Vec::new();
             if explain && let Some(answers) = &snap.privileges {
@@ -424,12 +420,7 @@ async fn online<S: Session>(
     let wants = Wants::of(plan, needs, conn, probes);
     let result = conn
         .with_session(async |client| {
-            let vc = VCenter::new(
-                conn.url(),
-                client.about(),
-                client.session(),
-                conn.insecure().is_some(),
-            );
+            let vc = vcenter_of(conn, client);
             gather(client, vc, &plan.targets, &wants, |n| progress.objects(n)).await
         })
         .await;

@@ -14,8 +14,7 @@ pub async fn run(args: &AboutArgs) -> Result<u8, Error> {
         .with_session(async |client| {
             Ok(VCenter::new(
                 conn.options.url.as_str(),
-                client.about(),
-                client.session(),
+                client,
                 conn.options.insecure,
             ))
         })

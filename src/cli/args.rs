@@ -148,6 +148,10 @@ pub struct ConnectionArgs {
     /// Most inventory objects one collection reads (pages: a 500th of it, at least 500); raise it for a larger vCenter
     #[arg(long, value_name = "N", default_value_t = crate::vsphere::Limits::DEFAULT_MAX_OBJECTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_objects: usize,
+
+    /// The proxy for the vCenter session: a URL, or `none` to go straight to it (default: HTTPS_PROXY / ALL_PROXY, unless NO_PROXY covers the vCenter)
+    #[arg(long, value_name = "URL|none", value_parser = parse_proxy)]
+    pub proxy: Option<crate::vsphere::ProxySetting>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -408,4 +412,16 @@ impl DiagnoseArgs {
             endpoints: None,
         }
     }
+}
+
+/// `--proxy`: `none`, or a proxy URL (`http://host:port`, or `host:port`).
+fn parse_proxy(s: &str) -> Result<crate::vsphere::ProxySetting, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(crate::vsphere::ProxySetting::Direct);
+    }
+    if s.is_empty() {
+        return Err("give a proxy URL (http://proxy.corp:3128) or none".into());
+    }
+    Ok(crate::vsphere::ProxySetting::Named(s.to_string()))
 }

@@ -130,6 +130,17 @@ fn init_tracing(log: &args::LogArgs) {
 
 /// A panic is a bug: say so in one line, without the payload (which could
 /// hold data from the server) or a backtrace, and exit 2 like any failure.
+/// `print!`'s panic on a stdout closed early: EPIPE on Unix; on Windows
+/// ERROR_BROKEN_PIPE (109) or ERROR_NO_DATA (232), whose wording depends on
+/// the system's language, so the code is matched.
+fn is_closed_stdout(payload: &str) -> bool {
+    let p = payload.to_ascii_lowercase();
+    p.starts_with("failed printing to stdout")
+        && ["broken pipe", "(os error 109)", "(os error 232)"]
+            .iter()
+            .any(|m| p.contains(m))
+}
+
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         // `print!` to a stdout that `vaudit … | head` closed early panics
@@ -140,7 +151,7 @@ fn install_panic_hook() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+        if is_closed_stdout(payload) {
             error::exit_closed_stdout();
         }
         let at = info
@@ -152,4 +163,34 @@ fn install_panic_hook() {
         );
         std::process::exit(i32::from(exit::INCOMPLETE));
     }));
+}
+
+#[cfg(test)]
+mod closed_stdout_tests {
+    use super::is_closed_stdout;
+
+    #[test]
+    fn a_broken_pipe_on_unix_is_a_closed_stdout() {
+        assert!(is_closed_stdout(
+            "failed printing to stdout: Broken pipe (os error 32)"
+        ));
+    }
+
+    #[test]
+    fn a_pipe_being_closed_on_windows_is_a_closed_stdout() {
+        assert!(is_closed_stdout(
+            "failed printing to stdout: The pipe is being closed. (os error 232)"
+        ));
+        assert!(is_closed_stdout(
+            "failed printing to stdout: OS Error 109 (FormatMessageW() returned error 317) (os error 109)"
+        ));
+    }
+
+    #[test]
+    fn another_print_failure_is_not_a_closed_stdout() {
+        assert!(!is_closed_stdout(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
+        assert!(!is_closed_stdout("index out of bounds (os error 232)"));
+    }
 }

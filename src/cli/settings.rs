@@ -113,6 +113,8 @@ pub struct Settings {
     pub deadline: std::time::Duration,
     /// The most objects one collection reads (`--max-objects`).
     pub max_objects: usize,
+    /// `--proxy`, else the environment's.
+    pub proxy: crate::vsphere::ProxySetting,
 }
 
 /// The vCenter and user a keyring entry belongs to.
@@ -305,6 +307,7 @@ pub fn resolve(
         timeout,
         deadline: std::time::Duration::from_secs(args.deadline),
         max_objects: args.max_objects,
+        proxy: args.proxy.clone().unwrap_or_default(),
     };
     settings.log_sources();
     Ok(settings)
@@ -347,6 +350,7 @@ impl Settings {
             insecure: self.insecure.is_some(),
             timeout: std::time::Duration::from_secs(self.timeout.value),
             limits: crate::vsphere::Limits::with_max_objects(self.max_objects),
+            proxy: self.proxy.clone(),
         }
     }
 }

@@ -50,12 +50,25 @@ pub fn install() {
             let _ = tx.send(Some(n));
         });
     }
-    #[cfg(not(unix))]
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+    // Ctrl-Break is the console's other interrupt key (and what a CI agent
+    // sends to stop a job): both stop the run as SIGINT does, exit 130.
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows::{ctrl_break, ctrl_c};
+        let (Ok(mut int), Ok(mut brk)) = (ctrl_c(), ctrl_break()) else {
+            tracing::warn!(
+                "cannot listen for Ctrl-C; an interrupted run may leave its session open"
+            );
+            return;
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = brk.recv() => {}
+            }
             let _ = tx.send(Some(2));
-        }
-    });
+        });
+    }
 }
 
 /// The number of the first signal received; pending until one is.

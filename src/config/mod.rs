@@ -340,7 +340,25 @@ struct NetworkDetail {
 
 /// Reads a config file: regular, at most `files::MAX_CONFIG` bytes.
 fn read_text(path: &Path) -> Result<String, String> {
-    crate::files::read_text(path, crate::files::MAX_CONFIG).map_err(|e| e.to_string())
+    let bytes =
+        crate::files::read_bounded(path, crate::files::MAX_CONFIG).map_err(|e| e.to_string())?;
+    decode(bytes)
+}
+
+/// Windows tools write config files in forms a Unix one never does:
+/// Notepad and PowerShell 5.1's `Set-Content -Encoding utf8` put a
+/// byte-order mark first (dropped here: the text is UTF-8), and
+/// PowerShell 5.1's `>` and `Out-File` write UTF-16, refused with the
+/// command that converts it rather than a bare "not UTF-8".
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("it is UTF-16 text, not UTF-8: save it as UTF-8 (in PowerShell: (Get-Content FILE) | Set-Content -Encoding utf8 FILE)".into());
+    }
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|_| crate::files::FileError::NotText.to_string())
 }
 
 fn read(path: &Path) -> Result<(String, serde_norway::Value), ConfigError> {
@@ -670,6 +688,84 @@ mod tests {
     vmtemplate: arc-template-1
 ";
 
+    fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_read_past() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_bytes(
+            dir.path(),
+            "infra.yaml",
+            &[b"\xEF\xBB\xBF", INFRA.as_bytes()].concat(),
+        );
+        let cfg = load(&p).unwrap();
+        assert_eq!(cfg.datacenter.as_deref(), Some("DC0"));
+    }
+
+    #[test]
+    fn crlf_line_ends_read_as_lf() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "infra.yaml", &INFRA.replace('\n', "\r\n"));
+        let cfg = load(&p).unwrap();
+        assert_eq!(cfg.datastore.as_deref(), Some("LocalDS_0"));
+        assert_eq!(cfg.template.as_deref(), Some("arc-template-1"));
+    }
+
+    #[test]
+    fn a_bom_and_crlf_appliance_file_follows_its_infra_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "infra.yaml", &INFRA.replace('\n', "\r\n"));
+        let app = "\u{feff}applianceClusterConfig:\r\n  controlPlaneEndpoint: 10.0.0.60\r\ninfrastructureConfigPath: infra.yaml\r\n";
+        let p = write(dir.path(), "appliance.yaml", app);
+        let cfg = load(&p).unwrap();
+        assert_eq!(cfg.datacenter.as_deref(), Some("DC0"));
+    }
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    }
+
+    #[test]
+    fn a_utf16_file_is_refused_with_the_conversion() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_bytes(dir.path(), "infra.yaml", &utf16le(INFRA));
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("it is UTF-16 text, not UTF-8"), "{e}");
+        assert!(e.contains("Set-Content -Encoding utf8"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn a_utf16_infra_file_is_refused_with_the_conversion() {
+        let dir = tempfile::tempdir().unwrap();
+        write_bytes(dir.path(), "infra.yaml", &utf16le(INFRA));
+        let p = write(
+            dir.path(),
+            "appliance.yaml",
+            "applianceClusterConfig:\n  controlPlaneEndpoint: 10.0.0.60\ninfrastructureConfigPath: infra.yaml\n",
+        );
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("it is UTF-16 text, not UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_big_endian_utf16_file_is_refused_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(INFRA.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let p = write_bytes(dir.path(), "infra.yaml", &be);
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("UTF-16"), "{e}");
+    }
+
     #[test]
     fn appliance_file_follows_its_infra_file() {
         let d = tempfile_dir();
@@ -718,13 +814,16 @@ mod tests {
             load(&other),
             Err(ConfigError::UnknownLayout { .. })
         ));
-        let zero = write(
-            &d,
-            "z-appliance.yaml",
-            "infrastructureConfigPath: /dev/zero\n",
-        );
-        let e = load(&zero).unwrap_err().to_string();
-        assert!(e.contains("a character device, not a regular file"), "{e}");
+        #[cfg(unix)]
+        {
+            let zero = write(
+                &d,
+                "z-appliance.yaml",
+                "infrastructureConfigPath: /dev/zero\n",
+            );
+            let e = load(&zero).unwrap_err().to_string();
+            assert!(e.contains("a character device, not a regular file"), "{e}");
+        }
         let dangling = write(
             &d,
             "a-appliance.yaml",

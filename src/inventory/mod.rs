@@ -138,6 +138,33 @@ pub struct VCenter {
     pub user: String,
     /// Whether certificate verification was skipped for this run.
     pub insecure: bool,
+    /// The proxy the session went through, and who named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyUsed>,
+}
+
+/// A proxy in the path, as reports name it: its address without any
+/// credentials, and the variable (or `--proxy`) that named it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyUsed {
+    pub url: String,
+    pub source: String,
+}
+
+impl From<&crate::vsphere::Proxy> for ProxyUsed {
+    fn from(p: &crate::vsphere::Proxy) -> Self {
+        let url = reqwest::Url::parse(&p.url)
+            .map(|mut u| {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.to_string().trim_end_matches('/').to_string()
+            })
+            .unwrap_or_else(|_| p.shown.clone());
+        ProxyUsed {
+            url,
+            source: p.var.to_string(),
+        }
+    }
 }
 
 /// What one collection pass saw.

@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::checks::{CheckResult, EntityRef, Finding, Severity, Status, Verdict};
-use crate::vsphere::{AboutInfo, UserSession};
 
 pub mod check;
 pub mod emit;
@@ -35,12 +34,9 @@ pub const SCHEMA_FILE: &str = include_str!("../../schema/vaudit-v1.json");
 pub use crate::inventory::VCenter;
 
 impl VCenter {
-    pub fn new(
-        url: &str,
-        about: &AboutInfo,
-        session: Option<&UserSession>,
-        insecure: bool,
-    ) -> Self {
+    /// What the connected `client` says of itself.
+    pub fn new(url: &str, client: &crate::vsphere::Client, insecure: bool) -> Self {
+        let (about, session) = (client.about(), client.session());
         VCenter {
             url: url.to_string(),
             product: about.name.clone(),
@@ -50,6 +46,7 @@ impl VCenter {
             instance_uuid: about.instance_uuid.clone(),
             user: session.map(|s| s.user_name.clone()).unwrap_or_default(),
             insecure,
+            proxy: client.proxy().map(Into::into),
         }
     }
 }

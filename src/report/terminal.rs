@@ -76,7 +76,22 @@ static COLOR: OnceLock<bool> = OnceLock::new();
 /// Decides colour for the run; later calls change nothing.
 pub fn init(choice: ColorChoice) {
     let env = |k: &str| std::env::var(k).ok();
-    COLOR.get_or_init(|| decide_color(choice, &env, std::io::stdout().is_terminal()));
+    let shows = std::io::stdout().is_terminal() && console_shows_escapes();
+    COLOR.get_or_init(|| decide_color(choice, &env, shows));
+}
+
+/// A Windows console shows colour escapes only with virtual-terminal
+/// processing on, which this asks for; a console that refuses it (before
+/// Windows 10, or a host without it) would print them as `←[31m` litter,
+/// so colour stays off there unless `--color always` or `CLICOLOR_FORCE`.
+#[cfg(windows)]
+fn console_shows_escapes() -> bool {
+    crossterm::ansi_support::supports_ansi()
+}
+
+#[cfg(not(windows))]
+fn console_shows_escapes() -> bool {
+    true
 }
 
 /// Whether reports are coloured (off unless `init` said so).

@@ -33,6 +33,13 @@ pub enum Error {
         interception: bool,
     },
 
+    #[error(
+        "--insecure would send the password, unverified, through the proxy {} that {} names: the proxy (an intercepting one reads it) is a party you did not name",
+        .proxy.shown,
+        .proxy.var
+    )]
+    InsecureThroughProxy { proxy: Proxy },
+
     #[error("{}", proxy_sentence(.proxy, .endpoint, .failure))]
     Proxy {
         proxy: Proxy,
@@ -268,6 +275,10 @@ impl Error {
             Error::CursorLoop { .. } => {
                 "the vCenter's PropertyCollector returned a result it had already sent; run again, and if it repeats, check the vCenter's health (vpxd)".into()
             }
+            Error::InsecureThroughProxy { proxy } => format!(
+                "name the proxy yourself with --proxy URL (or --proxy none to go straight to the vCenter), add the vCenter to NO_PROXY, or trust its certificate with --ca-file instead of --insecure (unset {} to stop using it)",
+                proxy.var
+            ),
             Error::TooLarge { .. } => {
                 "if the vCenter really holds that much, raise the bound with --max-objects (pages scale with it)".into()
             }

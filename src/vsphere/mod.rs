@@ -34,7 +34,7 @@ pub use host::host_of;
 pub use limits::Limits;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
 pub use property::{Page, PropertySpec, decode_page};
-pub use proxy::Proxy;
+pub use proxy::{Proxy, ProxySetting};
 pub use rest::{RestProbe, TagCategories};
 pub use session::Client;
 pub use transport::ConnectOptions;

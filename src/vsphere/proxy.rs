@@ -11,8 +11,43 @@ pub struct Proxy {
     pub url: String,
     /// `host:port`, as errors name it (never credentials).
     pub shown: String,
-    /// The variable it came from.
+    /// Where it was named: the variable, or `--proxy`.
     pub var: &'static str,
+}
+
+/// Which proxy the vCenter session goes through, as the user chose it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY` / `ALL_PROXY`, unless `NO_PROXY` covers the vCenter
+    /// (as curl and govc read them).
+    #[default]
+    FromEnvironment,
+    /// `--proxy none`: straight to the vCenter, whatever the environment.
+    Direct,
+    /// `--proxy URL`: this one, named by the user.
+    Named(String),
+}
+
+/// Where a proxy named on the command line comes from, as messages say it.
+pub const FLAG: &str = "--proxy";
+
+impl ProxySetting {
+    /// The proxy `target` is reached through, if any.
+    pub fn resolve(&self, target: &Url) -> Option<Proxy> {
+        match self {
+            ProxySetting::FromEnvironment => from_env(target),
+            ProxySetting::Direct => None,
+            ProxySetting::Named(url) => choose(target, FLAG, url, ""),
+        }
+    }
+}
+
+impl Proxy {
+    /// Whether only the environment named it, not the user: an unverified
+    /// session must not go through a party the user never named.
+    pub fn from_environment(&self) -> bool {
+        self.var != FLAG
+    }
 }
 
 const PROXY_VARS: &[&str] = &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];

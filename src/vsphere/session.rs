@@ -41,6 +41,11 @@ impl Client {
         &self.content
     }
 
+    /// The proxy the session goes through, and where it was named.
+    pub fn proxy(&self) -> Option<&super::proxy::Proxy> {
+        self.transport.proxy()
+    }
+
     pub fn about(&self) -> &AboutInfo {
         &self.content.about
     }

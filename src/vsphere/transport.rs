@@ -39,6 +39,8 @@ pub struct ConnectOptions {
     /// How much any one read may bring in: the inventory collection and
     /// every other paged or repeated call (`--max-objects`).
     pub limits: super::limits::Limits,
+    /// The proxy the session goes through (`--proxy`, else the environment).
+    pub proxy: super::proxy::ProxySetting,
 }
 
 impl ConnectOptions {
@@ -135,7 +137,20 @@ impl Transport {
         let tls = tls::client_config(opts.ca_file.as_deref(), opts.insecure, recorder.clone())?;
         // The proxy is chosen here, not by reqwest, so that errors can name
         // exactly the proxy the connection went through.
-        let proxy = super::proxy::from_env(&opts.url);
+        let proxy = opts.proxy.resolve(&opts.url);
+        if let Some(p) = &proxy {
+            // With verification off, whoever answers gets the password:
+            // a proxy the environment slipped in (an intercepting one reads
+            // it) is refused; one the user named is the user's call.
+            if opts.insecure && p.from_environment() {
+                return Err(Error::InsecureThroughProxy { proxy: p.clone() });
+            }
+            tracing::info!(
+                "the vCenter session goes through the proxy {} (from {})",
+                p.shown,
+                p.var
+            );
+        }
         let mut builder = reqwest::Client::builder().no_proxy();
         if let Some(p) = &proxy {
             builder = builder.proxy(reqwest::Proxy::all(&p.url).map_err(|e| Error::BadUrl {
@@ -174,6 +189,11 @@ impl Transport {
                 .map(tls::ca_subjects)
                 .unwrap_or_default(),
         })
+    }
+
+    /// The proxy the session goes through, and where it was named.
+    pub fn proxy(&self) -> Option<&super::proxy::Proxy> {
+        self.proxy.as_ref()
     }
 
     /// The bounds of every read over this connection.

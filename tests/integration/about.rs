@@ -138,6 +138,7 @@ fn a_refused_port_has_its_sentence() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn an_unknown_host_has_its_sentence() {
     // The system resolver would send the query to this machine's DNS

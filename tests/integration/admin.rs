@@ -32,6 +32,7 @@ impl Admin {
             insecure: false,
             timeout: Duration::from_secs(30),
             limits: Default::default(),
+            proxy: Default::default(),
         };
         let client = rt.block_on(async {
             let mut c = Client::connect(&opts).await.unwrap();

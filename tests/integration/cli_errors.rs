@@ -87,6 +87,8 @@ fn a_server_fault_message_stays_on_the_error_line_escaped() {
 }
 
 /// Item 1: a huge value echoed in an error is cut, not printed in full.
+/// (Unix only: a Windows command line holds at most 32,767 characters.)
+#[cfg(unix)]
 #[test]
 fn a_70_kb_url_is_echoed_cut_with_an_ellipsis() {
     let url = format!("https://{}", "a".repeat(70_000));
@@ -321,6 +323,7 @@ fn an_answer_that_is_not_http_is_named_with_what_to_check() {
     assert!(remedy.contains("load balancer"), "{remedy}");
 }
 
+#[cfg(target_os = "linux")]
 /// `vaudit ARGS` on a fresh pseudo-terminal (its controlling terminal, as
 /// in an interactive shell); `keys` is typed once the password prompt
 /// shows. Returns the exit code and everything the terminal showed.
@@ -390,6 +393,7 @@ fn on_a_terminal(args: &[&str], keys: &[u8]) -> (i32, String) {
     (code, shown())
 }
 
+#[cfg(target_os = "linux")]
 /// Whether the terminal behind `master` echoes what is typed.
 fn echo_on(master: &std::os::fd::OwnedFd) -> bool {
     use std::os::fd::AsRawFd;
@@ -399,6 +403,7 @@ fn echo_on(master: &std::os::fd::OwnedFd) -> bool {
     unsafe { t.assume_init() }.c_lflag & libc::ECHO != 0
 }
 
+#[cfg(target_os = "linux")]
 /// Item 5: Ctrl-C at the password prompt is a stop by SIGINT: 130, as a
 /// shell reports it (spec §4), not a usage error.
 #[test]
@@ -409,6 +414,7 @@ fn ctrl_c_at_the_password_prompt_exits_130() {
     assert!(shown.contains("stopped by SIGINT"), "{shown}");
 }
 
+#[cfg(target_os = "linux")]
 /// Item 5: Ctrl-D at the prompt: the error starts a line of its own.
 #[test]
 fn ctrl_d_at_the_password_prompt_ends_the_prompt_line() {

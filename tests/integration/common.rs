@@ -42,11 +42,17 @@ pub fn sim_binary() -> &'static Path {
 
 /// A running simulator; stopped when dropped.
 pub struct Sim {
-    child: Child,
-    _dir: tempfile::TempDir,
+    _owner: Owner,
     pub url: String,
     pub ca_file: PathBuf,
     pub username: String,
+}
+
+/// What keeps the simulator alive: its process here, or (under Wine) the
+/// connection to the broker that started it on the Linux side.
+enum Owner {
+    Child(Child, tempfile::TempDir),
+    Broker(std::net::TcpStream),
 }
 
 impl Sim {
@@ -55,6 +61,9 @@ impl Sim {
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Sim {
+        if let Ok(addr) = std::env::var("VAUDIT_TEST_SIM_BROKER") {
+            return Self::start_by_broker(&addr, args, env);
+        }
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(sim_binary());
         cmd.arg("-state-dir")
@@ -91,12 +100,40 @@ impl Sim {
         }
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+        Self::from_state(&v, Owner::Child(child, dir))
+    }
+
+    /// The Windows lane: the simulator is a Linux program, started by
+    /// mocks/vcsim/broker.py (run by .ci/windows) at `addr`; it stops when
+    /// the connection closes.
+    fn start_by_broker(addr: &str, args: &[&str], env: &[(&str, &str)]) -> Sim {
+        use std::io::Write;
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect to the simulator broker");
+        // The test's own variables win, as in `start_with_env`.
+        let mut vars = serde_json::Map::new();
+        vars.insert("VCSIM_PASSWORD".into(), SIM_PASSWORD.into());
+        for (k, v) in env {
+            vars.insert(k.to_string(), serde_json::Value::from(*v));
+        }
+        let req = serde_json::json!({ "args": args, "env": vars });
+        writeln!(conn, "{req}").unwrap();
+        let mut line = String::new();
+        BufReader::new(conn.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).expect("the broker's answer");
+        if let Some(e) = v["error"].as_str() {
+            panic!("{e}");
+        }
+        Self::from_state(&v, Owner::Broker(conn))
+    }
+
+    fn from_state(v: &serde_json::Value, owner: Owner) -> Sim {
         Sim {
-            child,
             url: v["url"].as_str().unwrap().to_string(),
-            ca_file: PathBuf::from(v["ca_file"].as_str().unwrap()),
+            ca_file: host_path(v["ca_file"].as_str().unwrap()),
             username: v["username"].as_str().unwrap().to_string(),
-            _dir: dir,
+            _owner: owner,
         }
     }
 
@@ -126,10 +163,22 @@ impl Sim {
     }
 }
 
-impl Drop for Sim {
+impl Drop for Owner {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Owner::Child(child, _) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A path the simulator wrote, as this process opens it: under Wine a Unix
+/// path is reached through drive Z: (Wine's view of `/`).
+pub fn host_path(unix: &str) -> PathBuf {
+    if cfg!(windows) && unix.starts_with('/') {
+        PathBuf::from(format!("Z:{}", unix.replace('/', "\\")))
+    } else {
+        PathBuf::from(unix)
     }
 }
 

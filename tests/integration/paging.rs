@@ -16,6 +16,7 @@ async fn pages_return_every_object_exactly_once() {
         insecure: false,
         timeout: Duration::from_secs(30),
         limits: Default::default(),
+        proxy: Default::default(),
     };
     let mut client = Client::connect(&opts).await.unwrap();
     client.login(&sim.username, SIM_PASSWORD).await.unwrap();

@@ -350,6 +350,7 @@ fn the_config_file_password_is_used_and_never_shown() {
 
 /// Reads `/proc/PID/cmdline` and `/proc/PID/environ` of a running vaudit
 /// that is waiting on a server that never answers.
+#[cfg(target_os = "linux")]
 fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
     crate::common::keep_on_loopback(&mut cmd);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -402,6 +403,7 @@ fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
     )
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
     // A server that accepts and never answers: vaudit blocks until --timeout.

@@ -288,18 +288,21 @@ fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
     );
     // The govc line, run by a real sh with printf standing in for govc,
     // passes the name as one argument.
-    let govc = r
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("govc role.update -a "))
-        .unwrap_or_else(|| panic!("no govc line:\n{}", r.stdout));
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("printf '%s\\n' {govc}"))
-        .output()
-        .unwrap();
-    let args = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(args.lines().next(), Some(HOSTILE_ROLE), "{govc}");
+    #[cfg(unix)]
+    {
+        let govc = r
+            .stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("govc role.update -a "))
+            .unwrap_or_else(|| panic!("no govc line:\n{}", r.stdout));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\n' {govc}"))
+            .output()
+            .unwrap();
+        let args = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(args.lines().next(), Some(HOSTILE_ROLE), "{govc}");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -508,6 +511,7 @@ async fn f5_an_infra_path_at_a_dotenv_or_a_key_is_not_printed() {
     }
 }
 
+#[cfg(unix)]
 fn mkfifo(dir: &Path) -> PathBuf {
     let p = dir.join("pipe.yaml");
     assert!(
@@ -520,6 +524,7 @@ fn mkfifo(dir: &Path) -> PathBuf {
     p
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f5_a_fifo_as_config_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -533,6 +538,7 @@ async fn f5_a_fifo_as_config_is_refused_at_once() {
         .assert_stderr_has("a FIFO, not a regular file");
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f5_a_fifo_as_snapshot_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -546,6 +552,7 @@ async fn f5_a_fifo_as_snapshot_is_refused_at_once() {
         .assert_stderr_has("a FIFO, not a regular file");
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f5_dev_zero_as_manifest_is_refused_at_once() {
     let run = crate::wire::vaudit(
@@ -717,6 +724,7 @@ async fn f6_slow_answers_stop_at_the_deadline_and_log_out() {
 // 8. A signal mid-run logs out, prints nothing on stdout, exits 128+N.
 // ---------------------------------------------------------------------------
 
+#[cfg(unix)]
 async fn signal_mid_run(signal: i32, expected: i32) {
     // The first page never comes in time: vaudit is mid-collection.
     let server = MockServer::start().await;
@@ -781,16 +789,19 @@ async fn signal_mid_run(signal: i32, expected: i32) {
     assert!(asked("Logout").await, "no Logout reached the server");
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sigint_mid_run_logs_out_and_exits_130() {
     signal_mid_run(libc::SIGINT, 130).await;
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sigterm_mid_run_logs_out_and_exits_143() {
     signal_mid_run(libc::SIGTERM, 143).await;
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sighup_mid_run_logs_out_and_exits_129() {
     signal_mid_run(libc::SIGHUP, 129).await;
@@ -851,6 +862,7 @@ async fn f10_vv_never_prints_the_session_key() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn f10_an_unreadable_keyring_is_not_called_empty() {
     use linux_keyutils::{KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};

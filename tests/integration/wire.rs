@@ -94,6 +94,7 @@ pub fn options(server: &MockServer, timeout: Duration) -> ConnectOptions {
         insecure: false,
         timeout,
         limits: Default::default(),
+        proxy: Default::default(),
     }
 }
 
