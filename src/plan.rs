@@ -250,8 +250,9 @@ pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
         datastore: flags.datastore.clone().or(cfg.datastore.clone()),
         network: flags.network.clone().or(cfg.network.clone()),
         template: flags.template.clone().or(cfg.template.clone()),
-        // No Arc config key names these: the flags alone.
-        cluster: flags.cluster.clone(),
+        // No Arc config key names these; an OpenShift install-config
+        // names the cluster.
+        cluster: flags.cluster.clone().or(cfg.cluster.clone()),
         host: flags.host.clone(),
         switch: flags.switch.clone(),
     }

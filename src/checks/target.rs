@@ -34,7 +34,7 @@ impl TargetKind {
             TargetKind::Template => {
                 "vsphereprovider.appliancevm.vmtemplate in the config, or --template"
             }
-            TargetKind::Cluster => "--cluster",
+            TargetKind::Cluster => "--cluster, or computeCluster in an OpenShift install-config",
             TargetKind::Host => "--host",
             TargetKind::Switch => "--switch",
             TargetKind::Portgroup => "--network naming a distributed port group",

@@ -447,3 +447,57 @@ fn check_finds_a_cluster_target_whichever_checks_run() {
     assert_eq!(v["targets"]["cluster"]["path"], "/DC0/host/DC0_C0", "{v:#}");
     assert!(!r.stdout.contains("target-not-found"), "{}", r.stdout);
 }
+
+#[test]
+fn an_openshift_install_config_names_the_targets_of_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("install-config.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: v1
+platform:
+  vsphere:
+    failureDomains:
+    - name: zone-a
+      topology:
+        datacenter: DC0
+        computeCluster: /DC0/host/DC0_C0
+        networks: [DC0_DVPG0]
+        datastore: /DC0/datastore/LocalDS_0
+        folder: /DC0/vm/Arc
+        resourcePool: /DC0/host/DC0_C0/Resources
+",
+    )
+    .unwrap();
+    let sim = Sim::start(&[]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "privileges",
+        "--manifest",
+        "openshift-ipi",
+        "--config",
+        config.to_str().unwrap(),
+        "-o",
+        "json",
+    ]));
+    let v = r.json();
+    for (kind, path) in [
+        ("cluster", "/DC0/host/DC0_C0"),
+        ("portgroup", "/DC0/network/DC0_DVPG0"),
+        ("datastore", "/DC0/datastore/LocalDS_0"),
+        ("folder", "/DC0/vm/Arc"),
+        ("pool", "/DC0/host/DC0_C0/Resources"),
+    ] {
+        assert_eq!(v["targets"][kind]["path"], path, "{kind}: {v:#}");
+    }
+    let p = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "privileges")
+        .unwrap();
+    // The administrator holds every privilege the simulator knows, on
+    // targets, not stand-ins: the one it lacks is a warning.
+    assert_eq!(p["status"], "warn", "{v:#}");
+}
