@@ -33,6 +33,7 @@ mod network;
 mod paging;
 mod placement;
 mod privileges;
+mod products;
 mod proxy_env;
 mod reports;
 mod secrets;
