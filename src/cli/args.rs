@@ -193,31 +193,31 @@ fn diagnose_parser() -> clap::builder::PossibleValuesParser {
 #[command(next_help_heading = "Targets")]
 pub struct TargetArgs {
     /// Datacenter name or path; narrows the other names to it
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub datacenter: Option<String>,
     /// VM folder the appliance and its template go into
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub folder: Option<String>,
     /// Resource pool the appliance runs in
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub pool: Option<String>,
     /// Datastore the appliance's disks go on
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub datastore: Option<String>,
     /// Network (port group) the appliance connects to
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub network: Option<String>,
     /// Template the appliance is deployed from
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub template: Option<String>,
     /// Cluster the deployment runs on (a manifest's `cluster` kind)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub cluster: Option<String>,
     /// ESXi host the deployment runs on (a manifest's `host` kind)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub host: Option<String>,
     /// Distributed switch the deployment's port group is on (a manifest's `switch` kind)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub switch: Option<String>,
 }
 
@@ -472,4 +472,16 @@ fn parse_proxy(s: &str) -> Result<crate::vsphere::ProxySetting, String> {
         return Err("give a proxy URL (http://proxy.corp:3128) or none".into());
     }
     Ok(crate::vsphere::ProxySetting::Named(s.to_string()))
+}
+
+/// A target flag's value: an empty one names nothing, and is a usage error
+/// rather than a target "not found".
+fn target_name(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "it is empty: give the object's inventory path (/DC0/...) or a unique name, or leave the flag out"
+                .into(),
+        );
+    }
+    Ok(s.to_string())
 }
