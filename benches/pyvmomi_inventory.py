@@ -104,6 +104,7 @@ SPECS = [
         ["name", "parent", "summary.freeSpace", "summary.capacity", "summary.url", "host"],
     ),
     (vim.Network, ["name", "parent"]),
+    (vim.DistributedVirtualSwitch, ["name", "parent"]),
 ]
 
 

@@ -76,6 +76,9 @@ impl Audit {
             vcenter: &self.vcenter,
             targets: self.targets.clone(),
             privileges_user: plan.user.as_deref(),
+            manifest: plan
+                .wants(crate::checks::privileges::CHECK)
+                .then_some(&plan.manifest),
             results: &self.results,
             findings: &self.findings,
             seconds,
@@ -493,7 +496,9 @@ impl<'a> Wants<'a> {
             inventory: if plan.save.is_some() {
                 inventory::Facets::all()
             } else {
-                needs.inventory
+                // Every target given is resolved (the targets check, the
+                // manifest's kinds), whichever checks read it.
+                needs.inventory.with(registry::asked_reads(&plan.targets))
             },
             events: needs.reads(Fact::Events),
             privileges: needs

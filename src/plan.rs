@@ -64,6 +64,8 @@ impl Command {
 pub struct Asked {
     pub config: Option<PathBuf>,
     pub manifest: Option<PathBuf>,
+    /// `--manifest-option`: the manifest's named options to switch on.
+    pub manifest_options: Vec<String>,
     pub support_matrix: Option<PathBuf>,
     pub endpoints: Option<PathBuf>,
     /// The targets the flags name (a flag wins over its config key).
@@ -130,7 +132,10 @@ impl<C> Plan<C> {
         address: impl FnOnce(&ArcConfig) -> Option<String>,
         connect: impl FnOnce(&ArcConfig) -> Result<Result<C, Finding>, E>,
     ) -> Result<Plan<C>, E> {
-        let manifest = load_manifest(asked.manifest.as_deref())?;
+        let manifest = load_manifest(asked.manifest.as_deref(), &asked.manifest_options)?;
+        if let Some(user) = &asked.user {
+            validate_user(user)?;
+        }
         let loaded_matrix = match &asked.support_matrix {
             Some(p) => {
                 Some(support_matrix::load(p).map_err(|e| Error::new(e.to_string(), e.remedy()))?)
@@ -212,6 +217,30 @@ impl<C> Plan<C> {
     }
 }
 
+/// `--user` names one principal only with its domain: vCenter keeps users
+/// of several domains, and a bare name would be judged as whichever one
+/// the server or SSO picks (vsphere-csi-driver#808). The login
+/// (`--username`) is the server's to judge, not this.
+pub fn validate_user(given: &str) -> Result<(), Error> {
+    const FORMS: &str = "Give --user as user@domain or DOMAIN\\user, e.g. deployer@vsphere.local.";
+    let p = crate::vsphere::Principal::parse(given);
+    if p.name.is_empty() {
+        return Err(Error::new(
+            format!("The --user value {given:?} names no user."),
+            FORMS,
+        ));
+    }
+    if p.domain.is_none() {
+        return Err(Error::new(
+            format!(
+                "The --user value {given:?} names no domain, so it could be a user of any identity source."
+            ),
+            FORMS,
+        ));
+    }
+    Ok(())
+}
+
 /// The targets: a flag wins over the config key it stands for.
 pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
     TargetSpec {
@@ -221,13 +250,17 @@ pub fn targets(flags: &TargetSpec, cfg: &ArcConfig) -> TargetSpec {
         datastore: flags.datastore.clone().or(cfg.datastore.clone()),
         network: flags.network.clone().or(cfg.network.clone()),
         template: flags.template.clone().or(cfg.template.clone()),
+        // No Arc config key names these; an OpenShift install-config
+        // names the cluster.
+        cluster: flags.cluster.clone().or(cfg.cluster.clone()),
+        host: flags.host.clone(),
+        switch: flags.switch.clone(),
     }
 }
 
 /// The manifest a command was given, or the embedded one; read before any
 /// connection, so a bad file costs no login.
-pub fn load_manifest(path: Option<&Path>) -> Result<Manifest, Error> {
+pub fn load_manifest(path: Option<&Path>, options: &[String]) -> Result<Manifest, Error> {
     let given = path.map(|p| p.to_string_lossy());
-    // Options arrive with the pipeline's --manifest-option (issue 22).
-    manifest::load(given.as_deref(), &[]).map_err(|e| Error::new(e.to_string(), e.remedy()))
+    manifest::load(given.as_deref(), options).map_err(|e| Error::new(e.to_string(), e.remedy()))
 }

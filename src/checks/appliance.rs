@@ -346,7 +346,11 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
                 TargetKind::Network => {
                     (!vm.networks.is_empty()).then(|| vm.networks.contains(&target.moref))
                 }
-                TargetKind::Template => None,
+                TargetKind::Template
+                | TargetKind::Cluster
+                | TargetKind::Host
+                | TargetKind::Switch
+                | TargetKind::Portgroup => None,
             };
             if here == Some(false) {
                 out.push(vm_finding(

@@ -481,21 +481,10 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    use super::target::TargetKind;
-    let t = match k {
-        EntityKind::Datacenter => TargetKind::Datacenter,
-        EntityKind::Folder => TargetKind::Folder,
-        EntityKind::Pool => TargetKind::Pool,
-        EntityKind::Datastore => TargetKind::Datastore,
-        EntityKind::Network => TargetKind::Network,
-        EntityKind::Template => TargetKind::Template,
-        EntityKind::Root => return "nothing: the root is always known",
-        // No target option reaches these yet (manifest::load refuses them).
-        EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
-            return "a target option vaudit does not have yet";
-        }
-    };
-    t.how_to_give()
+    match super::target::TargetKind::of_manifest(k) {
+        Some(t) => t.how_to_give(),
+        None => "nothing: the root is always known",
+    }
 }
 
 /// Which groups count as the user's: the ones SSO named, or, while they
@@ -835,6 +824,7 @@ mod tests {
             date: None,
             options: Vec::new(),
             privileges: p,
+            switched_on: Vec::new(),
         }
     }
 

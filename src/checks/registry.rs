@@ -442,6 +442,15 @@ pub static DIAGNOSE: &[Check] = &[
 
 /// What a listing reads: its check's inventory and that of every target
 /// named (the targets check resolves each).
+/// What resolving the targets the flags and the config name reads: every
+/// target given is looked up, so the checks on it can say where it is.
+pub fn asked_reads(spec: &TargetSpec) -> Facets {
+    super::targets::ALL
+        .iter()
+        .filter(|t| t.asked(spec).is_some())
+        .fold(Facets::NONE, |acc, t| acc.with(Facets::of(&[t.facet()])))
+}
+
 pub fn listing_reads(check: &str, spec: &TargetSpec) -> Facets {
     let own = get(check).map(needs).unwrap_or_else(Facets::all);
     CHECKS
@@ -845,7 +854,13 @@ pub(crate) mod tests {
             only: &[],
             skip: &[],
         };
-        assert_eq!(inventory_for(CHECKS, &all).closed(), Facets::all());
+        // Distributed switches are read only when --switch names one.
+        assert_eq!(
+            inventory_for(CHECKS, &all)
+                .closed()
+                .with(Facets::of(&[Facet::Switches])),
+            Facets::all()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The deployment targets a check can need (datacenter, folder, pool,
-//! datastore, network, template): how each is given, found and named, and
-//! why one a check needs is not there to judge.
+//! datastore, network, template, and the cluster, host, distributed switch
+//! and port group other products' manifests name): how each is given,
+//! found and named, and why one a check needs is not there to judge.
 
 use super::facts::Facts;
 use crate::inventory::{Entity, Facet, TargetError, TargetSpec, Targets};
@@ -14,6 +15,11 @@ pub enum TargetKind {
     Datastore,
     Network,
     Template,
+    Cluster,
+    Host,
+    Switch,
+    /// The `--network`, when it names a distributed port group.
+    Portgroup,
 }
 
 impl TargetKind {
@@ -28,20 +34,26 @@ impl TargetKind {
             TargetKind::Template => {
                 "vsphereprovider.appliancevm.vmtemplate in the config, or --template"
             }
+            TargetKind::Cluster => "--cluster, or computeCluster in an OpenShift install-config",
+            TargetKind::Host => "--host",
+            TargetKind::Switch => "--switch",
+            TargetKind::Portgroup => "--network naming a distributed port group",
         }
     }
 
-    /// The config key that names it.
-    pub fn config_key(self) -> &'static str {
+    /// The Arc config key that names it; the kinds only other products
+    /// need have none.
+    pub fn config_key(self) -> Option<&'static str> {
         use crate::config::keys;
-        match self {
+        Some(match self {
             TargetKind::Datacenter => keys::DATACENTER,
             TargetKind::Folder => keys::FOLDER,
             TargetKind::Pool => keys::POOL,
             TargetKind::Datastore => keys::DATASTORE,
-            TargetKind::Network => keys::NETWORK,
+            TargetKind::Network | TargetKind::Portgroup => keys::NETWORK,
             TargetKind::Template => keys::TEMPLATE,
-        }
+            TargetKind::Cluster | TargetKind::Host | TargetKind::Switch => return None,
+        })
     }
 
     /// The flag that names it.
@@ -51,8 +63,11 @@ impl TargetKind {
             TargetKind::Folder => "--folder",
             TargetKind::Pool => "--pool",
             TargetKind::Datastore => "--datastore",
-            TargetKind::Network => "--network",
+            TargetKind::Network | TargetKind::Portgroup => "--network",
             TargetKind::Template => "--template",
+            TargetKind::Cluster => "--cluster",
+            TargetKind::Host => "--host",
+            TargetKind::Switch => "--switch",
         }
     }
 
@@ -64,6 +79,10 @@ impl TargetKind {
             TargetKind::Datastore => "datastore",
             TargetKind::Network => "network",
             TargetKind::Template => "template",
+            TargetKind::Cluster => "cluster",
+            TargetKind::Host => "host",
+            TargetKind::Switch => "distributed switch",
+            TargetKind::Portgroup => "distributed port group",
         }
     }
 
@@ -73,8 +92,11 @@ impl TargetKind {
             TargetKind::Folder => spec.folder.as_deref(),
             TargetKind::Pool => spec.pool.as_deref(),
             TargetKind::Datastore => spec.datastore.as_deref(),
-            TargetKind::Network => spec.network.as_deref(),
+            TargetKind::Network | TargetKind::Portgroup => spec.network.as_deref(),
             TargetKind::Template => spec.template.as_deref(),
+            TargetKind::Cluster => spec.cluster.as_deref(),
+            TargetKind::Host => spec.host.as_deref(),
+            TargetKind::Switch => spec.switch.as_deref(),
         }
     }
 
@@ -85,8 +107,11 @@ impl TargetKind {
             TargetKind::Folder => Facet::Folders,
             TargetKind::Pool => Facet::Pools,
             TargetKind::Datastore => Facet::Datastores,
-            TargetKind::Network => Facet::Networks,
+            TargetKind::Network | TargetKind::Portgroup => Facet::Networks,
             TargetKind::Template => Facet::Templates,
+            TargetKind::Cluster => Facet::Compute,
+            TargetKind::Host => Facet::Hosts,
+            TargetKind::Switch => Facet::Switches,
         }
     }
 
@@ -98,7 +123,30 @@ impl TargetKind {
             TargetKind::Datastore => t.datastore,
             TargetKind::Network => t.network,
             TargetKind::Template => t.template,
+            TargetKind::Cluster => t.cluster,
+            TargetKind::Host => t.host,
+            TargetKind::Switch => t.switch,
+            TargetKind::Portgroup => t.portgroup,
         }
+    }
+
+    /// The target a manifest kind is checked on; `None` for the root,
+    /// which is always known.
+    pub fn of_manifest(k: crate::manifest::EntityKind) -> Option<TargetKind> {
+        use crate::manifest::EntityKind as E;
+        Some(match k {
+            E::Root => return None,
+            E::Datacenter => TargetKind::Datacenter,
+            E::Folder => TargetKind::Folder,
+            E::Pool => TargetKind::Pool,
+            E::Datastore => TargetKind::Datastore,
+            E::Network => TargetKind::Network,
+            E::Template => TargetKind::Template,
+            E::Cluster => TargetKind::Cluster,
+            E::Host => TargetKind::Host,
+            E::Switch => TargetKind::Switch,
+            E::Portgroup => TargetKind::Portgroup,
+        })
     }
 }
 
@@ -154,10 +202,10 @@ pub fn missing_target_listed(t: TargetKind, facts: &Facts<'_>) -> Option<String>
 
 /// Why a target is not given: its config key is empty, or it is not set.
 pub fn not_given(t: TargetKind, config: &crate::config::ArcConfig) -> String {
-    if config.is_empty_key(t.config_key()) {
+    if let Some(key) = t.config_key().filter(|k| config.is_empty_key(k)) {
         format!(
             "{} is empty in the config: give the {} there, or {}",
-            t.config_key(),
+            key,
             t.what(),
             t.flag()
         )

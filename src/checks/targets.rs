@@ -10,13 +10,17 @@ use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
 
-pub(crate) const ALL: [TargetKind; 6] = [
+/// Every target a flag names (the port group is the `--network`'s).
+pub(crate) const ALL: [TargetKind; 9] = [
     TargetKind::Datacenter,
     TargetKind::Folder,
     TargetKind::Pool,
     TargetKind::Datastore,
     TargetKind::Network,
     TargetKind::Template,
+    TargetKind::Cluster,
+    TargetKind::Host,
+    TargetKind::Switch,
 ];
 
 pub fn run(f: &Facts<'_>) -> Outcome {
@@ -25,7 +29,9 @@ pub fn run(f: &Facts<'_>) -> Outcome {
     // not one the user left out either.
     let empty: Vec<String> = ALL
         .iter()
-        .filter(|t| t.asked(f.spec).is_none() && f.config.is_empty_key(t.config_key()))
+        .filter(|t| {
+            t.asked(f.spec).is_none() && t.config_key().is_some_and(|k| f.config.is_empty_key(k))
+        })
         .map(|&t| super::target::not_given(t, f.config))
         .collect();
     if ALL.iter().all(|t| t.asked(f.spec).is_none()) && empty.is_empty() {

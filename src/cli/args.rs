@@ -193,23 +193,32 @@ fn diagnose_parser() -> clap::builder::PossibleValuesParser {
 #[command(next_help_heading = "Targets")]
 pub struct TargetArgs {
     /// Datacenter name or path; narrows the other names to it
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub datacenter: Option<String>,
     /// VM folder the appliance and its template go into
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub folder: Option<String>,
     /// Resource pool the appliance runs in
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
     pub pool: Option<String>,
     /// Datastore the appliance's disks go on
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub datastore: Option<String>,
     /// Network (port group) the appliance connects to
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub network: Option<String>,
     /// Template the appliance is deployed from
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = target_name)]
     pub template: Option<String>,
+    /// Cluster the deployment runs on (a manifest's `cluster` kind)
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
+    pub cluster: Option<String>,
+    /// ESXi host the deployment runs on (a manifest's `host` kind)
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
+    pub host: Option<String>,
+    /// Distributed switch the deployment's port group is on (a manifest's `switch` kind)
+    #[arg(long, value_name = "PATH", value_parser = target_name)]
+    pub switch: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -267,9 +276,12 @@ pub struct PrivilegesArgs {
     /// Audit this user instead of the logged-in one (the logged-in user needs Authorization.ModifyPermissions at the root)
     #[arg(long, value_name = "PRINCIPAL")]
     pub user: Option<String>,
-    /// Check against this manifest file instead of the embedded arc-resource-bridge one
-    #[arg(long, value_name = "FILE")]
+    /// Check against this manifest, embedded (vaudit manifest list) or a file, instead of arc-resource-bridge
+    #[arg(long, value_name = "NAME|FILE")]
     pub manifest: Option<PathBuf>,
+    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
+    #[arg(long = "manifest-option", value_name = "NAME")]
+    pub manifest_option: Vec<String>,
     /// For each entity with missing privileges, show the permissions that apply and a role definition to paste
     #[arg(long)]
     pub explain: bool,
@@ -292,6 +304,9 @@ pub struct GrantArgs {
     /// Plan for this manifest (embedded name or file) instead of arc-resource-bridge
     #[arg(long, value_name = "NAME|FILE")]
     pub manifest: Option<PathBuf>,
+    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
+    #[arg(long = "manifest-option", value_name = "NAME")]
+    pub manifest_option: Vec<String>,
     /// Plan the recommended privileges too
     #[arg(long)]
     pub recommended: bool,
@@ -397,9 +412,12 @@ pub struct CheckArgs {
     /// Audit this user's privileges instead of the logged-in one's (the logged-in user needs Authorization.ModifyPermissions at the root)
     #[arg(long, value_name = "PRINCIPAL", help_heading = "Checks")]
     pub user: Option<String>,
-    /// Check privileges against this manifest file instead of the embedded arc-resource-bridge one
-    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    /// Check privileges against this manifest, embedded (vaudit manifest list) or a file, instead of arc-resource-bridge
+    #[arg(long, value_name = "NAME|FILE", help_heading = "Checks")]
     pub manifest: Option<PathBuf>,
+    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
+    #[arg(long = "manifest-option", value_name = "NAME", help_heading = "Checks")]
+    pub manifest_option: Vec<String>,
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub support_matrix: Option<PathBuf>,
@@ -437,6 +455,7 @@ impl DiagnoseArgs {
             only: self.only.clone(),
             user: None,
             manifest: None,
+            manifest_option: Vec::new(),
             support_matrix: None,
             endpoints: None,
         }
@@ -453,4 +472,16 @@ fn parse_proxy(s: &str) -> Result<crate::vsphere::ProxySetting, String> {
         return Err("give a proxy URL (http://proxy.corp:3128) or none".into());
     }
     Ok(crate::vsphere::ProxySetting::Named(s.to_string()))
+}
+
+/// A target flag's value: an empty one names nothing, and is a usage error
+/// rather than a target "not found".
+fn target_name(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "it is empty: give the object's inventory path (/DC0/...) or a unique name, or leave the flag out"
+                .into(),
+        );
+    }
+    Ok(s.to_string())
 }

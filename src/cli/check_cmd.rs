@@ -50,6 +50,7 @@ async fn audit(
     let asked = Asked {
         config: args.gate.config.clone(),
         manifest: args.manifest.clone(),
+        manifest_options: args.manifest_option.clone(),
         support_matrix: args.support_matrix.clone(),
         endpoints: args.endpoints.clone(),
         targets: args.gate.targets.spec(),

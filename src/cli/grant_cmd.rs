@@ -85,6 +85,7 @@ fn gate_plan(args: &GrantArgs, format: Format) -> Result<crate::plan::Plan<Conne
         &args.connection,
         Asked {
             manifest: args.manifest.clone(),
+            manifest_options: args.manifest_option.clone(),
             targets: args.targets.spec(),
             fail_on: Some(Severity::Error),
             user: args.user.clone(),

@@ -23,6 +23,9 @@ impl TargetArgs {
             datastore: self.datastore.clone(),
             network: self.network.clone(),
             template: self.template.clone(),
+            cluster: self.cluster.clone(),
+            host: self.host.clone(),
+            switch: self.switch.clone(),
         }
     }
 }

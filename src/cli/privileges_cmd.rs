@@ -52,6 +52,7 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         &args.connection,
         Asked {
             manifest: args.manifest.clone(),
+            manifest_options: args.manifest_option.clone(),
             targets: args.targets.spec(),
             fail_on: Some(fail_on(args.fail_on)),
             user: args.user.clone(),
@@ -85,6 +86,8 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
         view: View {
             user: &g.user,
             manifest: &manifest.name,
+            manifest_version: manifest.version.as_deref(),
+            manifest_options: &manifest.switched_on,
             placements: &g.placements,
             rows: &rows,
             findings: &findings,

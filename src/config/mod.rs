@@ -46,6 +46,8 @@ impl Section {
 }
 
 /// The config keys the checks name when one is missing or empty.
+mod openshift;
+
 pub mod keys {
     pub const CONTROL_PLANE: &str = "applianceClusterConfig.controlPlaneEndpoint";
     pub const PREFIX: &str = "vsphereprovider.network.ipaddressprefix";
@@ -83,6 +85,8 @@ pub struct ArcConfig {
     pub resource_pool: Option<String>,
     pub network: Option<String>,
     pub template: Option<String>,
+    /// OpenShift's `install-config.yaml` alone names one (`computeCluster`).
+    pub cluster: Option<String>,
     pub control_plane_endpoint: Option<String>,
     pub node_ip_pool_start: Option<String>,
     pub node_ip_pool_end: Option<String>,
@@ -513,14 +517,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 pub fn load(path: &Path) -> Result<ArcConfig, ConfigError> {
     let shown = path.display().to_string();
     let (text, mut value) = read(path)?;
-    let text = normalized(&shown, text, &mut value)?;
-    let has_infra = has_key(&value, "vsphereprovider");
-    let is_appliance =
-        has_key(&value, "applianceClusterConfig") || has_key(&value, "infrastructureConfigPath");
     let mut cfg = ArcConfig {
         files: vec![path.to_path_buf()],
         ..Default::default()
     };
+    if openshift::is_install_config(&value) {
+        openshift::apply(&mut cfg, path, &value)?;
+        return Ok(cfg);
+    }
+    let text = normalized(&shown, text, &mut value)?;
+    let has_infra = has_key(&value, "vsphereprovider");
+    let is_appliance =
+        has_key(&value, "applianceClusterConfig") || has_key(&value, "infrastructureConfigPath");
     if !is_appliance {
         if !has_infra {
             return Err(ConfigError::UnknownLayout { path: shown });

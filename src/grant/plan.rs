@@ -733,6 +733,7 @@ mod tests {
             version: Some("2".into()),
             date: None,
             options: vec![],
+            switched_on: vec![],
             privileges: vec![
                 privilege(
                     "Datastore.AllocateSpace",
@@ -770,6 +771,7 @@ mod tests {
             version: None,
             date: None,
             options: vec![],
+            switched_on: vec![],
             privileges: vec![
                 privilege(
                     "InventoryService.Tagging.AttachTag",

@@ -48,10 +48,12 @@ pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) 
                 Some(e) => Some(e),
                 None => continue,
             },
-            // No target option yet: a stand-in, reported not-verified.
-            EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup => {
-                None
-            }
+            EntityKind::Cluster => t.cluster,
+            EntityKind::Host => t.host,
+            EntityKind::Switch => t.switch,
+            // The --network, when it is a distributed port group; a
+            // standard network is not one, and gets a stand-in.
+            EntityKind::Portgroup => t.portgroup,
         };
         let (entity, stand_in) = match given {
             Some(e) => (e, None),

@@ -30,10 +30,12 @@ pub enum Facet {
     /// Datastores: space, URL, the hosts that mount them.
     Datastores,
     Networks,
+    /// Distributed switches (the `--switch` target).
+    Switches,
 }
 
 impl Facet {
-    const ALL: [Facet; 10] = [
+    const ALL: [Facet; 11] = [
         Facet::Folders,
         Facet::Datacenters,
         Facet::Compute,
@@ -44,6 +46,7 @@ impl Facet {
         Facet::VmCount,
         Facet::Datastores,
         Facet::Networks,
+        Facet::Switches,
     ];
 
     fn bit(self) -> u16 {
@@ -63,6 +66,7 @@ impl Facet {
             Facet::VmCount => "the VM count",
             Facet::Datastores => "datastores",
             Facet::Networks => "networks",
+            Facet::Switches => "distributed switches",
         }
     }
 
@@ -76,7 +80,9 @@ impl Facet {
             // through the folders above it.
             Facet::Folders => &[Facet::Datacenters],
             Facet::Datacenters => &[Facet::Folders],
-            Facet::Datastores | Facet::Networks => &[Facet::Folders, Facet::Datacenters],
+            Facet::Datastores | Facet::Networks | Facet::Switches => {
+                &[Facet::Folders, Facet::Datacenters]
+            }
             Facet::Compute => &[Facet::Folders, Facet::Datacenters],
             Facet::Hosts | Facet::Pools => &[Facet::Compute],
             Facet::Vms | Facet::Templates => &[Facet::Pools],
@@ -182,6 +188,10 @@ impl Facet {
             }],
             Facet::Networks => &[PropertySpec {
                 kind: "Network",
+                paths: &["name", "parent"],
+            }],
+            Facet::Switches => &[PropertySpec {
+                kind: "DistributedVirtualSwitch",
                 paths: &["name", "parent"],
             }],
         }
@@ -438,7 +448,8 @@ mod tests {
                 "VirtualApp",
                 "VirtualMachine",
                 "Datastore",
-                "Network"
+                "Network",
+                "DistributedVirtualSwitch"
             ]
         );
     }

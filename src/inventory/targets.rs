@@ -1,5 +1,7 @@
 //! Resolving the deployment targets (`--datacenter --folder --pool
-//! --datastore --network --template`) to entities of the snapshot.
+//! --datastore --network --template --cluster --host --switch`) to entities
+//! of the snapshot. A `--network` that names a distributed port group is
+//! also the `portgroup` target (the kind other products' manifests use).
 //!
 //! A path starting with `/` is an inventory path as govc writes it; a bare
 //! name is accepted when it is unique (within `--datacenter` when given).
@@ -18,6 +20,9 @@ pub struct TargetSpec {
     pub datastore: Option<String>,
     pub network: Option<String>,
     pub template: Option<String>,
+    pub cluster: Option<String>,
+    pub host: Option<String>,
+    pub switch: Option<String>,
 }
 
 /// The resolved targets.
@@ -35,6 +40,15 @@ pub struct Targets<'a> {
     pub network: Option<&'a Entity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<&'a Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switch: Option<&'a Entity>,
+    /// The network, when it is a distributed port group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portgroup: Option<&'a Entity>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -107,16 +121,44 @@ const TEMPLATE: Kind = Kind {
     kinds: &["VirtualMachine"],
     template_only: true,
 };
+const CLUSTER: Kind = Kind {
+    what: "cluster",
+    kinds: &["ClusterComputeResource"],
+    template_only: false,
+};
+const HOST: Kind = Kind {
+    what: "host",
+    kinds: &["HostSystem"],
+    template_only: false,
+};
+const SWITCH: Kind = Kind {
+    what: "distributed switch",
+    kinds: &["VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch"],
+    template_only: false,
+};
+
+/// The entity kind of a distributed port group.
+pub const PORTGROUP_KIND: &str = "DistributedVirtualPortgroup";
+
+/// The network, when it is a distributed port group.
+fn portgroup(network: Option<&Entity>) -> Option<&Entity> {
+    network.filter(|n| n.kind() == PORTGROUP_KIND)
+}
 
 pub fn resolve<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> Result<Targets<'a>, TargetError> {
     let datacenter = find(snap, &DATACENTER, spec.datacenter.as_deref(), None)?;
+    let network = find(snap, &NETWORK, spec.network.as_deref(), datacenter)?;
     Ok(Targets {
         datacenter,
         folder: find(snap, &FOLDER, spec.folder.as_deref(), datacenter)?,
         pool: find(snap, &POOL, spec.pool.as_deref(), datacenter)?,
         datastore: find(snap, &DATASTORE, spec.datastore.as_deref(), datacenter)?,
-        network: find(snap, &NETWORK, spec.network.as_deref(), datacenter)?,
+        network,
         template: find(snap, &TEMPLATE, spec.template.as_deref(), datacenter)?,
+        cluster: find(snap, &CLUSTER, spec.cluster.as_deref(), datacenter)?,
+        host: find(snap, &HOST, spec.host.as_deref(), datacenter)?,
+        switch: find(snap, &SWITCH, spec.switch.as_deref(), datacenter)?,
+        portgroup: portgroup(network),
     })
 }
 
@@ -141,6 +183,9 @@ pub fn resolve_each<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> (Targets<'a>, 
     ));
     let network = keep(find(snap, &NETWORK, spec.network.as_deref(), datacenter));
     let template = keep(find(snap, &TEMPLATE, spec.template.as_deref(), datacenter));
+    let cluster = keep(find(snap, &CLUSTER, spec.cluster.as_deref(), datacenter));
+    let host = keep(find(snap, &HOST, spec.host.as_deref(), datacenter));
+    let switch = keep(find(snap, &SWITCH, spec.switch.as_deref(), datacenter));
     (
         Targets {
             datacenter,
@@ -149,6 +194,10 @@ pub fn resolve_each<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> (Targets<'a>, 
             datastore,
             network,
             template,
+            cluster,
+            host,
+            switch,
+            portgroup: portgroup(network),
         },
         errors,
     )
@@ -292,5 +341,58 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.starts_with("no folder \"/DC0/vm/Ark\""), "{msg}");
         assert!(msg.contains("candidates: /DC0/vm/Arc"), "{msg}");
+    }
+
+    #[test]
+    fn cluster_host_and_switch_resolve_by_name() {
+        let mut d = datacenter();
+        let (cluster, network) = (d.cluster.clone(), d.network.clone());
+        d.b.add("HostSystem", "host-20", "esx2", &cluster);
+        d.b.add(
+            "VmwareDistributedVirtualSwitch",
+            "dvs-21",
+            "DSwitch",
+            &network,
+        );
+        let s = d.b.build();
+        let t = resolve(
+            &s,
+            &TargetSpec {
+                cluster: Some("C0".into()),
+                host: Some("esx2".into()),
+                switch: Some("DSwitch".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.cluster.unwrap().path, "/DC0/host/C0");
+        assert_eq!(t.host.unwrap().path, "/DC0/host/C0/esx2");
+        assert_eq!(t.switch.unwrap().path, "/DC0/network/DSwitch");
+    }
+
+    #[test]
+    fn a_distributed_port_group_network_is_the_portgroup_target() {
+        let mut d = datacenter();
+        let network = d.network.clone();
+        d.b.add(
+            "DistributedVirtualPortgroup",
+            "dvportgroup-22",
+            "DPG",
+            &network,
+        );
+        d.b.add("Network", "network-23", "VM Network", &network);
+        let s = d.b.build();
+        let pg = |name: &str| {
+            let spec = TargetSpec {
+                network: Some(name.into()),
+                ..Default::default()
+            };
+            resolve(&s, &spec)
+                .unwrap()
+                .portgroup
+                .map(|e| e.path.clone())
+        };
+        assert_eq!(pg("DPG").as_deref(), Some("/DC0/network/DPG"));
+        assert_eq!(pg("VM Network"), None);
     }
 }

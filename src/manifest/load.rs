@@ -480,6 +480,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, ManifestError> {
         date: raw.date,
         options,
         privileges,
+        switched_on: Vec::new(),
     })
 }
 

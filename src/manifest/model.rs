@@ -38,18 +38,6 @@ impl EntityKind {
         EntityKind::Portgroup,
     ];
 
-    /// Whether `privileges`, `check` and `grant` can be pointed at an entity
-    /// of this kind. The kinds other products need (cluster, host,
-    /// distributed switch and port group) have no target option yet, and a
-    /// manifest using them is refused by `manifest::load` rather than
-    /// checked on a stand-in that would say little about them.
-    pub fn has_target(self) -> bool {
-        !matches!(
-            self,
-            EntityKind::Cluster | EntityKind::Host | EntityKind::Switch | EntityKind::Portgroup
-        )
-    }
-
     /// The word a manifest file uses for this kind.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -221,6 +209,9 @@ pub struct Manifest {
     /// In file order. An id may appear in more than one entry (another
     /// kind, propagation or condition), never twice on one kind.
     pub privileges: Vec<Privilege>,
+    /// The options a run switched on (`with_options`), for its report.
+    #[serde(skip)]
+    pub switched_on: Vec<String>,
 }
 
 impl Manifest {
@@ -260,6 +251,12 @@ impl Manifest {
         let mut m = self.clone();
         m.privileges
             .retain(|p| p.condition.as_ref().is_none_or(|c| on.contains(c)));
+        m.switched_on = self
+            .options
+            .iter()
+            .filter(|o| on.contains(&o.name))
+            .map(|o| o.name.clone())
+            .collect();
         Ok(m)
     }
 

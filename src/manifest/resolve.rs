@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::model::{EntityKind, Manifest, UnknownOption};
+use super::model::{Manifest, UnknownOption};
 use super::{EMBEDDED, ManifestError, builtin, load_file, parse};
 
 /// A manifest as given, with the text it was read from (what `manifest
@@ -33,15 +33,6 @@ pub enum ResolveError {
     Manifest(#[from] ManifestError),
     #[error(transparent)]
     Option(#[from] UnknownOption),
-    /// The manifest checks privileges on kinds no target option reaches yet.
-    #[error(
-        "The manifest {name} checks privileges on {}, which vaudit cannot target yet, so it cannot be audited or granted.",
-        kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-    )]
-    Untargetable {
-        name: String,
-        kinds: Vec<EntityKind>,
-    },
 }
 
 impl ResolveError {
@@ -64,9 +55,6 @@ impl ResolveError {
                     )
                 }
             }
-            ResolveError::Untargetable { name, .. } => format!(
-                "Read it with vaudit manifest show {name}; auditing it needs the cluster, host, switch and port group targets, which a later version adds."
-            ),
         }
     }
 }
@@ -111,19 +99,12 @@ pub fn resolve(given: &str) -> Result<Resolved, ResolveError> {
 }
 
 /// The manifest a run checks: `given` (or the default) with `options`
-/// switched on, refused when it uses a kind no target option reaches.
+/// switched on. Every kind has a target option; a kind left without one is
+/// checked on a stand-in and reported not-verified (`checked_on`).
 pub fn load(given: Option<&str>, options: &[String]) -> Result<Manifest, ResolveError> {
-    let m = resolve(given.unwrap_or(super::DEFAULT_NAME))?
+    Ok(resolve(given.unwrap_or(super::DEFAULT_NAME))?
         .manifest
-        .with_options(options)?;
-    let kinds: Vec<EntityKind> = m.kinds().into_iter().filter(|k| !k.has_target()).collect();
-    if !kinds.is_empty() {
-        return Err(ResolveError::Untargetable {
-            name: m.name,
-            kinds,
-        });
-    }
-    Ok(m)
+        .with_options(options)?)
 }
 
 /// A value with a separator or a `.toml` ending is meant as a file, so a

@@ -157,7 +157,6 @@ fn the_other_products_kinds_are_read() {
             EntityKind::Portgroup
         ]
     );
-    assert!(m.privileges[0].on.iter().all(|k| !k.has_target()));
 }
 
 #[test]
@@ -313,28 +312,18 @@ fn load_without_a_name_is_the_arc_manifest() {
 }
 
 #[test]
-fn load_refuses_a_manifest_checked_on_kinds_with_no_target() {
-    let e = load(Some("openshift-ipi"), &[]).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "The manifest openshift-ipi checks privileges on cluster, portgroup, which vaudit cannot target yet, so it cannot be audited or granted."
-    );
-    assert!(e.remedy().contains("vaudit manifest show openshift-ipi"));
+fn load_accepts_openshift_checked_on_cluster_and_port_group() {
+    let m = load(Some("openshift-ipi"), &[]).unwrap();
+    assert!(m.kinds().contains(&EntityKind::Cluster));
+    assert!(m.kinds().contains(&EntityKind::Portgroup));
 }
 
 #[test]
-fn load_accepts_eks_anywhere_whose_kinds_all_have_targets() {
-    let m = load(Some("eks-anywhere"), &[]).unwrap();
-    assert!(m.kinds().iter().all(|k| k.has_target()));
-}
-
-#[test]
-fn load_refuses_csi_only_when_its_cluster_option_is_on() {
-    assert!(load(Some("vsphere-csi"), &[]).is_ok());
-    let e = load(Some("vsphere-csi"), &["file-volumes".to_string()]).unwrap_err();
-    assert!(
-        matches!(e, ResolveError::Untargetable { ref kinds, .. } if kinds == &[EntityKind::Cluster])
-    );
+fn load_switches_on_csi_file_volumes_on_the_cluster() {
+    let off = load(Some("vsphere-csi"), &[]).unwrap();
+    let on = load(Some("vsphere-csi"), &["file-volumes".to_string()]).unwrap();
+    assert!(!off.kinds().contains(&EntityKind::Cluster));
+    assert!(on.kinds().contains(&EntityKind::Cluster));
 }
 
 #[test]

@@ -18,6 +18,8 @@ pub struct CheckReport<'a> {
     pub targets: BTreeMap<&'static str, EntityRef>,
     /// `--user`: whose privileges were audited, when not the logged-in user's.
     pub privileges_user: Option<&'a str>,
+    /// The manifest the privileges check judged against, when it ran.
+    pub manifest: Option<&'a crate::manifest::Manifest>,
     pub results: &'a [CheckResult],
     pub findings: &'a [Finding],
     pub seconds: f64,
@@ -74,11 +76,22 @@ impl Page for CheckReport<'_> {
             privileges_user: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             snapshot: Option<&'a str>,
+            /// The manifest's name, version and options switched on.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            manifest: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            manifest_version: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            manifest_options: Option<&'a [String]>,
         }
+        let m = self.manifest;
         self.judged().json(
             Body {
                 privileges_user: self.privileges_user,
                 snapshot: self.snapshot,
+                manifest: m.map(|m| m.name.as_str()),
+                manifest_version: m.and_then(|m| m.version.as_deref()),
+                manifest_options: m.map(|m| m.switched_on.as_slice()),
             },
             out,
         )

@@ -146,6 +146,10 @@ pub fn targets_map(
         ("datastore", t.datastore),
         ("network", t.network),
         ("template", t.template),
+        ("cluster", t.cluster),
+        ("host", t.host),
+        ("switch", t.switch),
+        ("portgroup", t.portgroup),
     ] {
         if let Some(e) = e {
             m.insert(k, EntityRef::from(e));

@@ -21,6 +21,9 @@ use crate::manifest::Level;
 pub struct View<'a> {
     pub user: &'a str,
     pub manifest: &'a str,
+    pub manifest_version: Option<&'a str>,
+    /// The manifest options switched on (`--manifest-option`).
+    pub manifest_options: &'a [String],
     pub placements: &'a [Placement],
     pub rows: &'a [PrivilegeRow],
     pub findings: &'a [Finding],
@@ -293,6 +296,9 @@ impl Page for PrivilegesPage<'_> {
         struct Body<'a> {
             user: &'a str,
             manifest: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            manifest_version: Option<&'a str>,
+            manifest_options: &'a [String],
             checked_on: &'a [Placement],
             privileges: &'a [PrivilegeRow],
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,6 +308,8 @@ impl Page for PrivilegesPage<'_> {
             Body {
                 user: self.view.user,
                 manifest: self.view.manifest,
+                manifest_version: self.view.manifest_version,
+                manifest_options: self.view.manifest_options,
                 checked_on: self.view.placements,
                 privileges: self.view.rows,
                 explain: self.explain,
@@ -458,6 +466,8 @@ mod tests {
             &View {
                 user: "deployer@vsphere.local",
                 manifest: "arc-resource-bridge",
+                manifest_version: None,
+                manifest_options: &[],
                 placements: &placements,
                 rows: &rows,
                 findings: &findings,

@@ -424,3 +424,27 @@ fn ctrl_d_at_the_password_prompt_ends_the_prompt_line() {
     assert!(shown[..at].ends_with('\n'), "{shown:?}");
     assert!(shown.contains("no password was entered"), "{shown}");
 }
+
+/// An empty target flag is a usage error naming the flag (issue 27), not
+/// a target "not found" after a login: nothing is sent.
+#[test]
+fn an_empty_target_flag_is_a_usage_error() {
+    for flag in [
+        "--folder",
+        "--pool",
+        "--datastore",
+        "--network",
+        "--template",
+        "--cluster",
+    ] {
+        let mut cmd = vaudit();
+        cmd.args(["folders", "--url", "127.0.0.1:9", flag, " "]);
+        let r = run(cmd);
+        assert_eq!(r.code, 2, "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(flag) && r.stderr.contains("it is empty"),
+            "{flag}: {}",
+            r.stderr
+        );
+    }
+}

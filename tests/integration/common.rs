@@ -294,7 +294,9 @@ impl Run {
     }
 }
 
-/// A fresh pseudo-terminal `columns` wide: (master, slave).
+/// A fresh pseudo-terminal `columns` wide: (master, slave). Linux only:
+/// macOS's `openpty` takes other pointer types, Windows has none.
+#[cfg(target_os = "linux")]
 pub fn pty(columns: u16) -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     use std::os::fd::{FromRawFd, OwnedFd};
     let size = libc::winsize {

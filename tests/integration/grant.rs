@@ -52,12 +52,11 @@ struct State {
 
 fn spec(folder: &str) -> TargetSpec {
     TargetSpec {
-        datacenter: None,
         folder: Some(folder.into()),
         pool: Some(POOL.into()),
         datastore: Some("LocalDS_0".into()),
         network: Some("DC0_DVPG0".into()),
-        template: None,
+        ..Default::default()
     }
 }
 

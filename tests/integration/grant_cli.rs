@@ -368,3 +368,40 @@ fn undo_refuses_listing_what_changed_since() {
     );
     assert_eq!(state(&admin), after, "nothing restored");
 }
+
+/// Issue 25's manifests through `grant`: EKS Anywhere's plan creates its
+/// own dedicated roles, named after the manifest, one per entity kind it
+/// grants on, each holding only that kind's privileges.
+#[test]
+fn eks_anywhere_is_planned_with_roles_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let plan = grant(&sim, ARC, &["--manifest", "eks-anywhere", "-o", "json"]);
+    assert_eq!(plan.code, 1, "{}\n{}", plan.stdout, plan.stderr);
+    let v = plan.json();
+    let created: Vec<(String, Vec<String>)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "create-role")
+        .map(|c| {
+            let privs = c["privileges"]
+                .as_array()
+                .map(|p| p.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            (c["role"]["name"].as_str().unwrap().to_string(), privs)
+        })
+        .collect();
+    assert!(created.len() >= 2, "{v:#}");
+    for (name, privs) in &created {
+        assert!(name.starts_with("vaudit-eks-anywhere-"), "{name}");
+        assert!(!privs.is_empty(), "{name} holds nothing");
+    }
+    // No role holds the whole manifest: each is one kind's.
+    let all: std::collections::BTreeSet<&String> =
+        created.iter().flat_map(|(_, p)| p.iter()).collect();
+    assert!(
+        created.iter().all(|(_, p)| p.len() < all.len()),
+        "a role holds every privilege planned: {created:?}"
+    );
+}

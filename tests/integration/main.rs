@@ -33,10 +33,14 @@ mod network;
 mod paging;
 mod placement;
 mod privileges;
+mod products;
 mod proxy_env;
 mod reports;
 mod secrets;
 mod security;
+// The renderers' output is the same on every platform; the terminal-width
+// cases need a Linux pseudo-terminal.
+#[cfg(target_os = "linux")]
 mod snapshots;
 mod templates;
 mod visibility;

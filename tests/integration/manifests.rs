@@ -179,13 +179,23 @@ fn show_toml_reads_back_as_the_same_manifest() {
 }
 
 #[test]
-fn privileges_refuses_a_manifest_it_cannot_target_before_connecting() {
-    let r = vaudit_run(&["privileges", "--manifest", "openshift-ipi"]);
+fn privileges_refuses_an_unknown_manifest_option_before_connecting() {
+    let r = vaudit_run(&[
+        "privileges",
+        "--manifest",
+        "openshift-ipi",
+        "--manifest-option",
+        "creates-folder",
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains(
-            "The manifest openshift-ipi checks privileges on cluster, portgroup, which vaudit cannot target yet"
-        ),
+        r.stderr
+            .contains("The manifest openshift-ipi has no option \"creates-folder\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("installer-creates-folder"),
         "{}",
         r.stderr
     );
