@@ -586,10 +586,7 @@ impl Transport {
                 Ok(Some(chunk)) => {
                     if read + chunk.len() > MAX_BODY {
                         sink.cut();
-                        return Err(self.decode_err(
-                            step,
-                            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
-                        ));
+                        return Err(self.too_large(step));
                     }
                     if read == 0 || head.len() < 512 {
                         head.extend_from_slice(&chunk[..chunk.len().min(512 - head.len())]);
@@ -605,14 +602,7 @@ impl Transport {
                     sink.feed(&chunk).map_err(|e| self.decode_err(step, e))?;
                 }
                 Ok(None) => break,
-                Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
-                Err(e) => {
-                    return Err(Error::CutOff {
-                        endpoint: self.endpoint.clone(),
-                        step: step.to_string(),
-                        cause: root_cause(&e),
-                    });
-                }
+                Err(e) => return Err(self.chunk_err(e, step)),
             }
         }
         if head.iter().all(u8::is_ascii_whitespace) {
@@ -622,6 +612,25 @@ impl Transport {
         Ok(read)
     }
 
+    /// A body that stopped arriving: the deadline, or the connection.
+    fn chunk_err(&self, e: reqwest::Error, step: &str) -> Error {
+        if e.is_timeout() {
+            return self.timeout_err(step);
+        }
+        Error::CutOff {
+            endpoint: self.endpoint.clone(),
+            step: step.to_string(),
+            cause: root_cause(&e),
+        }
+    }
+
+    fn too_large(&self, step: &str) -> Error {
+        self.decode_err(
+            step,
+            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+        )
+    }
+
     async fn read_body(&self, mut resp: reqwest::Response, step: &str) -> Result<Vec<u8>, Error> {
         let mut out =
             Vec::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
@@ -629,22 +638,12 @@ impl Transport {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if out.len() + chunk.len() > MAX_BODY {
-                        return Err(self.decode_err(
-                            step,
-                            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
-                        ));
+                        return Err(self.too_large(step));
                     }
                     out.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(out),
-                Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
-                Err(e) => {
-                    return Err(Error::CutOff {
-                        endpoint: self.endpoint.clone(),
-                        step: step.to_string(),
-                        cause: root_cause(&e),
-                    });
-                }
+                Err(e) => return Err(self.chunk_err(e, step)),
             }
         }
     }

@@ -7,9 +7,8 @@ use std::time::Duration;
 use crate::common::{SIM_PASSWORD, Sim, run};
 use vaudit::vsphere::{Client, ConnectOptions, PropertySpec};
 
-#[tokio::test]
-async fn pages_return_every_object_exactly_once() {
-    let sim = Sim::start(&["-vm", "5", "-pool", "2"]);
+/// A session with `sim`'s administrator.
+async fn logged_in(sim: &Sim) -> Client {
     let opts = ConnectOptions {
         url: ConnectOptions::parse_url(&sim.url).unwrap(),
         ca_file: Some(sim.ca_file.clone()),
@@ -20,6 +19,13 @@ async fn pages_return_every_object_exactly_once() {
     };
     let mut client = Client::connect(&opts).await.unwrap();
     client.login(&sim.username, SIM_PASSWORD).await.unwrap();
+    client
+}
+
+#[tokio::test]
+async fn pages_return_every_object_exactly_once() {
+    let sim = Sim::start(&["-vm", "5", "-pool", "2"]);
+    let mut client = logged_in(&sim).await;
     let specs = [PropertySpec {
         kind: "VirtualMachine",
         paths: &["name", "parent"],
@@ -167,16 +173,7 @@ fn a_template_deleted_during_a_capped_read_is_neither_lost_nor_listed_twice() {
 /// Object count and SOAP calls of one read of every VM's name in pages of
 /// `page_size` (0: `maxObjects` unset, as the simulator reads it).
 async fn read_vms(sim: &Sim, page_size: u32) -> (usize, u64) {
-    let opts = ConnectOptions {
-        url: ConnectOptions::parse_url(&sim.url).unwrap(),
-        ca_file: Some(sim.ca_file.clone()),
-        insecure: false,
-        timeout: Duration::from_secs(30),
-        limits: Default::default(),
-        proxy: Default::default(),
-    };
-    let mut client = Client::connect(&opts).await.unwrap();
-    client.login(&sim.username, SIM_PASSWORD).await.unwrap();
+    let mut client = logged_in(sim).await;
     let specs = [PropertySpec {
         kind: "VirtualMachine",
         paths: &["name"],
