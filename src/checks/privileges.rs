@@ -1135,6 +1135,16 @@ mod tests {
         )
     }
 
+    /// Judged, and nothing found: no verdict left open, no finding.
+    fn assert_exact_pass(o: &PrivilegeAudit) {
+        assert!(
+            o.uncertain.is_empty() && o.findings.is_empty(),
+            "{:?} {:?}",
+            o.uncertain,
+            codes(o)
+        );
+    }
+
     fn at_root(principal: &str, group: bool, role: i32, propagate: bool) -> Permission {
         Permission {
             entity: Some(MoRef::new("Folder", "group-d1")),
@@ -1148,11 +1158,7 @@ mod tests {
     #[test]
     fn a_group_grant_at_the_root_is_judged_from_the_servers_answer() {
         let o = unknown_groups_audit(vec![at_root("arc-a@vsphere.local", true, 1001, true)], true);
-        assert!(
-            o.uncertain.is_empty() && o.findings.is_empty(),
-            "{:?}",
-            o.uncertain
-        );
+        assert_exact_pass(&o);
     }
 
     /// Two groups at the root whose union holds everything: exact.
@@ -1165,11 +1171,7 @@ mod tests {
             ],
             true,
         );
-        assert!(
-            o.uncertain.is_empty() && o.findings.is_empty(),
-            "{:?}",
-            o.uncertain
-        );
+        assert_exact_pass(&o);
     }
 
     /// A group on the folder (propagating) and another at the root: exact.
@@ -1182,11 +1184,7 @@ mod tests {
             ],
             true,
         );
-        assert!(
-            o.uncertain.is_empty() && o.findings.is_empty(),
-            "{:?}",
-            o.uncertain
-        );
+        assert_exact_pass(&o);
     }
 
     /// The user's own permission on the folder stops there (propagate off)

@@ -482,6 +482,8 @@ mod tests {
         .collect()
     }
 
+    /// Runs the plan in a real `sh`: Unix only.
+    #[cfg(unix)]
     #[test]
     fn sh_plan_with_hostile_names_runs_nothing_but_its_commands() {
         let script = sh(&all_hostile());
