@@ -30,8 +30,16 @@
 #
 # Prints a table and the ratios vaudit/wire, vaudit/before and pyVmomi/vaudit.
 #
+# The size is the first argument (VMs, templates included): the clusters
+# are as many as 5,000 VMs each need, with CLUSTER_HOSTS hosts each. The
+# simulator caps pages as a real vCenter does (PAGE_DEFAULT objects when a
+# request sets no maxObjects; at most PAGE_MAX whatever it asks, 0: no cap);
+# the table names the cap beside the round trips.
+#
 #   bash benches/scale.sh                        # ~10,000 VMs, 3 runs each
-#   RUNS=5 VM_PER_CLUSTER=2490 bash benches/scale.sh   # ~5,000 VMs
+#   RUNS=5 bash benches/scale.sh 5000            # 5,000 VMs
+#   RUNS=1 PEER=0 bash benches/scale.sh 45000    # vCenter 8's maximum
+#   PAGE_MAX=1000 bash benches/scale.sh 10000    # a server that caps pages
 #   PEER=0 WIRE=0 bash benches/scale.sh          # vaudit's own figures only
 #   BASELINE=target/baseline/vaudit-7a3b626 bash benches/scale.sh
 #
@@ -47,11 +55,16 @@ WIRE=${WIRE:-1}
 PEER=${PEER:-1}
 BASELINE=${BASELINE:-}
 # VMs = clusters x VM_PER_CLUSTER + templates (no standalone host).
-CLUSTERS=${CLUSTERS:-2}
-VM_PER_CLUSTER=${VM_PER_CLUSTER:-4990}
+VMS=${1:-10000}
+[[ $VMS =~ ^[0-9]+$ ]] && ((VMS >= 100)) || { echo "scale.sh: the size is a number of VMs, 100 or more" >&2; exit 2; }
+TEMPLATES=${TEMPLATES:-20}
+CLUSTERS=${CLUSTERS:-$(((VMS + 4999) / 5000))}
+VM_PER_CLUSTER=${VM_PER_CLUSTER:-$(((VMS - TEMPLATES) / CLUSTERS))}
+CLUSTER_HOSTS=${CLUSTER_HOSTS:-2}
 FOLDERS=${FOLDERS:-300}
 POOLS_PER_CLUSTER=${POOLS_PER_CLUSTER:-100}
-TEMPLATES=${TEMPLATES:-20}
+PAGE_DEFAULT=${PAGE_DEFAULT:-100}
+PAGE_MAX=${PAGE_MAX:-0}
 SIM_START_TIMEOUT=${SIM_START_TIMEOUT:-900}
 CMD_TIMEOUT=${CMD_TIMEOUT:-600}
 PASSWORD="scale-$$-$RANDOM"
@@ -108,11 +121,12 @@ fi
 ((PEER)) && PYVMOMI_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyvmomi"))')
 
 # --- the simulator ------------------------------------------------------------
-log "starting the simulator: $CLUSTERS clusters x $VM_PER_CLUSTER VMs, $FOLDERS folders, $((CLUSTERS * (POOLS_PER_CLUSTER + 1))) pools, $TEMPLATES templates"
+log "starting the simulator: $CLUSTERS clusters x $VM_PER_CLUSTER VMs, $((CLUSTERS * CLUSTER_HOSTS)) hosts, $FOLDERS folders, $((CLUSTERS * (POOLS_PER_CLUSTER + 1))) pools, $TEMPLATES templates, pages of $PAGE_DEFAULT objects by default and at most ${PAGE_MAX/#0/any number}"
 started=$(date +%s)
 VCSIM_PASSWORD=$PASSWORD TMPDIR=$WORK "$SIM_BIN" -state-dir "$WORK/sim" \
-    -listen 127.0.0.1:0 -datacenter 1 -cluster "$CLUSTERS" -cluster-host 2 -standalone 0 \
+    -listen 127.0.0.1:0 -datacenter 1 -cluster "$CLUSTERS" -cluster-host "$CLUSTER_HOSTS" -standalone 0 \
     -pool "$POOLS_PER_CLUSTER" -vm "$VM_PER_CLUSTER" -folder "$FOLDERS" -template "$TEMPLATES" \
+    -page-default "$PAGE_DEFAULT" -page-max "$PAGE_MAX" \
     >"$WORK/sim.log" 2>&1 &
 SIM_PID=$!
 until [[ -s $WORK/sim/state.json ]]; do
@@ -122,7 +136,8 @@ until [[ -s $WORK/sim/state.json ]]; do
 done
 read -r URL CA < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["url"], s["ca_file"])' "$WORK/sim/state.json")
 case $URL in https://127.0.0.1:*) ;; *) die "unexpected simulator URL $URL" ;; esac
-log "simulator up in $(($(date +%s) - started))s at $URL"
+SIM_START=$(($(date +%s) - started))
+log "simulator up in ${SIM_START}s at $URL"
 
 export VAUDIT_URL=$URL VAUDIT_USERNAME=$USER_NAME VAUDIT_PASSWORD=$PASSWORD VAUDIT_CA_FILE=$CA
 unset VAUDIT_INSECURE GOVC_URL GOVC_USERNAME GOVC_PASSWORD GOVC_INSECURE RUST_LOG
@@ -160,10 +175,11 @@ run_timed() {
     local pre=$1; shift
     local t0 t1 rc=0
     t0=$(date +%s%N)
-    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$@" >/dev/null 2>"$pre.err" || rc=$?
+    timeout "$CMD_TIMEOUT" /usr/bin/time -v -o "$pre.time" "$@" >"$pre.out" 2>"$pre.err" || rc=$?
     t1=$(date +%s%N)
     if ((rc > 1)); then
-        tail -5 "$pre.err" >&2
+        grep -v ' DEBUG \| TRACE ' "$pre.err" | tail -5 >&2
+        grep -i '"reason"\|"message"' "$pre.out" | grep -v 'null' | head -5 >&2
         die "'$*' exited $rc"
     fi
     awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}' >"$pre.wall"
@@ -292,6 +308,16 @@ print(v.get("value","") if isinstance(v,dict) else (v or ""))' "$dir/resp")
         fi
         if grep -q '<token>' "$dir/resp" 2>/dev/null; then
             token=$(sed -n 's/.*<token>\([^<]*\)<\/token>.*/\1/p' "$dir/resp")
+            # govc follows the token the server's page cap hands out (the
+            # captured runs list their continuations themselves).
+            while [[ -e $dir/follow && -n $token ]]; do
+                curl "${curl_common[@]}" -H 'Content-Type: text/xml; charset=utf-8' \
+                    -H 'SOAPAction: urn:vim25/6.7' --data-binary \
+                    "$H_SOAP<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">propertyCollector</_this><token>$token</token></ContinueRetrievePropertiesEx>$T_SOAP" \
+                    "$URL" >>"$dir/times"
+                trips=$((trips + 1))
+                token=$(sed -n 's/.*<token>\([^<]*\)<\/token>.*/\1/p' "$dir/resp")
+            done
         fi
     done
     # One TCP+TLS set-up, as on a kept-alive connection.
@@ -306,6 +332,7 @@ print(v.get("value","") if isinstance(v,dict) else (v or ""))' "$dir/resp")
 govc_templates() {
     local dir=$WORK/replay.govc
     mkdir -p "$dir"
+    : >"$dir/follow"
     printf '%s' "$H_SOAP<RetrieveServiceContent xmlns=\"urn:vim25\"><_this type=\"ServiceInstance\">ServiceInstance</_this></RetrieveServiceContent>$T_SOAP" >"$dir/001.soap"
     : >"$dir/002.login"
     printf '%s' "$H_SOAP<CreateContainerView xmlns=\"urn:vim25\"><_this type=\"ViewManager\">ViewManager</_this><container type=\"Folder\">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>$T_SOAP" >"$dir/003.soap"
@@ -360,7 +387,8 @@ fi
 # --- the table ------------------------------------------------------------------
 VMS=$((CLUSTERS * VM_PER_CLUSTER + TEMPLATES))
 echo
-echo "vaudit at scale: $VMS VMs, $PY_OBJ inventory objects (pyVmomi's count), median of $RUNS runs, $(nproc) CPUs"
+echo "vaudit at scale: $VMS VMs, $((CLUSTERS * CLUSTER_HOSTS)) hosts, $PY_OBJ inventory objects (pyVmomi's count), median of $RUNS runs, $(nproc) CPUs, $(date -u +%F) on $(uname -m) $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "simulator: up in ${SIM_START}s; page cap: $PAGE_DEFAULT objects without maxObjects, at most ${PAGE_MAX/#0/what is asked} with it"
 printf '%-38s %9s %10s %12s %16s %11s\n' "command" "wall s" "RSS MiB" "round trips" "MB read (props)" "vs wire"
 for name in "${MEASURED[@]}"; do
     label="vaudit ${ARGS[$name]%% --config*}"

@@ -94,6 +94,8 @@ func parseFlags() *options {
 	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (flip.go)")
 	flag.IntVar(&failAuthzChange, "fail-authz-change", 0, "the N-th authorization change (role add/update/remove, permission set/remove, REST create/delete) fails with SystemError; 0: none")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
+	flag.IntVar(&pageDefault, "page-default", pageDefault, "objects in a RetrievePropertiesEx page when the request sets no maxObjects, as real vCenters do (0: all)")
+	flag.IntVar(&pageMax, "page-max", pageMax, "the most objects a RetrievePropertiesEx page holds, whatever maxObjects asks (0: no cap)")
 	flag.Parse()
 	o.perf.specs = splitList(o.latency)
 	o.placement.standaloneOnlyDS = splitList(o.standaloneOnlyDS)

@@ -59,8 +59,31 @@ func invalidToken() *soap.Fault {
 	return simulator.Fault("A specified parameter was not correct: token", &types.InvalidArgument{InvalidProperty: "token"})
 }
 
-// RetrievePropertiesEx honours options.maxObjects: at most that many objects,
-// plus a token when more remain. maxObjects unset or <= 0 returns everything.
+// The server-side page cap. Real vCenters page on their own side: with
+// maxObjects unset they answer about 100 objects and a token (reported in
+// ManageIQ/manageiq#8211 and vmware/vsphere-automation-sdk-java#217); what
+// they do with a large maxObjects is not published, so the largest page
+// honoured is a setting too.
+var (
+	pageDefault = 100 // -page-default: objects a page holds when maxObjects is unset (0: all)
+	pageMax     = 0   // -page-max: the most objects a page holds whatever maxObjects asks (0: no cap)
+)
+
+// pageLimit is the page size an answer gets for a requested maxObjects
+// (0: everything in one answer).
+func pageLimit(requested int) int {
+	max := requested
+	if max <= 0 {
+		max = pageDefault
+	}
+	if pageMax > 0 && (max <= 0 || max > pageMax) {
+		max = pageMax
+	}
+	return max
+}
+
+// RetrievePropertiesEx honours options.maxObjects under the server-side cap
+// (pageLimit): at most that many objects, plus a token when more remain.
 func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrievePropertiesEx) soap.HasFault {
 	if poolPropsWanted(req.SpecSet) {
 		recomputePools() // placement.go
@@ -79,7 +102,7 @@ func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *typ
 		}
 		body.Res.Returnval.Objects = all
 	}
-	max := int(req.Options.MaxObjects)
+	max := pageLimit(int(req.Options.MaxObjects))
 	if max <= 0 || len(all) <= max {
 		return res
 	}

@@ -3,15 +3,21 @@
 //! objects a facet selects (templates among VMs) when the first did not
 //! read them whole; and one event query for the template history.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Entity, Facets, SecondPass, Snapshot, VCenter};
-use crate::vsphere::{Client, Error, Limits, MoRef, ObjectContent, PropertySpec, Value};
+use crate::vsphere::{
+    Client, Error, InventorySink, Limits, MoRef, ObjectContent, PropertySpec, Value,
+};
 
-/// Measured against the simulator and real vCenters: large enough that a
-/// 10,000-VM inventory is a dozen pages, small enough that a page stays well
-/// under a megabyte per thousand objects.
-pub const PAGE_SIZE: u32 = 1000;
+/// More than vCenter 8's maximum of 45,000 registered VMs, so that the
+/// round trips do not grow with the inventory on a server that honours the
+/// page size asked (a vCenter with a cap of its own pages anyway, and the
+/// token is followed). Pages are decoded as they arrive, so their size costs
+/// no memory as text; a page whose properties make it larger than the
+/// transport's bound (64 MiB) is asked again in smaller pages
+/// (`vsphere::property`), never dropped.
+pub const PAGE_SIZE: u32 = 50_000;
 
 /// The event types that record a VM made from a template, and its removal.
 pub const TEMPLATE_EVENTS: &[&str] = &["VmDeployedEvent", "VmClonedEvent", "VmRemovedEvent"];
@@ -34,21 +40,22 @@ pub async fn collect(
         .iter()
         .map(|(kind, paths)| PropertySpec { kind, paths })
         .collect();
+    let mut read = Entities::new(&plan.second, on_progress);
     let pages = async {
         if specs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         // The second passes go by reference: they start while the view is
         // being destroyed.
-        let then = async |objects: &mut Vec<ObjectContent>| {
-            for pass in &plan.second {
-                second_pass(client, pass, objects, limits).await?;
+        let then = async |read: &mut Entities<'_, _>| {
+            for (pass, chosen) in plan.second.iter().zip(std::mem::take(&mut read.chosen)) {
+                second_pass(client, pass, chosen, read, limits).await?;
             }
             Ok(())
         };
-        client
-            .retrieve_inventory_bounded(&specs, PAGE_SIZE, limits, on_progress, then)
-            .await
+        // Boxed: the gate's future nests the collection deep enough to pass
+        // the compiler's layout depth otherwise.
+        Box::pin(client.retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then)).await
     };
     // The event history does not depend on the pages: asked beside them.
     let events = async {
@@ -58,18 +65,19 @@ pub async fn collect(
             Ok(None)
         }
     };
-    let (objects, events) = tokio::join!(pages, events);
-    let (objects, events) = (objects?, events?);
+    let (pages, events) = tokio::join!(pages, events);
+    let (_, events) = (pages?, events?);
     let now = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let mut entities: Vec<Entity> = Vec::with_capacity(objects.len());
-    let mut seen = std::collections::HashSet::new();
-    for o in objects {
-        // A subtype can match two type filters of the view: keep it once.
-        if seen.insert(o.obj.clone()) {
-            entities.push(entity(o));
-        }
+    // The index by reference goes before the snapshot builds its own.
+    let Entities {
+        mut entities,
+        dropped,
+        ..
+    } = read;
+    if dropped > 0 {
+        entities.retain(|e| !e.moref.value.is_empty());
     }
     let mut snap = Snapshot::new(
         vcenter,
@@ -82,31 +90,79 @@ pub async fn collect(
     Ok(snap)
 }
 
-/// Reads `pass.paths` of the objects the first pass found `pass.when` true
-/// on, and adds them to those objects. Between the passes an object may
-/// change: one deleted meanwhile (absent from the answer, or reported
-/// `ManagedObjectNotFound`) is dropped, as it is no longer in the
-/// inventory; one whose flag is now false keeps its first-pass place with
-/// the flag false (`when` is read again, and the later value wins), so a
-/// VM made a plain VM again is not listed as a template, and neither is
-/// ever an object with no name. One that turned true meanwhile is not seen:
-/// the snapshot is the inventory as the first pass read it.
-async fn second_pass(
-    client: &Client,
-    pass: &SecondPass,
-    objects: &mut Vec<ObjectContent>,
-    limits: Limits,
-) -> Result<(), Error> {
-    let mut chosen: Vec<MoRef> = Vec::new();
-    let mut once = HashSet::new();
-    for o in objects.iter() {
-        if &*o.obj.kind == pass.kind
-            && o.get(pass.when) == Some(&Value::Bool(true))
-            && once.insert(&o.obj)
-        {
-            chosen.push(o.obj.clone());
+/// The snapshot's entities, made from each page as it arrives: the page's
+/// objects (their property names and values as read) are dropped once
+/// made entities, so the answer is never held beside what is kept of it.
+/// What stays is one `Entity` per object, an index to find it by
+/// reference (a second pass adds to it, a subtype listed twice is kept
+/// once), and for each second pass the objects it will read.
+struct Entities<'a, F> {
+    passes: &'a [SecondPass],
+    entities: Vec<Entity>,
+    at: HashMap<MoRef, usize>,
+    /// Per second pass, the objects whose `when` was true, in order.
+    chosen: Vec<Vec<MoRef>>,
+    /// Entities a second pass found deleted, blanked until the end.
+    dropped: usize,
+    on_progress: F,
+}
+
+impl<'a, F: FnMut(usize)> Entities<'a, F> {
+    fn new(passes: &'a [SecondPass], on_progress: F) -> Self {
+        Entities {
+            passes,
+            entities: Vec::new(),
+            at: HashMap::new(),
+            chosen: vec![Vec::new(); passes.len()],
+            dropped: 0,
+            on_progress,
         }
     }
+}
+
+impl<F: FnMut(usize)> InventorySink for Entities<'_, F> {
+    fn page(&mut self, objects: Vec<ObjectContent>) {
+        for o in objects {
+            // A subtype can match two type filters of the view: keep it once.
+            if self.at.contains_key(&o.obj) {
+                continue;
+            }
+            for (pass, chosen) in self.passes.iter().zip(&mut self.chosen) {
+                if &*o.obj.kind == pass.kind && o.get(pass.when) == Some(&Value::Bool(true)) {
+                    chosen.push(o.obj.clone());
+                }
+            }
+            self.at.insert(o.obj.clone(), self.entities.len());
+            self.entities.push(entity(o));
+        }
+        (self.on_progress)(self.entities.len());
+    }
+
+    fn restart(&mut self) {
+        self.entities.clear();
+        self.at.clear();
+        self.chosen = vec![Vec::new(); self.passes.len()];
+        self.dropped = 0;
+    }
+}
+
+/// Reads `pass.paths` of the objects the first pass found `pass.when` true
+/// on (`chosen`), and adds them to those objects' entities. Between the
+/// passes an object may change: one deleted meanwhile (absent from the
+/// answer, or reported `ManagedObjectNotFound`) is dropped, as it is no
+/// longer in the inventory; one whose flag is now false keeps its
+/// first-pass place with the flag false (`when` is read again, and the
+/// later value wins), so a VM made a plain VM again is not listed as a
+/// template, and neither is ever an object with no name. One that turned
+/// true meanwhile is not seen: the snapshot is the inventory as the first
+/// pass read it.
+async fn second_pass<F>(
+    client: &Client,
+    pass: &SecondPass,
+    chosen: Vec<MoRef>,
+    read: &mut Entities<'_, F>,
+    limits: Limits,
+) -> Result<(), Error> {
     if chosen.is_empty() {
         return Ok(());
     }
@@ -114,31 +170,26 @@ async fn second_pass(
         kind: pass.kind,
         paths: &pass.paths,
     };
-    let read = client
+    let found = client
         .retrieve_objects_bounded(spec, &chosen, PAGE_SIZE, limits)
         .await?;
-    let mut found: HashMap<MoRef, ObjectContent> = read
+    let mut found: HashMap<MoRef, ObjectContent> = found
         .into_iter()
         .filter(|o| !o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
         .map(|o| (o.obj.clone(), o))
         .collect();
-    let chosen: HashSet<MoRef> = chosen.into_iter().collect();
-    objects.retain_mut(|o| {
-        if !chosen.contains(&o.obj) {
-            return true;
-        }
-        match found.remove(&o.obj) {
-            Some(more) => {
-                o.props.extend(more.props);
-                o.missing.extend(more.missing);
-                true
+    for m in chosen {
+        let Some(&i) = read.at.get(&m) else { continue };
+        match found.remove(&m) {
+            Some(more) => apply(&mut read.entities[i], more.props),
+            // Deleted since the first pass: blanked, and left out at the end.
+            None => {
+                read.entities[i] = Entity::default();
+                read.at.remove(&m);
+                read.dropped += 1;
             }
-            // Deleted since the first pass; or a second copy of an object
-            // the view listed under two types, completed above (`collect`
-            // keeps the first copy anyway).
-            None => false,
         }
-    });
+    }
     Ok(())
 }
 
@@ -147,10 +198,16 @@ fn entity(o: ObjectContent) -> Entity {
         moref: o.obj,
         ..Default::default()
     };
+    apply(&mut e, o.props);
+    e
+}
+
+/// Sets what `props` say of `e`; what they do not name stays as it was.
+fn apply(e: &mut Entity, props: Vec<(std::sync::Arc<str>, Value)>) {
     let mut parent_vapp = None;
     let mut parent_folder = None;
     let (mut ha_ex, mut ha_old) = (None, None);
-    for (path, v) in o.props {
+    for (path, v) in props {
         match (&*path, v) {
             ("name", Value::String(s)) => e.name = s,
             ("parent", Value::MoRef(m)) => e.parent = Some(m),
@@ -164,7 +221,7 @@ fn entity(o: ObjectContent) -> Entity {
             ("config.uuid", Value::String(s)) => e.uuid = Some(s),
             ("summary.config.vmPathName", Value::String(s)) => e.vm_path = Some(s),
             ("runtime.powerState", Value::String(s)) => e.power_state = Some(s),
-            ("configurationEx", Value::ClusterHa(b)) => ha_ex = b,
+            ("configurationEx", Value::ClusterHa(b)) => ha_ex = Some(b),
             ("configuration.dasConfig.enabled", Value::Bool(b)) => ha_old = Some(b),
             ("summary.freeSpace", Value::Int(i)) => e.free_space = Some(i),
             ("summary.capacity", Value::Int(i)) => e.capacity = Some(i),
@@ -180,13 +237,14 @@ fn entity(o: ObjectContent) -> Entity {
             _ => {}
         }
     }
-    e.ha_enabled = ha_ex.or(ha_old);
+    if ha_ex.is_some() || ha_old.is_some() {
+        e.ha_enabled = ha_ex.flatten().or(ha_old);
+    }
     // A VM inside a vApp has no `parent`; a vApp in a VM folder hangs from
     // its folder. Either way the path follows what the vSphere Client shows.
     if e.parent.is_none() {
         e.parent = parent_vapp.or(parent_folder);
     }
-    e
 }
 
 #[cfg(test)]

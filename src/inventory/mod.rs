@@ -288,8 +288,13 @@ impl Snapshot {
             path: path.display().to_string(),
             reason,
         };
-        let json = serde_json::to_vec_pretty(self).map_err(|e| err(e.to_string()))?;
-        std::fs::write(path, json).map_err(|e| err(e.to_string()))
+        // Written as it is serialised: at vCenter's maximum the text is
+        // larger than the inventory it describes, and is never held whole.
+        use std::io::Write;
+        let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        serde_json::to_writer_pretty(&mut out, self).map_err(|e| err(e.to_string()))?;
+        out.flush().map_err(|e| err(e.to_string()))
     }
 
     pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {

@@ -33,7 +33,7 @@ pub use guest::VmGuest;
 pub use host::host_of;
 pub use limits::Limits;
 pub use perf::{HostSeries, PerfCatalog, StatsInterval};
-pub use property::{Page, PropertySpec, decode_page};
+pub use property::{InventorySink, Page, PropertySpec, decode_page};
 pub use proxy::{Proxy, ProxySetting};
 pub use rest::{RestProbe, RestSession, TagCategories};
 pub use session::Client;

@@ -60,11 +60,34 @@ impl Client {
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        mut on_page: impl FnMut(usize),
+        on_page: impl FnMut(usize),
         mut then: impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
+        let mut all = Progress {
+            objects: Vec::new(),
+            on_page,
+        };
+        self.retrieve_inventory_into(specs, page_size, limits, &mut all, async |p| {
+            then(&mut p.objects).await
+        })
+        .await?;
+        Ok(all.objects)
+    }
+
+    /// As `retrieve_inventory_bounded`, each page handed to `sink` as it
+    /// is read and checked, so that a caller that keeps less than the
+    /// objects (a snapshot's entities) never holds the whole answer.
+    pub async fn retrieve_inventory_into<S: InventorySink>(
+        &self,
+        specs: &[PropertySpec<'_>],
+        page_size: u32,
+        limits: Limits,
+        sink: &mut S,
+        mut then: impl AsyncFnMut(&mut S) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.relogin_once(async || {
-            self.retrieve_inventory_once(specs, page_size, limits, &mut on_page, &mut then)
+            sink.restart();
+            self.retrieve_inventory_once(specs, page_size, limits, sink, &mut then)
                 .await
         })
         .await
@@ -86,29 +109,26 @@ impl Client {
         }
     }
 
-    async fn retrieve_inventory_once(
+    async fn retrieve_inventory_once<S: InventorySink>(
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        on_page: &mut impl FnMut(usize),
-        then: &mut impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
-    ) -> Result<Vec<ObjectContent>, Error> {
+        sink: &mut S,
+        then: &mut impl AsyncFnMut(&mut S) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let view = self.create_container_view(specs).await?;
         let result = self
-            .retrieve_pages(&view, specs, page_size, limits, on_page)
+            .retrieve_pages(&view, specs, page_size, limits, sink)
             .await;
-        let mut objects = match result {
-            Ok(objects) => objects,
-            Err(e) => {
-                let _ = self.destroy_view(&view).await;
-                return Err(e);
-            }
-        };
-        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(&mut objects));
+        if let Err(e) = result {
+            let _ = self.destroy_view(&view).await;
+            return Err(e);
+        }
+        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(sink));
         continued?;
         destroyed?;
-        Ok(objects)
+        Ok(())
     }
 
     async fn create_container_view(&self, specs: &[PropertySpec<'_>]) -> Result<MoRef, Error> {
@@ -150,16 +170,17 @@ impl Client {
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
-        on_page: &mut impl FnMut(usize),
-    ) -> Result<Vec<ObjectContent>, Error> {
+        sink: &mut impl InventorySink,
+    ) -> Result<(), Error> {
         let pc = self.content().property_collector.clone();
-        let req = view_request(&pc, view, specs, page_size);
-        let mut all = Vec::new();
-        let mut seen: HashSet<MoRef> = HashSet::new();
-        let mut pages = 0usize;
-        self.read_result(req, &mut all, &mut seen, &mut pages, limits, None, on_page)
-            .await?;
-        Ok(all)
+        smaller_on_cut(page_size, async |size| {
+            sink.restart();
+            let req = view_request(&pc, view, specs, size);
+            let mut read = Read::default();
+            self.read_result(req, &mut read, limits, None, &mut |page| sink.page(page))
+                .await
+        })
+        .await
     }
 
     /// Reads `spec` for the objects `objs` only, by reference, with no view
@@ -197,78 +218,51 @@ impl Client {
         limits: Limits,
     ) -> Result<Vec<ObjectContent>, Error> {
         let pc = self.content().property_collector.clone();
-        let mut all = Vec::new();
-        let mut seen: HashSet<MoRef> = HashSet::new();
-        let mut pages = 0usize;
-        for batch in objs.chunks(page_size.max(1) as usize) {
-            let asked: HashSet<&MoRef> = batch.iter().collect();
-            let req = objects_request(&pc, spec, batch, page_size);
-            self.read_result(
-                req,
-                &mut all,
-                &mut seen,
-                &mut pages,
-                limits,
-                Some(&asked),
-                &mut |_| {},
-            )
-            .await?;
-        }
-        Ok(all)
+        smaller_on_cut(page_size, async |size| {
+            let mut all = Vec::new();
+            let mut read = Read::default();
+            // The server's own page size is no batch size: a page's worth.
+            let batch_size = if size == 0 { 100 } else { size as usize };
+            for batch in objs.chunks(batch_size) {
+                let asked: HashSet<&MoRef> = batch.iter().collect();
+                let req = objects_request(&pc, spec, batch, size);
+                self.read_result(req, &mut read, limits, Some(&asked), &mut |mut page| {
+                    all.append(&mut page)
+                })
+                .await?;
+            }
+            Ok(all)
+        })
+        .await
     }
 
-    /// Sends `req` and follows its result token to the end, appending to
-    /// `all`. `seen` and `pages` run across the calls of one pass, so the
-    /// bounds hold for the pass, not per request.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends `req` and follows its result token to the end, handing the
+    /// objects to `emit` as they are decoded and pass the bounds, so a
+    /// page of the whole inventory is never held as objects either. `read`
+    /// runs across the calls of one pass, so the bounds hold for the pass,
+    /// not per request.
     async fn read_result(
         &self,
         req: Request,
-        all: &mut Vec<ObjectContent>,
-        seen: &mut HashSet<MoRef>,
-        pages: &mut usize,
+        read: &mut Read,
         limits: Limits,
         asked: Option<&HashSet<&MoRef>>,
-        on_page: &mut impl FnMut(usize),
-    ) -> Result<(), Error> {
+        emit: &mut impl FnMut(Vec<ObjectContent>),
+    ) -> Result<(), Failed> {
         let pc = self.content().property_collector.clone();
-        let step = req.method;
-        let mut page = self.page(req).await?;
-        *pages += 1;
+        let mut req = req;
+        let mut continued: Option<String> = None;
         loop {
-            let mut bound = self.check_page(&page, seen, *pages, all.len(), limits);
-            if bound.is_ok()
-                && let Some(asked) = asked
-                && let Some(o) = page.objects.iter().find(|o| !asked.contains(&o.obj))
-            {
-                bound = Err(self
-                    .transport
-                    .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
-            }
-            if let Err(e) = bound {
-                if let Some(token) = &page.token {
-                    self.cancel_retrieve(&pc, token).await;
-                }
-                return Err(e);
-            }
-            all.append(&mut page.objects);
-            on_page(all.len());
-            let Some(token) = page.token.take() else {
+            let token = self
+                .page_into(req, continued.as_deref(), read, limits, asked, emit)
+                .await?;
+            let Some(token) = token else {
                 return Ok(());
             };
-            *pages += 1;
-            let mut req = Request::new("ContinueRetrievePropertiesEx", &pc);
+            req = Request::new("ContinueRetrievePropertiesEx", &pc);
             req.session_bound = true;
             req.text("token", &token);
-            page = match self.page(req).await {
-                Ok(p) => p,
-                Err(e) => {
-                    // Free the server-side result set; the error that
-                    // stopped us is what the user needs to see.
-                    self.cancel_retrieve(&pc, &token).await;
-                    return Err(e);
-                }
-            };
+            continued = Some(token);
         }
     }
 
@@ -278,58 +272,97 @@ impl Client {
         let _ = self.transport.call(cancel).await;
     }
 
-    /// Page `n` against the bounds: an object seen before means the cursor
-    /// went back (it would loop forever); too many objects or pages means
-    /// the answer is not this vCenter's inventory.
-    fn check_page(
+    /// One page (`continued`: of that token), its objects checked against
+    /// the bounds and handed on as they arrive; returns its token. A page
+    /// stopped at the byte bound says how many objects had arrived, so the
+    /// pass can be asked again in pages that fit. Whatever stops a page,
+    /// the server-side result set is freed.
+    async fn page_into(
         &self,
-        page: &Page,
-        seen: &mut HashSet<MoRef>,
-        n: usize,
-        so_far: usize,
+        req: Request,
+        continued: Option<&str>,
+        read: &mut Read,
         limits: Limits,
-    ) -> Result<(), Error> {
+        asked: Option<&HashSet<&MoRef>>,
+        emit: &mut impl FnMut(Vec<ObjectContent>),
+    ) -> Result<Option<String>, Failed> {
+        let pc = self.content().property_collector.clone();
+        let step = req.method;
+        read.pages += 1;
+        let n = read.pages;
         let endpoint = self.transport.endpoint().to_string();
         if n > limits.max_pages {
-            return Err(Error::TooLarge {
+            let err = Error::TooLarge {
                 endpoint,
                 what: "pages",
                 limit: limits.max_pages,
                 during: COLLECTION.into(),
-            });
-        }
-        if so_far + page.objects.len() > limits.max_objects {
-            return Err(Error::TooLarge {
-                endpoint,
-                what: "objects",
-                limit: limits.max_objects,
-                during: COLLECTION.into(),
-            });
+            };
+            if let Some(token) = continued {
+                self.cancel_retrieve(&pc, token).await;
+            }
+            return Err(err.into());
         }
         // Within a page the view may list an object under two type filters
         // (a subtype); across pages a repeat can only be a cursor that
         // went back.
-        let mut here: HashSet<&MoRef> = HashSet::new();
-        for o in &page.objects {
-            if seen.contains(&o.obj) {
-                return Err(Error::CursorLoop {
-                    endpoint,
-                    object: o.obj.to_string(),
-                    page: n,
+        let mut here: HashSet<u64> = HashSet::new();
+        let seen = &read.seen;
+        let objects = &mut read.objects;
+        let mut check = |batch: Vec<ObjectContent>| -> Result<(), Error> {
+            check_authenticated(step, &batch)?;
+            if *objects + batch.len() > limits.max_objects {
+                return Err(Error::TooLarge {
+                    endpoint: endpoint.clone(),
+                    what: "objects",
+                    limit: limits.max_objects,
+                    during: COLLECTION.into(),
                 });
             }
-            here.insert(&o.obj);
+            for o in &batch {
+                let k = key(&o.obj);
+                if seen.contains(&k) {
+                    return Err(Error::CursorLoop {
+                        endpoint: endpoint.clone(),
+                        object: o.obj.to_string(),
+                        page: n,
+                    });
+                }
+                if let Some(asked) = asked
+                    && !asked.contains(&o.obj)
+                {
+                    return Err(self
+                        .transport
+                        .decode_err(step, format!("{} was sent, and not asked for", o.obj)));
+                }
+                here.insert(k);
+            }
+            *objects += batch.len();
+            emit(batch);
+            Ok(())
+        };
+        let mut stream = PageStream::with(&mut check);
+        let sent = self.transport.call_into(req, &mut stream).await;
+        let (token, failed, cut) = (
+            stream.page.token.take(),
+            stream.failed.take(),
+            stream.cut.then_some(stream.count),
+        );
+        drop(stream);
+        let result = match (sent, failed) {
+            (Err(err), _) => Err(Failed { err, cut }),
+            (Ok(()), Some(err)) => Err(Failed::from(err)),
+            (Ok(()), None) => Ok(token.clone()),
+        };
+        if result.is_err()
+            && let Some(token) = token.as_deref().or(continued)
+        {
+            // Free the server-side result set; the error that stopped us
+            // is what the user needs to see.
+            self.cancel_retrieve(&pc, token).await;
         }
-        seen.extend(here.into_iter().cloned());
-        Ok(())
-    }
-
-    async fn page(&self, req: Request) -> Result<Page, Error> {
-        let step = req.method;
-        let body = self.transport.call(req).await?;
-        let page = decode_page(&body).map_err(|e| self.transport.decode_err(step, e))?;
-        check_authenticated(step, &page.objects)?;
-        Ok(page)
+        read.seen.extend(here);
+        result
     }
 
     /// Reads properties of one object (not through a view).
@@ -350,14 +383,133 @@ impl Client {
             .close("objectSet")
             .close("specSet");
         req.open("options").close("options");
-        let page = self.page(req).await?;
-        page.objects.into_iter().next().ok_or_else(|| {
+        let mut found = None;
+        let mut keep = |batch: Vec<ObjectContent>| -> Result<(), Error> {
+            check_authenticated("RetrievePropertiesEx", &batch)?;
+            found = found.take().or(batch.into_iter().next());
+            Ok(())
+        };
+        let mut stream = PageStream::with(&mut keep);
+        let sent = self.transport.call_into(req, &mut stream).await;
+        let failed = stream.failed.take();
+        drop(stream);
+        sent?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        found.ok_or_else(|| {
             self.transport.decode_err(
                 "RetrievePropertiesEx",
                 format!("no properties returned for {obj}"),
             )
         })
     }
+}
+
+/// Where `retrieve_inventory_into` puts the view's pages.
+pub trait InventorySink {
+    /// One page's objects, in the order read, past the bounds.
+    fn page(&mut self, objects: Vec<ObjectContent>);
+    /// The pass starts over (in smaller pages, or in a new session): what
+    /// came so far is void.
+    fn restart(&mut self);
+}
+
+/// Every object, and the running count for progress.
+struct Progress<F> {
+    objects: Vec<ObjectContent>,
+    on_page: F,
+}
+
+impl<F: FnMut(usize)> InventorySink for Progress<F> {
+    fn page(&mut self, mut objects: Vec<ObjectContent>) {
+        self.objects.append(&mut objects);
+        (self.on_page)(self.objects.len());
+    }
+
+    fn restart(&mut self) {
+        self.objects.clear();
+    }
+}
+
+/// What one pass has read so far, for its bounds. The objects of earlier
+/// pages are known by a hash of their reference, not a copy of it: at
+/// vCenter's maximum the copies would cost megabytes, and two references
+/// that hash alike can only make a read fail (a loop reported), never
+/// pass.
+#[derive(Default)]
+struct Read {
+    seen: HashSet<u64>,
+    pages: usize,
+    objects: usize,
+}
+
+fn key(m: &MoRef) -> u64 {
+    use std::hash::BuildHasher;
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .hash_one(m)
+}
+
+/// A read that failed; `cut` holds how many objects had arrived when the
+/// page it was reading passed the byte bound.
+struct Failed {
+    err: Error,
+    cut: Option<usize>,
+}
+
+impl From<Error> for Failed {
+    fn from(err: Error) -> Self {
+        Failed { err, cut: None }
+    }
+}
+
+/// At most this many times a pass is asked again in smaller pages: each
+/// time the page is at most half what last passed the bound, so a server
+/// that sends more than it was asked for is stopped within a few 64 MiB.
+const MAX_RESIZES: usize = 4;
+
+/// Runs `pass` with pages of `page_size` objects; when a page passes the
+/// byte bound with `k` objects read, the whole pass starts over (the result
+/// token cannot change its page size) with pages of three quarters of `k`
+/// (at most half the page asked), so a large
+/// page costs a second read, never a lost object. A page cut before its
+/// first object ends is an object larger than the bound: that, and a server
+/// that keeps sending too much, fail with the bound's error.
+async fn smaller_on_cut<T>(
+    page_size: u32,
+    mut pass: impl AsyncFnMut(u32) -> Result<T, Failed>,
+) -> Result<T, Error> {
+    let mut size = page_size;
+    for _ in 0..MAX_RESIZES {
+        match pass(size).await {
+            Ok(v) => return Ok(v),
+            Err(Failed {
+                cut: Some(read),
+                err,
+            }) => {
+                // Three quarters of what fitted leaves room for objects
+                // larger than those before the cut; at most half the page
+                // asked, so a server that keeps sending too much meets
+                // ever smaller asks.
+                let fits = u32::try_from(read / 4 * 3).unwrap_or(u32::MAX);
+                let next = if size == 0 { fits } else { fits.min(size / 2) };
+                if next == 0 {
+                    return Err(err);
+                }
+                tracing::debug!(
+                    from = size,
+                    to = next,
+                    "a page passed the byte bound: asked again in smaller pages"
+                );
+                size = next;
+            }
+            Err(f) => return Err(f.err),
+        }
+    }
+    pass(size).await.map_err(|f| f.err)
 }
 
 fn prop_sets(req: &mut Request, specs: &[PropertySpec<'_>]) {
@@ -370,10 +522,14 @@ fn prop_sets(req: &mut Request, specs: &[PropertySpec<'_>]) {
     }
 }
 
+/// A `page_size` of 0 leaves the page size to the server (vCenter answers
+/// about 100 objects a page then).
 fn max_objects(req: &mut Request, page_size: u32) {
-    req.open("options")
-        .text("maxObjects", &page_size.to_string())
-        .close("options");
+    req.open("options");
+    if page_size > 0 {
+        req.text("maxObjects", &page_size.to_string());
+    }
+    req.close("options");
 }
 
 /// `RetrievePropertiesEx` of `specs` over every object the container view
@@ -436,30 +592,182 @@ fn check_authenticated(step: &str, objects: &[ObjectContent]) -> Result<(), Erro
 /// Decodes a `RetrievePropertiesExResponse` or
 /// `ContinueRetrievePropertiesExResponse` body.
 pub fn decode_page(body: &[u8]) -> XmlResult<Page> {
+    let mut page = Page::default();
+    decode_into(body, &mut page, &mut Shared::default(), false)?;
+    Ok(page)
+}
+
+/// Decodes `body` into `page`. With `partial`, `body` is the answer's
+/// start followed by whole `objects` elements only, and decoding stops at
+/// its last byte rather than asking for the closing tags.
+fn decode_into(body: &[u8], page: &mut Page, shared: &mut Shared, partial: bool) -> XmlResult<()> {
     let mut cur = Cursor::new(body);
     let resp = cur.enter_body()?;
     if resp.is("Fault") {
         return Err(XmlError("a SOAP fault in a successful answer".into()));
     }
-    let mut page = Page::default();
-    let mut shared = Shared::default();
     // An empty result has no returnval at all.
     while let Some(rv) = cur.next_child()? {
         if !rv.is("returnval") {
             cur.skip()?;
             continue;
         }
-        while let Some(tag) = cur.next_child()? {
+        loop {
+            if partial && cur.at_end_of_input() {
+                return Ok(());
+            }
+            let Some(tag) = cur.next_child()? else { break };
             if tag.is("token") {
                 page.token = Some(cur.text()?.trim_ascii().to_string()).filter(|t| !t.is_empty());
             } else if tag.is("objects") {
-                page.objects.push(decode_object(&mut cur, &mut shared)?);
+                page.objects.push(decode_object(&mut cur, shared)?);
             } else {
                 cur.skip()?;
             }
         }
     }
-    Ok(page)
+    if partial {
+        return Err(XmlError(
+            "the objects are not where a page holds them".into(),
+        ));
+    }
+    Ok(())
+}
+
+const OBJECTS_OPEN: &[u8] = b"<objects>";
+const OBJECTS_CLOSE: &[u8] = b"</objects>";
+
+/// A page decoded as it arrives. The answer's start (envelope, namespace
+/// bindings, `returnval`, the token) is kept; each run of whole `objects`
+/// elements that has arrived is decoded behind it and dropped, so what is
+/// held is the start, one chunk and the objects decoded, never the text of
+/// the page; with `emit`, the objects are handed on as each run is decoded
+/// and not held either. A boundary found by its bytes is only a guess (a
+/// value could hold the same text): a run that does not decode, or an
+/// answer written with a prefix on `objects`, is read whole and decoded at
+/// the end, the same as `decode_page` would, so the guess never changes
+/// the result.
+#[derive(Default)]
+pub struct PageStream<'a> {
+    pub page: Page,
+    shared: Shared,
+    buf: Vec<u8>,
+    /// Where the first `objects` element started: the answer's start.
+    head: Option<usize>,
+    /// Where to look next for a boundary (before: none).
+    scanned: usize,
+    /// Decoding in runs stopped: the rest is decoded at the end.
+    whole: bool,
+    /// The transport stopped the answer at its byte bound.
+    pub cut: bool,
+    /// Objects of this page decoded so far.
+    count: usize,
+    emit: Option<Emit<'a>>,
+    /// What `emit` refused the objects for.
+    failed: Option<Error>,
+}
+
+type Emit<'a> = &'a mut dyn FnMut(Vec<ObjectContent>) -> Result<(), Error>;
+
+impl<'a> PageStream<'a> {
+    fn with(emit: Emit<'a>) -> Self {
+        PageStream {
+            emit: Some(emit),
+            ..Default::default()
+        }
+    }
+
+    fn decode_runs(&mut self) {
+        let head = match self.head {
+            Some(h) => h,
+            None => match memchr::memmem::find(&self.buf, OBJECTS_OPEN) {
+                Some(h) => {
+                    self.head = Some(h);
+                    self.scanned = h;
+                    h
+                }
+                None => {
+                    self.scanned = self.buf.len().saturating_sub(OBJECTS_OPEN.len());
+                    return;
+                }
+            },
+        };
+        let from = self.scanned.max(head);
+        let Some(last) = memchr::memmem::rfind(&self.buf[from..], OBJECTS_CLOSE) else {
+            self.scanned = self.buf.len().saturating_sub(OBJECTS_CLOSE.len()).max(head);
+            return;
+        };
+        let end = from + last + OBJECTS_CLOSE.len();
+        let before = self.page.objects.len();
+        match decode_into(&self.buf[..end], &mut self.page, &mut self.shared, true) {
+            Ok(()) => {
+                self.buf.drain(head..end);
+                self.scanned = head;
+            }
+            Err(_) => {
+                self.page.objects.truncate(before);
+                self.whole = true;
+            }
+        }
+    }
+
+    /// Hands the objects decoded so far to `emit`, if any.
+    fn hand_on(&mut self) -> XmlResult<()> {
+        let Some(emit) = self.emit.as_mut() else {
+            return Ok(());
+        };
+        if self.page.objects.is_empty() {
+            return Ok(());
+        }
+        let objects = std::mem::take(&mut self.page.objects);
+        // Once refused, the rest is still read and decoded (within the byte
+        // bound), so that an answer that is broken as well is reported as
+        // broken, which says more than the bound it also broke.
+        if self.failed.is_none()
+            && let Err(e) = emit(objects)
+        {
+            self.failed = Some(e);
+        }
+        Ok(())
+    }
+}
+
+impl super::transport::BodySink for PageStream<'_> {
+    fn feed(&mut self, chunk: &[u8]) -> XmlResult<()> {
+        self.buf.extend_from_slice(chunk);
+        if !self.whole {
+            let before = self.page.objects.len();
+            self.decode_runs();
+            self.count += self.page.objects.len() - before;
+            self.hand_on()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> XmlResult<()> {
+        let mut shared = std::mem::take(&mut self.shared);
+        let rest = std::mem::take(&mut self.buf);
+        let before = self.page.objects.len();
+        decode_into(&rest, &mut self.page, &mut shared, false)?;
+        self.count += self.page.objects.len() - before;
+        self.hand_on()
+    }
+
+    fn cut(&mut self) {
+        self.cut = true;
+    }
+
+    fn reset(&mut self) {
+        let emit = self.emit.take();
+        *self = PageStream::default();
+        self.emit = emit;
+    }
+
+    /// Objects handed on cannot be taken back: a page cut off after some
+    /// fails, as a cut-off answer to a call that is not retried does.
+    fn retryable(&self) -> bool {
+        self.emit.is_none() || self.count == 0
+    }
 }
 
 /// More than the paths and types of the inventory's property specs.
@@ -790,6 +1098,70 @@ mod tests {
         );
         assert_eq!(f.missing[0].path, "configStatus");
         assert_eq!(f.missing[0].fault, "NoPermission");
+    }
+
+    fn streamed(body: &[u8], chunk: usize) -> XmlResult<Page> {
+        use crate::vsphere::transport::BodySink;
+        let mut s = PageStream::default();
+        let mut held = 0;
+        for c in body.chunks(chunk) {
+            s.feed(c)?;
+            held = held.max(s.buf.len());
+        }
+        if !s.whole && body.len() > 4096 {
+            assert!(
+                held < body.len() / 2,
+                "the page was held whole: {held} bytes"
+            );
+        }
+        s.finish()?;
+        Ok(s.page)
+    }
+
+    fn many_objects(n: usize) -> String {
+        let objs: String = (0..n)
+            .map(|i| format!(r#"<objects><obj type="VirtualMachine">vm-{i}</obj><propSet><name>name</name><val xsi:type="xsd:string">vm &lt;{i}&gt;</val></propSet></objects>"#))
+            .collect();
+        PAGE.replacen("<objects>", &format!("{objs}<objects>"), 1)
+    }
+
+    #[test]
+    fn a_page_decoded_as_it_arrives_is_the_page_decoded_whole() {
+        let body = many_objects(40);
+        let whole = decode_page(body.as_bytes()).unwrap();
+        for chunk in [1, 7, 64, 1000, body.len()] {
+            let parts = streamed(body.as_bytes(), chunk).unwrap();
+            assert_eq!(parts.token, whole.token, "chunks of {chunk}");
+            assert_eq!(
+                format!("{:?}", parts.objects),
+                format!("{:?}", whole.objects),
+                "chunks of {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_boundary_inside_a_value_is_read_whole_and_decodes_the_same() {
+        // CDATA may hold the closing tag's text: the guess at the boundary
+        // fails to decode, and the page is decoded whole instead.
+        let body = PAGE.replace("web &amp; db", "<![CDATA[web </objects><objects> db]]>");
+        let whole = decode_page(body.as_bytes()).unwrap();
+        let parts = streamed(body.as_bytes(), 16).unwrap();
+        assert_eq!(
+            format!("{:?}", parts.objects),
+            format!("{:?}", whole.objects)
+        );
+        assert_eq!(
+            parts.objects[0].get("name"),
+            Some(&Value::String("web </objects><objects> db".into()))
+        );
+    }
+
+    #[test]
+    fn a_broken_page_fails_streamed_as_whole() {
+        let body = PAGE.replace("</objects>\n</returnval>", "</returnval>");
+        assert!(decode_page(body.as_bytes()).is_err());
+        assert!(streamed(body.as_bytes(), 9).is_err());
     }
 
     #[test]

@@ -21,6 +21,35 @@ use super::xml::{Cursor, Node};
 /// No vim25 answer vaudit asks for comes near this: paging keeps pages small.
 pub(crate) const MAX_BODY: usize = 64 << 20;
 
+/// Where `Transport::call_into` puts an answer as it arrives.
+pub trait BodySink {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), super::xml::XmlError>;
+    /// The whole answer has arrived.
+    fn finish(&mut self) -> Result<(), super::xml::XmlError>;
+    /// The answer passed `MAX_BODY` and was stopped there.
+    fn cut(&mut self) {}
+    /// The call is sent again: what was fed so far is void.
+    fn reset(&mut self);
+    /// Whether the call may be sent again: not once what was fed has been
+    /// acted on.
+    fn retryable(&self) -> bool {
+        true
+    }
+}
+
+/// `exchange` without a sink.
+struct NoSink;
+
+impl BodySink for NoSink {
+    fn feed(&mut self, _: &[u8]) -> Result<(), super::xml::XmlError> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), super::xml::XmlError> {
+        Ok(())
+    }
+    fn reset(&mut self) {}
+}
+
 const COOKIE_NAME: &str = "vmware_soap_session";
 
 /// Long enough for a load balancer to move on, short enough not to matter.
@@ -307,7 +336,51 @@ impl Transport {
         }
     }
 
+    /// As `call`, with a successful answer handed to `sink` chunk by chunk
+    /// as it arrives rather than held whole: an inventory page of tens of
+    /// thousands of objects is decoded while the rest is on the wire, and
+    /// never sits in memory as text. The bound on the answer (`MAX_BODY`)
+    /// holds as for `call`; `sink.cut()` is told when it stopped the
+    /// answer, so the caller can ask again for less. A fault or an answer
+    /// that is not SOAP is read whole, as by `call`. A call is sent again
+    /// as by `call` only while the sink is `retryable`, `reset` before.
+    pub async fn call_into(&self, req: Request, sink: &mut impl BodySink) -> Result<(), Error> {
+        match self.call_streamed(&req, sink).await {
+            Err(e) if req.idempotent() && e.is_transient() && sink.retryable() => {
+                tracing::warn!(method = req.method, "retrying once after: {e}");
+                tokio::time::sleep(RETRY_BACKOFF).await;
+                sink.reset();
+                self.call_streamed(&req, sink).await
+            }
+            Err(e)
+                if e.is_not_authenticated()
+                    && req.survives_relogin()
+                    && self.can_relogin()
+                    && sink.retryable() =>
+            {
+                self.relogin().await?;
+                sink.reset();
+                self.call_streamed(&req, sink).await
+            }
+            other => other,
+        }
+    }
+
+    async fn call_streamed(&self, req: &Request, sink: &mut impl BodySink) -> Result<(), Error> {
+        self.exchange(req, Some(sink)).await.map(drop)
+    }
+
     async fn call_once(&self, req: &Request) -> Result<Vec<u8>, Error> {
+        self.exchange(req, None::<&mut NoSink>).await
+    }
+
+    /// One SOAP exchange: the body of a successful answer is returned, or,
+    /// with a `sink`, fed to it as it arrives (and an empty body returned).
+    async fn exchange(
+        &self,
+        req: &Request,
+        sink: Option<&mut impl BodySink>,
+    ) -> Result<Vec<u8>, Error> {
         let step = req.method;
         let secret = req.secret;
         let body = req.body()?;
@@ -339,6 +412,21 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let xml = content_type.is_empty() || content_type.contains("xml");
+        if status == StatusCode::OK
+            && xml
+            && let Some(sink) = sink
+        {
+            let read = self.stream_body(resp, step, sink).await?;
+            tracing::debug!(
+                method = step,
+                status = status.as_u16(),
+                bytes = read,
+                ms = started.elapsed().as_millis() as u64,
+                "SOAP answer"
+            );
+            return Ok(Vec::new());
+        }
         let bytes = self.read_body(resp, step).await?;
         tracing::debug!(
             method = step,
@@ -482,6 +570,67 @@ impl Transport {
         }
     }
 
+    /// Feeds a 200 answer to `sink`; returns the bytes read. The checks
+    /// `exchange` makes on a whole body (empty, HTML) are made on what has
+    /// arrived when it matters: an HTML page is told by its first bytes.
+    async fn stream_body(
+        &self,
+        mut resp: reqwest::Response,
+        step: &str,
+        sink: &mut impl BodySink,
+    ) -> Result<usize, Error> {
+        let mut read = 0usize;
+        let mut head: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if read + chunk.len() > MAX_BODY {
+                        sink.cut();
+                        return Err(self.too_large(step));
+                    }
+                    if read == 0 || head.len() < 512 {
+                        head.extend_from_slice(&chunk[..chunk.len().min(512 - head.len())]);
+                        if looks_like_html(&head) {
+                            return Err(self.not_soap(
+                                step,
+                                200,
+                                describe_non_soap(200, "", &head),
+                            ));
+                        }
+                    }
+                    read += chunk.len();
+                    sink.feed(&chunk).map_err(|e| self.decode_err(step, e))?;
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.chunk_err(e, step)),
+            }
+        }
+        if head.iter().all(u8::is_ascii_whitespace) {
+            return Err(self.not_soap(step, 200, "an empty reply".into()));
+        }
+        sink.finish().map_err(|e| self.decode_err(step, e))?;
+        Ok(read)
+    }
+
+    /// A body that stopped arriving: the deadline, or the connection.
+    fn chunk_err(&self, e: reqwest::Error, step: &str) -> Error {
+        if e.is_timeout() {
+            return self.timeout_err(step);
+        }
+        Error::CutOff {
+            endpoint: self.endpoint.clone(),
+            step: step.to_string(),
+            cause: root_cause(&e),
+        }
+    }
+
+    fn too_large(&self, step: &str) -> Error {
+        self.decode_err(
+            step,
+            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+        )
+    }
+
     async fn read_body(&self, mut resp: reqwest::Response, step: &str) -> Result<Vec<u8>, Error> {
         let mut out =
             Vec::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
@@ -489,22 +638,12 @@ impl Transport {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if out.len() + chunk.len() > MAX_BODY {
-                        return Err(self.decode_err(
-                            step,
-                            format!("the answer is larger than {} MiB", MAX_BODY >> 20),
-                        ));
+                        return Err(self.too_large(step));
                     }
                     out.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(out),
-                Err(e) if e.is_timeout() => return Err(self.timeout_err(step)),
-                Err(e) => {
-                    return Err(Error::CutOff {
-                        endpoint: self.endpoint.clone(),
-                        step: step.to_string(),
-                        cause: root_cause(&e),
-                    });
-                }
+                Err(e) => return Err(self.chunk_err(e, step)),
             }
         }
     }

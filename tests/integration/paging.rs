@@ -4,12 +4,11 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::common::{SIM_PASSWORD, Sim};
+use crate::common::{SIM_PASSWORD, Sim, run};
 use vaudit::vsphere::{Client, ConnectOptions, PropertySpec};
 
-#[tokio::test]
-async fn pages_return_every_object_exactly_once() {
-    let sim = Sim::start(&["-vm", "5", "-pool", "2"]);
+/// A session with `sim`'s administrator.
+async fn logged_in(sim: &Sim) -> Client {
     let opts = ConnectOptions {
         url: ConnectOptions::parse_url(&sim.url).unwrap(),
         ca_file: Some(sim.ca_file.clone()),
@@ -20,6 +19,13 @@ async fn pages_return_every_object_exactly_once() {
     };
     let mut client = Client::connect(&opts).await.unwrap();
     client.login(&sim.username, SIM_PASSWORD).await.unwrap();
+    client
+}
+
+#[tokio::test]
+async fn pages_return_every_object_exactly_once() {
+    let sim = Sim::start(&["-vm", "5", "-pool", "2"]);
+    let mut client = logged_in(&sim).await;
     let specs = [PropertySpec {
         kind: "VirtualMachine",
         paths: &["name", "parent"],
@@ -56,4 +62,158 @@ async fn pages_return_every_object_exactly_once() {
             .all(|o| o.get("name").is_some() && o.get("parent").is_some())
     );
     client.logout().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Large pages against a server that caps them (issue 26): the same snapshot
+// and the same report as small pages, nothing lost or duplicated.
+// ---------------------------------------------------------------------------
+
+const INVENTORY: &[&str] = &["-vm", "6", "-pool", "2", "-folder", "4", "-template", "3"];
+
+/// The simulator with `INVENTORY` and `extra`.
+fn sim(extra: &[&str]) -> Sim {
+    let args: Vec<&str> = INVENTORY.iter().chain(extra).copied().collect();
+    Sim::start(&args)
+}
+
+/// The saved snapshot's inventory (entities and events; the clock, the
+/// URL and the port are the run's own).
+fn saved_inventory(sim: &Sim) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let r = run(sim.vaudit(&["folders", "-o", "json", "--save", path.to_str().unwrap()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    timeless(serde_json::json!({ "entities": v["entities"], "events": v["events"] }))
+}
+
+/// `v` with every date made one: the two simulators made their templates
+/// a second apart.
+fn timeless(mut v: serde_json::Value) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s)
+                if s.len() >= 19 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b'T' =>
+            {
+                *s = "[TIME]".into();
+            }
+            // A datastore's reference and URL name its simulator's files.
+            serde_json::Value::String(s) if s.contains("govcsim-") => {
+                let tail = s.split_once("govcsim-").map_or("", |(_, t)| t);
+                *s = tail.chars().filter(|c| !c.is_ascii_digit()).collect();
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            serde_json::Value::Object(o) => {
+                o.remove("age_days");
+                o.values_mut().for_each(walk);
+            }
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+fn morefs(v: &serde_json::Value) -> Vec<String> {
+    v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["moref"].to_string())
+        .collect()
+}
+
+/// The report less what differs from run to run.
+fn report(sim: &Sim, args: &[&str]) -> serde_json::Value {
+    let r = run(sim.vaudit(args));
+    assert!(r.code <= 1, "{}", r.stderr);
+    let mut v = r.json();
+    v.as_object_mut().unwrap().remove("vcenter");
+    v.as_object_mut().unwrap().remove("collected_at");
+    timeless(v)
+}
+
+#[test]
+fn pages_capped_by_the_server_give_the_same_snapshot_and_report_as_one_page() {
+    let whole = sim(&[]);
+    let capped = sim(&["-page-max", "4"]);
+    let (a, b) = (saved_inventory(&whole), saved_inventory(&capped));
+    let ids = morefs(&a);
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an object came twice");
+    assert!(
+        ids.len() > 40,
+        "more objects than a few pages: {}",
+        ids.len()
+    );
+    assert_eq!(a, b);
+    for cmd in [&["templates", "-o", "json"][..], &["pools", "-o", "json"]] {
+        assert_eq!(report(&whole, cmd), report(&capped, cmd), "{cmd:?}");
+    }
+}
+
+#[test]
+fn a_template_deleted_during_a_capped_read_is_neither_lost_nor_listed_twice() {
+    let flip = ["-template-flip", "arc-template-1=gone"];
+    let whole = sim(&flip);
+    let capped = sim(&[&flip[..], &["-page-max", "4"]].concat());
+    let cmd = ["templates", "-o", "json"];
+    let (a, b) = (report(&whole, &cmd), report(&capped, &cmd));
+    assert_eq!(a, b);
+    let names: Vec<&str> = b["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["entity"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["arc-template-0", "arc-template-2"]);
+}
+
+/// Object count and SOAP calls of one read of every VM's name in pages of
+/// `page_size` (0: `maxObjects` unset, as the simulator reads it).
+async fn read_vms(sim: &Sim, page_size: u32) -> (usize, u64) {
+    let mut client = logged_in(sim).await;
+    let specs = [PropertySpec {
+        kind: "VirtualMachine",
+        paths: &["name"],
+    }];
+    let before = client.calls();
+    let all = client
+        .retrieve_inventory(&specs, page_size, |_| {})
+        .await
+        .unwrap();
+    let calls = client.calls() - before;
+    let unique: HashSet<_> = all.iter().map(|o| o.obj.clone()).collect();
+    assert_eq!(unique.len(), all.len(), "an object came twice");
+    client.logout().await.unwrap();
+    (all.len(), calls)
+}
+
+#[tokio::test]
+async fn without_max_objects_the_simulator_answers_pages_of_its_default() {
+    let sim = Sim::start(&["-vm", "120", "-page-default", "100"]);
+    let (n, calls) = read_vms(&sim, 0).await;
+    assert!(n > 200, "{n}");
+    assert_eq!(
+        calls,
+        2 + n.div_ceil(100) as u64,
+        "view + pages of 100 + destroy"
+    );
+}
+
+#[tokio::test]
+async fn a_larger_max_objects_is_honoured_up_to_the_simulators_cap() {
+    let sim = Sim::start(&["-vm", "120", "-page-max", "70"]);
+    let (n, calls) = read_vms(&sim, 50).await;
+    assert_eq!(calls, 2 + n.div_ceil(50) as u64, "below the cap, as asked");
+    let (m, calls) = read_vms(&sim, 50_000).await;
+    assert_eq!(m, n);
+    assert_eq!(calls, 2 + n.div_ceil(70) as u64, "above it, the cap");
+    let uncapped = Sim::start(&["-vm", "120"]);
+    assert_eq!(
+        read_vms(&uncapped, 50_000).await,
+        (n, 3),
+        "one page when honoured"
+    );
 }

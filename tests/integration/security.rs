@@ -666,6 +666,120 @@ async fn f6_an_inventory_without_end_stops_at_max_objects() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 }
 
+/// Answers RetrievePropertiesEx by the `maxObjects` asked: above `fits`,
+/// a page of `huge` objects of half a MiB each (past the 64 MiB bound when
+/// `huge` > 128); at or below it, `names` in one page.
+struct BySize {
+    fits: usize,
+    huge: usize,
+    names: &'static [&'static str],
+    asked: std::sync::Mutex<Vec<usize>>,
+}
+
+impl wiremock::Respond for BySize {
+    fn respond(&self, r: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let body = String::from_utf8_lossy(&r.body);
+        let max: usize = body
+            .split_once("<maxObjects>")
+            .and_then(|(_, t)| t.split_once('<'))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or(0);
+        self.asked.lock().unwrap().push(max);
+        if max <= self.fits {
+            return xml(folder_page(
+                "RetrievePropertiesExResponse",
+                1,
+                self.names,
+                None,
+            ));
+        }
+        let pad = "x".repeat(512 << 10);
+        let one = folder_page("RetrievePropertiesExResponse", 1, &["P"], None);
+        let (head, rest) = one.split_once("<objects>").unwrap();
+        let (obj, tail) = rest.split_once("</objects>").unwrap();
+        let mut page = String::with_capacity(self.huge * (pad.len() + 400));
+        page.push_str(head);
+        for i in 0..self.huge {
+            let obj = obj.replace("group-v1<", &format!("group-p{i}<"));
+            page.push_str(&format!("<objects>{obj}<pad>{pad}</pad></objects>"));
+        }
+        page.push_str(tail);
+        xml(page)
+    }
+}
+
+async fn by_size_server(by: BySize) -> (MockServer, std::sync::Arc<BySize>) {
+    let by = std::sync::Arc::new(by);
+    let server = MockServer::start().await;
+    mount_session(&server).await;
+    crate::wire::soap("RetrievePropertiesEx")
+        .respond_with(SharedRespond(by.clone()))
+        .mount(&server)
+        .await;
+    (server, by)
+}
+
+struct SharedRespond(std::sync::Arc<BySize>);
+
+impl wiremock::Respond for SharedRespond {
+    fn respond(&self, r: &wiremock::Request) -> wiremock::ResponseTemplate {
+        self.0.respond(r)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_a_page_past_the_byte_bound_is_asked_again_smaller_and_nothing_is_lost() {
+    let (server, by) = by_size_server(BySize {
+        fits: 100,
+        huge: 140,
+        names: &["A", "B", "C"],
+        asked: Default::default(),
+    })
+    .await;
+    let run =
+        crate::wire::vaudit(wire_args(&server, &["folders"], &["-o", "json", "-v"]), &[]).await;
+    run.assert_exit(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let text = v.to_string();
+    for name in ["A", "B", "C"] {
+        assert!(text.contains(&format!("\"name\":\"{name}\"")), "{text}");
+    }
+    assert!(
+        !text.contains("group-p"),
+        "nothing of the page that was cut: {text}"
+    );
+    let asked = by.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked.len(),
+        2,
+        "asked once in large pages, once smaller: {asked:?}"
+    );
+    assert!(
+        asked[1] <= 100 && asked[1] > 0 && asked[1] < asked[0],
+        "{asked:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn f6_a_server_sending_endless_pages_whatever_is_asked_stops_at_the_byte_bound() {
+    let (server, by) = by_size_server(BySize {
+        fits: 0,
+        huge: 200,
+        names: &[],
+        asked: Default::default(),
+    })
+    .await;
+    let run = crate::wire::vaudit(wire_args(&server, &["folders"], &["-o", "json"]), &[]).await;
+    run.assert_exit(2).assert_stderr_has("larger than 64 MiB");
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let asked = by.asked.lock().unwrap().clone();
+    assert!(
+        asked.len() <= 5,
+        "a few smaller asks, then the bound: {asked:?}"
+    );
+    assert!(asked.windows(2).all(|w| w[1] < w[0]), "{asked:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn f6_empty_pages_without_end_stop_at_max_pages() {
     let server = paging_server(

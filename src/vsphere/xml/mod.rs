@@ -199,6 +199,12 @@ impl<'a> Cursor<'a> {
         self.open.len()
     }
 
+    /// Every byte read and no end owed: a document decoded in parts stops
+    /// here rather than asking for what has not arrived yet.
+    pub fn at_end_of_input(&self) -> bool {
+        !self.owe_end && self.invalid.is_none() && self.pos >= self.doc.len()
+    }
+
     pub fn next(&mut self) -> Result<Item<'a>> {
         if let Some(msg) = &self.invalid {
             return Err(XmlError::new(msg.clone()));
