@@ -419,3 +419,53 @@ fn a_missing_target_lists_its_candidates_without_the_targets_check() {
         .to_string();
     assert!(reason.contains("see the targets check"), "{reason}");
 }
+
+/// A VM deleted while the inventory pass pages through the view is simply
+/// absent from the later pages, as a ContainerView reflects the inventory
+/// as it is: nothing read it, so no check is not verified for it, none
+/// fails, and the snapshot holds neither the VM nor a vanished object.
+#[test]
+fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
+    let args = ["-scenario", "demo", "-folder", "1", "-page-max", "4"];
+    let whole = Sim::start(&args);
+    let vanish = [&args[..], &["-vanish", "DC0_C0_RP0_VM1@ContinueRetrievePropertiesEx"]].concat();
+    let sim = Sim::start(&vanish);
+    let dir = tempfile::tempdir().unwrap();
+    let clean = config("clean-appliance.yaml");
+    let audit = |sim: &Sim, name: &str| {
+        let saved = dir.path().join(name);
+        let r = run(sim.vaudit(&[
+            "check",
+            "--config",
+            &clean,
+            "-o",
+            "json",
+            "--save",
+            saved.to_str().unwrap(),
+        ]));
+        let snap: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+        (r.code, r.json(), snap)
+    };
+    let (code0, before, _) = audit(&whole, "whole.json");
+    let (code, v, snap) = audit(&sim, "vanish.json");
+    assert_eq!(code, code0, "{v}");
+    assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
+    let statuses = |v: &Value| -> Vec<(String, String)> {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].to_string(), c["status"].to_string()))
+            .collect()
+    };
+    assert_eq!(statuses(&v), statuses(&before), "{v}");
+    assert!(snap.get("vanished").is_none(), "{snap}");
+    let names: Vec<&str> = snap["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"DC0_C0_RP0_VM0"), "{names:?}");
+    assert!(!names.contains(&"DC0_C0_RP0_VM1"), "{names:?}");
+}

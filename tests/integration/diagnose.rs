@@ -275,3 +275,59 @@ fn diagnose_junit_has_one_suite_per_diagnose_check() {
     }
     assert!(r.stdout.contains("skipped=\"1\""), "{}", r.stdout);
 }
+
+/// The appliance VM is found by its guest address, then deleted before its
+/// guest facts (addresses, Tools, host, datastores, pool) are read: the
+/// appliance checks end not verified, naming the VM and saying to run
+/// again; the connection and the probe keep their verdicts; exit 2.
+#[test]
+fn an_appliance_vm_deleted_during_the_search_leaves_its_checks_not_verified() {
+    let sim = Sim::start(&[
+        "-template",
+        "1",
+        "-vanish",
+        "arc-bridge-gone@RetrievePropertiesEx+guest.toolsRunningStatus",
+    ]);
+    let admin = Admin::connect(&sim);
+    let vm = admin.deploy("arc-template-0", "arc-bridge-gone");
+    admin.set_guest(&vm, "127.0.0.110,127.0.0.111", true);
+    let api = std::net::TcpListener::bind("127.0.0.111:6443").unwrap();
+    let cfg = config("127.0.0.111", "127.0.0.110", "127.0.0.112");
+    let (code, v) = diagnose(&sim, &cfg);
+    drop(api);
+    assert_eq!(code, 2, "{v}");
+    assert!(findings(&v, "connection-failed").is_empty(), "{v}");
+    assert_eq!(status(&v, "connection"), "pass", "{v}");
+    assert_eq!(status(&v, "control-plane"), "pass", "{v}");
+    for name in [
+        "appliance-vm",
+        "appliance-ip",
+        "appliance-location",
+        "appliance-logins",
+        "appliance-tools",
+        "appliance-events",
+    ] {
+        let c = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        assert_eq!(c["status"], "not-verified", "{c}");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("VirtualMachine:{}", vm.value))
+                && reason.contains("arc-bridge-gone")
+                && reason.contains("it was deleted or changed during the run: run again"),
+            "{c}"
+        );
+    }
+    // The steps that read something else keep their own verdicts.
+    for c in v["checks"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        if !name.starts_with("appliance-") {
+            let reason = c["reason"].as_str().unwrap_or_default();
+            assert!(!reason.contains("run again"), "{c}");
+        }
+    }
+}
