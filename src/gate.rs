@@ -960,11 +960,13 @@ pub async fn gather_appliance(
     };
     let mut events = Vec::new();
     for g in &guests {
-        events.extend(
-            client
-                .query_events(inventory::appliance::LIFECYCLE_EVENTS, Some(&g.vm))
-                .await?,
-        );
+        match client
+            .query_events(inventory::appliance::LIFECYCLE_EVENTS, Some(&g.vm))
+            .await
+        {
+            Ok(e) => events.extend(e),
+            Err(e) => return Err(deleted_or(client, &g.vm, e).await),
+        }
     }
     events.sort_by_key(|e| e.key);
     Ok(Appliance {
@@ -975,6 +977,19 @@ pub async fn gather_appliance(
         bad_logins,
         events,
     })
+}
+
+/// `e`, or the answer that `vm` no longer exists when that is why a call
+/// about it was refused: vCenter refuses an event filter naming a deleted
+/// entity as an invalid argument, which alone does not say so.
+async fn deleted_or(client: &Client, vm: &MoRef, e: vsphere::Error) -> vsphere::Error {
+    if e.is_managed_object_not_found() || !matches!(e, vsphere::Error::Fault { .. }) {
+        return e;
+    }
+    match client.vm_guests(std::slice::from_ref(vm)).await {
+        Err(gone) if gone.is_managed_object_not_found() => gone,
+        _ => e,
+    }
 }
 
 /// Whether the bridge's API server accepts a TCP connection on the
@@ -1282,7 +1297,8 @@ mod tests {
         snap.vanished = vanished;
         let live = Live::default();
         let config = crate::config::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/config/bridge-appliance.yaml"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("mocks/config/bridge-appliance.yaml"),
         )
         .unwrap();
         let spec = TargetSpec::default();

@@ -428,7 +428,11 @@ fn a_missing_target_lists_its_candidates_without_the_targets_check() {
 fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
     let args = ["-scenario", "demo", "-folder", "1", "-page-max", "4"];
     let whole = Sim::start(&args);
-    let vanish = [&args[..], &["-vanish", "DC0_C0_RP0_VM1@ContinueRetrievePropertiesEx"]].concat();
+    let vanish = [
+        &args[..],
+        &["-vanish", "DC0_C0_RP0_VM1@ContinueRetrievePropertiesEx"],
+    ]
+    .concat();
     let sim = Sim::start(&vanish);
     let dir = tempfile::tempdir().unwrap();
     let clean = config("clean-appliance.yaml");
