@@ -171,6 +171,7 @@ func newSessionEvents() *sessionEvents {
 }
 
 func (m *sessionEvents) QueryEvents(ctx *simulator.Context, req *types.QueryEvents) soap.HasFault {
+	vanishAt(false, "QueryEvents", req) // vanish.go
 	if e := req.Filter.Entity; e != nil && simulator.Map.Get(e.Entity) == nil {
 		return &methods.QueryEventsBody{Fault_: simulator.Fault(
 			"A specified parameter was not correct: filter.entity",

@@ -8,8 +8,8 @@ package main
 //	          administrator deleting it would, VmRemovedEvent included)
 //	        | vm   (a template made a plain VM again)
 //
-// The rule fires once, on the first request whose SOAP body's method element
-// is METHOD and whose body contains every TEXT: before the request is served,
+// The rule fires once, on the first request of METHOD (one of the methods
+// hooked, below) that contains every TEXT: before the request is served,
 // or with `after:` once its answer is made and before it is sent. NAME is
 // looked up when the rule fires, so it may name an object created after the
 // start (an appliance VM a test deploys).
@@ -18,10 +18,9 @@ package main
 // ContainerView+config.template: the template changes right after the first
 // view read of config.template, before a client's second pass by reference.
 //
-// The overridden SOAP methods a client's steps go through (RetrievePropertiesEx
-// and ContinueRetrievePropertiesEx in paging.go, FindAllByIp in guest.go,
-// QueryPerf in perf.go) call vanishAt with their request, before serving it
-// and once answered; TEXT is matched against the request as XML. (The
+// The overridden SOAP methods a client's steps go through (hookedMethods)
+// call vanishAt with their request, before serving it and once answered;
+// TEXT is matched against the request as XML. (The
 // simulator has no hook of its own before dispatch: its SOAP trace writes to
 // an *os.File, and its server starts serving before a handler could be
 // wrapped.)
@@ -40,6 +39,14 @@ import (
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/types"
 )
+
+// hookedMethods are the methods that call vanishAt: RetrievePropertiesEx and
+// ContinueRetrievePropertiesEx (paging.go), FindAllByIp (guest.go), QueryPerf
+// (perf.go), QueryEvents (events.go). A rule on another would never fire.
+var hookedMethods = map[string]bool{
+	"RetrievePropertiesEx": true, "ContinueRetrievePropertiesEx": true,
+	"FindAllByIp": true, "QueryPerf": true, "QueryEvents": true,
+}
 
 type vanishRule struct {
 	name, action, method string
@@ -68,6 +75,9 @@ func (r *vanishRules) Set(s string) error {
 	}
 	terms := strings.Split(when, "+")
 	rule.method, rule.texts = terms[0], terms[1:]
+	if !hookedMethods[rule.method] {
+		return fmt.Errorf("%q: no rule can wait for %s (hooked: RetrievePropertiesEx, ContinueRetrievePropertiesEx, FindAllByIp, QueryPerf, QueryEvents)", s, rule.method)
+	}
 	*r = append(*r, rule)
 	return nil
 }
