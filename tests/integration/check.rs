@@ -473,3 +473,44 @@ fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
     assert!(names.contains(&"DC0_C0_RP0_VM0"), "{names:?}");
     assert!(!names.contains(&"DC0_C0_RP0_VM1"), "{names:?}");
 }
+
+/// The target template deleted while the inventory pass pages through the
+/// view, before its page: the inventory holds no such template, so the
+/// target is not found, as it would be a moment later (never a connection
+/// failure, never a template judged on what it was).
+#[test]
+fn a_target_deleted_during_the_inventory_pass_is_not_found() {
+    let sim = Sim::start(&[
+        "-scenario",
+        "demo",
+        "-page-max",
+        "4",
+        "-vanish",
+        "arc-template-1@ContinueRetrievePropertiesEx",
+    ]);
+    let clean = config("clean-appliance.yaml");
+    let r = run(sim.vaudit(&["check", "--config", &clean, "-o", "json"]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
+    assert_eq!(check_named(&v, "connection")["status"], "pass", "{v}");
+    let targets = check_named(&v, "targets");
+    assert_eq!(targets["status"], "not-verified", "{targets}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "targets"
+                && f["message"].as_str().unwrap().contains("arc-template-1")),
+        "{v}"
+    );
+    for name in ["templates", "privileges"] {
+        let c = check_named(&v, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        assert!(!c["reason"].as_str().unwrap().contains("run again"), "{c}");
+    }
+    for name in ["folders", "pools", "network"] {
+        assert_eq!(check_named(&v, name)["status"], "pass", "{v}");
+    }
+}
