@@ -1,7 +1,7 @@
 //! `vaudit check --config` on the sample Arc config files against the
 //! simulator: the gate's verdicts, its fail-closed exit codes and formats.
 
-use crate::common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use crate::common::{SIM_PASSWORD, Sim, repo_root, run, statuses, vaudit};
 use serde_json::Value;
 
 fn config(name: &str) -> String {
@@ -325,6 +325,20 @@ pub(crate) fn check_named<'a>(v: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name}: {v}"))
 }
 
+/// `check` of the clean config in JSON, the snapshot saved to `saved`.
+fn check_saving(sim: &Sim, saved: &std::path::Path) -> crate::common::Run {
+    let clean = config("clean-appliance.yaml");
+    run(sim.vaudit(&[
+        "check",
+        "--config",
+        &clean,
+        "-o",
+        "json",
+        "--save",
+        saved.to_str().unwrap(),
+    ]))
+}
+
 /// The target template is deleted right after the inventory pass read it,
 /// so the privilege call names an object that is gone: not a connection
 /// failure. The checks that read it are not verified, saying which object
@@ -341,16 +355,7 @@ fn an_object_deleted_during_the_run_leaves_its_checks_not_verified() {
     ]);
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("s.json");
-    let clean = config("clean-appliance.yaml");
-    let r = run(sim.vaudit(&[
-        "check",
-        "--config",
-        &clean,
-        "-o",
-        "json",
-        "--save",
-        saved.to_str().unwrap(),
-    ]));
+    let r = check_saving(&sim, &saved);
     assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
     let v = r.json();
     assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
@@ -435,18 +440,9 @@ fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
     .concat();
     let sim = Sim::start(&vanish);
     let dir = tempfile::tempdir().unwrap();
-    let clean = config("clean-appliance.yaml");
     let audit = |sim: &Sim, name: &str| {
         let saved = dir.path().join(name);
-        let r = run(sim.vaudit(&[
-            "check",
-            "--config",
-            &clean,
-            "-o",
-            "json",
-            "--save",
-            saved.to_str().unwrap(),
-        ]));
+        let r = check_saving(sim, &saved);
         let snap: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
         (r.code, r.json(), snap)
     };
@@ -454,14 +450,6 @@ fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
     let (code, v, snap) = audit(&sim, "vanish.json");
     assert_eq!(code, code0, "{v}");
     assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
-    let statuses = |v: &Value| -> Vec<(String, String)> {
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["name"].to_string(), c["status"].to_string()))
-            .collect()
-    };
     assert_eq!(statuses(&v), statuses(&before), "{v}");
     assert!(snap.get("vanished").is_none(), "{snap}");
     let names: Vec<&str> = snap["entities"]
