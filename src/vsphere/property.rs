@@ -912,6 +912,20 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
             }
             Value::HostMounts(v)
         }
+        // `VirtualMachine.guest.net`: only the addresses each NIC reports.
+        "ArrayOfGuestNicInfo" => {
+            let mut v = Vec::new();
+            while let Some(nic) = cur.next_child()? {
+                while let Some(t) = cur.next_child()? {
+                    if nic.is("GuestNicInfo") && t.is("ipAddress") {
+                        v.push(cur.text()?.trim_ascii().to_string());
+                    } else {
+                        cur.skip()?;
+                    }
+                }
+            }
+            Value::Strings(v)
+        }
         "ClusterConfigInfoEx" => {
             let mut enabled = None;
             while let Some(t) = cur.next_child()? {
