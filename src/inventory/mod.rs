@@ -582,4 +582,50 @@ mod tests {
         assert!(Snapshot::load(&p).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn every_entity_is_found_by_its_reference_and_no_other() {
+        let s = datacenter().b.build();
+        for e in &s.entities {
+            assert_eq!(s.get(&e.moref), Some(e));
+        }
+        assert_eq!(s.get(&MoRef::new("Folder", "group-v404")), None);
+        assert_eq!(
+            s.get(&MoRef::new("VirtualMachine", "group-v7")),
+            None,
+            "the type is part of the reference"
+        );
+    }
+
+    #[test]
+    fn entities_sort_by_path_then_reference_as_a_stable_sort_would() {
+        let s = datacenter().b.build();
+        let mut stable = s.entities.clone();
+        stable.sort_by(|a, b| a.path.cmp(&b.path).then(a.moref.cmp(&b.moref)));
+        assert_eq!(s.entities, stable);
+    }
+
+    #[test]
+    fn a_reference_listed_twice_is_found_at_its_last_place() {
+        let m = MoRef::new("Folder", "group-v9");
+        let twice = |name: &str| Entity {
+            moref: m.clone(),
+            name: name.into(),
+            ..Default::default()
+        };
+        let index = Index::of(&[twice("first"), twice("second")]);
+        assert_eq!(index.find(&[twice("first"), twice("second")], &m), Some(1));
+    }
+
+    #[test]
+    fn a_removed_reference_is_not_found_and_the_others_still_are() {
+        let s = datacenter().b.build();
+        let mut index = Index::of(&s.entities);
+        let gone = s.entities[1].moref.clone();
+        index.remove(&s.entities, &gone);
+        assert_eq!(index.find(&s.entities, &gone), None);
+        for (i, e) in s.entities.iter().enumerate().filter(|(i, _)| *i != 1) {
+            assert_eq!(index.find(&s.entities, &e.moref), Some(i));
+        }
+    }
 }
