@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::Error;
+use super::fault::{Fault, FaultKind};
 use super::property::PropertySpec;
 use super::session::Client;
 use super::types::{MoRef, ObjectContent, Value};
@@ -56,7 +57,10 @@ const PAGE: u32 = 1_000;
 impl Client {
     /// The guest facts of each VM, paged to the end within the session's
     /// bounds (`Limits`; a page past the byte bound is asked again
-    /// smaller); a VM that vanished meanwhile is simply absent.
+    /// smaller). A VM deleted since it was found fails the call with
+    /// `ManagedObjectNotFound` naming it, as vCenter answers a reference to
+    /// a deleted object without `reportMissingObjectsInResults`: the caller
+    /// decides what that means.
     pub async fn vm_guests(&self, vms: &[MoRef]) -> Result<Vec<VmGuest>, Error> {
         if vms.is_empty() {
             return Ok(vec![]);
@@ -68,11 +72,26 @@ impl Client {
         let found = self
             .retrieve_objects_bounded(spec, vms, PAGE, self.transport.limits())
             .await?;
-        Ok(found
-            .into_iter()
-            .filter(|o| !o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
-            .map(decode_vm)
-            .collect())
+        // Reported missing, or left out of the answer as a RetrieveResult
+        // may leave a deleted object out.
+        let deleted = |vm: &MoRef| {
+            found
+                .iter()
+                .find(|o| o.obj == *vm)
+                .is_none_or(|o| o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
+        };
+        if let Some(vm) = vms.iter().find(|vm| deleted(vm)) {
+            return Err(Error::Fault {
+                step: "RetrievePropertiesEx".into(),
+                fault: Fault {
+                    kind: FaultKind::ManagedObjectNotFound {
+                        obj: Some(vm.clone()),
+                    },
+                    message: format!("The object {vm} has already been deleted"),
+                },
+            });
+        }
+        Ok(found.into_iter().map(decode_vm).collect())
     }
 }
 
