@@ -162,12 +162,7 @@ impl Index {
 }
 
 fn hash_of(m: &MoRef) -> u64 {
-    use std::hash::BuildHasher;
-    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
-        std::sync::OnceLock::new();
-    STATE
-        .get_or_init(std::collections::hash_map::RandomState::new)
-        .hash_one(m)
+    m.hashed()
 }
 
 /// `{type, moref, name, path}`: how every report names an entity.

@@ -446,12 +446,7 @@ struct Read {
 }
 
 fn key(m: &MoRef) -> u64 {
-    use std::hash::BuildHasher;
-    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
-        std::sync::OnceLock::new();
-    STATE
-        .get_or_init(std::collections::hash_map::RandomState::new)
-        .hash_one(m)
+    m.hashed()
 }
 
 /// A read that failed; `cut` holds how many objects had arrived when the
