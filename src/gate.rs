@@ -1086,7 +1086,7 @@ pub fn judge_listing(
     } else {
         crate::checks::targets::inventory_filtered(&facts, check)
     };
-    let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
+    let given = entry.targets.iter().all(|t| spec.get(*t).is_some());
     if given {
         push(check, with_notes(check::run_one(entry, &facts), notes));
     } else if check == crate::checks::folders::CHECK {
