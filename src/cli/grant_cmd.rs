@@ -84,12 +84,9 @@ fn gate_plan(args: &GrantArgs, format: Format) -> Result<crate::plan::Plan<Conne
     super::privileges_cmd::privileges_plan(
         &args.connection,
         Asked {
-            manifest: args.manifest.clone(),
-            manifest_options: args.manifest_option.clone(),
             targets: args.targets.spec(),
             fail_on: Some(Severity::Error),
-            user: args.user.clone(),
-            ..Default::default()
+            ..args.audited.asked()
         },
         format,
     )

@@ -51,12 +51,9 @@ pub async fn run(args: &PrivilegesArgs) -> Result<u8, Error> {
     let plan = privileges_plan(
         &args.connection,
         Asked {
-            manifest: args.manifest.clone(),
-            manifest_options: args.manifest_option.clone(),
             targets: args.targets.spec(),
             fail_on: Some(fail_on(args.fail_on)),
-            user: args.user.clone(),
-            ..Default::default()
+            ..args.audited.asked()
         },
         format,
     )?;
