@@ -321,7 +321,8 @@ pub async fn privileges<S: Session>(
     let gathered = conn
         .with_session(async |client| {
             let vc = vcenter_of(conn, client);
-            let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
+            let (mut snap, live) =
+                gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
             let mut applying = Vec::new();
             if explain && let Some(answers) = &snap.privileges {
                 let (targets, _) = inventory::resolve_each(&snap, spec);
@@ -353,10 +354,16 @@ pub async fn privileges<S: Session>(
                     }
                 }
                 // At most one call per entity kind: bounded by the seven kinds.
+                // An entity deleted since the inventory pass leaves the
+                // privileges check not verified, as in `check`.
+                let mut vanished = Vec::new();
                 for m in gaps {
-                    let perms = client.retrieve_entity_permissions(&m, true).await?;
-                    applying.push((m, perms));
+                    let perms = client.retrieve_entity_permissions(&m, true).await;
+                    if let Some(perms) = gone(perms.map(Some), &[p::CHECK], &mut vanished)? {
+                        applying.push((m, perms));
+                    }
                 }
+                snap.vanished.extend(vanished);
             }
             Ok((snap, live, applying))
         })
