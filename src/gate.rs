@@ -396,6 +396,15 @@ pub async fn privileges<S: Session>(
     let mut tmap = crate::report::targets_map(&targets);
     tmap.insert("root", crate::checks::EntityRef::from(&root));
     let Some(answers) = snap.privileges.take() else {
+        // An entity deleted while the privilege questions were asked: no
+        // answers to list, and no connection failure either.
+        if let Some(v) = snap.vanished.first() {
+            return Err(crate::plan::Error::new(
+                format!("No privileges were judged: {}.", v.what(&snap)),
+                "run the command again",
+            )
+            .into());
+        }
         return Err(crate::plan::Error::new(
             "the vCenter gave no privilege answers for these targets",
             "run vaudit check --only targets to see which target is missing",

@@ -757,6 +757,21 @@ fn explain_on_a_template_deleted_before_its_permissions_are_read_is_not_verified
     assert!(v["explain"].is_null(), "{v:#}");
 }
 
+#[test]
+fn a_folder_deleted_while_its_privileges_are_asked_is_one_sentence_not_a_connection_failure() {
+    let sim = Sim::start(&["-vanish", "Arc@RetrieveEntityPermissions+Folder"]);
+    let r = run(sim.vaudit(&["privileges", "--folder", ARC, "-o", "json"]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("No privileges were judged"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("/DC0/vm/Arc"), "{}", r.stderr);
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert!(!r.stderr.contains("connection"), "{}", r.stderr);
+}
+
 /// Lines of an `--explain` table run that start with `prefix` (trimmed).
 fn lines_starting(out: &str, prefix: &str) -> Vec<String> {
     out.lines()
