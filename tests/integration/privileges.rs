@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::admin::Admin;
+use crate::check::check_named;
 use crate::common::{ADMIN, DEPLOYER_PASSWORD, Sim, run, vaudit};
 use serde_json::Value;
 use vaudit::vsphere::MoRef;
@@ -303,12 +304,7 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(findings(&r.json()).is_empty(), "{}", r.stdout);
     let v = r.json();
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert_eq!(p["status"], "not-verified", "{p}");
 
     // A user without Authorization.ModifyPermissions cannot audit another.
@@ -742,12 +738,7 @@ fn explain_on_a_template_deleted_before_its_permissions_are_read_is_not_verified
     ));
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     let v = r.json();
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert_eq!(p["status"], "not-verified", "{p}");
     let reason = p["reason"].as_str().unwrap();
     assert!(reason.contains("RetrieveEntityPermissions"), "{reason}");

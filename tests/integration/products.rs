@@ -10,6 +10,7 @@ use vaudit::manifest::TargetKind;
 use vaudit::vsphere::MoRef;
 
 use crate::admin::Admin;
+use crate::check::check_named;
 use crate::common::{DEPLOYER_PASSWORD, Sim, repo_root, run, vaudit};
 use crate::privileges::{DEPLOYER, users_file};
 
@@ -326,12 +327,7 @@ fn a_kind_without_its_target_is_not_verified_naming_the_flag() {
         checked_on(&v),
         [("cluster".into(), "/".into(), Some("root folder".into()))]
     );
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert_eq!(p["status"], "not-verified", "{p}");
     assert!(p["reason"].as_str().unwrap().contains("--cluster"), "{p}");
 }
@@ -353,12 +349,7 @@ fn a_standard_network_is_no_port_group_target() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     let v = r.json();
     assert!(v["targets"]["portgroup"].is_null(), "{v:#}");
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert!(
         p["reason"]
             .as_str()
@@ -473,12 +464,7 @@ fn an_openshift_install_config_names_the_targets_of_check() {
     ] {
         assert_eq!(v["targets"][kind]["path"], path, "{kind}: {v:#}");
     }
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     // The administrator holds every privilege the simulator knows, on
     // targets, not stand-ins: the one it lacks is a warning.
     assert_eq!(p["status"], "warn", "{v:#}");
