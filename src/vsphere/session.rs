@@ -114,7 +114,7 @@ impl Client {
         if self.session.take().is_none() {
             return Ok(());
         }
-        self.end_session().await
+        self.send_logout().await
     }
 
     /// Ends the session while the client is still shared: for a caller
@@ -124,8 +124,16 @@ impl Client {
     /// nothing, unless this one was cut off before its answer (then the
     /// session may still be open, and `logout` sends it again).
     pub async fn end_session(&self) -> Result<(), Error> {
+        if self.session.is_none() {
+            return Ok(());
+        }
+        self.send_logout().await
+    }
+
+    /// Logout, unless one was answered already.
+    async fn send_logout(&self) -> Result<(), Error> {
         use std::sync::atomic::Ordering;
-        if self.session.is_none() || self.ended.load(Ordering::Relaxed) {
+        if self.ended.load(Ordering::Relaxed) {
             return Ok(());
         }
         let sm = self.require("SessionManager", &self.content.session_manager)?;
