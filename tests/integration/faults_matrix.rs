@@ -763,12 +763,33 @@ async fn soap_methods(server: &MockServer) -> Vec<String> {
         .collect()
 }
 
-/// The gate (`check`) over `server`, with the tagging check's REST session
-/// beside the SOAP audit, which the gate logs out of as soon as its last
-/// SOAP answer is in.
-async fn gate_with_rest(server: &MockServer) -> crate::wire::Run {
+/// Exactly one Logout reached `server`, after every other SOAP call.
+async fn assert_one_logout_last(server: &MockServer) {
+    let methods = soap_methods(server).await;
+    let logouts = methods.iter().filter(|m| *m == "Logout").count();
+    assert_eq!(logouts, 1, "{methods:?}");
+    assert_eq!(
+        methods.last().map(String::as_str),
+        Some("Logout"),
+        "{methods:?}"
+    );
+}
+
+/// The gate (`check`) over the healthy mock, with the tagging check's REST
+/// session beside the SOAP audit, which the gate logs out of as soon as its
+/// last SOAP answer is in; `failing`: the SOAP method answered with a fault.
+async fn gate_with_rest(failing: Option<&str>) -> (MockServer, crate::wire::Run) {
     use wiremock::Mock;
     use wiremock::matchers::{method, path};
+    let server = MockServer::start().await;
+    if let Some(m) = failing {
+        soap(m)
+            .respond_with(Fault::Soap500.answer())
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    mount_healthy(&server).await;
     let json = |body: &str| {
         ResponseTemplate::new(200)
             .insert_header("content-type", "application/json")
@@ -782,7 +803,7 @@ async fn gate_with_rest(server: &MockServer) -> crate::wire::Run {
         Mock::given(method(m))
             .and(path(p))
             .respond_with(answer)
-            .mount(server)
+            .mount(&server)
             .await;
     }
     let args = [
@@ -794,39 +815,28 @@ async fn gate_with_rest(server: &MockServer) -> crate::wire::Run {
         "--template",
         "arc-tpl",
         "--url",
-        &https_uri(server),
+        &https_uri(&server),
         "-u",
         USER,
         "-o",
         "json",
     ];
-    vaudit(args.iter().map(|s| s.to_string()).collect(), &[]).await
+    let run = vaudit(args.iter().map(|s| s.to_string()).collect(), &[]).await;
+    (server, run)
 }
 
 /// Logout is sent before the REST session has closed, not after it: one
 /// Logout, after every other SOAP call, and the REST session closed too.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gate_logs_out_once_after_its_last_soap_call() {
-    let server = MockServer::start().await;
-    mount_healthy(&server).await;
-    let run = gate_with_rest(&server).await;
+    let (server, run) = gate_with_rest(None).await;
     assert!(
         run.stdout.contains("\"schema\": \"vaudit/v1\""),
         "{}",
         run.stderr
     );
     assert!(!run.stderr.contains("logout failed"), "{}", run.stderr);
-    let methods = soap_methods(&server).await;
-    assert_eq!(
-        methods.iter().filter(|m| *m == "Logout").count(),
-        1,
-        "{methods:?}"
-    );
-    assert_eq!(
-        methods.last().map(String::as_str),
-        Some("Logout"),
-        "{methods:?}"
-    );
+    assert_one_logout_last(&server).await;
     let closed = server
         .received_requests()
         .await
@@ -839,39 +849,15 @@ async fn the_gate_logs_out_once_after_its_last_soap_call() {
 /// A SOAP step that fails ends the session all the same, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gate_logs_out_once_when_a_soap_step_fails() {
-    let server = MockServer::start().await;
-    soap("CreateContainerView")
-        .respond_with(Fault::Soap500.answer())
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    mount_healthy(&server).await;
-    let run = gate_with_rest(&server).await;
+    let (server, run) = gate_with_rest(Some("CreateContainerView")).await;
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    let methods = soap_methods(&server).await;
-    assert_eq!(
-        methods.iter().filter(|m| *m == "Logout").count(),
-        1,
-        "{methods:?}"
-    );
-    assert_eq!(
-        methods.last().map(String::as_str),
-        Some("Logout"),
-        "{methods:?}"
-    );
+    assert_one_logout_last(&server).await;
 }
 
 /// A Logout the server refuses is warned of once, and the audit stands.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_logout_of_the_gate_is_warned_of_once() {
-    let server = MockServer::start().await;
-    soap("Logout")
-        .respond_with(Fault::Soap500.answer())
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    mount_healthy(&server).await;
-    let run = gate_with_rest(&server).await;
+    let (server, run) = gate_with_rest(Some("Logout")).await;
     assert!(
         run.stdout.contains("\"schema\": \"vaudit/v1\""),
         "{}",
