@@ -446,7 +446,10 @@ async fn online<S: Session>(
         "checking: ",
         Some("connecting to the vCenter…"),
     );
-    let wants = Wants::of(plan, needs, conn, probes);
+    let wants = Wants {
+        ends_session: true,
+        ..Wants::of(plan, needs, conn, probes)
+    };
     let result = conn
         .with_session(async |client| {
             let vc = vcenter_of(conn, client);
@@ -497,6 +500,10 @@ pub struct Wants<'a> {
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
+    /// The caller makes no SOAP call after `gather`: Logout is sent as soon
+    /// as the last SOAP answer is in, beside the REST and SSO calls still
+    /// on the wire, rather than after them.
+    pub ends_session: bool,
 }
 
 impl<'a> Wants<'a> {
@@ -541,6 +548,7 @@ impl<'a> Wants<'a> {
             visibility: needs
                 .reads(Fact::Visibility)
                 .then_some(plan.user.as_deref()),
+            ends_session: false,
         }
     }
 }
@@ -692,8 +700,21 @@ pub async fn gather(
         snap.datastore_latency = latency;
         Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
     };
-    let ((tagging, global_permissions), credential_expiry, work) =
-        tokio::join!(tagging, credential_expiry, work);
+    let work = async {
+        let done = work.await;
+        if wants.ends_session
+            && let Err(e) = client.end_session().await
+        {
+            tracing::warn!("logout failed: {e}");
+        }
+        done
+    };
+    // The SOAP work first: the first call polled takes the connection Login
+    // left idle, and the inventory's calls follow one another on it, so the
+    // longest chain never waits on a TLS handshake; the others open theirs
+    // while it runs.
+    let (work, (tagging, global_permissions), credential_expiry) =
+        tokio::join!(work, tagging, credential_expiry);
     let (snap, appliance, ip_holders) = work?;
     Ok((
         snap,
