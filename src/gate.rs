@@ -321,7 +321,8 @@ pub async fn privileges<S: Session>(
     let gathered = conn
         .with_session(async |client| {
             let vc = vcenter_of(conn, client);
-            let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
+            let (mut snap, live) =
+                gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
             let mut applying = Vec::new();
             if explain && let Some(answers) = &snap.privileges {
                 let (targets, _) = inventory::resolve_each(&snap, spec);
@@ -353,10 +354,16 @@ pub async fn privileges<S: Session>(
                     }
                 }
                 // At most one call per entity kind: bounded by the seven kinds.
+                // An entity deleted since the inventory pass leaves the
+                // privileges check not verified, as in `check`.
+                let mut vanished = Vec::new();
                 for m in gaps {
-                    let perms = client.retrieve_entity_permissions(&m, true).await?;
-                    applying.push((m, perms));
+                    let perms = client.retrieve_entity_permissions(&m, true).await;
+                    if let Some(perms) = gone(perms.map(Some), &[p::CHECK], &mut vanished)? {
+                        applying.push((m, perms));
+                    }
                 }
+                snap.vanished.extend(vanished);
             }
             Ok((snap, live, applying))
         })
@@ -389,6 +396,15 @@ pub async fn privileges<S: Session>(
     let mut tmap = crate::report::targets_map(&targets);
     tmap.insert("root", crate::checks::EntityRef::from(&root));
     let Some(answers) = snap.privileges.take() else {
+        // An entity deleted while the privilege questions were asked: no
+        // answers to list, and no connection failure either.
+        if let Some(v) = snap.vanished.first() {
+            return Err(crate::plan::Error::new(
+                format!("No privileges were judged: {}.", v.what(&snap)),
+                "run the command again",
+            )
+            .into());
+        }
         return Err(crate::plan::Error::new(
             "the vCenter gave no privilege answers for these targets",
             "run vaudit check --only targets to see which target is missing",
@@ -1107,7 +1123,7 @@ pub fn judge_listing(
     } else {
         crate::checks::targets::inventory_filtered(&facts, check)
     };
-    let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
+    let given = entry.targets.iter().all(|t| spec.get(*t).is_some());
     if given {
         push(check, with_notes(check::run_one(entry, &facts), notes));
     } else if check == crate::checks::folders::CHECK {
