@@ -629,13 +629,21 @@ fn how_to_give(k: EntityKind) -> &'static str {
         Template => "--template or the config's appliancevm.vmtemplate",
         Cluster => "--cluster",
         Host => "--host",
-        Switch | Portgroup => "--switch",
+        Switch => "--switch",
+        Portgroup => "--network naming a distributed port group",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_group_is_named_by_the_network_flag_not_the_switch() {
+        let how = how_to_give(EntityKind::Target(TargetKind::Portgroup));
+        assert!(how.starts_with("--network"), "{how}");
+        assert_ne!(how, how_to_give(EntityKind::Target(TargetKind::Switch)));
+    }
     use crate::inventory::{Entity, VCenter};
     use crate::manifest::Privilege;
 
