@@ -23,7 +23,7 @@ pub use crate::vsphere::VmEvent;
 pub use collect::{TEMPLATE_EVENTS, collect};
 pub use facet::{Facet, Facets, Plan, SecondPass};
 pub use privileges::{Membership, PrivilegeAnswers};
-pub use targets::{TargetError, TargetSpec, Targets, resolve, resolve_each};
+pub use targets::{TargetError, TargetSpec, Targets, resolve_each};
 
 /// Raised whenever a field the offline checks need is added: an older
 /// snapshot lacks it, and an offline run must not mistake "absent" for
