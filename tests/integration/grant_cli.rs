@@ -313,6 +313,8 @@ fn hostile_folder(admin: &Admin) -> String {
     format!("{ARC}/{HOSTILE}")
 }
 
+/// Unix only: the plan is run by `sh`.
+#[cfg(unix)]
 #[test]
 fn the_sh_plan_keeps_a_hostile_name_one_word() {
     let dir = tempfile::tempdir().unwrap();
