@@ -660,7 +660,7 @@ pub async fn gather(
         let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
         // An object deleted since the inventory pass ends the checks that
         // read it not verified; it says nothing of the connection.
-        let mut vanished = None;
+        let mut vanished = Vec::new();
         let privileges = gone(
             privileges,
             &[
@@ -670,7 +670,7 @@ pub async fn gather(
             &mut vanished,
         )?;
         let latency = gone(latency, &[crate::checks::latency::CHECK], &mut vanished)?;
-        let appliance = appliance?;
+        let appliance = gone(appliance, &appliance_checks(), &mut vanished)?;
         snap.vanished = vanished;
         snap.privileges = privileges;
         snap.datastore_latency = latency;
@@ -693,23 +693,34 @@ pub async fn gather(
     ))
 }
 
-/// A step's answer, or none when it found an object of the inventory pass
-/// deleted (kept in `vanished` for `checks`, the first one only).
+/// A step's answer, or none when it found an object deleted since it was
+/// seen (kept in `vanished` for `checks`).
 fn gone<T>(
     r: Result<Option<T>, vsphere::Error>,
     checks: &[&str],
-    vanished: &mut Option<Vanished>,
+    vanished: &mut Vec<Vanished>,
 ) -> Result<Option<T>, vsphere::Error> {
     match r {
         Err(e) => match Vanished::from_error(&e, checks) {
             Some(v) => {
-                vanished.get_or_insert(v);
+                vanished.push(v);
                 Ok(None)
             }
             None => Err(e),
         },
         ok => ok,
     }
+}
+
+/// The checks that read what the appliance search found: every one of
+/// them judges the VM it found, so a VM gone before it was read leaves
+/// them all unjudged (the control-plane probe reads none of it).
+fn appliance_checks() -> Vec<&'static str> {
+    registry::DIAGNOSE
+        .iter()
+        .filter(|c| c.facts.contains(&Fact::Appliance))
+        .map(|c| c.name)
+        .collect()
 }
 
 /// The REST probe's answers as the checks read them: the tag probe's
@@ -949,11 +960,13 @@ pub async fn gather_appliance(
     };
     let mut events = Vec::new();
     for g in &guests {
-        events.extend(
-            client
-                .query_events(inventory::appliance::LIFECYCLE_EVENTS, Some(&g.vm))
-                .await?,
-        );
+        match client
+            .query_events(inventory::appliance::LIFECYCLE_EVENTS, Some(&g.vm))
+            .await
+        {
+            Ok(e) => events.extend(e),
+            Err(e) => return Err(deleted_or(client, &g.vm, e).await),
+        }
     }
     events.sort_by_key(|e| e.key);
     Ok(Appliance {
@@ -964,6 +977,19 @@ pub async fn gather_appliance(
         bad_logins,
         events,
     })
+}
+
+/// `e`, or the answer that `vm` no longer exists when that is why a call
+/// about it was refused: vCenter refuses an event filter naming a deleted
+/// entity as an invalid argument, which alone does not say so.
+async fn deleted_or(client: &Client, vm: &MoRef, e: vsphere::Error) -> vsphere::Error {
+    if e.is_managed_object_not_found() || !matches!(e, vsphere::Error::Fault { .. }) {
+        return e;
+    }
+    match client.vm_guests(std::slice::from_ref(vm)).await {
+        Err(gone) if gone.is_managed_object_not_found() => gone,
+        _ => e,
+    }
 }
 
 /// Whether the bridge's API server accepts a TCP connection on the
@@ -1225,5 +1251,88 @@ pub fn evaluate_in(
         results: run.results,
         findings: run.findings,
         verdict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vsphere::{Fault, FaultKind};
+
+    /// The appliance search met its VM deleted (the guest read answered
+    /// `ManagedObjectNotFound`): every check that reads the search's answer
+    /// is not verified, naming the VM and saying to run again; the others
+    /// are judged as if nothing happened.
+    #[test]
+    fn an_appliance_vm_gone_leaves_only_the_appliance_checks_not_verified() {
+        let vm = MoRef::new("VirtualMachine", "vm-74");
+        let fault = vsphere::Error::Fault {
+            step: "RetrievePropertiesEx".into(),
+            fault: Fault {
+                kind: FaultKind::ManagedObjectNotFound {
+                    obj: Some(vm.clone()),
+                },
+                message: "The object has already been deleted".into(),
+            },
+        };
+        let mut vanished = Vec::new();
+        let found: Result<Option<Box<Appliance>>, _> = Err(fault);
+        assert_eq!(
+            gone(found, &appliance_checks(), &mut vanished).unwrap(),
+            None
+        );
+        // Any other failure still ends the session.
+        let refused: Result<Option<()>, _> = Err(vsphere::Error::Unsendable {
+            field: "x".into(),
+            step: "y".into(),
+        });
+        assert!(gone(refused, &appliance_checks(), &mut vanished).is_err());
+        let mut snap = Snapshot::new(
+            VCenter::default(),
+            MoRef::new("Folder", "group-d1"),
+            vec![],
+            None,
+            String::new(),
+        );
+        snap.vanished = vanished;
+        let live = Live::default();
+        let config = crate::config::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("mocks/config/bridge-appliance.yaml"),
+        )
+        .unwrap();
+        let spec = TargetSpec::default();
+        let manifest = crate::manifest::default_manifest();
+        let facts = Facts {
+            config: &config,
+            config_given: true,
+            spec: &spec,
+            vcenter_address: None,
+            now: OffsetDateTime::now_utc(),
+            max_age: None,
+            manifest: &manifest,
+            support_matrix: crate::checks::support_matrix::embedded(),
+            privileges_user: None,
+            whole_inventory: false,
+            vcenter: Access::Live {
+                snap: &snap,
+                live: &live,
+            },
+            targets: Default::default(),
+            target_errors: vec![],
+            probe: None,
+            network: None,
+        };
+        let appliance = appliance_checks();
+        assert_eq!(appliance.len(), 6, "{appliance:?}");
+        for c in registry::DIAGNOSE {
+            let reason = match check::run_one(c, &facts) {
+                Outcome::NotVerified { reason, .. } => reason,
+                Outcome::Verified(_) => String::new(),
+            };
+            let gone = reason.contains("VirtualMachine:vm-74 does not exist")
+                && reason.ends_with("it was deleted or changed during the run: run again");
+            assert_eq!(gone, appliance.contains(&c.name), "{}: {reason}", c.name);
+        }
     }
 }

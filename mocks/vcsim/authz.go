@@ -1115,6 +1115,7 @@ func (sm *arcSessionManager) afterLogin(ctx *simulator.Context, res types.UserSe
 	view.CurrentSession = &current
 	view.SessionList = nil // like vCenter for non-administrators; we do not track it
 	ctx.Session.Registry.Put(view)
+	ctx.Session.Registry.Put(newSessionEvents()) // events.go
 }
 
 func (sm *arcSessionManager) Login(ctx *simulator.Context, req *types.Login) soap.HasFault {

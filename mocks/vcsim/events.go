@@ -20,6 +20,7 @@ import (
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -150,4 +151,32 @@ func userContext(user string) *simulator.Context {
 		},
 		Map: simulator.Map,
 	}
+}
+
+// sessionEvents is each session's view of the EventManager (authz.go's
+// afterLogin puts it in the session's registry, which the dispatcher asks
+// first): the stock manager, whose state and lock it shares, except that an
+// event filter naming an entity that no longer exists is refused, as the
+// API reference documents for QueryEvents ("InvalidArgument: if … any of
+// its fields is invalid, such as an invalid reference to a managed
+// object"); stock answers with the events the deleted entity left. Not a
+// replacement in the registry: simulator internals type-assert the
+// EventManager singleton.
+type sessionEvents struct {
+	*simulator.EventManager
+}
+
+func newSessionEvents() *sessionEvents {
+	return &sessionEvents{simulator.Map.EventManager()}
+}
+
+func (m *sessionEvents) QueryEvents(ctx *simulator.Context, req *types.QueryEvents) soap.HasFault {
+	vanishAt(false, "QueryEvents", req) // vanish.go
+	if e := req.Filter.Entity; e != nil && simulator.Map.Get(e.Entity) == nil {
+		return &methods.QueryEventsBody{Fault_: simulator.Fault(
+			"A specified parameter was not correct: filter.entity",
+			&types.InvalidArgument{InvalidProperty: "filter.entity"},
+		)}
+	}
+	return m.EventManager.QueryEvents(ctx, req)
 }

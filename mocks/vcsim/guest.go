@@ -199,9 +199,10 @@ func (s *arcSearchIndex) findAllByIP(ip string, vmSearch bool, dc *types.Managed
 }
 
 func (s *arcSearchIndex) FindAllByIp(req *types.FindAllByIp) soap.HasFault {
-	return &methods.FindAllByIpBody{Res: &types.FindAllByIpResponse{
-		Returnval: s.findAllByIP(req.Ip, req.VmSearch, req.Datacenter),
-	}}
+	vanishAt(false, "FindAllByIp", req) // vanish.go
+	found := s.findAllByIP(req.Ip, req.VmSearch, req.Datacenter)
+	vanishAt(true, "FindAllByIp", req)
+	return &methods.FindAllByIpBody{Res: &types.FindAllByIpResponse{Returnval: found}}
 }
 
 func (s *arcSearchIndex) FindByIp(req *types.FindByIp) soap.HasFault {

@@ -91,7 +91,8 @@ func parseFlags() *options {
 	flag.StringVar(&ssoSystemDomain, "sso-domain", ssoSystemDomain, "the SSO system domain: the tenant the STS and SSO admin service answer under (/sts/STSService/DOMAIN), which the Lookup Service lists")
 	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")
 	flag.StringVar(&lookupSSOHost, "lookup-sso-host", "", "HOST:PORT the Lookup Service names for the STS and the SSO admin service (default: the host the client reached)")
-	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (flip.go)")
+	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (a -vanish rule, vanish.go)")
+	flag.Var(&vanish, "vanish", "NAME[=gone|vm]@[after:]METHOD[+TEXT...]: the object NAME is deleted (or made a plain VM) when the first METHOD request whose body holds every TEXT arrives, or with after: once it is answered; repeatable (vanish.go)")
 	flag.IntVar(&failAuthzChange, "fail-authz-change", 0, "the N-th authorization change (role add/update/remove, permission set/remove, REST create/delete) fails with SystemError; 0: none")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
 	flag.IntVar(&pageDefault, "page-default", pageDefault, "objects in a RetrievePropertiesEx page when the request sets no maxObjects, as real vCenters do (0: all)")
@@ -210,6 +211,12 @@ func main() {
 	}
 	installPaging(m)
 	installHook()
+	if err := installVanish(m); err != nil {
+		m.Remove()
+		st.remove()
+		fmt.Fprintln(os.Stderr, "vcsim-arc:", err)
+		os.Exit(2)
+	}
 	installSearchIndex(m)
 	if err := buildInventory(m, inv); err != nil {
 		m.Remove()

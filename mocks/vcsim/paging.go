@@ -85,11 +85,12 @@ func pageLimit(requested int) int {
 // RetrievePropertiesEx honours options.maxObjects under the server-side cap
 // (pageLimit): at most that many objects, plus a token when more remain.
 func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrievePropertiesEx) soap.HasFault {
+	vanishAt(false, "RetrievePropertiesEx", req) // vanish.go
 	if poolPropsWanted(req.SpecSet) {
 		recomputePools() // placement.go
 	}
 	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, req)
-	maybeFlipTemplate(req.SpecSet) // flip.go
+	vanishAt(true, "RetrievePropertiesEx", req)
 	body, ok := res.(*methods.RetrievePropertiesExBody)
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res
@@ -122,6 +123,7 @@ func (pc *pagingCollector) RetrievePropertiesEx(ctx *simulator.Context, req *typ
 // ContinueRetrievePropertiesEx returns the next page for token. The token stays
 // the same while pages remain and is forgotten once the last page is returned.
 func (pc *pagingCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, req *types.ContinueRetrievePropertiesEx) soap.HasFault {
+	vanishAt(false, "ContinueRetrievePropertiesEx", req) // vanish.go
 	body := new(methods.ContinueRetrievePropertiesExBody)
 
 	pc.pageMu.Lock()
@@ -131,6 +133,15 @@ func (pc *pagingCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, 
 		body.Fault_ = invalidToken()
 		return body
 	}
+	// A view reflects the inventory as it is now: an object deleted since
+	// the first page is not in the later ones.
+	live := p.objects[:0]
+	for _, o := range p.objects {
+		if simulator.Map.Get(o.Obj) != nil {
+			live = append(live, o)
+		}
+	}
+	p.objects = live
 	result := &types.RetrieveResult{}
 	if len(p.objects) > p.max {
 		result.Objects, p.objects = p.objects[:p.max], p.objects[p.max:]

@@ -222,6 +222,7 @@ func (pm *arcPerfManager) hostSeries(h *simulator.HostSystem, id types.PerfMetri
 }
 
 func (pm *arcPerfManager) QueryPerf(ctx *simulator.Context, req *types.QueryPerf) soap.HasFault {
+	vanishAt(false, "QueryPerf", req) // vanish.go
 	body := &methods.QueryPerfBody{Res: &types.QueryPerfResponse{}}
 	for _, qs := range req.QuerySpec {
 		if simulator.Map.Get(qs.Entity) == nil {

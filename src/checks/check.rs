@@ -254,8 +254,7 @@ fn run_one_in(c: &Check, facts: &Facts<'_>, targets_shown: bool) -> Outcome {
         }
     }
     if let Some(snap) = facts.snapshot()
-        && let Some(v) = &snap.vanished
-        && reads_vanished(c, facts, v)
+        && let Some(v) = snap.vanished.iter().find(|v| reads_vanished(c, facts, v))
     {
         return Outcome::not_verified(v.reason(snap));
     }

@@ -124,7 +124,11 @@ impl<F: FnMut(usize)> InventorySink for Entities<'_, F> {
     fn page(&mut self, objects: Vec<ObjectContent>) {
         for o in objects {
             // A subtype can match two type filters of the view: keep it once.
-            if self.at.contains_key(&o.obj) {
+            // An object deleted while its page was read, whose properties
+            // came back as `ManagedObjectNotFound`, is left out as the view
+            // leaves out one deleted before: kept, it would be an object
+            // with no name, judged on what it no longer is.
+            if self.at.contains_key(&o.obj) || deleted(&o) {
                 continue;
             }
             for (pass, chosen) in self.passes.iter().zip(&mut self.chosen) {
@@ -175,7 +179,7 @@ async fn second_pass<F>(
         .await?;
     let mut found: HashMap<MoRef, ObjectContent> = found
         .into_iter()
-        .filter(|o| !o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
+        .filter(|o| !deleted(o))
         .map(|o| (o.obj.clone(), o))
         .collect();
     for m in chosen {
@@ -191,6 +195,11 @@ async fn second_pass<F>(
         }
     }
     Ok(())
+}
+
+/// Whether the server answered for `o` that it no longer exists.
+fn deleted(o: &ObjectContent) -> bool {
+    o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound")
 }
 
 fn entity(o: ObjectContent) -> Entity {
@@ -262,6 +271,36 @@ mod tests {
             props,
             missing: vec![],
         })
+    }
+
+    /// A page may carry an object deleted while it was read, its
+    /// properties answered `ManagedObjectNotFound`: it is not in the
+    /// snapshot, and no second pass asks for it.
+    #[test]
+    fn an_object_deleted_while_its_page_was_read_is_left_out() {
+        let passes = Facets::of(&[super::super::Facet::Templates]).plan().second;
+        let mut read = Entities::new(&passes, |_| {});
+        let vm = |id: &str, missing: Vec<crate::vsphere::MissingProperty>| ObjectContent {
+            obj: MoRef::new("VirtualMachine", id),
+            props: vec![
+                ("name".into(), Value::String(id.into())),
+                ("config.template".into(), Value::Bool(true)),
+            ],
+            missing,
+        };
+        read.page(vec![
+            vm(
+                "vm-1",
+                vec![crate::vsphere::MissingProperty {
+                    path: "config.template".into(),
+                    fault: "ManagedObjectNotFound".into(),
+                }],
+            ),
+            vm("vm-2", vec![]),
+        ]);
+        let names: Vec<&str> = read.entities.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["vm-2"]);
+        assert_eq!(read.chosen, [vec![MoRef::new("VirtualMachine", "vm-2")]]);
     }
 
     #[test]

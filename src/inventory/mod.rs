@@ -193,10 +193,15 @@ pub struct Snapshot {
     /// Whether the inventory read may be partial, when it was asked.
     #[serde(default)]
     pub visibility: Option<visibility::Visibility>,
-    /// An object a call after the inventory pass found deleted: the checks
-    /// that read it are not verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vanished: Option<vanished::Vanished>,
+    /// The objects calls after the inventory pass found deleted, one per
+    /// step: the checks that read them are not verified. (A snapshot of an
+    /// earlier version holds one object here, not a list.)
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "vanished::one_or_many"
+    )]
+    pub vanished: Vec<vanished::Vanished>,
     /// What of the inventory was read. Not saved: `--save` always collects
     /// everything, so a snapshot read back holds every facet.
     #[serde(skip, default = "Facets::all")]
@@ -235,7 +240,7 @@ impl Snapshot {
             privileges: None,
             datastore_latency: None,
             visibility: None,
-            vanished: None,
+            vanished: Vec::new(),
             facets: Facets::all(),
             index: HashMap::new(),
         };

@@ -3,7 +3,7 @@
 //! Not a connection failure: the checks that read it cannot be judged, the
 //! others keep their verdicts.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::Snapshot;
 use crate::vsphere::MoRef;
@@ -47,5 +47,46 @@ impl Vanished {
             "the vCenter answered {} that {what} does not exist: it was deleted or changed during the run: run again",
             self.step
         )
+    }
+}
+
+/// A snapshot's `vanished`: a list, or the single object earlier versions
+/// wrote.
+pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vanished>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Saved {
+        Many(Vec<Vanished>),
+        One(Box<Vanished>),
+    }
+    Ok(match Option::<Saved>::deserialize(d)? {
+        Some(Saved::Many(v)) => v,
+        Some(Saved::One(v)) => vec![*v],
+        None => vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Saved {
+        #[serde(default, deserialize_with = "one_or_many")]
+        vanished: Vec<Vanished>,
+    }
+
+    /// A snapshot written before a run could record several steps holds
+    /// one object: it still reads, as a list of one.
+    #[test]
+    fn a_snapshot_with_one_vanished_object_still_reads() {
+        let one = r#"{"vanished":{"object":{"type":"VirtualMachine","value":"vm-1"},"step":"QueryPerf","checks":["datastore-latency"]}}"#;
+        let many = r#"{"vanished":[{"object":null,"step":"s","checks":[]},{"object":null,"step":"t","checks":[]}]}"#;
+        let read = |s: &str| serde_json::from_str::<Saved>(s).unwrap().vanished;
+        assert_eq!(read(one).len(), 1);
+        assert_eq!(read(one)[0].step, "QueryPerf");
+        assert_eq!(read(many).len(), 2);
+        assert!(read("{}").is_empty());
+        assert!(read(r#"{"vanished":null}"#).is_empty());
     }
 }

@@ -50,8 +50,10 @@ const VM_PATHS: &[&str] = &[
 ];
 
 impl Client {
-    /// The guest facts of each VM (one call); a VM that vanished meanwhile
-    /// is simply absent.
+    /// The guest facts of each VM (one call). A VM deleted since it was
+    /// found fails the call with `ManagedObjectNotFound` naming it, as
+    /// vCenter answers a reference to a deleted object: the caller decides
+    /// what that means.
     pub async fn vm_guests(&self, vms: &[MoRef]) -> Result<Vec<VmGuest>, Error> {
         if vms.is_empty() {
             return Ok(vec![]);

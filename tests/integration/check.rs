@@ -1,7 +1,7 @@
 //! `vaudit check --config` on the sample Arc config files against the
 //! simulator: the gate's verdicts, its fail-closed exit codes and formats.
 
-use crate::common::{SIM_PASSWORD, Sim, repo_root, run, vaudit};
+use crate::common::{SIM_PASSWORD, Sim, repo_root, run, statuses, vaudit};
 use serde_json::Value;
 
 fn config(name: &str) -> String {
@@ -325,6 +325,20 @@ pub(crate) fn check_named<'a>(v: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name}: {v}"))
 }
 
+/// `check` of the clean config in JSON, the snapshot saved to `saved`.
+fn check_saving(sim: &Sim, saved: &std::path::Path) -> crate::common::Run {
+    let clean = config("clean-appliance.yaml");
+    run(sim.vaudit(&[
+        "check",
+        "--config",
+        &clean,
+        "-o",
+        "json",
+        "--save",
+        saved.to_str().unwrap(),
+    ]))
+}
+
 /// The target template is deleted right after the inventory pass read it,
 /// so the privilege call names an object that is gone: not a connection
 /// failure. The checks that read it are not verified, saying which object
@@ -341,16 +355,7 @@ fn an_object_deleted_during_the_run_leaves_its_checks_not_verified() {
     ]);
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("s.json");
-    let clean = config("clean-appliance.yaml");
-    let r = run(sim.vaudit(&[
-        "check",
-        "--config",
-        &clean,
-        "-o",
-        "json",
-        "--save",
-        saved.to_str().unwrap(),
-    ]));
+    let r = check_saving(&sim, &saved);
     assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
     let v = r.json();
     assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
@@ -418,4 +423,82 @@ fn a_missing_target_lists_its_candidates_without_the_targets_check() {
         .unwrap()
         .to_string();
     assert!(reason.contains("see the targets check"), "{reason}");
+}
+
+/// A VM deleted while the inventory pass pages through the view is simply
+/// absent from the later pages, as a ContainerView reflects the inventory
+/// as it is: nothing read it, so no check is not verified for it, none
+/// fails, and the snapshot holds neither the VM nor a vanished object.
+#[test]
+fn a_vm_deleted_during_the_inventory_pass_is_absent_and_judged_by_none() {
+    let args = ["-scenario", "demo", "-folder", "1", "-page-max", "4"];
+    let whole = Sim::start(&args);
+    let vanish = [
+        &args[..],
+        &["-vanish", "DC0_C0_RP0_VM1@ContinueRetrievePropertiesEx"],
+    ]
+    .concat();
+    let sim = Sim::start(&vanish);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = |sim: &Sim, name: &str| {
+        let saved = dir.path().join(name);
+        let r = check_saving(sim, &saved);
+        let snap: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+        (r.code, r.json(), snap)
+    };
+    let (code0, before, _) = audit(&whole, "whole.json");
+    let (code, v, snap) = audit(&sim, "vanish.json");
+    assert_eq!(code, code0, "{v}");
+    assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
+    assert_eq!(statuses(&v), statuses(&before), "{v}");
+    assert!(snap.get("vanished").is_none(), "{snap}");
+    let names: Vec<&str> = snap["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"DC0_C0_RP0_VM0"), "{names:?}");
+    assert!(!names.contains(&"DC0_C0_RP0_VM1"), "{names:?}");
+}
+
+/// The target template deleted while the inventory pass pages through the
+/// view, before its page: the inventory holds no such template, so the
+/// target is not found, as it would be a moment later (never a connection
+/// failure, never a template judged on what it was).
+#[test]
+fn a_target_deleted_during_the_inventory_pass_is_not_found() {
+    let sim = Sim::start(&[
+        "-scenario",
+        "demo",
+        "-page-max",
+        "4",
+        "-vanish",
+        "arc-template-1@ContinueRetrievePropertiesEx",
+    ]);
+    let clean = config("clean-appliance.yaml");
+    let r = run(sim.vaudit(&["check", "--config", &clean, "-o", "json"]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    assert!(!codes(&v).iter().any(|c| c == "connection-failed"), "{v}");
+    assert_eq!(check_named(&v, "connection")["status"], "pass", "{v}");
+    let targets = check_named(&v, "targets");
+    assert_eq!(targets["status"], "not-verified", "{targets}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "targets"
+                && f["message"].as_str().unwrap().contains("arc-template-1")),
+        "{v}"
+    );
+    for name in ["templates", "privileges"] {
+        let c = check_named(&v, name);
+        assert_eq!(c["status"], "not-verified", "{c}");
+        assert!(!c["reason"].as_str().unwrap().contains("run again"), "{c}");
+    }
+    for name in ["folders", "pools", "network"] {
+        assert_eq!(check_named(&v, name)["status"], "pass", "{v}");
+    }
 }

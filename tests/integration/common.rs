@@ -318,3 +318,13 @@ pub fn pty(columns: u16) -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
 }
+
+/// Each check of a JSON report with its status, in the report's order.
+pub fn statuses(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].to_string(), c["status"].to_string()))
+        .collect()
+}

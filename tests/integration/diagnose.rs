@@ -275,3 +275,66 @@ fn diagnose_junit_has_one_suite_per_diagnose_check() {
     }
     assert!(r.stdout.contains("skipped=\"1\""), "{}", r.stdout);
 }
+
+/// Diagnoses an appliance VM `name` (deployed from the template, at
+/// 127.0.0.{n}0 and .{n}1, the control plane answering) on a simulator that
+/// deletes it as `rule` says, and checks that the appliance checks, and
+/// they alone, end not verified naming it and saying to run again, with
+/// exit 2 and no connection failure.
+fn appliance_deleted_midway(name: &str, rule: &str, n: u8) {
+    let sim = Sim::start(&["-template", "1", "-vanish", &format!("{name}@{rule}")]);
+    let admin = Admin::connect(&sim);
+    let vm = admin.deploy("arc-template-0", name);
+    let (node, cp, end) = (
+        format!("127.0.0.{n}0"),
+        format!("127.0.0.{n}1"),
+        format!("127.0.0.{n}2"),
+    );
+    admin.set_guest(&vm, &format!("{node},{cp}"), true);
+    let api = std::net::TcpListener::bind(format!("{cp}:6443")).unwrap();
+    let cfg = config(&cp, &node, &end);
+    let (code, v) = diagnose(&sim, &cfg);
+    drop(api);
+    assert_eq!(code, 2, "{v}");
+    assert!(findings(&v, "connection-failed").is_empty(), "{v}");
+    assert_eq!(status(&v, "connection"), "pass", "{v}");
+    assert_eq!(status(&v, "control-plane"), "pass", "{v}");
+    for c in v["checks"].as_array().unwrap() {
+        let reason = c["reason"].as_str().unwrap_or_default();
+        if c["name"].as_str().unwrap().starts_with("appliance-") {
+            assert_eq!(c["status"], "not-verified", "{c}");
+            assert!(
+                reason.contains(&format!("VirtualMachine:{}", vm.value))
+                    && reason.contains(name)
+                    && reason.contains("it was deleted or changed during the run: run again"),
+                "{c}"
+            );
+        } else {
+            // The steps that read something else keep their own verdicts.
+            assert!(!reason.contains("run again"), "{c}");
+        }
+    }
+}
+
+/// Found by its guest address, then deleted before its guest facts
+/// (addresses, Tools, host, datastores, pool) are read.
+#[test]
+fn an_appliance_vm_deleted_during_the_search_leaves_its_checks_not_verified() {
+    appliance_deleted_midway(
+        "arc-bridge-gone",
+        "RetrievePropertiesEx+guest.toolsRunningStatus",
+        13,
+    );
+}
+
+/// Deleted once its guest facts are read, before its recent events are:
+/// vCenter refuses the event filter that names it (InvalidArgument), and
+/// vaudit asks whether the VM still exists before calling that a failure.
+#[test]
+fn an_appliance_vm_deleted_before_its_events_are_read_leaves_its_checks_not_verified() {
+    appliance_deleted_midway(
+        "arc-bridge-late",
+        "after:RetrievePropertiesEx+guest.toolsRunningStatus",
+        14,
+    );
+}

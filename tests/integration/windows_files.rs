@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{Sim, run};
+use crate::common::{Sim, run, statuses};
 
 const APPLIANCE: &str = "applianceClusterConfig:\n  controlPlaneEndpoint: 127.0.0.51\ninfrastructureConfigPath: INFRA\n";
 const INFRA: &str = "vsphereprovider:\n  credentials:\n    username: administrator@vsphere.local\n  datacenter: DC0\n  datastore: LocalDS_0\n  folder: /DC0/vm/Arc\n  resourcepool: /DC0/host/DC0_C0/Resources\n  network:\n    segment: VM Network\n    gateway: 127.0.0.1\n    ipaddressprefix: 127.0.0.0/24\n    k8snodeippoolstart: 127.0.0.50\n    k8snodeippoolend: 127.0.0.52\n  appliancevm:\n    vmtemplate: arc-template-0\n";
@@ -53,15 +53,6 @@ fn assert_read(code: i32, v: &Value) {
             .any(|f| f["code"] == "appliance-vm-not-found"),
         "{v}"
     );
-}
-
-fn statuses(v: &Value) -> Vec<(String, String)> {
-    v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["name"].to_string(), c["status"].to_string()))
-        .collect()
 }
 
 #[test]
