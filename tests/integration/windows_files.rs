@@ -163,15 +163,8 @@ fn ca_file_save_and_from_take_drive_letters_and_backslashes() {
     .unwrap();
     let mut live = crate::common::vaudit();
     live.current_dir(dir.path())
-        .args([
-            "folders",
-            "-o",
-            "json",
-            "--url",
-            &sim.url,
-            "-u",
-            &sim.username,
-        ])
+        .args(["folders", "-o", "json"])
+        .args(["--url", &sim.url, "-u", &sim.username])
         .args(["--ca-file", r".\certs\vcenter ca.pem"])
         .args(["--save", r".\snaps\inventory.json"])
         .env("VAUDIT_PASSWORD", crate::common::SIM_PASSWORD);
