@@ -94,8 +94,11 @@ fn credential_manager(prefix: &str) -> Vec<StoredCredential> {
             return String::new();
         }
         // SAFETY: Credential Manager's strings are NUL-terminated UTF-16.
-        let len = (0..).take_while(|&i| unsafe { *p.add(i) } != 0).count();
-        String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(p, len) })
+        let units: Vec<u16> = (0..)
+            .map(|i| unsafe { p.add(i).read_unaligned() })
+            .take_while(|&u| u != 0)
+            .collect();
+        String::from_utf16_lossy(&units)
     };
     let filter: Vec<u16> = format!("{prefix}*").encode_utf16().chain([0]).collect();
     let (mut count, mut creds) = (0u32, std::ptr::null());
@@ -103,8 +106,9 @@ fn credential_manager(prefix: &str) -> Vec<StoredCredential> {
     if unsafe { CredEnumerateW(filter.as_ptr(), 0, &mut count, &mut creds) } == 0 {
         return Vec::new(); // ERROR_NOT_FOUND: no such credential
     }
+    // Wine packs the structures on 4-byte boundaries: read them unaligned.
     let found = (0..count as usize)
-        .map(|i| unsafe { &**creds.add(i) })
+        .map(|i| unsafe { creds.add(i).read_unaligned().read_unaligned() })
         .filter(|c| c.kind == CRED_TYPE_GENERIC)
         .map(|c| {
             let blob = unsafe { std::slice::from_raw_parts(c.blob, c.blob_size as usize) };
