@@ -321,7 +321,8 @@ pub async fn privileges<S: Session>(
     let gathered = conn
         .with_session(async |client| {
             let vc = vcenter_of(conn, client);
-            let (snap, live) = gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
+            let (mut snap, live) =
+                gather(client, vc, spec, &wants, |n| progress.objects(n)).await?;
             let mut applying = Vec::new();
             if explain && let Some(answers) = &snap.privileges {
                 let (targets, _) = inventory::resolve_each(&snap, spec);
@@ -353,10 +354,16 @@ pub async fn privileges<S: Session>(
                     }
                 }
                 // At most one call per entity kind: bounded by the seven kinds.
+                // An entity deleted since the inventory pass leaves the
+                // privileges check not verified, as in `check`.
+                let mut vanished = Vec::new();
                 for m in gaps {
-                    let perms = client.retrieve_entity_permissions(&m, true).await?;
-                    applying.push((m, perms));
+                    let perms = client.retrieve_entity_permissions(&m, true).await;
+                    if let Some(perms) = gone(perms.map(Some), &[p::CHECK], &mut vanished)? {
+                        applying.push((m, perms));
+                    }
                 }
+                snap.vanished.extend(vanished);
             }
             Ok((snap, live, applying))
         })
@@ -389,6 +396,15 @@ pub async fn privileges<S: Session>(
     let mut tmap = crate::report::targets_map(&targets);
     tmap.insert("root", crate::checks::EntityRef::from(&root));
     let Some(answers) = snap.privileges.take() else {
+        // An entity deleted while the privilege questions were asked: no
+        // answers to list, and no connection failure either.
+        if let Some(v) = snap.vanished.first() {
+            return Err(crate::plan::Error::new(
+                format!("No privileges were judged: {}.", v.what(&snap)),
+                "run the command again",
+            )
+            .into());
+        }
         return Err(crate::plan::Error::new(
             "the vCenter gave no privilege answers for these targets",
             "run vaudit check --only targets to see which target is missing",
@@ -430,7 +446,10 @@ async fn online<S: Session>(
         "checking: ",
         Some("connecting to the vCenter…"),
     );
-    let wants = Wants::of(plan, needs, conn, probes);
+    let wants = Wants {
+        ends_session: true,
+        ..Wants::of(plan, needs, conn, probes)
+    };
     let result = conn
         .with_session(async |client| {
             let vc = vcenter_of(conn, client);
@@ -481,6 +500,10 @@ pub struct Wants<'a> {
     /// Whether to ask if the inventory read may be partial, and for which
     /// `--user` besides the session's user.
     pub visibility: Option<Option<&'a str>>,
+    /// The caller makes no SOAP call after `gather`: Logout is sent as soon
+    /// as the last SOAP answer is in, beside the REST and SSO calls still
+    /// on the wire, rather than after them.
+    pub ends_session: bool,
 }
 
 impl<'a> Wants<'a> {
@@ -525,6 +548,7 @@ impl<'a> Wants<'a> {
             visibility: needs
                 .reads(Fact::Visibility)
                 .then_some(plan.user.as_deref()),
+            ends_session: false,
         }
     }
 }
@@ -676,8 +700,21 @@ pub async fn gather(
         snap.datastore_latency = latency;
         Ok::<_, vsphere::Error>((snap, appliance, ip_holders))
     };
-    let ((tagging, global_permissions), credential_expiry, work) =
-        tokio::join!(tagging, credential_expiry, work);
+    let work = async {
+        let done = work.await;
+        if wants.ends_session
+            && let Err(e) = client.end_session().await
+        {
+            tracing::warn!("logout failed: {e}");
+        }
+        done
+    };
+    // The SOAP work first: the first call polled takes the connection Login
+    // left idle, and the inventory's calls follow one another on it, so the
+    // longest chain never waits on a TLS handshake; the others open theirs
+    // while it runs.
+    let (work, (tagging, global_permissions), credential_expiry) =
+        tokio::join!(work, tagging, credential_expiry);
     let (snap, appliance, ip_holders) = work?;
     Ok((
         snap,
@@ -1086,7 +1123,7 @@ pub fn judge_listing(
     } else {
         crate::checks::targets::inventory_filtered(&facts, check)
     };
-    let given = entry.targets.iter().all(|t| t.asked(spec).is_some());
+    let given = entry.targets.iter().all(|t| spec.get(*t).is_some());
     if given {
         push(check, with_notes(check::run_one(entry, &facts), notes));
     } else if check == crate::checks::folders::CHECK {

@@ -1018,6 +1018,7 @@ func (m *arcAuthzManager) RemoveEntityPermission(ctx *simulator.Context, req *ty
 }
 
 func (m *arcAuthzManager) RetrieveEntityPermissions(req *types.RetrieveEntityPermissions) soap.HasFault {
+	vanishAt(false, "RetrieveEntityPermissions", req) // vanish.go
 	body := &methods.RetrieveEntityPermissionsBody{}
 	if entityOf(req.Entity) == nil {
 		body.Fault_ = notFound(req.Entity)

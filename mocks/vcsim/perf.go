@@ -20,6 +20,7 @@ package main
 //     (DS=MS for every host mounting DS, HOST/DS=MS for one host; else
 //     -datastore-latency-default-ms) on every sample, oldest sample first;
 //     maxSample unset with no startTime = the latest sample only (vCenter);
+//     format=csv answers PerfEntityMetricCSV, as vCenter does;
 //   - -perf-stats=false models statistics that are not collected: historical
 //     intervals disabled, QueryAvailablePerfMetric empty and QueryPerf returns
 //     no PerfEntityMetric for HostSystem and Datastore entities.
@@ -268,9 +269,35 @@ func (pm *arcPerfManager) QueryPerf(ctx *simulator.Context, req *types.QueryPerf
 				}
 			}
 		}
+		if qs.Format == string(types.PerfFormatCsv) {
+			body.Res.Returnval = append(body.Res.Returnval, toCSV(metric))
+			continue
+		}
 		body.Res.Returnval = append(body.Res.Returnval, metric)
 	}
 	return body
+}
+
+// toCSV writes a metric as vCenter does for format=csv: sampleInfoCSV is
+// "interval,timestamp,..." and each series one "v1,v2,..." string.
+func toCSV(m *types.PerfEntityMetric) *types.PerfEntityMetricCSV {
+	info := make([]string, 0, 2*len(m.SampleInfo))
+	for _, s := range m.SampleInfo {
+		info = append(info, strconv.Itoa(int(s.Interval)), s.Timestamp.UTC().Format(time.RFC3339))
+	}
+	out := &types.PerfEntityMetricCSV{PerfEntityMetricBase: m.PerfEntityMetricBase, SampleInfoCSV: strings.Join(info, ",")}
+	for _, v := range m.Value {
+		series, ok := v.(*types.PerfMetricIntSeries)
+		if !ok {
+			continue
+		}
+		vals := make([]string, len(series.Value))
+		for i, x := range series.Value {
+			vals[i] = strconv.FormatInt(x, 10)
+		}
+		out.Value = append(out.Value, types.PerfMetricSeriesCSV{PerfMetricSeries: series.PerfMetricSeries, Value: strings.Join(vals, ",")})
+	}
+	return out
 }
 
 // QueryPerfCounter: the stock one dereferences a nil response and panics

@@ -42,10 +42,12 @@ import (
 
 // hookedMethods are the methods that call vanishAt: RetrievePropertiesEx and
 // ContinueRetrievePropertiesEx (paging.go), FindAllByIp (guest.go), QueryPerf
-// (perf.go), QueryEvents (events.go). A rule on another would never fire.
+// (perf.go), QueryEvents (events.go), RetrieveEntityPermissions (authz.go).
+// A rule on another would never fire.
 var hookedMethods = map[string]bool{
 	"RetrievePropertiesEx": true, "ContinueRetrievePropertiesEx": true,
 	"FindAllByIp": true, "QueryPerf": true, "QueryEvents": true,
+	"RetrieveEntityPermissions": true,
 }
 
 type vanishRule struct {
@@ -76,7 +78,7 @@ func (r *vanishRules) Set(s string) error {
 	terms := strings.Split(when, "+")
 	rule.method, rule.texts = terms[0], terms[1:]
 	if !hookedMethods[rule.method] {
-		return fmt.Errorf("%q: no rule can wait for %s (hooked: RetrievePropertiesEx, ContinueRetrievePropertiesEx, FindAllByIp, QueryPerf, QueryEvents)", s, rule.method)
+		return fmt.Errorf("%q: no rule can wait for %s (hooked: RetrievePropertiesEx, ContinueRetrievePropertiesEx, FindAllByIp, QueryPerf, QueryEvents, RetrieveEntityPermissions)", s, rule.method)
 	}
 	*r = append(*r, rule)
 	return nil

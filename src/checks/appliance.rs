@@ -304,7 +304,7 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
         TargetKind::Network,
     ]
     .into_iter()
-    .filter(|t| t.asked(f.spec).is_some())
+    .filter(|t| f.spec.get(*t).is_some())
     .collect();
     if given.is_empty() {
         return Outcome::not_verified(
@@ -316,8 +316,8 @@ pub fn run_location(f: &Facts<'_>) -> Outcome {
     for vm in vms {
         let e = snap.get(&vm.vm);
         for &t in &given {
-            let asked = t.asked(f.spec).unwrap_or_default();
-            let Some(target) = t.found(&f.targets) else {
+            let asked = f.spec.get(t).unwrap_or_default();
+            let Some(target) = f.targets.get(t) else {
                 out.push(vm_finding(
                     f,
                     LOCATION,

@@ -147,7 +147,7 @@ impl Needs {
 /// targets'.
 pub fn needs(c: &Check) -> Facets {
     c.targets.iter().fold(Facets::of(c.inventory), |acc, t| {
-        acc.with(Facets::of(&[t.facet()]))
+        acc.with(Facets::of(&[Facet::of_target(*t)]))
     })
 }
 
@@ -229,7 +229,7 @@ fn run_one_in(c: &Check, facts: &Facts<'_>, targets_shown: bool) -> Outcome {
         return Outcome::not_verified(reason);
     }
     for &t in c.targets {
-        if t.asked(facts.spec).is_none() {
+        if facts.spec.get(t).is_none() {
             return Outcome::not_verified(not_given(t, facts.config));
         }
     }
@@ -273,9 +273,9 @@ fn reads_vanished(c: &Check, facts: &Facts<'_>, v: &Vanished) -> bool {
         return true;
     }
     let Some(gone) = &v.object else { return false };
-    let is_gone = |t: &TargetKind| t.found(&facts.targets).is_some_and(|e| &e.moref == gone);
+    let is_gone = |t: &TargetKind| facts.targets.get(*t).is_some_and(|e| &e.moref == gone);
     if c.name == targets::CHECK {
-        targets::ALL.iter().any(is_gone)
+        TargetKind::flagged().any(|t| is_gone(&t))
     } else {
         c.targets.iter().any(is_gone)
     }

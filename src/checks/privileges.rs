@@ -15,7 +15,7 @@ use super::facts::Facts;
 use super::finding::{EntityRef, Finding, PrivilegeRef, Severity};
 use super::outcome::Outcome;
 use crate::inventory::PrivilegeAnswers;
-use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, UsedOn};
+use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, Privilege, TargetKind, UsedOn};
 use crate::vsphere::{EntityPrivilege, MoRef, Permission, Principal, Role, same_principal};
 
 pub const CHECK: &str = "privileges";
@@ -226,7 +226,10 @@ pub fn check(a: Answers<'_>) -> PrivilegeAudit {
                     ),
                 ));
             } else if p.used_on == UsedOn::Vm
-                && matches!(pl.kind, EntityKind::Folder | EntityKind::Pool)
+                && matches!(
+                    pl.kind,
+                    EntityKind::Target(TargetKind::Folder | TargetKind::Pool)
+                )
                 && pl.stand_in.is_none()
                 && vm_judged.insert(p.id.clone())
                 && let Some(stranded) = match reach_vm(&a, &p.id, &granted) {
@@ -481,9 +484,9 @@ pub fn uncertain_reason(answers: &PrivilegeAnswers, audit: &PrivilegeAudit) -> O
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    match super::target::TargetKind::of_manifest(k) {
-        Some(t) => t.how_to_give(),
-        None => "nothing: the root is always known",
+    match k {
+        EntityKind::Target(t) => t.how_to_give(),
+        EntityKind::Root => "nothing: the root is always known",
     }
 }
 
@@ -838,7 +841,7 @@ mod tests {
 
     fn folder() -> Placement {
         Placement {
-            kind: EntityKind::Folder,
+            kind: EntityKind::Target(TargetKind::Folder),
             entity: er("Folder", "group-v9", "/DC0/vm/Arc"),
             stand_in: None,
         }
@@ -894,14 +897,18 @@ mod tests {
             priv_(
                 "VirtualMachine.Config.AddNewDisk",
                 Level::Required,
-                &[EntityKind::Folder],
+                &[EntityKind::Target(TargetKind::Folder)],
             ),
             priv_(
                 "VirtualMachine.Provisioning.Customize",
                 Level::Recommended,
-                &[EntityKind::Folder],
+                &[EntityKind::Target(TargetKind::Folder)],
             ),
-            priv_("Folder.Create", Level::Required, &[EntityKind::Folder]),
+            priv_(
+                "Folder.Create",
+                Level::Required,
+                &[EntityKind::Target(TargetKind::Folder)],
+            ),
         ]);
         let pls = [folder()];
         let k = known(&[
@@ -941,8 +948,16 @@ mod tests {
     #[test]
     fn unknown_is_a_warning_not_missing_and_implied_never_reported() {
         let m = manifest(vec![
-            priv_("Bogus.Thing", Level::Required, &[EntityKind::Folder]),
-            priv_("System.Read", Level::Required, &[EntityKind::Folder]),
+            priv_(
+                "Bogus.Thing",
+                Level::Required,
+                &[EntityKind::Target(TargetKind::Folder)],
+            ),
+            priv_(
+                "System.Read",
+                Level::Required,
+                &[EntityKind::Target(TargetKind::Folder)],
+            ),
         ]);
         let pls = [folder()];
         let k = known(&["Folder.Create"]);
@@ -965,7 +980,7 @@ mod tests {
         let m = manifest(vec![priv_(
             "Folder.Create",
             Level::Required,
-            &[EntityKind::Folder],
+            &[EntityKind::Target(TargetKind::Folder)],
         )]);
         let pls = [folder()];
         let o = run(&m, &pls, &known(&["Folder.Create"]), &[], &[], &[]);
@@ -997,7 +1012,11 @@ mod tests {
     #[test]
     fn non_propagating_permission_on_the_folder() {
         let id = "VirtualMachine.Config.AddNewDisk";
-        let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Folder])]);
+        let m = manifest(vec![priv_(
+            id,
+            Level::Required,
+            &[EntityKind::Target(TargetKind::Folder)],
+        )]);
         let pls = [folder()];
         let g = [answer(&pls[0], &[(id, true)])];
         let roles = [Role {
@@ -1117,7 +1136,11 @@ mod tests {
     /// reaching the folder and the server's answer `granted` there.
     fn unknown_groups_audit(perms: Vec<Permission>, granted: bool) -> PrivilegeAudit {
         let id = "VirtualMachine.Config.AddNewDisk";
-        let m = manifest(vec![priv_(id, Level::Required, &[EntityKind::Folder])]);
+        let m = manifest(vec![priv_(
+            id,
+            Level::Required,
+            &[EntityKind::Target(TargetKind::Folder)],
+        )]);
         let pls = [folder()];
         let g = [answer(&pls[0], &[(id, granted)])];
         let roles = [Role {
@@ -1276,7 +1299,7 @@ mod tests {
 
     fn pool() -> Placement {
         Placement {
-            kind: EntityKind::Pool,
+            kind: EntityKind::Target(TargetKind::Pool),
             entity: er("ResourcePool", "resgroup-9", "/DC0/host/C0/Resources/Arc"),
             stand_in: None,
         }
@@ -1288,13 +1311,23 @@ mod tests {
     fn a_vm_privilege_reaches_through_the_folder_or_the_pool() {
         let vm_id = "VirtualMachine.Config.AddNewDisk";
         let used_on_folder = ["Folder.Create", "VirtualMachine.Inventory.Create"];
-        let mut ps = vec![priv_(vm_id, Level::Required, &[EntityKind::Folder])];
-        ps.extend(
-            used_on_folder
-                .iter()
-                .map(|i| priv_(i, Level::Required, &[EntityKind::Folder])),
-        );
-        ps.push(priv_("VApp.Import", Level::Required, &[EntityKind::Pool]));
+        let mut ps = vec![priv_(
+            vm_id,
+            Level::Required,
+            &[EntityKind::Target(TargetKind::Folder)],
+        )];
+        ps.extend(used_on_folder.iter().map(|i| {
+            priv_(
+                i,
+                Level::Required,
+                &[EntityKind::Target(TargetKind::Folder)],
+            )
+        }));
+        ps.push(priv_(
+            "VApp.Import",
+            Level::Required,
+            &[EntityKind::Target(TargetKind::Pool)],
+        ));
         let m = manifest(ps);
         let pls = [folder(), pool()];
         let ids = [vm_id, used_on_folder[0], used_on_folder[1], "VApp.Import"];
@@ -1374,9 +1407,9 @@ mod tests {
         let dc = snap.of_kind(&["Datacenter"]).next().unwrap();
         let kinds: BTreeSet<EntityKind> = [
             EntityKind::Root,
-            EntityKind::Folder,
-            EntityKind::Pool,
-            EntityKind::Template,
+            EntityKind::Target(TargetKind::Folder),
+            EntityKind::Target(TargetKind::Pool),
+            EntityKind::Target(TargetKind::Template),
         ]
         .into();
         let none = Targets::default();
@@ -1400,7 +1433,10 @@ mod tests {
         let m = manifest(vec![priv_(
             "VApp.Import",
             Level::Required,
-            &[EntityKind::Pool, EntityKind::Folder],
+            &[
+                EntityKind::Target(TargetKind::Pool),
+                EntityKind::Target(TargetKind::Folder),
+            ],
         )]);
         let o = run(&m, &pls, &known(&["VApp.Import"]), &[], &[], &[]);
         assert_eq!(o.rows.len(), 1);
@@ -1411,12 +1447,19 @@ mod tests {
     #[test]
     fn one_row_for_two_kinds_on_one_entity_keeps_the_stricter_level() {
         let mut root_too = folder();
-        root_too.kind = EntityKind::Pool;
+        root_too.kind = EntityKind::Target(TargetKind::Pool);
         let pls = [folder(), root_too];
         let id = "VApp.Import";
-        let mut m = manifest(vec![priv_(id, Level::Recommended, &[EntityKind::Folder])]);
-        m.privileges
-            .push(priv_(id, Level::Required, &[EntityKind::Pool]));
+        let mut m = manifest(vec![priv_(
+            id,
+            Level::Recommended,
+            &[EntityKind::Target(TargetKind::Folder)],
+        )]);
+        m.privileges.push(priv_(
+            id,
+            Level::Required,
+            &[EntityKind::Target(TargetKind::Pool)],
+        ));
         let g = [answer(&pls[0], &[(id, false)])];
         let o = run(&m, &pls, &known(&[id]), &g, &[], &[]);
         assert_eq!(o.rows.len(), 1);

@@ -440,24 +440,25 @@ pub static DIAGNOSE: &[Check] = &[
     },
 ];
 
-/// What a listing reads: its check's inventory and that of every target
-/// named (the targets check resolves each).
 /// What resolving the targets the flags and the config name reads: every
 /// target given is looked up, so the checks on it can say where it is.
 pub fn asked_reads(spec: &TargetSpec) -> Facets {
-    super::targets::ALL
-        .iter()
-        .filter(|t| t.asked(spec).is_some())
-        .fold(Facets::NONE, |acc, t| acc.with(Facets::of(&[t.facet()])))
+    TargetKind::flagged()
+        .filter(|t| spec.get(*t).is_some())
+        .fold(Facets::NONE, |acc, t| {
+            acc.with(Facets::of(&[Facet::of_target(t)]))
+        })
 }
 
+/// What a listing reads: its check's inventory and that of every target
+/// named (the targets check resolves each).
 pub fn listing_reads(check: &str, spec: &TargetSpec) -> Facets {
     let own = get(check).map(needs).unwrap_or_else(Facets::all);
     CHECKS
         .iter()
-        .flat_map(|c| c.targets)
-        .filter(|t| t.asked(spec).is_some())
-        .fold(own, |acc, t| acc.with(Facets::of(&[t.facet()])))
+        .flat_map(|c| c.targets.iter().copied())
+        .filter(|&t| spec.get(t).is_some())
+        .fold(own, |acc, t| acc.with(Facets::of(&[Facet::of_target(t)])))
 }
 
 /// Runs every selected check of `check` on the facts.

@@ -10,31 +10,17 @@ use crate::inventory::TargetError;
 
 pub const CHECK: &str = "targets";
 
-/// Every target a flag names (the port group is the `--network`'s).
-pub(crate) const ALL: [TargetKind; 9] = [
-    TargetKind::Datacenter,
-    TargetKind::Folder,
-    TargetKind::Pool,
-    TargetKind::Datastore,
-    TargetKind::Network,
-    TargetKind::Template,
-    TargetKind::Cluster,
-    TargetKind::Host,
-    TargetKind::Switch,
-];
-
 pub fn run(f: &Facts<'_>) -> Outcome {
     let notes = inventory_filtered(f, CHECK);
     // A key written empty names nothing: not a target to look for, but
     // not one the user left out either.
-    let empty: Vec<String> = ALL
-        .iter()
-        .filter(|t| {
-            t.asked(f.spec).is_none() && t.config_key().is_some_and(|k| f.config.is_empty_key(k))
+    let empty: Vec<String> = TargetKind::flagged()
+        .filter(|&t| {
+            f.spec.get(t).is_none() && t.config_key().is_some_and(|k| f.config.is_empty_key(k))
         })
-        .map(|&t| super::target::not_given(t, f.config))
+        .map(|t| super::target::not_given(t, f.config))
         .collect();
-    if ALL.iter().all(|t| t.asked(f.spec).is_none()) && empty.is_empty() {
+    if TargetKind::flagged().all(|t| f.spec.get(t).is_none()) && empty.is_empty() {
         return Outcome::NotVerified {
             reason: "no target given: give --config (the Arc appliance or infra file) or the target flags (--folder, --pool, --datastore, --network, --template)".into(),
             findings: notes,

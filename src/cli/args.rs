@@ -273,21 +273,41 @@ pub struct PrivilegesArgs {
     /// Exit 1 on findings of this severity or worse
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
     pub fail_on: FailOn,
-    /// Audit this user instead of the logged-in one (the logged-in user needs Authorization.ModifyPermissions at the root)
-    #[arg(long, value_name = "PRINCIPAL")]
-    pub user: Option<String>,
-    /// Check against this manifest, embedded (vaudit manifest list) or a file, instead of arc-resource-bridge
-    #[arg(long, value_name = "NAME|FILE")]
-    pub manifest: Option<PathBuf>,
-    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
-    #[arg(long = "manifest-option", value_name = "NAME")]
-    pub manifest_option: Vec<String>,
+    #[command(flatten)]
+    pub audited: AuditedArgs,
     /// For each entity with missing privileges, show the permissions that apply and a role definition to paste
     #[arg(long)]
     pub explain: bool,
     /// List every privilege checked, granted ones too (by default only the gaps and a count per entity)
     #[arg(long)]
     pub all: bool,
+}
+
+/// Whose privileges are judged, and against which manifest: `privileges`,
+/// `grant` and `check` take the same three flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AuditedArgs {
+    /// Audit this user's privileges instead of the logged-in one's (the logged-in user needs Authorization.ModifyPermissions at the root)
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub user: Option<String>,
+    /// Check privileges against this manifest, embedded (vaudit manifest list) or a file, instead of arc-resource-bridge
+    #[arg(long, value_name = "NAME|FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
+    #[arg(long = "manifest-option", value_name = "NAME")]
+    pub manifest_option: Vec<String>,
+}
+
+impl AuditedArgs {
+    /// The plan's inputs these flags give; the command fills in the rest.
+    pub fn asked(&self) -> crate::plan::Asked {
+        crate::plan::Asked {
+            manifest: self.manifest.clone(),
+            manifest_options: self.manifest_option.clone(),
+            user: self.user.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -298,15 +318,8 @@ pub struct GrantArgs {
     pub targets: TargetArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Plan for this user instead of the logged-in one
-    #[arg(long, value_name = "PRINCIPAL")]
-    pub user: Option<String>,
-    /// Plan for this manifest (embedded name or file) instead of arc-resource-bridge
-    #[arg(long, value_name = "NAME|FILE")]
-    pub manifest: Option<PathBuf>,
-    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
-    #[arg(long = "manifest-option", value_name = "NAME")]
-    pub manifest_option: Vec<String>,
+    #[command(flatten)]
+    pub audited: AuditedArgs,
     /// Plan the recommended privileges too
     #[arg(long)]
     pub recommended: bool,
@@ -409,15 +422,8 @@ pub struct CheckArgs {
         help_heading = "Checks"
     )]
     pub only: Vec<String>,
-    /// Audit this user's privileges instead of the logged-in one's (the logged-in user needs Authorization.ModifyPermissions at the root)
-    #[arg(long, value_name = "PRINCIPAL", help_heading = "Checks")]
-    pub user: Option<String>,
-    /// Check privileges against this manifest, embedded (vaudit manifest list) or a file, instead of arc-resource-bridge
-    #[arg(long, value_name = "NAME|FILE", help_heading = "Checks")]
-    pub manifest: Option<PathBuf>,
-    /// Switch on a named option of the manifest (repeatable; vaudit manifest show lists them)
-    #[arg(long = "manifest-option", value_name = "NAME", help_heading = "Checks")]
-    pub manifest_option: Vec<String>,
+    #[command(flatten, next_help_heading = "Checks")]
+    pub audited: AuditedArgs,
     /// Judge versions against this support matrix (TOML, the form of data/support-matrix.toml) instead of the embedded one
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub support_matrix: Option<PathBuf>,
@@ -453,9 +459,7 @@ impl DiagnoseArgs {
             snapshot: SnapshotArgs::default(),
             skip: self.skip.clone(),
             only: self.only.clone(),
-            user: None,
-            manifest: None,
-            manifest_option: Vec::new(),
+            audited: AuditedArgs::default(),
             support_matrix: None,
             endpoints: None,
         }

@@ -49,18 +49,16 @@ async fn audit(
 ) -> Result<u8, Error> {
     let asked = Asked {
         config: args.gate.config.clone(),
-        manifest: args.manifest.clone(),
-        manifest_options: args.manifest_option.clone(),
         support_matrix: args.support_matrix.clone(),
         endpoints: args.endpoints.clone(),
         targets: args.gate.targets.spec(),
         only: args.only.clone(),
         skip: args.skip.clone(),
         fail_on: Some(fail_on(args.gate.fail_on)),
-        user: args.user.clone(),
         max_age: args.gate.max_age,
         save: args.snapshot.save.clone(),
         from: args.snapshot.from.clone(),
+        ..args.audited.asked()
     };
     // The address the password may go to is decided with the credentials,
     // in one place (settings): a config file cannot redirect an outside

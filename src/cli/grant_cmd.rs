@@ -84,12 +84,9 @@ fn gate_plan(args: &GrantArgs, format: Format) -> Result<crate::plan::Plan<Conne
     super::privileges_cmd::privileges_plan(
         &args.connection,
         Asked {
-            manifest: args.manifest.clone(),
-            manifest_options: args.manifest_option.clone(),
             targets: args.targets.spec(),
             fail_on: Some(Severity::Error),
-            user: args.user.clone(),
-            ..Default::default()
+            ..args.audited.asked()
         },
         format,
     )
@@ -135,7 +132,7 @@ async fn audit(p: &crate::plan::Plan<Connection>, args: &GrantArgs) -> Result<Au
         .with_session(async |client| {
             grant::gather::reaching(client, &g.snap, &g.placements, &g.answers, &prefix)
                 .await
-                .map_err(Error::from)
+                .map_err(|e| vanished(&e, &g.snap).unwrap_or_else(|| Error::from(e)))
         })
         .await?;
     let gathered = Gathered {
@@ -161,6 +158,16 @@ async fn audit(p: &crate::plan::Plan<Connection>, args: &GrantArgs) -> Result<Au
         findings,
         plan,
     })
+}
+
+/// An entity deleted since the audit read it: no plan is made from the
+/// rest (it would be a plan for a partial set), and nothing is changed.
+fn vanished(e: &crate::vsphere::Error, snap: &crate::inventory::Snapshot) -> Option<Error> {
+    let v = crate::inventory::vanished::Vanished::from_error(e, &[])?;
+    Some(Error::usage(
+        format!("No plan was made: {}.", v.what(snap)),
+        "run vaudit grant again; nothing was changed",
+    ))
 }
 
 fn print_plan(format: Format, a: &Audited, plan: &Plan, extra: &[Finding]) -> Result<(), Error> {

@@ -45,9 +45,12 @@ impl Section {
     }
 }
 
-/// The config keys the checks name when one is missing or empty.
 mod openshift;
+mod target;
 
+pub use target::TargetKind;
+
+/// The config keys the checks name when one is missing or empty.
 pub mod keys {
     pub const CONTROL_PLANE: &str = "applianceClusterConfig.controlPlaneEndpoint";
     pub const PREFIX: &str = "vsphereprovider.network.ipaddressprefix";

@@ -69,33 +69,18 @@ mod tests {
 
     #[test]
     fn failure_domain_topology_names_the_targets() {
-        let c = loaded(
-            "apiVersion: v1
-platform:
-  vsphere:
-    vcenters:
-    - server: vcenter.example.com
-      user: ocp@vsphere.local
-      datacenters: [DC0]
-    failureDomains:
-    - name: zone-a
-      topology:
-        datacenter: DC0
-        computeCluster: /DC0/host/DC0_C0
-        networks: [DC0_DVPG0]
-        datastore: /DC0/datastore/LocalDS_0
-        folder: /DC0/vm/ocp
-        resourcePool: /DC0/host/DC0_C0/Resources
-",
-        )
-        .unwrap();
-        assert_eq!(c.address.as_deref(), Some("vcenter.example.com"));
-        assert_eq!(c.username.as_deref(), Some("ocp@vsphere.local"));
+        let sample = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/mocks/config/openshift-install-config.yaml"
+        );
+        let c = load(std::path::Path::new(sample)).unwrap();
+        assert_eq!(c.address.as_deref(), Some("127.0.0.1"));
+        assert_eq!(c.username.as_deref(), Some("administrator@vsphere.local"));
         assert_eq!(c.datacenter.as_deref(), Some("DC0"));
         assert_eq!(c.cluster.as_deref(), Some("/DC0/host/DC0_C0"));
         assert_eq!(c.network.as_deref(), Some("DC0_DVPG0"));
         assert_eq!(c.datastore.as_deref(), Some("/DC0/datastore/LocalDS_0"));
-        assert_eq!(c.folder.as_deref(), Some("/DC0/vm/ocp"));
+        assert_eq!(c.folder.as_deref(), Some("/DC0/vm/Arc"));
         assert_eq!(
             c.resource_pool.as_deref(),
             Some("/DC0/host/DC0_C0/Resources")

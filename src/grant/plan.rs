@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::checks::EntityRef;
 use crate::checks::privileges::{Placement, PrivilegeRow, must_be_global};
 use crate::inventory::Snapshot;
-use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, UsedOn};
+use crate::manifest::{EntityKind, IMPLIED, Level, Manifest, TargetKind, UsedOn};
 use crate::report::grant::{Action, Change, Flag, NotPlanned, Replaces, RoleRef};
 use crate::vsphere::{MoRef, Permission, Role, same_principal};
 
@@ -180,7 +180,9 @@ pub fn needs_propagation(m: &Manifest, kind: EntityKind, recommended: bool) -> b
             && (p.used_on == UsedOn::Vm
                 || matches!(
                     kind,
-                    EntityKind::Folder | EntityKind::Pool | EntityKind::Datacenter
+                    EntityKind::Target(
+                        TargetKind::Folder | TargetKind::Pool | TargetKind::Datacenter
+                    )
                 ))
     })
 }
@@ -614,23 +616,34 @@ pub fn plan(i: &Inputs<'_>, o: &Options) -> Result<Plan, PlanError> {
 }
 
 fn how_to_give(k: EntityKind) -> &'static str {
-    match k {
-        EntityKind::Datacenter => "--datacenter or the config's datacenter",
-        EntityKind::Folder => "--folder or the config's folder",
-        EntityKind::Pool => "--pool or the config's resourcepool",
-        EntityKind::Datastore => "--datastore or the config's datastore",
-        EntityKind::Network => "--network or the config's network",
-        EntityKind::Template => "--template or the config's appliancevm.vmtemplate",
-        EntityKind::Root => "nothing: the root is always known",
-        EntityKind::Cluster => "--cluster",
-        EntityKind::Host => "--host",
-        EntityKind::Switch | EntityKind::Portgroup => "--switch",
+    use TargetKind::*;
+    let EntityKind::Target(t) = k else {
+        return "nothing: the root is always known";
+    };
+    match t {
+        Datacenter => "--datacenter or the config's datacenter",
+        Folder => "--folder or the config's folder",
+        Pool => "--pool or the config's resourcepool",
+        Datastore => "--datastore or the config's datastore",
+        Network => "--network or the config's network",
+        Template => "--template or the config's appliancevm.vmtemplate",
+        Cluster => "--cluster",
+        Host => "--host",
+        Switch => "--switch",
+        Portgroup => "--network naming a distributed port group",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_group_is_named_by_the_network_flag_not_the_switch() {
+        let how = how_to_give(EntityKind::Target(TargetKind::Portgroup));
+        assert!(how.starts_with("--network"), "{how}");
+        assert_ne!(how, how_to_give(EntityKind::Target(TargetKind::Switch)));
+    }
     use crate::inventory::{Entity, VCenter};
     use crate::manifest::Privilege;
 
@@ -737,13 +750,13 @@ mod tests {
             privileges: vec![
                 privilege(
                     "Datastore.AllocateSpace",
-                    &[EntityKind::Datastore],
+                    &[EntityKind::Target(TargetKind::Datastore)],
                     UsedOn::Container,
                     true,
                 ),
                 privilege(
                     "VirtualMachine.Config.AddNewDisk",
-                    &[EntityKind::Folder],
+                    &[EntityKind::Target(TargetKind::Folder)],
                     UsedOn::Vm,
                     true,
                 ),
@@ -755,8 +768,16 @@ mod tests {
                 ),
             ],
         };
-        assert!(!needs_propagation(&m, EntityKind::Datastore, false));
-        assert!(needs_propagation(&m, EntityKind::Folder, false));
+        assert!(!needs_propagation(
+            &m,
+            EntityKind::Target(TargetKind::Datastore),
+            false
+        ));
+        assert!(needs_propagation(
+            &m,
+            EntityKind::Target(TargetKind::Folder),
+            false
+        ));
         assert!(!needs_propagation(&m, EntityKind::Root, false));
         assert_eq!(default_prefix(&m), "vaudit-m-v2");
         assert_eq!(role_name("p", "folder"), "p-folder");

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde::Serialize;
 
 use super::{Entity, EntityRef, Targets};
-use crate::manifest::{EntityKind, IMPLIED, Manifest};
+use crate::manifest::{EntityKind, IMPLIED, Manifest, TargetKind};
 use crate::vsphere::MoRef;
 
 /// The entity one manifest kind is checked on.
@@ -39,25 +39,16 @@ pub fn placements(kinds: &BTreeSet<EntityKind>, t: &Targets<'_>, root: &Entity) 
     for &kind in kinds {
         let given = match kind {
             EntityKind::Root => Some(root),
-            EntityKind::Datacenter => t.datacenter,
-            EntityKind::Folder => t.folder,
-            EntityKind::Pool => t.pool,
-            EntityKind::Datastore => t.datastore,
-            EntityKind::Network => t.network,
-            EntityKind::Template => match t.template {
-                Some(e) => Some(e),
-                None => continue,
-            },
-            EntityKind::Cluster => t.cluster,
-            EntityKind::Host => t.host,
-            EntityKind::Switch => t.switch,
+            EntityKind::Target(TargetKind::Template) if t.template.is_none() => continue,
             // The --network, when it is a distributed port group; a
             // standard network is not one, and gets a stand-in.
-            EntityKind::Portgroup => t.portgroup,
+            EntityKind::Target(k) => t.get(k),
         };
         let (entity, stand_in) = match given {
             Some(e) => (e, None),
-            None if kind == EntityKind::Datacenter => (root, Some("root folder")),
+            None if kind == EntityKind::Target(TargetKind::Datacenter) => {
+                (root, Some("root folder"))
+            }
             None => fallback(),
         };
         out.push(Placement {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{Entity, Facets, SecondPass, Snapshot, VCenter};
+use super::{Entity, Facets, Index, SecondPass, Snapshot, VCenter};
 use crate::vsphere::{
     Client, Error, InventorySink, Limits, MoRef, ObjectContent, PropertySpec, Value,
 };
@@ -99,7 +99,7 @@ pub async fn collect(
 struct Entities<'a, F> {
     passes: &'a [SecondPass],
     entities: Vec<Entity>,
-    at: HashMap<MoRef, usize>,
+    at: Index,
     /// Per second pass, the objects whose `when` was true, in order.
     chosen: Vec<Vec<MoRef>>,
     /// Entities a second pass found deleted, blanked until the end.
@@ -112,7 +112,7 @@ impl<'a, F: FnMut(usize)> Entities<'a, F> {
         Entities {
             passes,
             entities: Vec::new(),
-            at: HashMap::new(),
+            at: Index::default(),
             chosen: vec![Vec::new(); passes.len()],
             dropped: 0,
             on_progress,
@@ -128,7 +128,7 @@ impl<F: FnMut(usize)> InventorySink for Entities<'_, F> {
             // came back as `ManagedObjectNotFound`, is left out as the view
             // leaves out one deleted before: kept, it would be an object
             // with no name, judged on what it no longer is.
-            if self.at.contains_key(&o.obj) || deleted(&o) {
+            if self.at.find(&self.entities, &o.obj).is_some() || deleted(&o) {
                 continue;
             }
             for (pass, chosen) in self.passes.iter().zip(&mut self.chosen) {
@@ -136,8 +136,8 @@ impl<F: FnMut(usize)> InventorySink for Entities<'_, F> {
                     chosen.push(o.obj.clone());
                 }
             }
-            self.at.insert(o.obj.clone(), self.entities.len());
             self.entities.push(entity(o));
+            self.at.insert(&self.entities, self.entities.len() - 1);
         }
         (self.on_progress)(self.entities.len());
     }
@@ -183,13 +183,15 @@ async fn second_pass<F>(
         .map(|o| (o.obj.clone(), o))
         .collect();
     for m in chosen {
-        let Some(&i) = read.at.get(&m) else { continue };
+        let Some(i) = read.at.find(&read.entities, &m) else {
+            continue;
+        };
         match found.remove(&m) {
             Some(more) => apply(&mut read.entities[i], more.props),
             // Deleted since the first pass: blanked, and left out at the end.
             None => {
+                read.at.remove(&read.entities, &m);
                 read.entities[i] = Entity::default();
-                read.at.remove(&m);
                 read.dropped += 1;
             }
         }

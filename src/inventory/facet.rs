@@ -4,6 +4,7 @@
 //! the whole inventory: at 10,000 VMs the VMs are nearly all the bytes, and
 //! a folder or pool listing never looks at them.
 
+use crate::config::TargetKind;
 use crate::vsphere::PropertySpec;
 
 /// One part of the inventory. Paths of every entity follow the parent
@@ -35,6 +36,21 @@ pub enum Facet {
 }
 
 impl Facet {
+    /// What finding a target of this kind in the inventory reads.
+    pub fn of_target(t: TargetKind) -> Facet {
+        match t {
+            TargetKind::Datacenter => Facet::Datacenters,
+            TargetKind::Folder => Facet::Folders,
+            TargetKind::Pool => Facet::Pools,
+            TargetKind::Datastore => Facet::Datastores,
+            TargetKind::Network | TargetKind::Portgroup => Facet::Networks,
+            TargetKind::Template => Facet::Templates,
+            TargetKind::Cluster => Facet::Compute,
+            TargetKind::Host => Facet::Hosts,
+            TargetKind::Switch => Facet::Switches,
+        }
+    }
+
     const ALL: [Facet; 11] = [
         Facet::Folders,
         Facet::Datacenters,

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::{Entity, Snapshot};
+use crate::config::TargetKind;
 
 /// What the user asked for, by name or path.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +24,25 @@ pub struct TargetSpec {
     pub cluster: Option<String>,
     pub host: Option<String>,
     pub switch: Option<String>,
+}
+
+impl TargetSpec {
+    /// What names a target of this kind, as given (a kind within another
+    /// is named by that one's flag).
+    pub fn get(&self, kind: TargetKind) -> Option<&str> {
+        match kind {
+            TargetKind::Datacenter => &self.datacenter,
+            TargetKind::Folder => &self.folder,
+            TargetKind::Pool => &self.pool,
+            TargetKind::Datastore => &self.datastore,
+            TargetKind::Network | TargetKind::Portgroup => &self.network,
+            TargetKind::Template => &self.template,
+            TargetKind::Cluster => &self.cluster,
+            TargetKind::Host => &self.host,
+            TargetKind::Switch => &self.switch,
+        }
+        .as_deref()
+    }
 }
 
 /// The resolved targets.
@@ -51,27 +71,64 @@ pub struct Targets<'a> {
     pub portgroup: Option<&'a Entity>,
 }
 
+impl<'a> Targets<'a> {
+    /// The target of this kind, if it was given and found.
+    pub fn get(&self, kind: TargetKind) -> Option<&'a Entity> {
+        match kind {
+            TargetKind::Datacenter => self.datacenter,
+            TargetKind::Folder => self.folder,
+            TargetKind::Pool => self.pool,
+            TargetKind::Datastore => self.datastore,
+            TargetKind::Network => self.network,
+            TargetKind::Template => self.template,
+            TargetKind::Cluster => self.cluster,
+            TargetKind::Host => self.host,
+            TargetKind::Switch => self.switch,
+            TargetKind::Portgroup => self.portgroup,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: TargetKind) -> &mut Option<&'a Entity> {
+        match kind {
+            TargetKind::Datacenter => &mut self.datacenter,
+            TargetKind::Folder => &mut self.folder,
+            TargetKind::Pool => &mut self.pool,
+            TargetKind::Datastore => &mut self.datastore,
+            TargetKind::Network => &mut self.network,
+            TargetKind::Template => &mut self.template,
+            TargetKind::Cluster => &mut self.cluster,
+            TargetKind::Host => &mut self.host,
+            TargetKind::Switch => &mut self.switch,
+            TargetKind::Portgroup => &mut self.portgroup,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TargetError {
-    #[error("no {what} {given:?} is visible to this user{}", candidates_suffix(.candidates))]
+    #[error("no {} {given:?} is visible to this user{}", .kind.what(), candidates_suffix(.candidates))]
     NotFound {
-        what: &'static str,
+        kind: TargetKind,
         given: String,
         candidates: Vec<String>,
     },
-    #[error("the {what} name {given:?} is ambiguous: it matches {}", .candidates.join(", "))]
+    #[error("the {} name {given:?} is ambiguous: it matches {}", .kind.what(), .candidates.join(", "))]
     Ambiguous {
-        what: &'static str,
+        kind: TargetKind,
         given: String,
         candidates: Vec<String>,
     },
 }
 
 impl TargetError {
-    pub fn what(&self) -> &'static str {
+    pub fn kind(&self) -> TargetKind {
         match self {
-            TargetError::NotFound { what, .. } | TargetError::Ambiguous { what, .. } => what,
+            TargetError::NotFound { kind, .. } | TargetError::Ambiguous { kind, .. } => *kind,
         }
+    }
+
+    pub fn what(&self) -> &'static str {
+        self.kind().what()
     }
 }
 
@@ -85,127 +142,29 @@ fn candidates_suffix(c: &[String]) -> String {
 
 const MAX_CANDIDATES: usize = 10;
 
-struct Kind {
-    what: &'static str,
-    kinds: &'static [&'static str],
-    template_only: bool,
-}
-
-const DATACENTER: Kind = Kind {
-    what: "datacenter",
-    kinds: &["Datacenter"],
-    template_only: false,
-};
-const FOLDER: Kind = Kind {
-    what: "folder",
-    kinds: &["Folder"],
-    template_only: false,
-};
-const POOL: Kind = Kind {
-    what: "resource pool",
-    kinds: &["ResourcePool", "VirtualApp"],
-    template_only: false,
-};
-const DATASTORE: Kind = Kind {
-    what: "datastore",
-    kinds: &["Datastore"],
-    template_only: false,
-};
-const NETWORK: Kind = Kind {
-    what: "network",
-    kinds: &["Network", "DistributedVirtualPortgroup", "OpaqueNetwork"],
-    template_only: false,
-};
-const TEMPLATE: Kind = Kind {
-    what: "template",
-    kinds: &["VirtualMachine"],
-    template_only: true,
-};
-const CLUSTER: Kind = Kind {
-    what: "cluster",
-    kinds: &["ClusterComputeResource"],
-    template_only: false,
-};
-const HOST: Kind = Kind {
-    what: "host",
-    kinds: &["HostSystem"],
-    template_only: false,
-};
-const SWITCH: Kind = Kind {
-    what: "distributed switch",
-    kinds: &["VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch"],
-    template_only: false,
-};
-
-/// The entity kind of a distributed port group.
-pub const PORTGROUP_KIND: &str = "DistributedVirtualPortgroup";
-
-/// The network, when it is a distributed port group.
-fn portgroup(network: Option<&Entity>) -> Option<&Entity> {
-    network.filter(|n| n.kind() == PORTGROUP_KIND)
-}
-
-pub fn resolve<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> Result<Targets<'a>, TargetError> {
-    let datacenter = find(snap, &DATACENTER, spec.datacenter.as_deref(), None)?;
-    let network = find(snap, &NETWORK, spec.network.as_deref(), datacenter)?;
-    Ok(Targets {
-        datacenter,
-        folder: find(snap, &FOLDER, spec.folder.as_deref(), datacenter)?,
-        pool: find(snap, &POOL, spec.pool.as_deref(), datacenter)?,
-        datastore: find(snap, &DATASTORE, spec.datastore.as_deref(), datacenter)?,
-        network,
-        template: find(snap, &TEMPLATE, spec.template.as_deref(), datacenter)?,
-        cluster: find(snap, &CLUSTER, spec.cluster.as_deref(), datacenter)?,
-        host: find(snap, &HOST, spec.host.as_deref(), datacenter)?,
-        switch: find(snap, &SWITCH, spec.switch.as_deref(), datacenter)?,
-        portgroup: portgroup(network),
-    })
-}
-
-/// Every target on its own: those found, and an error for each one asked
-/// for and not found, so a report can name them all at once.
+/// Every target on its own, in `TargetKind::ALL` order: those found, and an
+/// error for each one asked for and not found, so a report can name them
+/// all at once. The others are looked for within the `--datacenter` when it
+/// was found; a kind within another is that target when of its types.
 pub fn resolve_each<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> (Targets<'a>, Vec<TargetError>) {
+    let mut t = Targets::default();
     let mut errors = Vec::new();
-    let mut keep = |r: Result<Option<&'a Entity>, TargetError>| {
-        r.unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        })
-    };
-    let datacenter = keep(find(snap, &DATACENTER, spec.datacenter.as_deref(), None));
-    let folder = keep(find(snap, &FOLDER, spec.folder.as_deref(), datacenter));
-    let pool = keep(find(snap, &POOL, spec.pool.as_deref(), datacenter));
-    let datastore = keep(find(
-        snap,
-        &DATASTORE,
-        spec.datastore.as_deref(),
-        datacenter,
-    ));
-    let network = keep(find(snap, &NETWORK, spec.network.as_deref(), datacenter));
-    let template = keep(find(snap, &TEMPLATE, spec.template.as_deref(), datacenter));
-    let cluster = keep(find(snap, &CLUSTER, spec.cluster.as_deref(), datacenter));
-    let host = keep(find(snap, &HOST, spec.host.as_deref(), datacenter));
-    let switch = keep(find(snap, &SWITCH, spec.switch.as_deref(), datacenter));
-    (
-        Targets {
-            datacenter,
-            folder,
-            pool,
-            datastore,
-            network,
-            template,
-            cluster,
-            host,
-            switch,
-            portgroup: portgroup(network),
-        },
-        errors,
-    )
+    for kind in TargetKind::ALL {
+        let found = match kind.within() {
+            Some(of) => t.get(of).filter(|e| kind.types().contains(&e.kind())),
+            None => find(snap, kind, spec.get(kind), t.datacenter).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            }),
+        };
+        *t.slot_mut(kind) = found;
+    }
+    (t, errors)
 }
 
 fn find<'a>(
     snap: &'a Snapshot,
-    kind: &Kind,
+    kind: TargetKind,
     given: Option<&str>,
     datacenter: Option<&Entity>,
 ) -> Result<Option<&'a Entity>, TargetError> {
@@ -214,8 +173,8 @@ fn find<'a>(
     };
     let given_path = given.trim_end_matches('/');
     let pool: Vec<&Entity> = snap
-        .of_kind(kind.kinds)
-        .filter(|e| !kind.template_only || e.template)
+        .of_kind(kind.types())
+        .filter(|e| !kind.templates_only() || e.template)
         .filter(|e| {
             datacenter.is_none_or(|dc| snap.datacenter_of(e).map(|d| &d.moref) == Some(&dc.moref))
         })
@@ -241,12 +200,12 @@ fn find<'a>(
     match matches.as_slice() {
         [one] => Ok(Some(one)),
         [] => Err(TargetError::NotFound {
-            what: kind.what,
+            kind,
             given: given.to_string(),
             candidates: nearest(&pool, given_path),
         }),
         many => Err(TargetError::Ambiguous {
-            what: kind.what,
+            kind,
             given: given.to_string(),
             candidates: many.iter().map(|e| e.path.clone()).collect(),
         }),
@@ -277,6 +236,14 @@ fn nearest(pool: &[&Entity], given: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::inventory::fixture::{datacenter, root};
+
+    /// The targets, or the first one not found.
+    fn resolve<'a>(snap: &'a Snapshot, spec: &TargetSpec) -> Result<Targets<'a>, TargetError> {
+        match resolve_each(snap, spec) {
+            (t, errors) if errors.is_empty() => Ok(t),
+            (_, mut errors) => Err(errors.remove(0)),
+        }
+    }
 
     #[test]
     fn paths_bare_names_and_relative_paths() {

@@ -33,9 +33,14 @@ impl Vanished {
         })
     }
 
-    /// The not-verified reason: the object (with its path as the
-    /// inventory pass saw it) and what to do.
+    /// The not-verified reason: what happened, and what to do.
     pub fn reason(&self, snap: &Snapshot) -> String {
+        format!("{}: run again", self.what(snap))
+    }
+
+    /// What happened: the object (with its path as the inventory pass saw
+    /// it) was deleted or changed, and which call found out.
+    pub fn what(&self, snap: &Snapshot) -> String {
         let what = match &self.object {
             Some(m) => match snap.get(m) {
                 Some(e) => format!("{m} ({})", e.path),
@@ -44,7 +49,7 @@ impl Vanished {
             None => "an object the inventory read".into(),
         };
         format!(
-            "the vCenter answered {} that {what} does not exist: it was deleted or changed during the run: run again",
+            "the vCenter answered {} that {what} does not exist: it was deleted or changed during the run",
             self.step
         )
     }

@@ -129,8 +129,7 @@ pub enum Problem {
 }
 
 fn kinds_list() -> String {
-    EntityKind::ALL
-        .iter()
+    EntityKind::all()
         .map(|k| k.as_str())
         .collect::<Vec<_>>()
         .join(", ")

@@ -14,6 +14,8 @@ mod tests;
 #[cfg(test)]
 mod tests_products;
 
+/// The deployment targets, which with the root are the kinds a manifest names.
+pub use crate::config::TargetKind;
 pub use load::{Location, ManifestError, Problem, load_file, parse};
 pub use model::{
     EntityKind, Level, Manifest, ManifestOption, Privilege, UnknownOption, UsedOn, default_on,

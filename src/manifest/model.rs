@@ -5,53 +5,27 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The kind of inventory entity a privilege is checked on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+use crate::config::TargetKind;
+
+/// The kind of inventory entity a privilege is checked on: the root, or a
+/// deployment target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntityKind {
     Root,
-    Datacenter,
-    Folder,
-    Pool,
-    Datastore,
-    Network,
-    Template,
-    Cluster,
-    Host,
-    Switch,
-    Portgroup,
+    Target(TargetKind),
 }
 
 impl EntityKind {
     /// Every kind, in the order a manifest lists them.
-    pub const ALL: [EntityKind; 11] = [
-        EntityKind::Root,
-        EntityKind::Datacenter,
-        EntityKind::Folder,
-        EntityKind::Pool,
-        EntityKind::Datastore,
-        EntityKind::Network,
-        EntityKind::Template,
-        EntityKind::Cluster,
-        EntityKind::Host,
-        EntityKind::Switch,
-        EntityKind::Portgroup,
-    ];
+    pub fn all() -> impl Iterator<Item = EntityKind> {
+        std::iter::once(EntityKind::Root).chain(TargetKind::ALL.map(EntityKind::Target))
+    }
 
     /// The word a manifest file uses for this kind.
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Root => "root",
-            EntityKind::Datacenter => "datacenter",
-            EntityKind::Folder => "folder",
-            EntityKind::Pool => "pool",
-            EntityKind::Datastore => "datastore",
-            EntityKind::Network => "network",
-            EntityKind::Template => "template",
-            EntityKind::Cluster => "cluster",
-            EntityKind::Host => "host",
-            EntityKind::Switch => "switch",
-            EntityKind::Portgroup => "portgroup",
+            EntityKind::Target(t) => t.as_str(),
         }
     }
 
@@ -62,13 +36,25 @@ impl EntityKind {
         if word == "vcenter" {
             return Some(EntityKind::Root);
         }
-        EntityKind::ALL.into_iter().find(|k| k.as_str() == word)
+        EntityKind::all().find(|k| k.as_str() == word)
+    }
+}
+
+impl From<TargetKind> for EntityKind {
+    fn from(t: TargetKind) -> EntityKind {
+        EntityKind::Target(t)
     }
 }
 
 impl fmt::Display for EntityKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EntityKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -279,23 +265,23 @@ impl Manifest {
 /// The spec's default `on` for a privilege id (cli.md §7), used when a
 /// manifest entry leaves `on` out; `None` when no default covers the id.
 pub fn default_on(id: &str) -> Option<Vec<EntityKind>> {
-    use EntityKind::*;
+    use TargetKind::*;
     let on = match id {
-        "Sessions.ValidateSession" => vec![Root],
+        "Sessions.ValidateSession" => vec![EntityKind::Root],
         // Object-side: it limits which objects may receive tags, so it is
         // needed on the VM created in the folder.
-        "InventoryService.Tagging.ObjectAttachable" => vec![Folder],
-        _ if id.starts_with("InventoryService.Tagging.") => vec![Root],
-        _ if id.starts_with("Datastore.") => vec![Datastore],
-        "Network.Assign" => vec![Network],
-        "VApp.Import" => vec![Pool, Folder],
-        "VApp.AssignResourcePool" => vec![Pool],
-        _ if id.starts_with("Resource.") => vec![Pool],
+        "InventoryService.Tagging.ObjectAttachable" => vec![Folder.into()],
+        _ if id.starts_with("InventoryService.Tagging.") => vec![EntityKind::Root],
+        _ if id.starts_with("Datastore.") => vec![Datastore.into()],
+        "Network.Assign" => vec![Network.into()],
+        "VApp.Import" => vec![Pool.into(), Folder.into()],
+        "VApp.AssignResourcePool" => vec![Pool.into()],
+        _ if id.starts_with("Resource.") => vec![Pool.into()],
         "VirtualMachine.Provisioning.DeployTemplate"
         | "VirtualMachine.Provisioning.Clone"
-        | "VirtualMachine.Provisioning.MarkAsVM" => vec![Folder, Template],
-        "Folder.Create" => vec![Folder],
-        _ if id.starts_with("VirtualMachine.") => vec![Folder],
+        | "VirtualMachine.Provisioning.MarkAsVM" => vec![Folder.into(), Template.into()],
+        "Folder.Create" => vec![Folder.into()],
+        _ if id.starts_with("VirtualMachine.") => vec![Folder.into()],
         _ => return None,
     };
     Some(on)

@@ -295,34 +295,38 @@ fn embedded_groups_use_vsphere_client_paths() {
 
 #[test]
 fn embedded_on_matches_spec_defaults() {
-    use EntityKind::*;
     let m = embedded();
     for p in &m.privileges {
         assert_eq!(Some(p.on.clone()), default_on(&p.id), "{}", p.id);
     }
-    let on = |id: &str| m.get(id).unwrap().on.clone();
-    assert_eq!(on("Sessions.ValidateSession"), [Root]);
-    assert_eq!(on("InventoryService.Tagging.AttachTag"), [Root]);
-    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), [Folder]);
-    assert_eq!(on("Datastore.FileManagement"), [Datastore]);
-    assert_eq!(on("Network.Assign"), [Network]);
-    assert_eq!(on("Resource.ColdMigrate"), [Pool]);
-    assert_eq!(on("VApp.AssignResourcePool"), [Pool]);
-    assert_eq!(on("VApp.Import"), [Pool, Folder]);
-    assert_eq!(on("Folder.Create"), [Folder]);
-    assert_eq!(on("VirtualMachine.Config.AddNewDisk"), [Folder]);
-    assert_eq!(on("VirtualMachine.Provisioning.GetVmFiles"), [Folder]);
-    assert_eq!(on("VirtualMachine.Provisioning.Customize"), [Folder]);
+    let on = |id: &str| words(&m.get(id).unwrap().on);
+    assert_eq!(on("Sessions.ValidateSession"), ["root"]);
+    assert_eq!(on("InventoryService.Tagging.AttachTag"), ["root"]);
+    assert_eq!(on("InventoryService.Tagging.ObjectAttachable"), ["folder"]);
+    assert_eq!(on("Datastore.FileManagement"), ["datastore"]);
+    assert_eq!(on("Network.Assign"), ["network"]);
+    assert_eq!(on("Resource.ColdMigrate"), ["pool"]);
+    assert_eq!(on("VApp.AssignResourcePool"), ["pool"]);
+    assert_eq!(on("VApp.Import"), ["pool", "folder"]);
+    assert_eq!(on("Folder.Create"), ["folder"]);
+    assert_eq!(on("VirtualMachine.Config.AddNewDisk"), ["folder"]);
+    assert_eq!(on("VirtualMachine.Provisioning.GetVmFiles"), ["folder"]);
+    assert_eq!(on("VirtualMachine.Provisioning.Customize"), ["folder"]);
     for id in ["DeployTemplate", "Clone", "MarkAsVM"] {
         assert_eq!(
             on(&format!("VirtualMachine.Provisioning.{id}")),
-            [Folder, Template]
+            ["folder", "template"]
         );
     }
     assert_eq!(
-        m.kinds(),
-        [Root, Folder, Pool, Datastore, Network, Template].into()
+        words(&m.kinds()),
+        ["root", "folder", "pool", "datastore", "network", "template"]
     );
+}
+
+/// The manifest's words for these kinds.
+fn words<'k>(kinds: impl IntoIterator<Item = &'k EntityKind>) -> Vec<&'static str> {
+    kinds.into_iter().map(|k| k.as_str()).collect()
 }
 
 #[test]
@@ -340,7 +344,10 @@ fn parses_a_minimal_user_file_with_default_on() {
     let m = parse(ONE, "my.toml").unwrap();
     assert_eq!(m.name, "t");
     assert_eq!(m.source, None);
-    assert_eq!(m.privileges[0].on, [EntityKind::Datastore]);
+    assert_eq!(
+        m.privileges[0].on,
+        [EntityKind::Target(TargetKind::Datastore)]
+    );
     assert_eq!(m.ids().collect::<Vec<_>>(), ["Datastore.Browse"]);
 }
 
@@ -351,7 +358,10 @@ fn duplicate_kinds_in_on_are_merged() {
         "my.toml",
     )
     .unwrap();
-    assert_eq!(m.privileges[0].on, [EntityKind::Pool, EntityKind::Root]);
+    assert_eq!(
+        m.privileges[0].on,
+        [EntityKind::Target(TargetKind::Pool), EntityKind::Root]
+    );
 }
 
 #[test]

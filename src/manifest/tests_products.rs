@@ -29,8 +29,10 @@ fn named(name: &str) -> Manifest {
     builtin_named(name).unwrap_or_else(|| panic!("no embedded manifest {name}"))
 }
 
-/// Entries of `m` checked on `kind`, with no condition or this one.
-fn on(m: &Manifest, kind: EntityKind, condition: Option<&str>) -> Vec<String> {
+/// Entries of `m` checked on the kind a manifest calls `word`, with no
+/// condition or this one.
+fn on(m: &Manifest, word: &str, condition: Option<&str>) -> Vec<String> {
+    let kind = EntityKind::from_word(word).unwrap();
     m.privileges
         .iter()
         .filter(|p| p.on.contains(&kind) && p.condition.as_deref() == condition)
@@ -151,10 +153,10 @@ fn the_other_products_kinds_are_read() {
     assert_eq!(
         m.privileges[0].on,
         [
-            EntityKind::Cluster,
-            EntityKind::Host,
-            EntityKind::Switch,
-            EntityKind::Portgroup
+            EntityKind::Target(TargetKind::Cluster),
+            EntityKind::Target(TargetKind::Host),
+            EntityKind::Target(TargetKind::Switch),
+            EntityKind::Target(TargetKind::Portgroup)
         ]
     );
 }
@@ -204,12 +206,18 @@ fn conditional_entries_apply_only_when_their_option_is_on() {
     let m = named("openshift-ipi");
     let off = m.with_options(&[]).unwrap();
     assert!(off.privileges.iter().all(|p| p.condition.is_none()));
-    assert!(!off.kinds().contains(&EntityKind::Datacenter));
+    assert!(
+        !off.kinds()
+            .contains(&EntityKind::Target(TargetKind::Datacenter))
+    );
     let on = m
         .with_options(&["installer-creates-folder".to_string()])
         .unwrap();
     assert_eq!(on.privileges.len(), off.privileges.len() + 31);
-    assert!(on.kinds().contains(&EntityKind::Datacenter));
+    assert!(
+        on.kinds()
+            .contains(&EntityKind::Target(TargetKind::Datacenter))
+    );
 }
 
 #[test]
@@ -314,16 +322,25 @@ fn load_without_a_name_is_the_arc_manifest() {
 #[test]
 fn load_accepts_openshift_checked_on_cluster_and_port_group() {
     let m = load(Some("openshift-ipi"), &[]).unwrap();
-    assert!(m.kinds().contains(&EntityKind::Cluster));
-    assert!(m.kinds().contains(&EntityKind::Portgroup));
+    assert!(m.kinds().contains(&EntityKind::Target(TargetKind::Cluster)));
+    assert!(
+        m.kinds()
+            .contains(&EntityKind::Target(TargetKind::Portgroup))
+    );
 }
 
 #[test]
 fn load_switches_on_csi_file_volumes_on_the_cluster() {
     let off = load(Some("vsphere-csi"), &[]).unwrap();
     let on = load(Some("vsphere-csi"), &["file-volumes".to_string()]).unwrap();
-    assert!(!off.kinds().contains(&EntityKind::Cluster));
-    assert!(on.kinds().contains(&EntityKind::Cluster));
+    assert!(
+        !off.kinds()
+            .contains(&EntityKind::Target(TargetKind::Cluster))
+    );
+    assert!(
+        on.kinds()
+            .contains(&EntityKind::Target(TargetKind::Cluster))
+    );
 }
 
 #[test]
@@ -363,29 +380,28 @@ fn repository_sources_name_a_full_commit() {
 #[test]
 fn openshift_ipi_has_the_installers_counts_per_object() {
     let m = named("openshift-ipi");
-    use EntityKind::*;
     let counts = [
-        (Root, 11),
-        (Cluster, 4),
-        (Portgroup, 1),
-        (Folder, 29),
-        (Datastore, 4),
-        (Pool, 4),
-        (Datacenter, 0),
+        ("root", 11),
+        ("cluster", 4),
+        ("portgroup", 1),
+        ("folder", 29),
+        ("datastore", 4),
+        ("pool", 4),
+        ("datacenter", 0),
     ];
     for (kind, n) in counts {
         assert_eq!(on(&m, kind, None).len(), n, "{kind}");
     }
     assert_eq!(
-        on(&m, Datacenter, Some("installer-creates-folder")).len(),
+        on(&m, "datacenter", Some("installer-creates-folder")).len(),
         31
     );
     assert_eq!(
-        on(&m, Cluster, Some("file-volumes")),
+        on(&m, "cluster", Some("file-volumes")),
         ["Host.Config.Storage"]
     );
     assert_eq!(
-        on(&m, Cluster, Some("machine-management")),
+        on(&m, "cluster", Some("machine-management")),
         ["Host.Inventory.EditCluster"]
     );
     assert_eq!(m.privileges.len(), 86);
@@ -399,7 +415,7 @@ fn openshift_ipi_propagates_as_its_docs_say() {
         assert_eq!(p.on.len(), 1, "{}", p.id);
         let expected = !matches!(
             kind,
-            EntityKind::Root | EntityKind::Datastore | EntityKind::Portgroup
+            EntityKind::Root | EntityKind::Target(TargetKind::Datastore | TargetKind::Portgroup)
         );
         assert_eq!(p.propagate, expected, "{} on {kind}", p.id);
     }
@@ -408,10 +424,10 @@ fn openshift_ipi_propagates_as_its_docs_say() {
 #[test]
 fn openshift_ipi_datacenter_list_is_the_folder_list_plus_folder_create_and_delete() {
     let m = named("openshift-ipi");
-    let mut folder = on(&m, EntityKind::Folder, None);
+    let mut folder = on(&m, "folder", None);
     folder.extend(["Folder.Create".to_string(), "Folder.Delete".to_string()]);
     folder.sort();
-    let mut dc = on(&m, EntityKind::Datacenter, Some("installer-creates-folder"));
+    let mut dc = on(&m, "datacenter", Some("installer-creates-folder"));
     dc.sort();
     assert_eq!(dc, folder);
 }
@@ -420,15 +436,17 @@ fn openshift_ipi_datacenter_list_is_the_folder_list_plus_folder_create_and_delet
 fn eks_anywhere_has_the_global_role_on_root_and_the_user_role_on_its_objects() {
     let m = named("eks-anywhere");
     assert_eq!(m.privileges.len(), 55);
-    assert_eq!(on(&m, EntityKind::Root, None).len(), 16);
-    use EntityKind::*;
-    for kind in [Network, Datastore, Pool, Folder] {
+    assert_eq!(on(&m, "root", None).len(), 16);
+    for kind in ["network", "datastore", "pool", "folder"] {
         assert_eq!(on(&m, kind, None).len(), 53, "{kind}");
     }
     let both = m
         .privileges
         .iter()
-        .filter(|p| p.on.contains(&Root) && p.on.contains(&Folder))
+        .filter(|p| {
+            p.on.contains(&EntityKind::Root)
+                && p.on.contains(&EntityKind::Target(TargetKind::Folder))
+        })
         .count();
     assert_eq!(both, 14);
     assert!(
@@ -455,21 +473,20 @@ fn eks_anywhere_leaves_the_admin_role_out() {
 fn vsphere_csi_has_four_roles_six_privileges() {
     let m = named("vsphere-csi");
     assert_eq!(m.privileges.len(), 6);
-    use EntityKind::*;
     assert_eq!(
-        on(&m, Root, None),
+        on(&m, "root", None),
         ["Cns.Searchable", "StorageProfile.View"]
     );
-    assert_eq!(on(&m, Datastore, None), ["Datastore.FileManagement"]);
+    assert_eq!(on(&m, "datastore", None), ["Datastore.FileManagement"]);
     assert_eq!(
-        on(&m, Folder, None),
+        on(&m, "folder", None),
         [
             "VirtualMachine.Config.AddExistingDisk",
             "VirtualMachine.Config.AddRemoveDevice"
         ]
     );
     assert_eq!(
-        on(&m, Cluster, Some("file-volumes")),
+        on(&m, "cluster", Some("file-volumes")),
         ["Host.Config.Storage"]
     );
     for id in [

@@ -40,7 +40,7 @@ pub fn scopes(spec: &crate::inventory::TargetSpec) -> BTreeMap<String, String> {
         .iter()
         .chain(crate::checks::registry::DIAGNOSE.iter())
         .filter_map(|c| {
-            let asked: Vec<&str> = c.targets.iter().filter_map(|t| t.asked(spec)).collect();
+            let asked: Vec<&str> = c.targets.iter().filter_map(|t| spec.get(*t)).collect();
             (!asked.is_empty()).then(|| (c.name.to_string(), asked.join(" ")))
         })
         .collect()

@@ -338,7 +338,7 @@ mod tests {
     use super::*;
     use crate::checks::Severity;
     use crate::checks::finding::PrivilegeRef;
-    use crate::manifest::EntityKind;
+    use crate::manifest::{EntityKind, TargetKind};
 
     fn entity(kind: &str, moref: &str, name: &str, path: &str) -> EntityRef {
         EntityRef {
@@ -401,22 +401,22 @@ mod tests {
         let root = entity("Folder", "group-d1", "Datacenters", "/");
         let placements = vec![
             Placement {
-                kind: EntityKind::Folder,
+                kind: EntityKind::Target(TargetKind::Folder),
                 entity: folder.clone(),
                 stand_in: None,
             },
             Placement {
-                kind: EntityKind::Template,
+                kind: EntityKind::Target(TargetKind::Template),
                 entity: template.clone(),
                 stand_in: None,
             },
             Placement {
-                kind: EntityKind::Datastore,
+                kind: EntityKind::Target(TargetKind::Datastore),
                 entity: root.clone(),
                 stand_in: Some("root folder"),
             },
             Placement {
-                kind: EntityKind::Network,
+                kind: EntityKind::Target(TargetKind::Network),
                 entity: root.clone(),
                 stand_in: Some("root folder"),
             },

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::envelope::Request;
 use super::error::Error;
+use super::fault::{Fault, FaultKind};
+use super::property::PropertySpec;
 use super::session::Client;
-use super::types::MoRef;
-use super::xml::Node;
+use super::types::{MoRef, ObjectContent, Value};
 
 /// One VM as `vaudit diagnose` judges it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -49,81 +49,75 @@ const VM_PATHS: &[&str] = &[
     "network",
 ];
 
+/// VMs asked for in one request, and the page asked for: the server's own
+/// cap (about 100 objects on vCenter) pages it anyway, and the token is
+/// followed to the end.
+const PAGE: u32 = 1_000;
+
 impl Client {
-    /// The guest facts of each VM (one call). A VM deleted since it was
-    /// found fails the call with `ManagedObjectNotFound` naming it, as
-    /// vCenter answers a reference to a deleted object: the caller decides
-    /// what that means.
+    /// The guest facts of each VM, paged to the end within the session's
+    /// bounds (`Limits`; a page past the byte bound is asked again
+    /// smaller). A VM deleted since it was found fails the call with
+    /// `ManagedObjectNotFound` naming it, as vCenter answers a reference to
+    /// a deleted object without `reportMissingObjectsInResults`: the caller
+    /// decides what that means.
     pub async fn vm_guests(&self, vms: &[MoRef]) -> Result<Vec<VmGuest>, Error> {
         if vms.is_empty() {
             return Ok(vec![]);
         }
-        let pc = self.content().property_collector.clone();
-        let mut req = Request::new("RetrievePropertiesEx", &pc);
-        req.open("specSet")
-            .open("propSet")
-            .text("type", "VirtualMachine");
-        for p in VM_PATHS {
-            req.text("pathSet", p);
+        let spec = PropertySpec {
+            kind: "VirtualMachine",
+            paths: VM_PATHS,
+        };
+        let found = self
+            .retrieve_objects_bounded(spec, vms, PAGE, self.transport.limits())
+            .await?;
+        // Reported missing, or left out of the answer as a RetrieveResult
+        // may leave a deleted object out.
+        let deleted = |vm: &MoRef| {
+            found
+                .iter()
+                .find(|o| o.obj == *vm)
+                .is_none_or(|o| o.missing.iter().any(|m| m.fault == "ManagedObjectNotFound"))
+        };
+        if let Some(vm) = vms.iter().find(|vm| deleted(vm)) {
+            return Err(Error::Fault {
+                step: "RetrievePropertiesEx".into(),
+                fault: Fault {
+                    kind: FaultKind::ManagedObjectNotFound {
+                        obj: Some(vm.clone()),
+                    },
+                    message: format!("The object {vm} has already been deleted"),
+                },
+            });
         }
-        req.close("propSet");
-        for vm in vms {
-            req.open("objectSet").moref("obj", vm).close("objectSet");
-        }
-        req.close("specSet");
-        req.open("options").close("options");
-        let step = "RetrievePropertiesEx";
-        let body = self.transport.call(req).await?;
-        let node = self.transport.decode_tree(step, &body)?;
-        let mut out = Vec::new();
-        for o in node
-            .children_named("returnval")
-            .flat_map(|r| r.children_named("objects"))
-        {
-            if o.children_named("missingSet").any(|m| {
-                m.child("fault").and_then(|f| f.xsi_type.as_deref()) == Some("NotAuthenticated")
-            }) {
-                return Err(Client::not_authenticated(step));
-            }
-            let Some(obj) = o.child("obj") else { continue };
-            out.push(decode_vm(moref(obj, "VirtualMachine"), o));
-        }
-        Ok(out)
+        Ok(found.into_iter().map(decode_vm).collect())
     }
 }
 
-fn moref(n: &Node, default: &str) -> MoRef {
-    MoRef::new(n.attr("type").unwrap_or(default), n.text.trim())
-}
-
-fn decode_vm(vm: MoRef, o: &Node) -> VmGuest {
+fn decode_vm(o: ObjectContent) -> VmGuest {
     let mut g = VmGuest {
-        vm,
+        vm: o.obj,
         ..Default::default()
     };
-    for p in o.children_named("propSet") {
-        let Some(val) = p.child("val") else { continue };
-        let text = || Some(val.text.trim().to_string()).filter(|s| !s.is_empty());
-        let morefs = |kind: &str| val.children.iter().map(|c| moref(c, kind)).collect();
-        match p.text_of("name").unwrap_or_default() {
-            "name" => g.name = val.text.trim().to_string(),
-            "parent" => g.folder = Some(moref(val, "Folder")),
-            "resourcePool" => g.resource_pool = Some(moref(val, "ResourcePool")),
-            "runtime.powerState" => g.power_state = text(),
-            "runtime.host" => g.host = Some(moref(val, "HostSystem")),
-            "guest.ipAddress" => g.primary_ip = text(),
-            "guest.toolsRunningStatus" => g.tools_running = text(),
-            "config.createDate" => g.created = text(),
-            "config.template" => g.template = val.text.trim() == "true",
-            "datastore" => g.datastores = morefs("Datastore"),
-            "network" => g.networks = morefs("Network"),
-            "guest.net" => {
-                for nic in &val.children {
-                    for ip in nic.children_named("ipAddress") {
-                        let ip = ip.text.trim();
-                        if !ip.is_empty() && !g.ip_addresses.iter().any(|a| a == ip) {
-                            g.ip_addresses.push(ip.to_string());
-                        }
+    let text = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    for (path, val) in o.props {
+        match (&*path, val) {
+            ("name", Value::String(s)) => g.name = s.trim().to_string(),
+            ("parent", Value::MoRef(m)) => g.folder = Some(m),
+            ("resourcePool", Value::MoRef(m)) => g.resource_pool = Some(m),
+            ("runtime.powerState", Value::String(s)) => g.power_state = text(s),
+            ("runtime.host", Value::MoRef(m)) => g.host = Some(m),
+            ("guest.ipAddress", Value::String(s)) => g.primary_ip = text(s),
+            ("guest.toolsRunningStatus", Value::String(s)) => g.tools_running = text(s),
+            ("config.createDate", Value::DateTime(s)) => g.created = text(s),
+            ("config.template", Value::Bool(b)) => g.template = b,
+            ("datastore", Value::MoRefs(m)) => g.datastores = m,
+            ("network", Value::MoRefs(m)) => g.networks = m,
+            ("guest.net", Value::Strings(ips)) => {
+                for ip in ips {
+                    if !ip.is_empty() && !g.ip_addresses.contains(&ip) {
+                        g.ip_addresses.push(ip);
                     }
                 }
             }
@@ -136,21 +130,22 @@ fn decode_vm(vm: MoRef, o: &Node) -> VmGuest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vsphere::xml::Cursor;
+    use crate::vsphere::decode_page;
 
     #[test]
     fn decodes_addresses_of_every_nic_once() {
         let xml = r#"<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><objects><obj type="VirtualMachine">vm-1</obj>
-<propSet><name>guest.net</name><val xsi:type="ArrayOfGuestNicInfo"><GuestNicInfo><network>VM Network</network><ipAddress>127.0.0.30</ipAddress><ipAddress>127.0.0.31</ipAddress></GuestNicInfo><GuestNicInfo><ipAddress>127.0.0.30</ipAddress></GuestNicInfo></val></propSet>
+<propSet><name>guest.net</name><val xsi:type="ArrayOfGuestNicInfo"><GuestNicInfo><network>VM Network</network><ipAddress>127.0.0.30</ipAddress><ipAddress>127.0.0.31</ipAddress><ipConfig><ipAddress><ipAddress>127.0.0.99</ipAddress></ipAddress></ipConfig></GuestNicInfo><GuestNicInfo><ipAddress>127.0.0.30</ipAddress></GuestNicInfo></val></propSet>
 <propSet><name>runtime.powerState</name><val xsi:type="VirtualMachinePowerState">poweredOn</val></propSet>
 <propSet><name>datastore</name><val xsi:type="ArrayOfManagedObjectReference"><ManagedObjectReference type="Datastore">datastore-1</ManagedObjectReference></val></propSet>
 </objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
-        let mut cur = Cursor::new(xml.as_bytes());
-        let tag = cur.enter_body().unwrap();
-        let node = Node::read(&mut cur, tag).unwrap();
-        let o = node.child("returnval").unwrap().child("objects").unwrap();
-        let g = decode_vm(MoRef::new("VirtualMachine", "vm-1"), o);
-        assert_eq!(g.ip_addresses, ["127.0.0.30", "127.0.0.31"]);
+        let mut page = decode_page(xml.as_bytes()).unwrap();
+        let g = decode_vm(page.objects.remove(0));
+        assert_eq!(
+            g.ip_addresses,
+            ["127.0.0.30", "127.0.0.31"],
+            "only each NIC's own addresses, once"
+        );
         assert_eq!(g.power_state.as_deref(), Some("poweredOn"));
         assert_eq!(g.datastores, [MoRef::new("Datastore", "datastore-1")]);
     }

@@ -15,6 +15,7 @@ mod perf;
 mod property;
 mod proxy;
 mod rest;
+mod runs;
 mod search;
 mod session;
 pub mod sso;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::envelope::Request;
 use super::error::Error;
 use super::limits::Limits;
+use super::runs::Runs;
 use super::session::Client;
 use super::types::{HostMount, MissingProperty, MoRef, ObjectContent, Value};
 use super::xml::{Cursor, Result as XmlResult, Tag, XmlError};
@@ -445,12 +446,7 @@ struct Read {
 }
 
 fn key(m: &MoRef) -> u64 {
-    use std::hash::BuildHasher;
-    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
-        std::sync::OnceLock::new();
-    STATE
-        .get_or_init(std::collections::hash_map::RandomState::new)
-        .hash_one(m)
+    m.hashed()
 }
 
 /// A read that failed; `cut` holds how many objects had arrived when the
@@ -634,28 +630,19 @@ fn decode_into(body: &[u8], page: &mut Page, shared: &mut Shared, partial: bool)
     Ok(())
 }
 
-const OBJECTS_OPEN: &[u8] = b"<objects>";
-const OBJECTS_CLOSE: &[u8] = b"</objects>";
-
 /// A page decoded as it arrives. The answer's start (envelope, namespace
 /// bindings, `returnval`, the token) is kept; each run of whole `objects`
-/// elements that has arrived is decoded behind it and dropped, so what is
-/// held is the start, one chunk and the objects decoded, never the text of
-/// the page; with `emit`, the objects are handed on as each run is decoded
-/// and not held either. A boundary found by its bytes is only a guess (a
-/// value could hold the same text): a run that does not decode, or an
-/// answer written with a prefix on `objects`, is read whole and decoded at
-/// the end, the same as `decode_page` would, so the guess never changes
-/// the result.
-#[derive(Default)]
+/// elements that has arrived is decoded behind it and dropped
+/// (`vsphere::runs`), so what is held is the start, one chunk and the
+/// objects decoded, never the text of the page; with `emit`, the objects
+/// are handed on as each run is decoded and not held either. A run that
+/// does not decode, or an answer written with a prefix on `objects`, is
+/// read whole and decoded at the end, the same as `decode_page` would, so
+/// the guess never changes the result.
 pub struct PageStream<'a> {
     pub page: Page,
     shared: Shared,
-    buf: Vec<u8>,
-    /// Where the first `objects` element started: the answer's start.
-    head: Option<usize>,
-    /// Where to look next for a boundary (before: none).
-    scanned: usize,
+    runs: Runs,
     /// Decoding in runs stopped: the rest is decoded at the end.
     whole: bool,
     /// The transport stopped the answer at its byte bound.
@@ -669,6 +656,21 @@ pub struct PageStream<'a> {
 
 type Emit<'a> = &'a mut dyn FnMut(Vec<ObjectContent>) -> Result<(), Error>;
 
+impl Default for PageStream<'_> {
+    fn default() -> Self {
+        PageStream {
+            page: Page::default(),
+            shared: Shared::default(),
+            runs: Runs::new(b"<objects>", b"</objects>"),
+            whole: false,
+            cut: false,
+            count: 0,
+            emit: None,
+            failed: None,
+        }
+    }
+}
+
 impl<'a> PageStream<'a> {
     fn with(emit: Emit<'a>) -> Self {
         PageStream {
@@ -678,32 +680,12 @@ impl<'a> PageStream<'a> {
     }
 
     fn decode_runs(&mut self) {
-        let head = match self.head {
-            Some(h) => h,
-            None => match memchr::memmem::find(&self.buf, OBJECTS_OPEN) {
-                Some(h) => {
-                    self.head = Some(h);
-                    self.scanned = h;
-                    h
-                }
-                None => {
-                    self.scanned = self.buf.len().saturating_sub(OBJECTS_OPEN.len());
-                    return;
-                }
-            },
-        };
-        let from = self.scanned.max(head);
-        let Some(last) = memchr::memmem::rfind(&self.buf[from..], OBJECTS_CLOSE) else {
-            self.scanned = self.buf.len().saturating_sub(OBJECTS_CLOSE.len()).max(head);
+        let Some(run) = self.runs.ready() else {
             return;
         };
-        let end = from + last + OBJECTS_CLOSE.len();
         let before = self.page.objects.len();
-        match decode_into(&self.buf[..end], &mut self.page, &mut self.shared, true) {
-            Ok(()) => {
-                self.buf.drain(head..end);
-                self.scanned = head;
-            }
+        match decode_into(run, &mut self.page, &mut self.shared, true) {
+            Ok(()) => self.runs.consume(),
             Err(_) => {
                 self.page.objects.truncate(before);
                 self.whole = true;
@@ -734,7 +716,7 @@ impl<'a> PageStream<'a> {
 
 impl super::transport::BodySink for PageStream<'_> {
     fn feed(&mut self, chunk: &[u8]) -> XmlResult<()> {
-        self.buf.extend_from_slice(chunk);
+        self.runs.push(chunk);
         if !self.whole {
             let before = self.page.objects.len();
             self.decode_runs();
@@ -746,7 +728,7 @@ impl super::transport::BodySink for PageStream<'_> {
 
     fn finish(&mut self) -> XmlResult<()> {
         let mut shared = std::mem::take(&mut self.shared);
-        let rest = std::mem::take(&mut self.buf);
+        let rest = self.runs.take();
         let before = self.page.objects.len();
         decode_into(&rest, &mut self.page, &mut shared, false)?;
         self.count += self.page.objects.len() - before;
@@ -924,6 +906,20 @@ fn decode_value<'a>(cur: &mut Cursor<'a>, tag: &Tag<'a>, shared: &mut Shared) ->
                 }
             }
             Value::HostMounts(v)
+        }
+        // `VirtualMachine.guest.net`: only the addresses each NIC reports.
+        "ArrayOfGuestNicInfo" => {
+            let mut v = Vec::new();
+            while let Some(nic) = cur.next_child()? {
+                while let Some(t) = cur.next_child()? {
+                    if nic.is("GuestNicInfo") && t.is("ipAddress") {
+                        v.push(cur.text()?.trim_ascii().to_string());
+                    } else {
+                        cur.skip()?;
+                    }
+                }
+            }
+            Value::Strings(v)
         }
         "ClusterConfigInfoEx" => {
             let mut enabled = None;
@@ -1106,7 +1102,7 @@ mod tests {
         let mut held = 0;
         for c in body.chunks(chunk) {
             s.feed(c)?;
-            held = held.max(s.buf.len());
+            held = held.max(s.runs.held());
         }
         if !s.whole && body.len() > 4096 {
             assert!(

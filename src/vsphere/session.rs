@@ -14,6 +14,8 @@ pub struct Client {
     pub(crate) transport: Transport,
     content: ServiceContent,
     session: Option<UserSession>,
+    /// Logout was answered (`end_session`): `logout` has nothing to send.
+    ended: std::sync::atomic::AtomicBool,
 }
 
 fn service_instance() -> MoRef {
@@ -34,6 +36,7 @@ impl Client {
             transport,
             content,
             session: None,
+            ended: Default::default(),
         })
     }
 
@@ -111,8 +114,31 @@ impl Client {
         if self.session.take().is_none() {
             return Ok(());
         }
+        self.send_logout().await
+    }
+
+    /// Ends the session while the client is still shared: for a caller
+    /// whose last SOAP call is answered but whose REST and SSO calls (which
+    /// do not ride on this session) are still on the wire, so that Logout's
+    /// round trip overlaps theirs. Sent once: a later `logout` sends
+    /// nothing, unless this one was cut off before its answer (then the
+    /// session may still be open, and `logout` sends it again).
+    pub async fn end_session(&self) -> Result<(), Error> {
+        if self.session.is_none() {
+            return Ok(());
+        }
+        self.send_logout().await
+    }
+
+    /// Logout, unless one was answered already.
+    async fn send_logout(&self) -> Result<(), Error> {
+        use std::sync::atomic::Ordering;
+        if self.ended.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let sm = self.require("SessionManager", &self.content.session_manager)?;
         let res = self.transport.call(Request::new("Logout", &sm)).await;
+        self.ended.store(true, Ordering::Relaxed);
         self.transport.clear_session_cookie();
         res.map(|_| ())
     }

@@ -191,10 +191,11 @@ impl Transport {
             .use_preconfigured_tls(tls)
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout)
-            // The gate asks independent calls at once; keeping the
-            // connections they opened saves a TLS handshake (two round
-            // trips over a WAN) on each call of the next step.
-            .pool_max_idle_per_host(8)
+            // One pool for SOAP, REST, the Lookup Service and SSO: the gate
+            // asks a dozen independent calls at once, and every connection
+            // kept saves a TLS handshake (a round trip over a WAN, two with
+            // TLS 1.2) on a later call of any of them.
+            .pool_max_idle_per_host(16)
             .user_agent(concat!("vaudit/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .build()

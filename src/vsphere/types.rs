@@ -23,6 +23,20 @@ impl MoRef {
     }
 }
 
+impl MoRef {
+    /// A hash of the reference under one random key for the process: the
+    /// read's loop bound and the snapshot's index know references by it,
+    /// never by a copy.
+    pub(crate) fn hashed(&self) -> u64 {
+        use std::hash::BuildHasher;
+        static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+            std::sync::OnceLock::new();
+        STATE
+            .get_or_init(std::collections::hash_map::RandomState::new)
+            .hash_one(self)
+    }
+}
+
 impl std::fmt::Display for MoRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.kind, self.value)

@@ -748,3 +748,138 @@ async fn the_tagging_check_reports_each_rest_failure_as_tagging_unavailable() {
         }
     }
 }
+
+/// The SOAP methods `server` received, in the order they arrived (the
+/// REST calls left out).
+async fn soap_methods(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/sdk")
+        .map(|r| {
+            let body = String::from_utf8_lossy(&r.body);
+            let start = body.find("<soapenv:Body><").map_or(0, |i| i + 15);
+            body[start..]
+                .split([' ', '>'])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Exactly one Logout reached `server`, after every other SOAP call.
+async fn assert_one_logout_last(server: &MockServer) {
+    let methods = soap_methods(server).await;
+    let logouts = methods.iter().filter(|m| *m == "Logout").count();
+    assert_eq!(logouts, 1, "{methods:?}");
+    assert_eq!(
+        methods.last().map(String::as_str),
+        Some("Logout"),
+        "{methods:?}"
+    );
+}
+
+/// The gate (`check`) over the healthy mock, with the tagging check's REST
+/// session beside the SOAP audit, which the gate logs out of as soon as its
+/// last SOAP answer is in; `failing`: the SOAP method answered with a fault.
+async fn gate_with_rest(failing: Option<&str>) -> (MockServer, crate::wire::Run) {
+    use wiremock::Mock;
+    use wiremock::matchers::{method, path};
+    let server = MockServer::start().await;
+    if let Some(m) = failing {
+        soap(m)
+            .respond_with(Fault::Soap500.answer())
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    mount_healthy(&server).await;
+    let json = |body: &str| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_string(body)
+    };
+    for (m, p, answer) in [
+        ("POST", "/api/session", json(r#""tok""#)),
+        ("GET", "/api/cis/tagging/category", json("[]")),
+        ("DELETE", "/api/session", ResponseTemplate::new(204)),
+    ] {
+        Mock::given(method(m))
+            .and(path(p))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+    }
+    let args = [
+        "check",
+        "--only",
+        "connection,clock,folders,templates,tagging",
+        "--folder",
+        "F10",
+        "--template",
+        "arc-tpl",
+        "--url",
+        &https_uri(&server),
+        "-u",
+        USER,
+        "-o",
+        "json",
+    ];
+    let run = vaudit(args.iter().map(|s| s.to_string()).collect(), &[]).await;
+    (server, run)
+}
+
+/// Logout is sent before the REST session has closed, not after it: one
+/// Logout, after every other SOAP call, and the REST session closed too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gate_logs_out_once_after_its_last_soap_call() {
+    let (server, run) = gate_with_rest(None).await;
+    assert!(
+        run.stdout.contains("\"schema\": \"vaudit/v1\""),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("logout failed"), "{}", run.stderr);
+    assert_one_logout_last(&server).await;
+    let closed = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.method.as_str() == "DELETE" && r.url.path() == "/api/session");
+    assert!(closed, "the REST session was left open");
+}
+
+/// A SOAP step that fails ends the session all the same, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gate_logs_out_once_when_a_soap_step_fails() {
+    let (server, run) = gate_with_rest(Some("CreateContainerView")).await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_one_logout_last(&server).await;
+}
+
+/// A Logout the server refuses is warned of once, and the audit stands.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_logout_of_the_gate_is_warned_of_once() {
+    let (server, run) = gate_with_rest(Some("Logout")).await;
+    assert!(
+        run.stdout.contains("\"schema\": \"vaudit/v1\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("logout failed").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let methods = soap_methods(&server).await;
+    assert_eq!(
+        methods.iter().filter(|m| *m == "Logout").count(),
+        1,
+        "{methods:?}"
+    );
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use vaudit::grant::{self, ApplyContext, Gathered, GrantError, Options, Plan};
 use vaudit::inventory::{Facets, Snapshot, TargetSpec};
-use vaudit::manifest::{self, EntityKind, IMPLIED, Manifest};
+use vaudit::manifest::{self, EntityKind, IMPLIED, Manifest, TargetKind};
 use vaudit::report::grant::{Action, Flag};
 use vaudit::vsphere::{Client, FaultKind, MoRef, Permission, Role};
 
@@ -276,10 +276,10 @@ fn the_roles_created_hold_only_their_kinds_privileges() {
     let known = lib.rt.block_on(lib.client.privilege_list()).unwrap();
     let all: Vec<String> = own(&lib.manifest.ids().map(str::to_string).collect::<Vec<_>>());
     for kind in [
-        EntityKind::Folder,
-        EntityKind::Pool,
-        EntityKind::Datastore,
-        EntityKind::Network,
+        EntityKind::Target(TargetKind::Folder),
+        EntityKind::Target(TargetKind::Pool),
+        EntityKind::Target(TargetKind::Datastore),
+        EntityKind::Target(TargetKind::Network),
     ] {
         let role = lib
             .role(&format!("{PREFIX}-{kind}"))

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::admin::Admin;
 use crate::common::{Run, Sim, run};
 use crate::grant::{ARC, DEPLOYER, OTHER, POOL, start};
+use crate::privileges::{TEMPLATE_VANISHES, template_manifest};
 
 const TARGETS: [&str; 8] = [
     "--pool",
@@ -242,6 +243,40 @@ fn on_9_apply_creates_the_global_permission_and_tagging_passes() {
         .find(|c| c["name"] == "tagging")
         .unwrap();
     assert_eq!(tagging["status"], "pass", "{v:#}");
+}
+
+#[test]
+fn a_template_deleted_before_the_plan_reads_its_permissions_is_no_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(
+        dir.path(),
+        &["-template", "1", "-vanish", TEMPLATE_VANISHES],
+    );
+    let admin = Admin::connect(&sim);
+    let before = state(&admin);
+    let manifest = template_manifest(dir.path());
+    let r = run(sim.vaudit(&[
+        "grant",
+        "--template",
+        "arc-template-0",
+        "--manifest",
+        &manifest,
+        "--user",
+        DEPLOYER,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("No plan was made"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/DC0/vm/Arc/arc-template-0"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert!(r.stderr.contains("run vaudit grant again"), "{}", r.stderr);
+    assert_eq!(state(&admin), before);
 }
 
 #[test]

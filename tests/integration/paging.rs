@@ -217,3 +217,122 @@ async fn a_larger_max_objects_is_honoured_up_to_the_simulators_cap() {
         "one page when honoured"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The reads beside the inventory: the appliance's guest facts and the
+// datastore's latency samples.
+// ---------------------------------------------------------------------------
+
+/// Every VM's reference, read in one uncapped page.
+async fn every_vm(client: &Client) -> Vec<vaudit::vsphere::MoRef> {
+    let specs = [PropertySpec {
+        kind: "VirtualMachine",
+        paths: &["name"],
+    }];
+    let all = client
+        .retrieve_inventory(&specs, 50_000, |_| {})
+        .await
+        .unwrap();
+    all.into_iter().map(|o| o.obj).collect()
+}
+
+#[tokio::test]
+async fn guest_facts_of_more_vms_than_a_server_page_come_back_whole() {
+    let sim = Sim::start(&[
+        "-vm",
+        "6",
+        "-template",
+        "3",
+        "-page-default",
+        "2",
+        "-page-max",
+        "2",
+    ]);
+    let mut client = logged_in(&sim).await;
+    let vms = every_vm(&client).await;
+    assert!(vms.len() > 10, "more VMs than a few pages: {}", vms.len());
+    let before = client.calls();
+    let guests = client.vm_guests(&vms).await.unwrap();
+    let calls = client.calls() - before;
+    let mut got: Vec<_> = guests.iter().map(|g| g.vm.clone()).collect();
+    got.sort();
+    let mut asked = vms.clone();
+    asked.sort();
+    assert_eq!(got, asked, "every VM once, none left on a later page");
+    assert_eq!(
+        calls,
+        vms.len().div_ceil(2) as u64,
+        "pages of the server's 2, the token followed"
+    );
+    assert!(
+        guests
+            .iter()
+            .all(|g| !g.name.is_empty() && g.host.is_some())
+    );
+    client.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn latency_samples_asked_at_once_are_those_asked_host_by_host() {
+    let sim = Sim::start(&[
+        "-cluster-host",
+        "5",
+        "-datastore-latency-ms",
+        "DC0_C0_H1/LocalDS_0=25,DC0_C0_H3/LocalDS_0=12",
+    ]);
+    let mut client = logged_in(&sim).await;
+    let catalog = client.perf_catalog().await.unwrap();
+    let counter = catalog
+        .write_latency_counter
+        .expect("the write latency counter");
+    let specs = [
+        PropertySpec {
+            kind: "HostSystem",
+            paths: &["name"],
+        },
+        PropertySpec {
+            kind: "Datastore",
+            paths: &["name", "summary.url"],
+        },
+    ];
+    let all = client
+        .retrieve_inventory(&specs, 50_000, |_| {})
+        .await
+        .unwrap();
+    let hosts: Vec<_> = all
+        .iter()
+        .filter(|o| &*o.obj.kind == "HostSystem")
+        .map(|o| o.obj.clone())
+        .collect();
+    assert!(hosts.len() > 5, "{}", hosts.len());
+    let url = all
+        .iter()
+        .find(|o| o.get("name").and_then(|v| v.as_str()) == Some("LocalDS_0"))
+        .and_then(|o| o.get("summary.url")?.as_str().map(str::to_string))
+        .unwrap();
+    let uuid = url.trim_end_matches('/').rsplit('/').next().unwrap();
+    let (end, start) = ("2026-12-06T08:00:00Z", "2026-12-06T07:00:00Z");
+    let before = client.calls();
+    let at_once = client
+        .query_host_latency(counter, &hosts, uuid, start, end)
+        .await
+        .unwrap();
+    assert_eq!(client.calls() - before, 1, "one QueryPerf for every host");
+    let mut one_by_one = Vec::new();
+    for h in &hosts {
+        let one = client
+            .query_host_latency(counter, std::slice::from_ref(h), uuid, start, end)
+            .await
+            .unwrap();
+        one_by_one.extend(one);
+    }
+    assert_eq!(at_once, one_by_one);
+    assert_eq!(at_once.len(), hosts.len(), "every host mounts LocalDS_0");
+    assert!(
+        at_once.iter().all(|s| s.samples.len() == 180),
+        "an hour of 20 s samples"
+    );
+    let peaks: Vec<i64> = at_once.iter().map(|s| s.samples[0]).collect();
+    assert!(peaks.contains(&25) && peaks.contains(&12), "{peaks:?}");
+    client.logout().await.unwrap();
+}

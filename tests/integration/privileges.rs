@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::admin::Admin;
+use crate::check::check_named;
 use crate::common::{ADMIN, DEPLOYER_PASSWORD, Sim, run, vaudit};
 use serde_json::Value;
 use vaudit::vsphere::MoRef;
@@ -303,12 +304,7 @@ fn a_custom_role_missing_a_known_set_on_the_folder() {
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(findings(&r.json()).is_empty(), "{}", r.stdout);
     let v = r.json();
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert_eq!(p["status"], "not-verified", "{p}");
 
     // A user without Authorization.ModifyPermissions cannot audit another.
@@ -689,6 +685,82 @@ fn the_privilege_table_lists_only_the_gaps_by_default() {
         "{}",
         r.stdout
     );
+}
+
+/// A manifest of one privilege on the template, the one entity only
+/// `--explain` (and grant's plan) reads the permissions of by reference.
+pub(crate) fn template_manifest(dir: &Path) -> String {
+    let path = dir.join("template.toml");
+    std::fs::write(
+        &path,
+        "name = \"template\"\n\n[[privilege]]\nid = \"VirtualMachine.Provisioning.DeployTemplate\"\ngroup = \"G\"\nlabel = \"Deploy template\"\nlevel = \"required\"\non = [\"template\"]\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// The simulator's rule deleting the template when its permissions are
+/// first asked for (`-vanish`, mocks/vcsim/README.md).
+pub(crate) const TEMPLATE_VANISHES: &str =
+    "arc-template-0@RetrieveEntityPermissions+VirtualMachine";
+
+#[test]
+fn explain_on_a_template_deleted_before_its_permissions_are_read_is_not_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    let sim = Sim::start_with_env(
+        &[
+            "-users",
+            &users,
+            "-template",
+            "1",
+            "-vanish",
+            TEMPLATE_VANISHES,
+        ],
+        &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)],
+    );
+    let admin = Admin::connect(&sim);
+    admin.grant(&admin.root(), DEPLOYER, false, -2, true);
+    let manifest = template_manifest(dir.path());
+    let r = run(as_user(
+        &sim,
+        DEPLOYER,
+        &[
+            "privileges",
+            "--template",
+            "arc-template-0",
+            "--manifest",
+            &manifest,
+            "--explain",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    let p = check_named(&v, "privileges");
+    assert_eq!(p["status"], "not-verified", "{p}");
+    let reason = p["reason"].as_str().unwrap();
+    assert!(reason.contains("RetrieveEntityPermissions"), "{reason}");
+    assert!(reason.contains("/DC0/vm/Arc/arc-template-0"), "{reason}");
+    assert!(reason.contains("does not exist"), "{reason}");
+    // No plan from what remains.
+    assert!(v["explain"].is_null(), "{v:#}");
+}
+
+#[test]
+fn a_folder_deleted_while_its_privileges_are_asked_is_one_sentence_not_a_connection_failure() {
+    let sim = Sim::start(&["-vanish", "Arc@RetrieveEntityPermissions+Folder"]);
+    let r = run(sim.vaudit(&["privileges", "--folder", ARC, "-o", "json"]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("No privileges were judged"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("/DC0/vm/Arc"), "{}", r.stderr);
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert!(!r.stderr.contains("connection"), "{}", r.stderr);
 }
 
 /// Lines of an `--explain` table run that start with `prefix` (trimmed).

@@ -6,56 +6,52 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use vaudit::manifest::TargetKind;
 use vaudit::vsphere::MoRef;
 
 use crate::admin::Admin;
-use crate::common::{DEPLOYER_PASSWORD, Sim, run, vaudit};
+use crate::check::check_named;
+use crate::common::{DEPLOYER_PASSWORD, Sim, repo_root, run, vaudit};
 use crate::privileges::{DEPLOYER, users_file};
 
-/// The product's targets, as flags and as the entities to grant on.
+/// A product's target: its kind (whose flag names it, and whose first
+/// vSphere type is the entity's), the flag's value, and the entity's name.
 struct Target {
-    flag: &'static str,
+    kind: TargetKind,
     value: &'static str,
-    kind: &'static str,
     name: &'static str,
 }
 
 const DATACENTER: Target = Target {
-    flag: "--datacenter",
+    kind: TargetKind::Datacenter,
     value: "DC0",
-    kind: "Datacenter",
     name: "DC0",
 };
 const CLUSTER: Target = Target {
-    flag: "--cluster",
+    kind: TargetKind::Cluster,
     value: "DC0_C0",
-    kind: "ClusterComputeResource",
     name: "DC0_C0",
 };
 const PORTGROUP: Target = Target {
-    flag: "--network",
+    kind: TargetKind::Portgroup,
     value: "DC0_DVPG0",
-    kind: "DistributedVirtualPortgroup",
     name: "DC0_DVPG0",
 };
 const FOLDER: Target = Target {
-    flag: "--folder",
+    kind: TargetKind::Folder,
     value: "/DC0/vm/Arc",
-    kind: "Folder",
     name: "Arc",
 };
 const DATASTORE: Target = Target {
-    flag: "--datastore",
+    kind: TargetKind::Datastore,
     value: "LocalDS_0",
-    kind: "Datastore",
     name: "LocalDS_0",
 };
 /// A child pool: vSphere (and the simulator) refuse a permission on a
 /// cluster's root pool, which always has its parent's.
 const POOL: Target = Target {
-    flag: "--pool",
+    kind: TargetKind::Pool,
     value: "/DC0/host/DC0_C0/Resources/DC0_C0_RP1",
-    kind: "ResourcePool",
     name: "DC0_C0_RP1",
 };
 
@@ -113,7 +109,7 @@ fn audit(name: &str, options: &[&str], targets: &[Target], left_out: &[&str]) ->
         args.extend(["--manifest-option", o]);
     }
     for t in targets {
-        args.extend([t.flag, t.value]);
+        args.extend([t.kind.flag(), t.value]);
     }
     args.extend(["-o", "json"]);
     // A role cannot hold an id the server lacks: the first run, before
@@ -129,7 +125,7 @@ fn audit(name: &str, options: &[&str], targets: &[Target], left_out: &[&str]) ->
     let role = admin.role(&format!("{name}-partial"), &granted);
     admin.grant(&admin.root(), DEPLOYER, false, role, true);
     for t in targets {
-        let entity: MoRef = admin.by_name(t.kind, t.name);
+        let entity: MoRef = admin.by_name(t.kind.types()[0], t.name);
         admin.grant(&entity, DEPLOYER, false, role, true);
     }
     let r = run(sim.vaudit(&args));
@@ -331,12 +327,7 @@ fn a_kind_without_its_target_is_not_verified_naming_the_flag() {
         checked_on(&v),
         [("cluster".into(), "/".into(), Some("root folder".into()))]
     );
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert_eq!(p["status"], "not-verified", "{p}");
     assert!(p["reason"].as_str().unwrap().contains("--cluster"), "{p}");
 }
@@ -358,12 +349,7 @@ fn a_standard_network_is_no_port_group_target() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     let v = r.json();
     assert!(v["targets"]["portgroup"].is_null(), "{v:#}");
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     assert!(
         p["reason"]
             .as_str()
@@ -455,25 +441,7 @@ fn check_finds_a_cluster_target_whichever_checks_run() {
 
 #[test]
 fn an_openshift_install_config_names_the_targets_of_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("install-config.yaml");
-    std::fs::write(
-        &config,
-        "apiVersion: v1
-platform:
-  vsphere:
-    failureDomains:
-    - name: zone-a
-      topology:
-        datacenter: DC0
-        computeCluster: /DC0/host/DC0_C0
-        networks: [DC0_DVPG0]
-        datastore: /DC0/datastore/LocalDS_0
-        folder: /DC0/vm/Arc
-        resourcePool: /DC0/host/DC0_C0/Resources
-",
-    )
-    .unwrap();
+    let config = repo_root().join("mocks/config/openshift-install-config.yaml");
     let sim = Sim::start(&[]);
     let r = run(sim.vaudit(&[
         "check",
@@ -496,12 +464,7 @@ platform:
     ] {
         assert_eq!(v["targets"][kind]["path"], path, "{kind}: {v:#}");
     }
-    let p = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let p = check_named(&v, "privileges");
     // The administrator holds every privilege the simulator knows, on
     // targets, not stand-ins: the one it lacks is a warning.
     assert_eq!(p["status"], "warn", "{v:#}");
