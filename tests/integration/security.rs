@@ -780,7 +780,12 @@ async fn f6_a_server_sending_endless_pages_whatever_is_asked_stops_at_the_byte_b
         asked: Default::default(),
     })
     .await;
-    let run = crate::wire::vaudit(wire_args(&server, &["folders"], &["-o", "json"]), &[]).await;
+    // Room to stream five 64 MiB answers on a loaded machine (or under Wine).
+    let run = crate::wire::vaudit(
+        wire_args(&server, &["folders"], &["-o", "json", "--timeout", "120"]),
+        &[],
+    )
+    .await;
     run.assert_exit(2).assert_stderr_has("larger than 64 MiB");
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     let asked = by.asked.lock().unwrap().clone();
