@@ -560,6 +560,37 @@ mod tests {
         assert!(w.lines().skip(1).all(|l| l.starts_with("       ")), "{w}");
     }
 
+    /// `--explain` as pasted into PowerShell: a role name with a quote,
+    /// `$`, a backtick and a newline stays one single-quoted literal on
+    /// one line (the newline shown as `\n` inside it, so the pasted line
+    /// can only fail to find the role, never run the rest).
+    #[test]
+    fn an_explained_powercli_line_keeps_a_hostile_role_name_one_literal() {
+        use crate::report::grant::{Action, Change, RoleRef, govc, powercli};
+        let mut c = Change::new(Action::ExtendRole, "deployer@vsphere.local");
+        c.role = Some(RoleRef {
+            name: "Arc'\n$HOME `$(id)".into(),
+            id: None,
+        });
+        c.privileges = vec!["Folder.Create".into()];
+        let x = Explain {
+            entities: Vec::new(),
+            missing: Vec::new(),
+            govc: govc(&c).into_iter().collect(),
+            powercli: powercli(&c).into_iter().collect(),
+            notes: Vec::new(),
+        };
+        let out = render_explain(&x);
+        let line = out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Set-VIRole -Role "))
+            .unwrap_or_else(|| panic!("no Set-VIRole line:\n{out}"));
+        assert_eq!(
+            line,
+            r"'Arc''\n$HOME `$(id)' -AddPrivilege (Get-VIPrivilege -Id 'Folder.Create')"
+        );
+    }
+
     #[test]
     fn a_label_is_cut_the_id_is_not() {
         assert_eq!(fit("abcdef", 4), "abc…");

@@ -76,6 +76,7 @@ mod tests {
             "a\u{201A}b\u{201B}c",
             "$(Remove-Item $HOME)",
             "`n`0 \"double\" $env:PATH",
+            "Arc'\nRemove-Item $HOME `\n$(id)",
             "",
         ] {
             let lit = powershell(name);

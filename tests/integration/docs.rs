@@ -106,7 +106,14 @@ fn readme_is_at_most_250_lines() {
 fn readme_links_every_docs_page() {
     let readme = read(&root().join("README.md"));
     for page in &pages()[1..] {
-        let name = page.strip_prefix(root()).unwrap().to_str().unwrap();
+        // As a Markdown link names it: `/`-separated on Windows too.
+        let name = page
+            .strip_prefix(root())
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("/");
         assert!(
             readme.contains(&format!("]({name})")),
             "README.md does not link {name}"
@@ -117,6 +124,9 @@ fn readme_links_every_docs_page() {
 #[test]
 fn relative_links_and_their_anchors_resolve() {
     let mut broken = Vec::new();
+    // Canonical paths on Windows are verbatim (`\\?\Z:\…`): compare
+    // like with like.
+    let canonical_root = root().canonicalize().unwrap();
     for page in pages() {
         let text = read(&page);
         for (n, line) in prose(&text) {
@@ -133,7 +143,7 @@ fn relative_links_and_their_anchors_resolve() {
                 let relative = file
                     .canonicalize()
                     .ok()
-                    .and_then(|f| f.strip_prefix(root()).ok().map(Path::to_path_buf));
+                    .and_then(|f| f.strip_prefix(&canonical_root).ok().map(Path::to_path_buf));
                 let Some(relative) = relative else {
                     let pending = PENDING.iter().any(|p| file.ends_with(p));
                     if !pending {

@@ -83,6 +83,20 @@ pub struct Dns {
     /// How many queries reached it (UDP and TCP).
     pub queries: Arc<std::sync::atomic::AtomicUsize>,
     _s: Stopper,
+    /// Released after `_s` has closed the sockets (fields drop in order).
+    #[cfg(windows)]
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+/// Wine binds a UDP socket asked for one loopback address to the whole
+/// loopback interface (its way of giving Windows' broadcast semantics), so
+/// a second fake on port 53 of another 127.x address finds the port taken:
+/// under Windows the DNS fakes take turns.
+#[cfg(windows)]
+fn dns_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn dns_answer(query: &[u8], table: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
@@ -114,6 +128,8 @@ fn dns_answer(query: &[u8], table: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>
 
 impl Dns {
     pub fn start(table: &[(&str, Ipv4Addr)]) -> Dns {
+        #[cfg(windows)]
+        let turn = dns_turn();
         let ip = next_ip();
         let table: Arc<HashMap<String, Ipv4Addr>> =
             Arc::new(table.iter().map(|(n, a)| (n.to_string(), *a)).collect());
@@ -152,7 +168,13 @@ impl Dns {
                 }
             })
         });
-        Dns { ip, queries, _s: s }
+        Dns {
+            ip,
+            queries,
+            _s: s,
+            #[cfg(windows)]
+            _one_at_a_time: turn,
+        }
     }
 }
 

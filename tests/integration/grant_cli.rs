@@ -114,26 +114,34 @@ fn read_only_on_the_folder_is_refused_without_replace_existing() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// The privileges the shared root role lacks.
+const THREE: [&str; 3] = [
+    "VirtualMachine.Config.AddNewDisk",
+    "VirtualMachine.Interact.PowerOn",
+    "Folder.Create",
+];
+
+/// A role `name` holding all the manifest asks but `THREE`, which the
+/// deployer and another principal hold on the root.
+fn share_a_root_role(admin: &Admin, name: &str) -> [&'static str; 3] {
+    let privs: Vec<String> = vaudit::manifest::default_manifest()
+        .ids()
+        .filter(|i| !THREE.contains(i) && !i.starts_with("InventoryService.Tagging.Object"))
+        .filter(|i| *i != "VirtualMachine.Provisioning.Customize")
+        .map(str::to_string)
+        .collect();
+    let id = admin.role(name, &privs);
+    admin.grant(&admin.root(), DEPLOYER, false, id, true);
+    admin.grant(&admin.root(), OTHER, false, id, true);
+    THREE
+}
+
 #[test]
 fn a_shared_root_role_is_refused_then_widened_for_both() {
     let dir = tempfile::tempdir().unwrap();
     let sim = start(dir.path(), &[]);
     let admin = Admin::connect(&sim);
-    let manifest = vaudit::manifest::default_manifest();
-    let three = [
-        "VirtualMachine.Config.AddNewDisk",
-        "VirtualMachine.Interact.PowerOn",
-        "Folder.Create",
-    ];
-    let privs: Vec<String> = manifest
-        .ids()
-        .filter(|i| !three.contains(i) && !i.starts_with("InventoryService.Tagging.Object"))
-        .filter(|i| *i != "VirtualMachine.Provisioning.Customize")
-        .map(str::to_string)
-        .collect();
-    let id = admin.role("ArcShared", &privs);
-    admin.grant(&admin.root(), DEPLOYER, false, id, true);
-    admin.grant(&admin.root(), OTHER, false, id, true);
+    let three = share_a_root_role(&admin, "ArcShared");
     let before = state(&admin);
     let j = dir.path().join("j.json");
     let js = j.to_str().unwrap();
@@ -340,6 +348,8 @@ fn hostile_folder(admin: &Admin) -> String {
     format!("{ARC}/{HOSTILE}")
 }
 
+/// Unix only: the plan is run by `sh`.
+#[cfg(unix)]
 #[test]
 fn the_sh_plan_keeps_a_hostile_name_one_word() {
     let dir = tempfile::tempdir().unwrap();
@@ -376,6 +386,42 @@ fn the_ps1_plan_keeps_a_hostile_name_one_literal() {
     // command: PowerCLI lines name the entity by its id.
     for line in r.stdout.lines().filter(|l| !l.starts_with('#')) {
         assert!(!line.contains("touch pwned"), "{line}");
+    }
+}
+
+/// A role name from the server holding the characters PowerShell treats
+/// specially (quotes, `$`, a backtick) comes out of `-o ps1` as one
+/// single-quoted literal. No `pwsh` is packaged for Debian, so the literal
+/// is read back by PowerShell's documented rules (about_Quoting_Rules:
+/// nothing inside is expanded, and only a quote character, `'` or
+/// U+2018-U+201B, ends it unless doubled). A newline cannot come from the
+/// server (vCenter and the simulator refuse it in a role name as
+/// InvalidName); the unit tests of `report::grant` and `report::quote`
+/// cover it.
+#[test]
+fn the_ps1_plan_keeps_a_server_role_name_with_quotes_dollar_backtick_one_literal() {
+    const ROLE: &str = "Arc'; Remove-Item $HOME `\u{2019}$(id); Write-Host 'x";
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), &[]);
+    let admin = Admin::connect(&sim);
+    share_a_root_role(&admin, ROLE);
+    let r = grant(&sim, ARC, &["--widen-shared-role", "-o", "ps1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let at = r
+        .stdout
+        .find("Set-VIRole -Role ")
+        .unwrap_or_else(|| panic!("no Set-VIRole line:\n{}", r.stdout));
+    let (role, rest) =
+        crate::security::powershell_literal(&r.stdout[at + "Set-VIRole -Role ".len()..]);
+    assert_eq!(role, ROLE);
+    assert!(
+        rest.starts_with(" -AddPrivilege (Get-VIPrivilege -Id '"),
+        "{rest}"
+    );
+    // Outside the literal every line is a comment or a command vaudit wrote.
+    let before = &r.stdout[..at];
+    for l in before.lines().skip(1) {
+        assert!(l.starts_with("# "), "{l}");
     }
 }
 

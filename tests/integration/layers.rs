@@ -251,7 +251,16 @@ fn graph(root: &Path) -> Graph {
         .filter(|s| s.path.ends_with("mod.rs") || s.path.ends_with("lib.rs"))
         .map(|s| (s.module.clone(), reexports(s)))
         .collect();
-    let name = |s: &Source| s.path.strip_prefix(root).unwrap().display().to_string();
+    // `/`-separated on Windows too, as the layers and the tests name files.
+    let name = |s: &Source| {
+        s.path
+            .strip_prefix(root)
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     // The file a path names: its longest module prefix, through re-exports.
     let resolve = |path: &[String]| -> Option<&Source> {
         let mut path = path.to_vec();

@@ -8,11 +8,8 @@
 //! The passwords hold `&`, `<`, `>` and `"` so that a leak through an XML or
 //! JSON writer is found in its escaped form too.
 
-use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use crate::common::{Run, Sim, repo_root, vaudit};
 
@@ -352,6 +349,9 @@ fn the_config_file_password_is_used_and_never_shown() {
 /// that is waiting on a server that never answers.
 #[cfg(target_os = "linux")]
 fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
     crate::common::keep_on_loopback(&mut cmd);
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn vaudit");
@@ -407,7 +407,7 @@ fn proc_of_blocked_vaudit(mut cmd: Command) -> (String, String, Run) {
 #[test]
 fn the_password_is_never_on_the_command_line_of_a_running_vaudit() {
     // A server that accepts and never answers: vaudit blocks until --timeout.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // Detached: it holds every connection open until the test binary ends.
     std::thread::spawn(move || {

@@ -226,7 +226,7 @@ const HOSTILE_ROLE: &str = "Arc'; Remove-Item -Recurse -Force $HOME; Write-Host 
 /// Reads a PowerShell single-quoted literal at the start of `s` as
 /// PowerShell does (`'` and U+2018–U+201B end it unless doubled); returns
 /// its value and what follows it.
-fn powershell_literal(s: &str) -> (String, &str) {
+pub fn powershell_literal(s: &str) -> (String, &str) {
     let q = |c: char| matches!(c, '\'' | '\u{2018}'..='\u{201B}');
     let mut it = s.char_indices().peekable();
     assert!(it.next().is_some_and(|(_, c)| q(c)), "not a literal: {s}");
@@ -246,8 +246,10 @@ fn powershell_literal(s: &str) -> (String, &str) {
     panic!("unterminated literal: {s}");
 }
 
-#[test]
-fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
+/// `privileges --explain` as the deployer, who holds `role` (one
+/// privilege) on the root: stdout, with each fix as a govc and a PowerCLI
+/// line.
+fn explain_with_role(role_name: &str) -> String {
     const DEPLOYER: &str = "deployer@vsphere.local";
     let dir = tempfile::tempdir().unwrap();
     let users = dir.path().join("users.json");
@@ -265,7 +267,7 @@ fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
     );
     // The role holds one privilege: everything else is missing on the root.
     let admin = crate::admin::Admin::connect(&sim);
-    let role = admin.role(HOSTILE_ROLE, &["Folder.Create".to_string()]);
+    let role = admin.role(role_name, &["Folder.Create".to_string()]);
     admin.grant(&admin.root(), DEPLOYER, false, role, true);
     let mut c = crate::common::vaudit();
     c.args(["privileges", "--explain", "-o", "table", "--url", &sim.url])
@@ -275,26 +277,35 @@ fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
     let r = run(c);
     // No target given: every kind is checked on a stand-in (exit 2).
     assert_eq!(r.code, 2, "{}", r.stderr);
-    let ps = r
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Set-VIRole -Role "))
-        .unwrap_or_else(|| panic!("no Set-VIRole line:\n{}", r.stdout));
-    let (role, rest) = powershell_literal(ps);
-    assert_eq!(role, HOSTILE_ROLE);
+    r.stdout
+}
+
+/// The PowerCLI line's role name, read back as PowerShell reads it.
+fn explained_powershell_role(stdout: &str) -> String {
+    const LEAD: &str = "Set-VIRole -Role ";
+    let at = stdout
+        .find(LEAD)
+        .unwrap_or_else(|| panic!("no Set-VIRole line:\n{stdout}"));
+    let (role, rest) = powershell_literal(&stdout[at + LEAD.len()..]);
     assert!(
         rest.starts_with(" -AddPrivilege (Get-VIPrivilege -Id '"),
         "{rest}"
     );
+    role
+}
+
+#[test]
+fn f3_explain_quotes_a_hostile_role_name_for_powershell_and_sh() {
+    let stdout = explain_with_role(HOSTILE_ROLE);
+    assert_eq!(explained_powershell_role(&stdout), HOSTILE_ROLE);
     // The govc line, run by a real sh with printf standing in for govc,
     // passes the name as one argument.
     #[cfg(unix)]
     {
-        let govc = r
-            .stdout
+        let govc = stdout
             .lines()
             .find_map(|l| l.trim().strip_prefix("govc role.update -a "))
-            .unwrap_or_else(|| panic!("no govc line:\n{}", r.stdout));
+            .unwrap_or_else(|| panic!("no govc line:\n{stdout}"));
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("printf '%s\\n' {govc}"))
@@ -769,7 +780,12 @@ async fn f6_a_server_sending_endless_pages_whatever_is_asked_stops_at_the_byte_b
         asked: Default::default(),
     })
     .await;
-    let run = crate::wire::vaudit(wire_args(&server, &["folders"], &["-o", "json"]), &[]).await;
+    // Room to stream five 64 MiB answers on a loaded machine (or under Wine).
+    let run = crate::wire::vaudit(
+        wire_args(&server, &["folders"], &["-o", "json", "--timeout", "120"]),
+        &[],
+    )
+    .await;
     run.assert_exit(2).assert_stderr_has("larger than 64 MiB");
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     let asked = by.asked.lock().unwrap().clone();
@@ -838,9 +854,10 @@ async fn f6_slow_answers_stop_at_the_deadline_and_log_out() {
 // 8. A signal mid-run logs out, prints nothing on stdout, exits 128+N.
 // ---------------------------------------------------------------------------
 
-#[cfg(unix)]
-async fn signal_mid_run(signal: i32, expected: i32) {
-    // The first page never comes in time: vaudit is mid-collection.
+/// vaudit mid-collection (the first inventory page never comes in time),
+/// stopped by `stop(pid)`: it must log out, print nothing on stdout, and
+/// exit with `expected`.
+async fn stopped_mid_run(stop: impl FnOnce(u32), expected: i32) {
     let server = MockServer::start().await;
     mount_session(&server).await;
     crate::wire::soap("RetrievePropertiesEx")
@@ -850,19 +867,20 @@ async fn signal_mid_run(signal: i32, expected: i32) {
         )
         .mount(&server)
         .await;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vaudit"));
+    let mut cmd = crate::common::vaudit();
     cmd.args(wire_args(
         &server,
         &["folders"],
         &["-o", "json", "--timeout", "30"],
     ))
-    .env_clear()
-    .env("PATH", std::env::var("PATH").unwrap_or_default())
     .env("VAUDIT_PASSWORD", crate::wire::PASSWORD)
     .env("VAUDIT_CA_FILE", crate::wire::CA_FILE)
-    .stdin(std::process::Stdio::null())
     .stdout(std::process::Stdio::piped())
     .stderr(std::process::Stdio::piped());
+    // A console of its own (hidden), so a console control event generated
+    // there reaches vaudit and not the test runner.
+    #[cfg(windows)]
+    std::os::windows::process::CommandExt::creation_flags(&mut cmd, 0x0800_0000);
     let child = cmd.spawn().unwrap();
     let asked = |body: &str| {
         let server = &server;
@@ -884,8 +902,7 @@ async fn signal_mid_run(signal: i32, expected: i32) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    // SAFETY: kill(2) on the child's own pid, which has not been reaped.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    stop(child.id());
     let sent = std::time::Instant::now();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
@@ -904,21 +921,74 @@ async fn signal_mid_run(signal: i32, expected: i32) {
 }
 
 #[cfg(unix)]
+fn kill(signal: i32) -> impl FnOnce(u32) {
+    move |pid| {
+        // SAFETY: kill(2) on the child's own pid, which has not been reaped.
+        assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0);
+    }
+}
+
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sigint_mid_run_logs_out_and_exits_130() {
-    signal_mid_run(libc::SIGINT, 130).await;
+    stopped_mid_run(kill(libc::SIGINT), 130).await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sigterm_mid_run_logs_out_and_exits_143() {
-    signal_mid_run(libc::SIGTERM, 143).await;
+    stopped_mid_run(kill(libc::SIGTERM), 143).await;
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn f8_sighup_mid_run_logs_out_and_exits_129() {
-    signal_mid_run(libc::SIGHUP, 129).await;
+    stopped_mid_run(kill(libc::SIGHUP), 129).await;
+}
+
+/// Presses `key` (`c` or `break`) in the console of process `pid` with
+/// mocks/wine/ctrl_event.c, which .ci/windows builds and names in
+/// `VAUDIT_TEST_CTRL_EVENT`; returns how the helper delivered it.
+#[cfg(windows)]
+fn console_key(key: &'static str, delivered_by: &'static [&'static str]) -> impl FnOnce(u32) {
+    move |pid| {
+        let helper = std::env::var_os("VAUDIT_TEST_CTRL_EVENT").expect(
+            "VAUDIT_TEST_CTRL_EVENT must name ctrl_event.exe, built from mocks/wine/ctrl_event.c with mingw (.ci/windows does)",
+        );
+        let out = std::process::Command::new(helper)
+            .args([key, &pid.to_string()])
+            .output()
+            .expect("run ctrl_event.exe");
+        let how = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "ctrl_event.exe {key} {pid}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(delivered_by.contains(&how.trim()), "delivered by {how}");
+    }
+}
+
+/// Ctrl-C at the console mid-run stops vaudit as SIGINT does on Linux.
+/// Generated as Windows generates it, under Wine too.
+#[cfg(windows)]
+#[tokio::test(flavor = "multi_thread")]
+async fn f8_ctrl_c_mid_run_logs_out_and_exits_130() {
+    stopped_mid_run(console_key("c", &["GenerateConsoleCtrlEvent"]), 130).await;
+}
+
+/// Ctrl-Break (what a CI agent sends to stop a job) stops vaudit as Ctrl-C
+/// does. Wine 8 cannot generate it (its server answers a Ctrl-Break request
+/// with STATUS_NOT_IMPLEMENTED), so there ctrl_event.exe runs the target's
+/// CtrlRoutine with CTRL_BREAK_EVENT, as Windows' console host does.
+#[cfg(windows)]
+#[tokio::test(flavor = "multi_thread")]
+async fn f8_ctrl_break_mid_run_logs_out_and_exits_130() {
+    stopped_mid_run(
+        console_key("break", &["GenerateConsoleCtrlEvent", "CtrlRoutine thread"]),
+        130,
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------

@@ -137,3 +137,46 @@ fn an_absolute_infra_path_with_a_drive_letter_is_read_as_given() {
     let (code, v) = diagnose(&sim, &app);
     assert_read(code, &v);
 }
+
+/// A path as Windows users type it: a drive letter and backslashes.
+#[cfg(windows)]
+fn assert_windows_path(p: &Path) {
+    let s = p.to_str().unwrap();
+    assert!(s.as_bytes()[1] == b':' && s.contains('\\'), "{s}");
+}
+
+/// `--ca-file` and `--save` relative with backslashes (`.\certs\…`), and
+/// `--from` absolute with a drive letter: the snapshot saved is the one
+/// read back, and audits as the live run did.
+#[cfg(windows)]
+#[test]
+fn ca_file_save_and_from_take_drive_letters_and_backslashes() {
+    let sim = Sim::start(&["-template", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    assert_windows_path(dir.path());
+    std::fs::create_dir_all(dir.path().join("certs")).unwrap();
+    std::fs::create_dir_all(dir.path().join("snaps")).unwrap();
+    std::fs::copy(
+        &sim.ca_file,
+        dir.path().join("certs").join("vcenter ca.pem"),
+    )
+    .unwrap();
+    let mut live = crate::common::vaudit();
+    live.current_dir(dir.path())
+        .args(["folders", "-o", "json"])
+        .args(["--url", &sim.url, "-u", &sim.username])
+        .args(["--ca-file", r".\certs\vcenter ca.pem"])
+        .args(["--save", r".\snaps\inventory.json"])
+        .env("VAUDIT_PASSWORD", crate::common::SIM_PASSWORD);
+    let live = run(live);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let saved = dir.path().join("snaps").join("inventory.json");
+    assert_windows_path(&saved);
+    let mut offline = crate::common::vaudit();
+    offline
+        .args(["folders", "-o", "json", "--from"])
+        .arg(&saved);
+    let offline = run(offline);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert_eq!(offline.json()["folders"], live.json()["folders"]);
+}
