@@ -35,7 +35,10 @@ pub enum Error {
     Interrupted { signal: i32 },
 
     /// Ctrl-C at the password prompt: nothing was sent yet.
-    #[error("stopped by SIGINT at the password prompt; nothing was sent to the vCenter")]
+    #[error(
+        "stopped by {} at the password prompt; nothing was sent to the vCenter",
+        super::stop::signal_name(2)
+    )]
     PromptInterrupted,
 
     #[error("vaudit did not finish within the --deadline of {secs} s")]

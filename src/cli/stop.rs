@@ -114,11 +114,27 @@ impl Drop for SessionGuard {
     }
 }
 
+/// Named as the user sent it: on Windows the console's keys, not POSIX
+/// signals (both keys are recorded as 2, so the exit code is 130 there too).
 pub fn signal_name(n: i32) -> &'static str {
     match n {
         1 => "SIGHUP",
+        2 if cfg!(windows) => "Ctrl-C or Ctrl-Break",
         2 => "SIGINT",
         15 => "SIGTERM",
         _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_interrupt_is_named_as_the_platform_sends_it() {
+        let shown = super::signal_name(2);
+        if cfg!(windows) {
+            assert_eq!(shown, "Ctrl-C or Ctrl-Break");
+        } else {
+            assert_eq!(shown, "SIGINT");
+        }
     }
 }
