@@ -185,7 +185,17 @@ mod tests {
     }
 
     fn judge(series: &[(&str, &[i64])]) -> Outcome {
+        judge_with_hosts(&[], series)
+    }
+
+    /// Judges LocalDS_0 in a snapshot holding these hosts (value, name)
+    /// in cluster C0.
+    fn judge_with_hosts(hosts: &[(&str, &str)], series: &[(&str, &[i64])]) -> Outcome {
         let mut d = datacenter();
+        let cluster = MoRef::new("ClusterComputeResource", "domain-c8");
+        for (value, name) in hosts {
+            d.b.add("HostSystem", value, name, &cluster);
+        }
         let ds = d.b.add(
             "Datastore",
             "datastore-1",
@@ -251,21 +261,9 @@ mod tests {
 
     #[test]
     fn hosts_are_named_as_the_inventory_names_them() {
-        let mut d = datacenter();
-        let cluster = MoRef::new("ClusterComputeResource", "domain-c8");
-        d.b.add("HostSystem", "host-1", "esx-slow.lab", &cluster);
-        d.b.add("HostSystem", "host-2", "esx-quiet.lab", &cluster);
-        let ds = d.b.add(
-            "Datastore",
-            "datastore-1",
-            "LocalDS_0",
-            &d.datastore.clone(),
-        );
-        let snap = d.b.build();
-        let o = check(
-            &snap,
-            snap.get(&ds).unwrap(),
-            &latency(&ds, &[("host-1", &[30]), ("host-2", &[]), ("host-9", &[])]),
+        let o = judge_with_hosts(
+            &[("host-1", "esx-slow.lab"), ("host-2", "esx-quiet.lab")],
+            &[("host-1", &[30]), ("host-2", &[]), ("host-9", &[])],
         );
         let messages: Vec<&str> = o.findings().iter().map(|f| f.message.as_str()).collect();
         assert!(
