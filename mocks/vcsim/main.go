@@ -249,9 +249,11 @@ func main() {
 	m.Service.Listen = &url.URL{Host: o.listen, User: url.UserPassword(o.username, password)}
 	primaryUser, primaryPassword = o.username, password
 	guardRESTLogin(m.Service)
-	// vCenter 9's /api surface (restapi.go), only when presenting 9 or later.
-	if v, _ := strconv.Atoi(strings.SplitN(o.vcVersion, ".", 2)[0]); v >= 9 {
-		installRESTAPI(m.Service, authzStoreInstalled, *m.ServiceContent.AuthorizationManager)
+	// The /api surface (restapi.go): the session and tagging from 7.0 U2,
+	// the authorization API from 9.
+	if versionAtLeast(o.vcVersion, 7, 0, 2) {
+		installRESTAPI(m.Service, authzStoreInstalled, *m.ServiceContent.AuthorizationManager,
+			versionAtLeast(o.vcVersion, 9, 0, 0))
 	}
 	installSSO(m.Service, authzStoreInstalled)
 	installLookup(m.Service)
@@ -394,4 +396,20 @@ func (s *stateFiles) remove() {
 	if s.dataDir != "" {
 		_ = os.RemoveAll(s.dataDir)
 	}
+}
+
+// versionAtLeast reports whether the dotted version v ("8.0.2") is at least
+// major.minor.patch; missing or unparsable parts count as 0.
+func versionAtLeast(v string, want ...int) bool {
+	parts := strings.Split(v, ".")
+	for i, w := range want {
+		n := 0
+		if i < len(parts) {
+			n, _ = strconv.Atoi(parts[i])
+		}
+		if n != w {
+			return n > w
+		}
+	}
+	return true
 }

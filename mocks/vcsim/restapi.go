@@ -1,12 +1,15 @@
 package main
 
-// The /api REST surface of a vCenter 9 (served only with -vc-version 9.x or
-// later, so older versions keep the /rest-only behaviour of stock vcsim):
+// The /api REST surface: its session and tagging from vCenter 7.0 U2
+// (-vc-version 7.0.2 or later; older versions keep the /rest-only behaviour
+// of stock vcsim, so a client's fallback to /rest is still exercised), its
+// authorization API from vCenter 9:
 //
 //   - POST/DELETE /api/session: basic auth checked like SOAP Login; the token
 //     is a vapi (/rest) session opened on the caller's behalf, so
 //   - GET /api/cis/tagging/category answers from the stock tag store;
-//   - com.vmware.vcenter.authorization (vSphere API 9.0.0.0):
+//   - com.vmware.vcenter.authorization (vSphere API 9.0.0.0, only with
+//     -vc-version 9.x or later):
 //     POST /api/vcenter/authorization/permissions?action=list (filter, marker
 //     paging in lexicographical order of permission ids), GET
 //     /api/vcenter/authorization/roles and /roles/{role}, and
@@ -159,7 +162,9 @@ func (s *authzStore) setGlobal(p types.Permission) {
 	s.global = append(s.global, p)
 }
 
-func installRESTAPI(svc *simulator.Service, store *authzStore, amRef types.ManagedObjectReference) {
+// installRESTAPI serves /api/session and the tag categories; with authz,
+// vCenter 9's authorization API too.
+func installRESTAPI(svc *simulator.Service, store *authzStore, amRef types.ManagedObjectReference, authz bool) {
 	mux := svc.ServeMux
 	sessions := &apiSessions{users: map[string]string{}}
 	manager := func() *arcAuthzManager {
@@ -240,6 +245,10 @@ func installRESTAPI(svc *simulator.Service, store *authzStore, amRef types.Manag
 		}
 		writeJSON(w, http.StatusOK, v.Value)
 	})
+
+	if !authz {
+		return
+	}
 
 	mux.HandleFunc("/api/vcenter/authorization/permissions", func(w http.ResponseWriter, r *http.Request) {
 		user, ok := caller(w, r)
