@@ -802,8 +802,9 @@ pub async fn global_permissions(
 /// 1. `GetSystemDomainName`: SSO keeps only the passwords of its own
 ///    domain's users; an account of another identity source (Active
 ///    Directory, LDAP) cannot be answered for.
-/// 2. `GetDaysRemainingUntilPasswordExpiration` (principal management):
-///    the days left, or -1 for never; it needs the SSO Administrator role.
+/// 2. `GetDaysRemainingUntilPasswordExpiration` (principal management),
+///    asked beside 1 and read only when 1 allows: the days left, or -1 for
+///    never; it needs the SSO Administrator role.
 /// 3. Without that role, `GetLocalPasswordPolicy` (open to every user):
 ///    no lifetime means local passwords never expire; a lifetime without
 ///    the account's own days left cannot be answered for (SSO's self
@@ -830,11 +831,17 @@ pub async fn gather_credential_expiry(
         account: account.clone(),
         answer,
     };
-    let system = match admin.system_domain().await {
+    let principal = vsphere::Principal::parse(&account);
+    // Both asked at once (over a WAN each is a round trip): the days left
+    // are read only once the system domain says they are SSO's to give.
+    let (system, days) = tokio::join!(
+        admin.system_domain(),
+        admin.days_until_password_expiration(&principal)
+    );
+    let system = match system {
         Ok(d) => d,
         Err(e) => return failed(&account, e.to_string()),
     };
-    let principal = vsphere::Principal::parse(&account);
     let domain = principal.domain_or_default().to_lowercase();
     if !domain.eq_ignore_ascii_case(system.trim()) {
         return answer(ExpiryAnswer::Unanswerable(format!(
@@ -842,7 +849,7 @@ pub async fn gather_credential_expiry(
         )));
     }
     use vsphere::sso::DaysRemaining;
-    match admin.days_until_password_expiration(&principal).await {
+    match days {
         Ok(DaysRemaining::Days(d)) => answer(ExpiryAnswer::Days(d)),
         Ok(DaysRemaining::Never) => answer(ExpiryAnswer::Never {
             source: "GetDaysRemainingUntilPasswordExpiration (-1)".into(),
