@@ -84,13 +84,17 @@ pub fn init(choice: ColorChoice) {
 /// processing on, which this asks for; a console that refuses it (before
 /// Windows 10, or a host without it) would print them as `←[31m` litter,
 /// so colour stays off there unless `--color always` or `CLICOLOR_FORCE`.
+/// A table's cells are coloured by crossterm, which on such a console (or
+/// a redirected stdout, unless `TERM` names an ANSI terminal) writes no
+/// escape but calls the console API, which a string cannot carry: the
+/// table is then plain (`Grid::render`), whatever was asked.
 #[cfg(windows)]
-fn console_shows_escapes() -> bool {
+pub(crate) fn console_shows_escapes() -> bool {
     crossterm::ansi_support::supports_ansi()
 }
 
 #[cfg(not(windows))]
-fn console_shows_escapes() -> bool {
+pub(crate) fn console_shows_escapes() -> bool {
     true
 }
 
