@@ -571,10 +571,18 @@ pub async fn gather(
     let sso = vsphere::sso::Cache::default();
     let privileges_prelude = async {
         match wants.privileges {
-            Some((_, user)) => inventory::privileges::prelude(client, user, wants.sso, &sso)
-                .await
-                .map(Some),
+            Some((_, user)) => inventory::privileges::prelude(client, user).await.map(Some),
             None => Ok(None),
+        }
+    };
+    // The groups (an SSO chain of three calls) on their own: no SOAP call
+    // waits on them, and they join the privilege answers at the end.
+    let membership = async {
+        match wants.privileges {
+            Some((_, user)) => {
+                Some(inventory::privileges::membership(client, &sso, wants.sso, user).await)
+            }
+            None => None,
         }
     };
     let catalog = async {
@@ -627,8 +635,8 @@ pub async fn gather(
     // The REST probe (up to four calls in a row on its own connection)
     // runs beside both steps below, so it never holds up the SOAP ones.
     let work = async {
-        let (snap, server_time, prelude, catalog, visibility, ip_holders) = tokio::join!(
-            inventory::collect(
+        let (first, server_time, prelude, catalog, visibility, ip_holders) = tokio::join!(
+            inventory::first_pass(
                 client,
                 vcenter,
                 wants.inventory,
@@ -642,46 +650,68 @@ pub async fn gather(
             visibility,
             ip_holders,
         );
-        let mut snap = snap?;
-        snap.server_time = Some(server_time?);
-        snap.visibility = visibility?;
+        let first = first?;
+        let (server_time, visibility) = (server_time?, visibility?);
         let (prelude, catalog) = (prelude?, catalog?);
 
         // Then what depends on the targets found in it, again side by side.
-        let privileges = async {
-            match (wants.privileges, prelude) {
-                (Some((manifest, user)), Some(prelude)) => {
-                    let (targets, errors) = inventory::resolve_each(&snap, spec);
-                    // A target that does not exist is reported by the targets
-                    // check; asking about the others would judge a partial set.
-                    if errors.is_empty() {
-                        inventory::privileges::gather_with(
-                            client, &snap, &targets, manifest, user, prelude,
-                        )
-                        .await
-                        .map(Some)
-                    } else {
-                        Ok(None)
+        let steps = async |snap: &Snapshot| {
+            let privileges = async {
+                match (wants.privileges, prelude) {
+                    (Some((manifest, user)), Some(prelude)) => {
+                        let (targets, errors) = inventory::resolve_each(snap, spec);
+                        // A target that does not exist is reported by the
+                        // targets check; asking about the others would judge
+                        // a partial set.
+                        if errors.is_empty() {
+                            inventory::privileges::gather_with(
+                                client, snap, &targets, manifest, user, prelude,
+                            )
+                            .await
+                            .map(Some)
+                        } else {
+                            Ok(None)
+                        }
                     }
+                    _ => Ok(None),
                 }
-                _ => Ok(None),
-            }
+            };
+            let latency = async {
+                match catalog {
+                    Some(c) => gather_latency(client, snap, spec, c).await,
+                    None => Ok(None),
+                }
+            };
+            let appliance = async {
+                match wants.appliance {
+                    Some(cfg) => gather_appliance(client, snap, cfg, spec)
+                        .await
+                        .map(|a| Some(Box::new(a))),
+                    None => Ok(None),
+                }
+            };
+            tokio::join!(privileges, latency, appliance)
         };
-        let latency = async {
-            match catalog {
-                Some(c) => gather_latency(client, &snap, spec, c).await,
-                None => Ok(None),
-            }
+        // Beside the templates' second pass when no question reads a VM
+        // (the template target and the appliance are VMs): the privileges
+        // and the latency need only the first pass's folders, pools and
+        // datastores, and over a WAN waiting for the second costs a round
+        // trip.
+        let early = first.has_second_pass() && spec.template.is_none() && wants.appliance.is_none();
+        let (mut snap, (privileges, latency, appliance)) = if early {
+            let provisional = first.provisional(root.clone());
+            let (snap, asked) = tokio::join!(
+                Box::pin(first.finish(client, wants.limits)),
+                steps(&provisional)
+            );
+            (snap?, asked)
+        } else {
+            let snap = Box::pin(first.finish(client, wants.limits)).await?;
+            let asked = steps(&snap).await;
+            (snap, asked)
         };
-        let appliance = async {
-            match wants.appliance {
-                Some(cfg) => gather_appliance(client, &snap, cfg, spec)
-                    .await
-                    .map(|a| Some(Box::new(a))),
-                None => Ok(None),
-            }
-        };
-        let (privileges, latency, appliance) = tokio::join!(privileges, latency, appliance);
+        snap.server_time = Some(server_time);
+        snap.visibility = visibility;
         // An object deleted since the inventory pass ends the checks that
         // read it not verified; it says nothing of the connection.
         let mut vanished = Vec::new();
@@ -713,9 +743,12 @@ pub async fn gather(
     // left idle, and the inventory's calls follow one another on it, so the
     // longest chain never waits on a TLS handshake; the others open theirs
     // while it runs.
-    let (work, (tagging, global_permissions), credential_expiry) =
-        tokio::join!(work, tagging, credential_expiry);
-    let (snap, appliance, ip_holders) = work?;
+    let (work, (tagging, global_permissions), credential_expiry, membership) =
+        tokio::join!(work, tagging, credential_expiry, membership);
+    let (mut snap, appliance, ip_holders) = work?;
+    if let (Some(answers), Some(m)) = (snap.privileges.as_mut(), membership) {
+        answers.membership = Some(m);
+    }
     Ok((
         snap,
         Live {

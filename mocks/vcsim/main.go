@@ -91,7 +91,7 @@ func parseFlags() *options {
 	flag.StringVar(&ssoSystemDomain, "sso-domain", ssoSystemDomain, "the SSO system domain: the tenant the STS and SSO admin service answer under (/sts/STSService/DOMAIN), which the Lookup Service lists")
 	flag.BoolVar(&lookupOff, "lookup-off", false, "no Lookup Service (/lookupservice/sdk answers HTTP 404)")
 	flag.StringVar(&lookupSSOHost, "lookup-sso-host", "", "HOST:PORT the Lookup Service names for the STS and the SSO admin service (default: the host the client reached)")
-	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first view read of config.template, the template NAME is deleted or made a plain VM (a -vanish rule, vanish.go)")
+	flag.StringVar(&templateFlip, "template-flip", "", "NAME=gone|vm: after the first inventory read of config.template, the template NAME is deleted or made a plain VM (a -vanish rule, vanish.go)")
 	flag.Var(&vanish, "vanish", "NAME[=gone|vm]@[after:]METHOD[+TEXT...]: the object NAME is deleted (or made a plain VM) when the first METHOD request whose body holds every TEXT arrives, or with after: once it is answered; repeatable (vanish.go)")
 	flag.IntVar(&failAuthzChange, "fail-authz-change", 0, "the N-th authorization change (role add/update/remove, permission set/remove, REST create/delete) fails with SystemError; 0: none")
 	flag.BoolVar(&filterView, "filter-view", false, "PropertyCollector and SearchIndex show a user only what it holds System.View on (and the ancestors)")
@@ -230,6 +230,7 @@ func main() {
 		os.Exit(2)
 	}
 	fixDatastoreSpace(int64(o.datastoreFreeGiB), 2048)
+	vAppMembersOutOfFolders()
 	if err := installAuthz(m, o.usersFile, o.username); err != nil {
 		m.Remove()
 		st.remove()

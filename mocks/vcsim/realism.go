@@ -17,3 +17,26 @@ func fixDatastoreSpace(freeGiB, capacityGiB int64) {
 		info.FreeSpace = freeGiB * gib
 	}
 }
+
+// vAppMembersOutOfFolders makes a vApp's VMs what vCenter makes them:
+// children of the vApp alone, with no parent folder (`parent` unset,
+// `parentVApp` the vApp) and in no VM folder's childEntity. Stock vcsim
+// files them in the vApp's folder as well, so a client that walked the
+// folders alone would find them here and miss them on a real vCenter,
+// where they are reached only through VirtualApp.vm.
+func vAppMembersOutOfFolders() {
+	for _, e := range simulator.Map.All("VirtualMachine") {
+		vm := e.(*simulator.VirtualMachine)
+		if vm.ResourcePool == nil || vm.ResourcePool.Type != "VirtualApp" {
+			continue
+		}
+		if vm.Parent != nil {
+			if f, ok := simulator.Map.Get(*vm.Parent).(*simulator.Folder); ok {
+				simulator.RemoveReference(&f.ChildEntity, vm.Self)
+			}
+		}
+		vapp := *vm.ResourcePool
+		vm.Parent = nil
+		vm.ParentVApp = &vapp
+	}
+}

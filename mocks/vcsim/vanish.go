@@ -15,8 +15,9 @@ package main
 // start (an appliance VM a test deploys).
 //
 // -template-flip NAME=ACTION is the rule NAME=ACTION@after:RetrievePropertiesEx+
-// ContainerView+config.template: the template changes right after the first
-// view read of config.template, before a client's second pass by reference.
+// childEntity+config.template: the template changes right after the first
+// read of config.template over the inventory (a walk from the root folder
+// along childEntity), before a client's second pass by reference.
 //
 // The overridden SOAP methods a client's steps go through (hookedMethods)
 // call vanishAt with their request, before serving it and once answered;
@@ -98,7 +99,7 @@ var (
 // installVanish makes the in-process client the rules delete with.
 func installVanish(m *simulator.Model) error {
 	if templateFlip != "" {
-		if err := vanish.Set(templateFlip + "@after:RetrievePropertiesEx+ContainerView+config.template"); err != nil {
+		if err := vanish.Set(templateFlip + "@after:RetrievePropertiesEx+childEntity+config.template"); err != nil {
 			return fmt.Errorf("-template-flip %w", err)
 		}
 	}

@@ -1,11 +1,13 @@
-//! One collection: a ContainerView over the entity types the command's
-//! checks read (`Facets`), paged; a second pass by reference for the few
+//! One collection: a walk of the inventory from the root folder for the
+//! entity types the command's checks read (`Facets`), paged; a second pass by reference for the few
 //! objects a facet selects (templates among VMs) when the first did not
-//! read them whole; and one event query for the template history.
+//! read them whole; and one event query for the template history. The
+//! passes are two steps (`first_pass`, `FirstPass::finish`) so that a
+//! caller can ask what the first answers beside the second.
 
 use std::collections::HashMap;
 
-use super::{Entity, Facets, Index, SecondPass, Snapshot, VCenter};
+use super::{Entity, Facet, Facets, Index, SecondPass, Snapshot, VCenter};
 use crate::vsphere::{
     Client, Error, InventorySink, Limits, MoRef, ObjectContent, PropertySpec, Value,
 };
@@ -33,6 +35,39 @@ pub async fn collect(
     limits: Limits,
     on_progress: impl FnMut(usize),
 ) -> Result<Snapshot, Error> {
+    // Boxed: the gate's future nests the collection deep enough to pass
+    // the compiler's layout depth otherwise.
+    let first = Box::pin(first_pass(
+        client,
+        vcenter,
+        facets,
+        with_events,
+        limits,
+        on_progress,
+    ))
+    .await?;
+    Box::pin(first.finish(client, limits)).await
+}
+
+/// The first pass's pages read (and the event history beside them): what
+/// the first pass knows, with the second passes still to come (`finish`). A caller may ask what the first pass already
+/// answers (`provisional`) beside them, rather than after.
+pub struct FirstPass<F> {
+    vcenter: VCenter,
+    facets: Facets,
+    read: Entities<F>,
+    events: Option<Vec<super::VmEvent>>,
+}
+
+/// The first pass of `collect`.
+pub async fn first_pass<F: FnMut(usize)>(
+    client: &Client,
+    vcenter: VCenter,
+    facets: Facets,
+    with_events: bool,
+    limits: Limits,
+    on_progress: F,
+) -> Result<FirstPass<F>, Error> {
     let facets = facets.closed();
     let plan = facets.plan();
     let specs: Vec<PropertySpec<'_>> = plan
@@ -40,22 +75,14 @@ pub async fn collect(
         .iter()
         .map(|(kind, paths)| PropertySpec { kind, paths })
         .collect();
-    let mut read = Entities::new(&plan.second, on_progress);
+    let mut read = Entities::new(plan.second.clone(), on_progress);
     let pages = async {
         if specs.is_empty() {
             return Ok(());
         }
-        // The second passes go by reference: they start while the view is
-        // being destroyed.
-        let then = async |read: &mut Entities<'_, _>| {
-            for (pass, chosen) in plan.second.iter().zip(std::mem::take(&mut read.chosen)) {
-                second_pass(client, pass, chosen, read, limits).await?;
-            }
-            Ok(())
-        };
-        // Boxed: the gate's future nests the collection deep enough to pass
-        // the compiler's layout depth otherwise.
-        Box::pin(client.retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read, then)).await
+        client
+            .retrieve_inventory_into(&specs, PAGE_SIZE, limits, &mut read)
+            .await
     };
     // The event history does not depend on the pages: asked beside them.
     let events = async {
@@ -66,28 +93,81 @@ pub async fn collect(
         }
     };
     let (pages, events) = tokio::join!(pages, events);
-    let (_, events) = (pages?, events?);
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    // The index by reference goes before the snapshot builds its own.
-    let Entities {
-        mut entities,
-        dropped,
-        ..
-    } = read;
-    if dropped > 0 {
-        entities.retain(|e| !e.moref.value.is_empty());
-    }
-    let mut snap = Snapshot::new(
+    pages?;
+    Ok(FirstPass {
         vcenter,
-        client.content().root_folder.clone(),
-        entities,
-        events,
-        now,
-    );
-    snap.facets = facets;
-    Ok(snap)
+        facets,
+        read,
+        events: events?,
+    })
+}
+
+impl<F: FnMut(usize)> FirstPass<F> {
+    /// Whether second passes remain: then what needs only the first
+    /// pass's objects can be asked beside them.
+    pub fn has_second_pass(&self) -> bool {
+        self.read.chosen.iter().any(|c| !c.is_empty())
+    }
+
+    /// The first pass's objects of every type but `VirtualMachine`, as a
+    /// snapshot: what a question about the targets other than a template
+    /// (a folder, a pool, a datastore…) reads, before the second pass adds
+    /// the templates' names and places. A copy of the few thousand
+    /// non-VM objects; the VMs, nearly all of the inventory, are left out.
+    pub fn provisional(&self, root: MoRef) -> Snapshot {
+        let entities = self
+            .read
+            .entities
+            .iter()
+            .filter(|e| &*e.moref.kind != "VirtualMachine")
+            .cloned()
+            .collect();
+        let mut snap = Snapshot::new(self.vcenter.clone(), root, entities, None, String::new());
+        snap.facets = Facets::of(
+            &self
+                .facets
+                .iter()
+                .filter(|f| !matches!(f, Facet::Vms | Facet::Templates | Facet::VmCount))
+                .collect::<Vec<_>>(),
+        );
+        snap
+    }
+
+    /// The second passes, and the snapshot.
+    pub async fn finish(self, client: &Client, limits: Limits) -> Result<Snapshot, Error> {
+        let FirstPass {
+            vcenter,
+            facets,
+            mut read,
+            events,
+        } = self;
+        let chosen = std::mem::take(&mut read.chosen);
+        let plan = read.passes.clone();
+        for (pass, chosen) in plan.iter().zip(chosen) {
+            second_pass(client, pass, chosen, &mut read, limits).await?;
+        }
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        // The index by reference goes before the snapshot builds its own.
+        let Entities {
+            mut entities,
+            dropped,
+            ..
+        } = read;
+        if dropped > 0 {
+            entities.retain(|e| !e.moref.value.is_empty());
+        }
+        let mut snap = Snapshot::new(
+            vcenter,
+            client.content().root_folder.clone(),
+            entities,
+            events,
+            now,
+        );
+        snap.facets = facets;
+        Ok(snap)
+    }
 }
 
 /// The snapshot's entities, made from each page as it arrives: the page's
@@ -96,8 +176,8 @@ pub async fn collect(
 /// What stays is one `Entity` per object, an index to find it by
 /// reference (a second pass adds to it, a subtype listed twice is kept
 /// once), and for each second pass the objects it will read.
-struct Entities<'a, F> {
-    passes: &'a [SecondPass],
+struct Entities<F> {
+    passes: Vec<SecondPass>,
     entities: Vec<Entity>,
     at: Index,
     /// Per second pass, the objects whose `when` was true, in order.
@@ -107,23 +187,24 @@ struct Entities<'a, F> {
     on_progress: F,
 }
 
-impl<'a, F: FnMut(usize)> Entities<'a, F> {
-    fn new(passes: &'a [SecondPass], on_progress: F) -> Self {
+impl<F: FnMut(usize)> Entities<F> {
+    fn new(passes: Vec<SecondPass>, on_progress: F) -> Self {
         Entities {
+            chosen: vec![Vec::new(); passes.len()],
             passes,
             entities: Vec::new(),
             at: Index::default(),
-            chosen: vec![Vec::new(); passes.len()],
             dropped: 0,
             on_progress,
         }
     }
 }
 
-impl<F: FnMut(usize)> InventorySink for Entities<'_, F> {
+impl<F: FnMut(usize)> InventorySink for Entities<F> {
     fn page(&mut self, objects: Vec<ObjectContent>) {
         for o in objects {
-            // A subtype can match two type filters of the view: keep it once.
+            // An object the walk reached twice, or a subtype that matches
+            // two property specs: kept once.
             // An object deleted while its page was read, whose properties
             // came back as `ManagedObjectNotFound`, is left out as the view
             // leaves out one deleted before: kept, it would be an object
@@ -164,7 +245,7 @@ async fn second_pass<F>(
     client: &Client,
     pass: &SecondPass,
     chosen: Vec<MoRef>,
-    read: &mut Entities<'_, F>,
+    read: &mut Entities<F>,
     limits: Limits,
 ) -> Result<(), Error> {
     if chosen.is_empty() {
@@ -281,7 +362,7 @@ mod tests {
     #[test]
     fn an_object_deleted_while_its_page_was_read_is_left_out() {
         let passes = Facets::of(&[super::super::Facet::Templates]).plan().second;
-        let mut read = Entities::new(&passes, |_| {});
+        let mut read = Entities::new(passes, |_| {});
         let vm = |id: &str, missing: Vec<crate::vsphere::MissingProperty>| ObjectContent {
             obj: MoRef::new("VirtualMachine", id),
             props: vec![

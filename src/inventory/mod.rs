@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::vsphere::HostMount;
 pub use crate::vsphere::MoRef;
 pub use crate::vsphere::VmEvent;
-pub use collect::{TEMPLATE_EVENTS, collect};
+pub use collect::{FirstPass, TEMPLATE_EVENTS, collect, first_pass};
 pub use facet::{Facet, Facets, Plan, SecondPass};
 pub use privileges::{Membership, PrivilegeAnswers};
 pub use targets::{TargetError, TargetSpec, Targets, resolve_each};

@@ -73,8 +73,10 @@ impl Membership {
 
 /// Asks SSO which groups the principal is in: the logged-in user's own
 /// token (issued with its credentials) carries its groups; for `--user`,
-/// the SSO admin service answers with the logged-in user's token.
-async fn membership(
+/// the SSO admin service answers with the logged-in user's token. Asked
+/// on its own, beside the SOAP questions: no SOAP call waits on SSO's
+/// chain (the Lookup Service, the token, the admin service).
+pub async fn membership(
     client: &Client,
     sso: &sso::Cache,
     credentials: Option<(&str, &str)>,
@@ -160,23 +162,17 @@ pub fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> 
 }
 
 /// What the server says about privileges whatever the targets: its
-/// privilege list and roles, the principals holding permissions (for
-/// `--user`) and the user's group membership. None of it needs the
-/// inventory, so the gate asks it while the inventory is being read.
+/// privilege list and roles, and the principals holding permissions (for
+/// `--user`). None of it needs the inventory, so the gate asks it while
+/// the inventory is being read. The group membership (`membership`) is
+/// asked beside it and added to the answers at the end.
 pub struct Prelude {
     known: BTreeSet<String>,
     roles: Vec<Role>,
     principals: Option<Vec<(String, bool)>>,
-    membership: Membership,
 }
 
-/// `sso` is the run's: the token asked here also serves the other checks.
-pub async fn prelude(
-    client: &Client,
-    for_user: Option<&str>,
-    credentials: Option<(&str, &str)>,
-    sso: &sso::Cache,
-) -> Result<Prelude, Error> {
+pub async fn prelude(client: &Client, for_user: Option<&str>) -> Result<Prelude, Error> {
     let principals = async {
         match for_user {
             Some(_) => {
@@ -194,11 +190,7 @@ pub async fn prelude(
         }
     };
     let lists = async { tokio::try_join!(client.privilege_list(), client.role_list()) };
-    let (lists, principals, membership) = tokio::join!(
-        lists,
-        principals,
-        membership(client, sso, credentials, for_user)
-    );
+    let (lists, principals) = tokio::join!(lists, principals);
     let (known, roles) = lists?;
     if known.is_empty() {
         tracing::warn!(
@@ -209,7 +201,6 @@ pub async fn prelude(
         known,
         roles,
         principals: principals?,
-        membership,
     })
 }
 
@@ -222,13 +213,20 @@ pub async fn gather(
     for_user: Option<&str>,
     credentials: Option<(&str, &str)>,
 ) -> Result<PrivilegeAnswers, Error> {
-    let p = prelude(client, for_user, credentials, &sso::Cache::default()).await?;
-    gather_with(client, snap, targets, manifest, for_user, p).await
+    let sso = sso::Cache::default();
+    let (p, groups) = tokio::join!(
+        prelude(client, for_user),
+        membership(client, &sso, credentials, for_user)
+    );
+    let mut answers = gather_with(client, snap, targets, manifest, for_user, p?).await?;
+    answers.membership = Some(groups);
+    Ok(answers)
 }
 
 /// The answers for these targets, given the prelude. The privilege call and
 /// the permissions of the folder and the pool do not depend on each other:
-/// they are asked at once.
+/// they are asked at once. The membership is left for the caller to add
+/// (`membership`, asked beside).
 pub async fn gather_with(
     client: &Client,
     snap: &Snapshot,
@@ -241,7 +239,6 @@ pub async fn gather_with(
         known,
         roles,
         principals,
-        membership,
     } = prelude;
     let root = root_entity(snap);
     let placements = privileges::placements(&manifest.kinds(), targets, &root);
@@ -295,7 +292,7 @@ pub async fn gather_with(
         permissions.push((m.clone(), perms));
     }
     Ok(PrivilegeAnswers {
-        membership: Some(membership),
+        membership: None,
         principals,
         user,
         for_user: for_user.is_some(),

@@ -1,4 +1,4 @@
-//! The PropertyCollector: one ContainerView over the inventory, read in pages
+//! The PropertyCollector: one walk of the inventory from the root folder, read in pages
 //! with `RetrievePropertiesEx` / `ContinueRetrievePropertiesEx`. Pages are
 //! decoded straight from the stream into `ObjectContent`, without a DOM, since
 //! this is where a 10,000-VM inventory flows through.
@@ -40,38 +40,26 @@ impl Client {
         page_size: u32,
         on_page: impl FnMut(usize),
     ) -> Result<Vec<ObjectContent>, Error> {
-        self.retrieve_inventory_bounded(
-            specs,
-            page_size,
-            Limits::default(),
-            on_page,
-            async |_: &mut Vec<ObjectContent>| Ok(()),
-        )
-        .await
+        self.retrieve_inventory_bounded(specs, page_size, Limits::default(), on_page)
+            .await
     }
 
-    /// Reads `specs` for every object of their types below the root folder:
-    /// `CreateContainerView`, then pages of at most `page_size` objects, then
-    /// `DestroyView` (also when a page fails). `on_page` sees the running
-    /// object count, for progress. `then` continues with the objects while
-    /// `DestroyView` is on the wire (a second pass by reference needs no
-    /// view), so a follow-up costs no round trip of its own for the view.
+    /// Reads `specs` for every object of their types below the root folder
+    /// (`inventory_request`), in pages of at most `page_size` objects.
+    /// `on_page` sees the running object count, for progress.
     pub async fn retrieve_inventory_bounded(
         &self,
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
         on_page: impl FnMut(usize),
-        mut then: impl AsyncFnMut(&mut Vec<ObjectContent>) -> Result<(), Error>,
     ) -> Result<Vec<ObjectContent>, Error> {
         let mut all = Progress {
             objects: Vec::new(),
             on_page,
         };
-        self.retrieve_inventory_into(specs, page_size, limits, &mut all, async |p| {
-            then(&mut p.objects).await
-        })
-        .await?;
+        self.retrieve_inventory_into(specs, page_size, limits, &mut all)
+            .await?;
         Ok(all.objects)
     }
 
@@ -84,18 +72,16 @@ impl Client {
         page_size: u32,
         limits: Limits,
         sink: &mut S,
-        mut then: impl AsyncFnMut(&mut S) -> Result<(), Error>,
     ) -> Result<(), Error> {
         self.relogin_once(async || {
             sink.restart();
-            self.retrieve_inventory_once(specs, page_size, limits, sink, &mut then)
-                .await
+            self.retrieve_pages(specs, page_size, limits, sink).await
         })
         .await
     }
 
     /// Runs `attempt`, and once more after logging in again if the session
-    /// had expired: the view, the result token and the reference list died
+    /// had expired: the result token and the reference list died
     /// with it, so the pass starts over.
     async fn relogin_once<T>(
         &self,
@@ -110,64 +96,8 @@ impl Client {
         }
     }
 
-    async fn retrieve_inventory_once<S: InventorySink>(
-        &self,
-        specs: &[PropertySpec<'_>],
-        page_size: u32,
-        limits: Limits,
-        sink: &mut S,
-        then: &mut impl AsyncFnMut(&mut S) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let view = self.create_container_view(specs).await?;
-        let result = self
-            .retrieve_pages(&view, specs, page_size, limits, sink)
-            .await;
-        if let Err(e) = result {
-            let _ = self.destroy_view(&view).await;
-            return Err(e);
-        }
-        let (destroyed, continued) = tokio::join!(self.destroy_view(&view), then(sink));
-        continued?;
-        destroyed?;
-        Ok(())
-    }
-
-    async fn create_container_view(&self, specs: &[PropertySpec<'_>]) -> Result<MoRef, Error> {
-        let vm = self.require("ViewManager", &self.content().view_manager)?;
-        let mut req = Request::new("CreateContainerView", &vm);
-        req.session_bound = true;
-        req.moref("container", &self.content().root_folder.clone());
-        for s in specs {
-            req.text("type", s.kind);
-        }
-        req.text("recursive", "true");
-        let body = self.transport.call(req).await?;
-        let node = self.transport.decode_tree("CreateContainerView", &body)?;
-        node.child("returnval")
-            .map(|n| MoRef::new(n.attr("type").unwrap_or("ContainerView"), n.text.trim()))
-            .ok_or_else(|| {
-                self.transport
-                    .decode_err("CreateContainerView", "no view in the answer")
-            })
-    }
-
-    /// A view lives in its session: if the session expired (the pass
-    /// beside it logs in again) or the server already dropped the view,
-    /// there is nothing left to destroy, and failing here would make
-    /// `relogin_once` redo a collection that succeeded.
-    async fn destroy_view(&self, view: &MoRef) -> Result<(), Error> {
-        let mut req = Request::new("DestroyView", view);
-        req.session_bound = true;
-        match self.transport.call(req).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_authenticated() || e.is_managed_object_not_found() => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
     async fn retrieve_pages(
         &self,
-        view: &MoRef,
         specs: &[PropertySpec<'_>],
         page_size: u32,
         limits: Limits,
@@ -176,7 +106,7 @@ impl Client {
         let pc = self.content().property_collector.clone();
         smaller_on_cut(page_size, async |size| {
             sink.restart();
-            let req = view_request(&pc, view, specs, size);
+            let req = inventory_request(&pc, &self.content().root_folder, specs, size);
             let mut read = Read::default();
             self.read_result(req, &mut read, limits, None, &mut |page| sink.page(page))
                 .await
@@ -184,10 +114,10 @@ impl Client {
         .await
     }
 
-    /// Reads `spec` for the objects `objs` only, by reference, with no view
+    /// Reads `spec` for the objects `objs` only, by reference, with no walk
     /// and no traversal: the second pass of a collection that first asked
     /// every object for one property and kept those it selects. Asked in
-    /// batches of `page_size` objects, each answer paged as the view's is
+    /// batches of `page_size` objects, each answer paged as the walk's is
     /// and held to the same `limits` (counted over every batch) and the same
     /// guard against an object sent twice; an object the request did not
     /// name is an answer to some other question, and fails the pass.
@@ -304,9 +234,10 @@ impl Client {
             }
             return Err(err.into());
         }
-        // Within a page the view may list an object under two type filters
-        // (a subtype); across pages a repeat can only be a cursor that
-        // went back.
+        // Within a page a server may list an object the walk reached twice
+        // (a folder and a vApp) or under two types (a subtype); the
+        // collector reports each object once per call, so across pages a
+        // repeat can only be a cursor that went back.
         let mut here: HashSet<u64> = HashSet::new();
         let seen = &read.seen;
         let objects = &mut read.objects;
@@ -366,7 +297,7 @@ impl Client {
         result
     }
 
-    /// Reads properties of one object (not through a view).
+    /// Reads properties of one object (no walk).
     pub async fn retrieve_object(
         &self,
         obj: &MoRef,
@@ -407,7 +338,7 @@ impl Client {
     }
 }
 
-/// Where `retrieve_inventory_into` puts the view's pages.
+/// Where `retrieve_inventory_into` puts the walk's pages.
 pub trait InventorySink {
     /// One page's objects, in the order read, past the bounds.
     fn page(&mut self, objects: Vec<ObjectContent>);
@@ -528,22 +459,171 @@ fn max_objects(req: &mut Request, page_size: u32) {
     req.close("options");
 }
 
-/// `RetrievePropertiesEx` of `specs` over every object the container view
-/// holds.
-fn view_request(pc: &MoRef, view: &MoRef, specs: &[PropertySpec<'_>], page_size: u32) -> Request {
+/// One step of the walk down the inventory: from an object of `kind`,
+/// along `path`, then on with the steps named in `next`.
+struct Hop {
+    name: &'static str,
+    kind: &'static str,
+    path: &'static str,
+    next: &'static [&'static str],
+}
+
+/// The inventory as the vSphere Client shows it, walked from the root
+/// folder: folders and datacenters, then each datacenter's four folder
+/// trees; in the host folders, each compute resource's hosts and pool
+/// tree (vApps among the pools, and the VMs of each vApp: every other VM
+/// sits in a VM folder). Each folder tree has a step of its own, so no
+/// step ever leads back up (a VM's `resourcePool`): a server that applied
+/// a step to objects of another type, as vcsim does, still walks each
+/// object once or twice, never once per sibling.
+const WALK: &[Hop] = &[
+    Hop {
+        name: "root",
+        kind: "Folder",
+        path: "childEntity",
+        next: &["root", "dcVm", "dcHost", "dcDs", "dcNet"],
+    },
+    Hop {
+        name: "dcVm",
+        kind: "Datacenter",
+        path: "vmFolder",
+        next: &["vmFolder"],
+    },
+    Hop {
+        name: "vmFolder",
+        kind: "Folder",
+        path: "childEntity",
+        next: &["vmFolder"],
+    },
+    Hop {
+        name: "dcHost",
+        kind: "Datacenter",
+        path: "hostFolder",
+        next: &["hostFolder"],
+    },
+    Hop {
+        name: "hostFolder",
+        kind: "Folder",
+        path: "childEntity",
+        next: &["hostFolder", "crHost", "crPool"],
+    },
+    Hop {
+        name: "crHost",
+        kind: "ComputeResource",
+        path: "host",
+        next: &[],
+    },
+    Hop {
+        name: "crPool",
+        kind: "ComputeResource",
+        path: "resourcePool",
+        next: &["pool", "vappVm"],
+    },
+    Hop {
+        name: "pool",
+        kind: "ResourcePool",
+        path: "resourcePool",
+        next: &["pool", "vappVm"],
+    },
+    Hop {
+        name: "vappVm",
+        kind: "VirtualApp",
+        path: "vm",
+        next: &[],
+    },
+    Hop {
+        name: "dcDs",
+        kind: "Datacenter",
+        path: "datastoreFolder",
+        next: &["dsFolder"],
+    },
+    Hop {
+        name: "dsFolder",
+        kind: "Folder",
+        path: "childEntity",
+        next: &["dsFolder"],
+    },
+    Hop {
+        name: "dcNet",
+        kind: "Datacenter",
+        path: "networkFolder",
+        next: &["netFolder"],
+    },
+    Hop {
+        name: "netFolder",
+        kind: "Folder",
+        path: "childEntity",
+        next: &["netFolder"],
+    },
+];
+
+/// The steps a collection of `kinds` takes: the folder trees always (every
+/// path runs through them); the hosts only for hosts; the pool trees for
+/// pools, vApps and the VMs inside vApps.
+fn walk_for(kinds: &[&str]) -> Vec<&'static Hop> {
+    let wants = |k: &[&str]| kinds.iter().any(|x| k.contains(x));
+    let hosts = wants(&["HostSystem"]);
+    let pools = wants(&["ResourcePool", "VirtualApp", "VirtualMachine"]);
+    WALK.iter()
+        .filter(|h| match h.name {
+            "crHost" => hosts,
+            "crPool" | "pool" | "vappVm" => pools,
+            _ => true,
+        })
+        .collect()
+}
+
+/// Writes the steps `next` as the selectSets of one level: in full those
+/// no enclosing level defines (before any is followed), by name the rest.
+/// A server that learns the names level by level as it walks (vcsim does)
+/// then knows every name a level uses before it follows any; each step is
+/// written in full once, and the root folder meets only the root step
+/// (every step listed at the top would be tried on it, and each folder
+/// step would walk its children again).
+fn level(req: &mut Request, walk: &[&Hop], next: &[&str], scope: &[&'static str]) {
+    let taken: Vec<&Hop> = next
+        .iter()
+        .filter_map(|n| walk.iter().find(|h| h.name == *n).copied())
+        .collect();
+    let mut inner: Vec<&'static str> = scope.to_vec();
+    inner.extend(taken.iter().map(|h| h.name).filter(|n| !scope.contains(n)));
+    for hop in taken {
+        if scope.contains(&hop.name) {
+            req.open("selectSet")
+                .text("name", hop.name)
+                .close("selectSet");
+            continue;
+        }
+        req.open_typed("selectSet", "TraversalSpec")
+            .text("name", hop.name)
+            .text("type", hop.kind)
+            .text("path", hop.path)
+            .text("skip", "false");
+        level(req, walk, hop.next, &inner);
+        req.close("selectSet");
+    }
+}
+
+/// `RetrievePropertiesEx` of `specs` for every object of their types
+/// below the root folder, walked by `WALK` in the same call: the root
+/// itself is not reported (as a ContainerView leaves out its container),
+/// and no view is made, so the first page is the collection's first call.
+fn inventory_request(
+    pc: &MoRef,
+    root: &MoRef,
+    specs: &[PropertySpec<'_>],
+    page_size: u32,
+) -> Request {
     let mut req = Request::new("RetrievePropertiesEx", pc);
     req.session_bound = true;
     req.open("specSet");
     prop_sets(&mut req, specs);
+    let kinds: Vec<&str> = specs.iter().map(|s| s.kind).collect();
+    let walk = walk_for(&kinds);
     req.open("objectSet")
-        .moref("obj", view)
+        .moref("obj", root)
         .text("skip", "true");
-    req.open_typed("selectSet", "TraversalSpec")
-        .text("name", "view")
-        .text("type", "ContainerView")
-        .text("path", "view")
-        .text("skip", "false")
-        .close("selectSet");
+    level(&mut req, &walk, &["root"], &[]);
     req.close("objectSet").close("specSet");
     max_objects(&mut req, page_size);
     req
@@ -1043,21 +1123,52 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_view_pass_traverses_the_view_once() {
+    fn walk_body(kinds: &[&'static str]) -> String {
         let pc = MoRef::new("PropertyCollector", "propertyCollector");
-        let view = MoRef::new("ContainerView", "session[1]view");
-        let body = view_request(&pc, &view, VM_SPEC, 500).body().unwrap();
-        assert_eq!(body.matches("<objectSet>").count(), 1);
-        assert_eq!(body.matches("<selectSet").count(), 1);
-        assert!(body.contains("<maxObjects>500</maxObjects>"));
-        assert!(!body.contains("reportMissingObjectsInResults"));
+        let root = MoRef::new("Folder", "group-d1");
+        let specs: Vec<PropertySpec<'static>> = kinds
+            .iter()
+            .map(|k| PropertySpec {
+                kind: k,
+                paths: &["name"],
+            })
+            .collect();
+        inventory_request(&pc, &root, &specs, 500).body().unwrap()
     }
 
-    const VM_SPEC: &[PropertySpec<'static>] = &[PropertySpec {
-        kind: "VirtualMachine",
-        paths: &["config.template"],
-    }];
+    /// Each step is written in full once and named after that, so the
+    /// root folder meets one step, and a server resolves every name.
+    #[test]
+    fn the_walk_defines_each_step_once_from_the_root_it_skips() {
+        let body = walk_body(&["VirtualMachine", "HostSystem"]);
+        assert_eq!(body.matches("<objectSet>").count(), 1);
+        assert!(body.contains(r#"<obj type="Folder">group-d1</obj><skip>true</skip>"#));
+        for hop in WALK {
+            let full = format!("<name>{}</name><type>{}</type>", hop.name, hop.kind);
+            assert_eq!(body.matches(&full).count(), 1, "{} in {body}", hop.name);
+        }
+        assert!(body.contains("<maxObjects>500</maxObjects>"));
+        assert!(!body.contains("ContainerView"));
+    }
+
+    #[test]
+    fn the_walk_to_folders_alone_skips_the_hosts_and_pools() {
+        let body = walk_body(&["Folder", "Datacenter"]);
+        for skipped in ["crHost", "crPool", "<name>pool</name>", "vappVm"] {
+            assert!(!body.contains(skipped), "{skipped} in {body}");
+        }
+        for taken in ["vmFolder", "hostFolder", "dsFolder", "netFolder"] {
+            assert!(body.contains(taken), "{taken} missing from {body}");
+        }
+    }
+
+    /// A VM in a vApp is in no VM folder: only the pool tree reaches it.
+    #[test]
+    fn the_walk_to_vms_goes_through_the_pools_to_the_vapps() {
+        let body = walk_body(&["VirtualMachine"]);
+        assert!(body.contains("<name>vappVm</name><type>VirtualApp</type><path>vm</path>"));
+        assert!(!body.contains("crHost"), "{body}");
+    }
 
     #[test]
     fn decodes_a_page() {

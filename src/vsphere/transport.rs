@@ -405,7 +405,9 @@ impl Transport {
         }
         let started = std::time::Instant::now();
         let resp = builder.send().await.map_err(|e| self.classify(e, step))?;
-        self.keep_cookie(resp.headers());
+        if !req.beside_login {
+            self.keep_cookie(resp.headers());
+        }
         let status = resp.status();
         let content_type = resp
             .headers()

@@ -103,6 +103,58 @@ impl Admin {
         })
     }
 
+    /// Every object of `kinds` below the root folder as a ContainerView
+    /// lists it (`CreateContainerView`, one page, `DestroyView`): the read
+    /// vaudit made before it walked the inventory itself, kept here as the
+    /// reference its walk is held to.
+    pub fn view_objects(&self, kinds: &[&str]) -> std::collections::BTreeSet<String> {
+        let content = self.client.content();
+        let root = &content.root_folder;
+        let mut inner = format!(
+            r#"<container type="{}">{}</container>"#,
+            xml_escape(&root.kind),
+            xml_escape(&root.value)
+        );
+        for k in kinds {
+            inner.push_str(&format!("<type>{k}</type>"));
+        }
+        inner.push_str("<recursive>true</recursive>");
+        let vm = content.view_manager.clone().unwrap();
+        let (body, _) = self.call("CreateContainerView", &vm, &inner);
+        let view = body
+            .split("<returnval type=\"ContainerView\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .expect("a view")
+            .to_string();
+        let mut specs = String::new();
+        for k in kinds {
+            specs.push_str(&format!(
+                "<propSet><type>{k}</type><pathSet>name</pathSet></propSet>"
+            ));
+        }
+        let inner = format!(
+            r#"<specSet>{specs}<objectSet><obj type="ContainerView">{}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet><options><maxObjects>1000000</maxObjects></options>"#,
+            xml_escape(&view)
+        );
+        let pc = content.property_collector.clone();
+        let (body, _) = self.call("RetrievePropertiesEx", &pc, &inner);
+        assert!(!body.contains("<token>"), "one page: {body}");
+        self.call(
+            "DestroyView",
+            &MoRef::new("ContainerView", view.as_str()),
+            "",
+        );
+        body.split("<obj type=\"")
+            .skip(1)
+            .filter_map(|r| {
+                let (kind, rest) = r.split_once("\">")?;
+                let value = rest.split('<').next()?;
+                Some(format!("{kind}:{value}"))
+            })
+            .collect()
+    }
+
     fn authorization_manager(&self) -> MoRef {
         self.client.content().authorization_manager.clone().unwrap()
     }

@@ -7,20 +7,17 @@ use std::collections::BTreeSet;
 use crate::common::{Sim, run};
 
 /// The managed object types the SOAP requests of a `-vv` run asked for:
-/// the container view's types and the property specs' types.
+/// the property specs' types (the walk's steps name the types it passes
+/// through, which are not asked for).
 fn requested_types(stderr: &str) -> BTreeSet<String> {
     let mut types = BTreeSet::new();
     for line in stderr.lines().filter(|l| l.contains("SOAP request")) {
-        let is_collection = line.contains("method=\"CreateContainerView\"")
-            || line.contains("method=\"RetrievePropertiesEx\"");
-        if !is_collection {
+        if !line.contains("method=\"RetrievePropertiesEx\"") {
             continue;
         }
-        for part in line.split("<type>").skip(1) {
+        for part in line.split("<propSet><type>").skip(1) {
             let t = part.split('<').next().unwrap_or_default();
-            if t != "ContainerView" {
-                types.insert(t.to_string());
-            }
+            types.insert(t.to_string());
         }
     }
     types

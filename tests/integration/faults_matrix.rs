@@ -118,7 +118,6 @@ struct Step {
 fn step(name: &str) -> Step {
     let (method, also, after_the_audit, idempotent) = match name {
         "login" => ("Login", None, false, false),
-        "create_container_view" => ("CreateContainerView", None, false, false),
         "retrieve_properties_ex" => ("RetrievePropertiesEx", None, false, true),
         "continue_page_2" => (
             "ContinueRetrievePropertiesEx",
@@ -202,19 +201,19 @@ macro_rules! matrix {
 
 matrix! {
     folders ["folders"] =>
-        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        login, retrieve_properties_ex, continue_page_2, continue_page_3,
         logout;
     pools ["pools"] =>
-        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        login, retrieve_properties_ex, continue_page_2, continue_page_3,
         logout;
     templates ["templates"] =>
-        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        login, retrieve_properties_ex, continue_page_2, continue_page_3,
         retrieve_by_reference, query_events, logout;
     privileges ["privileges"] =>
-        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        login, retrieve_properties_ex, continue_page_2, continue_page_3,
         has_privilege_on_entities, logout;
     check ["check", "--only", "connection,clock,folders,templates", "--folder", "F10", "--template", "arc-tpl"] =>
-        login, create_container_view, retrieve_properties_ex, continue_page_2, continue_page_3,
+        login, retrieve_properties_ex, continue_page_2, continue_page_3,
         retrieve_by_reference, query_events, current_time, logout;
 }
 
@@ -269,10 +268,6 @@ async fn mount_healthy(server: &MockServer) {
         .mount(server)
         .await;
     soap("Login").respond_with(login_ok()).mount(server).await;
-    soap("CreateContainerView")
-        .respond_with(ok("create-container-view.xml"))
-        .mount(server)
-        .await;
     soap("RetrievePropertiesEx")
         .respond_with(xml(page("RetrievePropertiesExResponse", 10, Some("1"))))
         .mount(server)
@@ -290,10 +285,6 @@ async fn mount_healthy(server: &MockServer) {
     }
     soap("CancelRetrievePropertiesEx")
         .respond_with(ok("cancel-retrieve.xml"))
-        .mount(server)
-        .await;
-    soap("DestroyView")
-        .respond_with(ok("destroy-view.xml"))
         .mount(server)
         .await;
     soap("QueryEvents")
@@ -856,7 +847,7 @@ async fn the_gate_logs_out_once_after_its_last_soap_call() {
 /// A SOAP step that fails ends the session all the same, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gate_logs_out_once_when_a_soap_step_fails() {
-    let (server, run) = gate_with_rest(Some("CreateContainerView")).await;
+    let (server, run) = gate_with_rest(Some("RetrievePropertiesEx")).await;
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert_one_logout_last(&server).await;
 }

@@ -574,14 +574,14 @@ fn the_check_costs_a_constant_number_of_calls_whatever_the_manifest() {
     let small = small_manifest(dir.path(), "");
     let builtin = calls(&[]);
     assert_eq!(builtin, calls(&["--manifest", &small]));
-    // ServiceContent, Login, CreateContainerView, one page, DestroyView,
+    // ServiceContent, Login, one page (the walk needs no view),
     // privilegeList, roleList, HasPrivilegeOnEntities, the folder's
     // permissions, the Lookup Service's content and List (sent together),
-    // the SSO token (the user's groups), Logout: 13; and since `privileges`
+    // the SSO token (the user's groups), Logout: 11; and since `privileges`
     // is the gate's privileges and tagging checks, the gate's CurrentTime
     // and the tagging check's vAPI REST session (`/api`: the simulator
-    // presents 8.0.2) and tag list: 17.
-    assert_eq!(builtin, 17);
+    // presents 8.0.2) and tag list: 15.
+    assert_eq!(builtin, 15);
 }
 
 /// A vCenter before 7.0 U2 answers `POST /api/session` with 404: the

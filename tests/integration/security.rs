@@ -351,8 +351,8 @@ fn xml(body: String) -> wiremock::ResponseTemplate {
     wiremock::ResponseTemplate::new(200).set_body_raw(body, XML)
 }
 
-/// Everything but the inventory pages: service content, login, the view,
-/// events, logout.
+/// Everything but the inventory pages: service content, login, events,
+/// logout.
 async fn mount_session(server: &MockServer) {
     use crate::wire::{login_ok, ok, soap};
     soap("RetrieveServiceContent")
@@ -360,16 +360,8 @@ async fn mount_session(server: &MockServer) {
         .mount(server)
         .await;
     soap("Login").respond_with(login_ok()).mount(server).await;
-    soap("CreateContainerView")
-        .respond_with(ok("create-container-view.xml"))
-        .mount(server)
-        .await;
     soap("CancelRetrievePropertiesEx")
         .respond_with(ok("cancel-retrieve.xml"))
-        .mount(server)
-        .await;
-    soap("DestroyView")
-        .respond_with(ok("destroy-view.xml"))
         .mount(server)
         .await;
     soap("QueryEvents")
@@ -1023,6 +1015,14 @@ async fn f10_vv_never_prints_the_session_key() {
     crate::wire::soap("HasPrivilegeOnEntities")
         .respond_with(xml(envelope(
             r#"<HasPrivilegeOnEntitiesResponse xmlns="urn:vim25"></HasPrivilegeOnEntitiesResponse>"#,
+        )))
+        .mount(&server)
+        .await;
+    // The clock too: the privilege call is asked once the inventory and
+    // the clock are in.
+    crate::wire::soap("CurrentTime")
+        .respond_with(xml(envelope(
+            r#"<CurrentTimeResponse xmlns="urn:vim25"><returnval>2026-12-06T10:00:00Z</returnval></CurrentTimeResponse>"#,
         )))
         .mount(&server)
         .await;

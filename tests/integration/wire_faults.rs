@@ -105,11 +105,7 @@ async fn about_echoes_the_quoted_cookie_and_logs_out() {
 async fn library_echoes_the_quoted_cookie_on_every_later_call() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    for (m, file) in [
-        ("CreateContainerView", "create-container-view.xml"),
-        ("RetrievePropertiesEx", "retrieve-page-2.xml"),
-        ("DestroyView", "destroy-view.xml"),
-    ] {
+    for (m, file) in [("RetrievePropertiesEx", "retrieve-page-2.xml")] {
         soap(m)
             .and(header("Cookie", COOKIE))
             .respond_with(ok(file))
@@ -135,7 +131,7 @@ async fn library_echoes_the_quoted_cookie_on_every_later_call() {
         .expect("inventory with the cookie");
     assert_eq!(objs.len(), 2);
     client.logout().await.expect("logout with the cookie");
-    assert_eq!(client.calls(), 6);
+    assert_eq!(client.calls(), 4);
     server.verify().await;
 }
 
@@ -333,9 +329,9 @@ async fn logout_fault_is_a_warning_not_a_failure() {
 
 /// Library: every recorded fault at a later step (RetrievePropertiesEx)
 /// becomes its typed kind with the details decoded, the sentence names it,
-/// and the view is still destroyed.
+/// and no page is reported.
 #[tokio::test]
-async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
+async fn each_fault_at_the_first_page_is_typed() {
     let folder = |v: &str| Some(MoRef::new("Folder", v));
     let cases: Vec<(&str, FaultKind, &str)> = vec![
         (
@@ -400,18 +396,8 @@ async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
         let passes = if relogin { 2 } else { 1 };
         let server = MockServer::start().await;
         mount_connect_with_logins(&server, passes).await;
-        soap("CreateContainerView")
-            .respond_with(ok("create-container-view.xml"))
-            .expect(passes)
-            .mount(&server)
-            .await;
         soap("RetrievePropertiesEx")
             .respond_with(fault(file))
-            .expect(passes)
-            .mount(&server)
-            .await;
-        soap("DestroyView")
-            .respond_with(ok("destroy-view.xml"))
             .expect(passes)
             .mount(&server)
             .await;
@@ -440,7 +426,7 @@ async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
         );
         // Logging out after a failed step is the caller's job; it still works.
         client.logout().await.expect("logout after a failed step");
-        let pass = ["CreateContainerView", "RetrievePropertiesEx", "DestroyView"];
+        let pass = ["RetrievePropertiesEx"];
         let mut want = vec!["RetrieveServiceContent", "Login"];
         want.extend(pass);
         if relogin {
@@ -459,16 +445,8 @@ async fn each_fault_at_a_later_step_is_typed_and_the_view_destroyed() {
 async fn invalid_property_sentence_names_the_property() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    soap("CreateContainerView")
-        .respond_with(ok("create-container-view.xml"))
-        .mount(&server)
-        .await;
     soap("RetrievePropertiesEx")
         .respond_with(fault("fault-invalid-property.xml"))
-        .mount(&server)
-        .await;
-    soap("DestroyView")
-        .respond_with(ok("destroy-view.xml"))
         .mount(&server)
         .await;
     let client = logged_in(&server).await;
@@ -479,20 +457,15 @@ async fn invalid_property_sentence_names_the_property() {
     assert!(err.to_string().contains("config.createDates"), "{err}");
 }
 
-/// Library: a fault at CreateContainerView (before any view exists) is typed
-/// and no DestroyView is sent for a view that was never created.
+/// Library: NoPermission at the first page (System.View on the root
+/// folder the walk starts from) is typed, with its remedy.
 #[tokio::test]
-async fn no_permission_at_create_container_view() {
+async fn no_permission_at_the_first_page() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    soap("CreateContainerView")
+    soap("RetrievePropertiesEx")
         .respond_with(fault("fault-no-permission.xml"))
         .expect(1)
-        .mount(&server)
-        .await;
-    soap("DestroyView")
-        .respond_with(ok("destroy-view.xml"))
-        .expect(0)
         .mount(&server)
         .await;
     let client = logged_in(&server).await;
@@ -517,20 +490,13 @@ async fn no_permission_at_create_container_view() {
 // Paging
 // ---------------------------------------------------------------------------
 
-async fn mount_view(server: &MockServer) {
-    soap("CreateContainerView")
-        .and(header("Cookie", COOKIE))
-        .and(body_string_contains(
-            r#"<container type="Folder">group-d1</container>"#,
-        ))
-        .and(body_string_contains("<type>VirtualMachine</type>"))
-        .respond_with(ok("create-container-view.xml"))
-        .expect(1)
-        .named("CreateContainerView")
-        .mount(server)
-        .await;
+async fn mount_first_page(server: &MockServer) {
     soap("RetrievePropertiesEx")
         .and(header("Cookie", COOKIE))
+        .and(body_string_contains(
+            r#"<obj type="Folder">group-d1</obj><skip>true</skip>"#,
+        ))
+        .and(body_string_contains("<propSet><type>VirtualMachine</type>"))
         .and(body_string_contains("<maxObjects>3</maxObjects>"))
         .and(body_string_contains("<pathSet>name</pathSet>"))
         .respond_with(ok("retrieve-page-1.xml"))
@@ -538,25 +504,15 @@ async fn mount_view(server: &MockServer) {
         .named("RetrievePropertiesEx")
         .mount(server)
         .await;
-    soap("DestroyView")
-        .and(header("Cookie", COOKIE))
-        .and(body_string_contains(
-            "52a8f1c0-9b2d-4e7a-a3c5-6d8e9f0a1b2c</_this>",
-        ))
-        .respond_with(ok("destroy-view.xml"))
-        .expect(1)
-        .named("DestroyView")
-        .mount(server)
-        .await;
 }
 
 /// Page 1 carries a token, page 2 none: every object once, in order, in
-/// exactly view + 2 pages + destroy round trips.
+/// exactly 2 round trips.
 #[tokio::test]
 async fn paging_reads_every_object_once_in_order() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    mount_view(&server).await;
+    mount_first_page(&server).await;
     soap("ContinueRetrievePropertiesEx")
         .and(header("Cookie", COOKIE))
         .and(body_string_contains("<token>1</token>"))
@@ -578,7 +534,7 @@ async fn paging_reads_every_object_once_in_order() {
         .retrieve_inventory(VM_NAMES, 3, |n| progress.push(n))
         .await
         .expect("two pages");
-    assert_eq!(client.calls() - before, 4, "view + 2 pages + destroy");
+    assert_eq!(client.calls() - before, 2, "2 pages");
     assert_eq!(progress, [3, 5]);
     let got: Vec<(String, Option<String>)> = objs
         .iter()
@@ -606,12 +562,12 @@ async fn paging_reads_every_object_once_in_order() {
 }
 
 /// A fault on page 2: the error is returned (not a short inventory), and the
-/// result set is cancelled and the view destroyed, in that order.
+/// result set is cancelled.
 #[tokio::test]
-async fn failing_page_2_cancels_and_destroys() {
+async fn failing_page_2_cancels() {
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    mount_view(&server).await;
+    mount_first_page(&server).await;
     soap("ContinueRetrievePropertiesEx")
         .respond_with(fault("fault-method-not-found.xml"))
         .expect(1)
@@ -645,20 +601,14 @@ async fn failing_page_2_cancels_and_destroys() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        client.calls() - before,
-        5,
-        "view + 2 pages + cancel + destroy"
-    );
+    assert_eq!(client.calls() - before, 3, "2 pages + cancel");
     let methods = methods_received(&server).await;
     assert_eq!(
         &methods[2..],
         [
-            "CreateContainerView",
             "RetrievePropertiesEx",
             "ContinueRetrievePropertiesEx",
             "CancelRetrievePropertiesEx",
-            "DestroyView"
         ]
     );
     server.verify().await;
@@ -671,7 +621,7 @@ async fn truncated_page_2_is_unreadable_and_cleaned_up() {
     let cut = &page2[..page2.find("jump-host").unwrap() + 4];
     let server = MockServer::start().await;
     mount_connect_and_login(&server).await;
-    mount_view(&server).await;
+    mount_first_page(&server).await;
     soap("ContinueRetrievePropertiesEx")
         .respond_with(ResponseTemplate::new(200).set_body_raw(cut, "text/xml; charset=utf-8"))
         .expect(1)
@@ -704,18 +654,8 @@ async fn missing_set_not_authenticated_is_an_error_not_empty_data() {
     // One re-login and one fresh pass; the second failure is final.
     let server = MockServer::start().await;
     mount_connect_with_logins(&server, 2).await;
-    soap("CreateContainerView")
-        .respond_with(ok("create-container-view.xml"))
-        .expect(2)
-        .mount(&server)
-        .await;
     soap("RetrievePropertiesEx")
         .respond_with(ok("missing-set-not-authenticated.xml"))
-        .expect(2)
-        .mount(&server)
-        .await;
-    soap("DestroyView")
-        .respond_with(ok("destroy-view.xml"))
         .expect(2)
         .mount(&server)
         .await;
@@ -1010,54 +950,6 @@ async fn verbose_log_has_no_ansi_escapes_when_piped() {
     run.assert_exit(0)
         .assert_stderr_has("SOAP answer")
         .assert_stderr_lacks("\u{1b}[");
-}
-
-/// DestroyView answered NotAuthenticated (the session expired, and the view
-/// with it) or ManagedObjectNotFound (the view is already gone): the pages
-/// were read, so the collection stands; no re-login and no second pass.
-#[tokio::test]
-async fn destroy_view_of_a_view_gone_with_its_session_is_not_a_failure() {
-    for file in [
-        "fault-not-authenticated.xml",
-        "fault-managed-object-not-found.xml",
-    ] {
-        let server = MockServer::start().await;
-        mount_connect_with_logins(&server, 1).await;
-        soap("CreateContainerView")
-            .respond_with(ok("create-container-view.xml"))
-            .expect(1)
-            .mount(&server)
-            .await;
-        soap("RetrievePropertiesEx")
-            .respond_with(ok("retrieve-page-2.xml"))
-            .expect(1)
-            .mount(&server)
-            .await;
-        soap("DestroyView")
-            .respond_with(fault(file))
-            .expect(1)
-            .mount(&server)
-            .await;
-
-        let client = logged_in(&server).await;
-        let objs = client
-            .retrieve_inventory(VM_NAMES, 100, |_| {})
-            .await
-            .unwrap_or_else(|e| panic!("{file}: the pages were read, yet: {e}"));
-        assert_eq!(objs.len(), 2, "{file}");
-        assert_eq!(
-            methods_received(&server).await,
-            [
-                "RetrieveServiceContent",
-                "Login",
-                "CreateContainerView",
-                "RetrievePropertiesEx",
-                "DestroyView"
-            ],
-            "{file}"
-        );
-        server.verify().await;
-    }
 }
 
 /// A QueryEvents answer, as vCenter writes one, holding `n` events.
