@@ -13,6 +13,9 @@
 #   VAUDIT_BIN=path   measure this vaudit instead of a fresh release build
 #   BASELINE=path     also measure another vaudit (e.g. an older commit's)
 #                     in the same run, for a before/after ratio
+#   TRACE=dir         one more WAN run of each, traced (requests and
+#                     connections, timed) into dir/vaudit.log and
+#                     dir/baseline.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -87,6 +90,12 @@ measure() { # label binary
   cp "$state/err" "${TMPDIR:-/tmp}/wan-last.err"
   read -r wan_ms wan_min < <(median_ms gate "$wan")
   echo "$1 ($bin): LAN ${lan_ms} ms, WAN ${wan_ms} ms, SOAP calls ${calls#calls=}"
+  # TRACE=DIR: one more run over the WAN with every request and connection
+  # timed, to read the chains from (DIR/LABEL.log).
+  if [ -n "${TRACE:-}" ]; then
+    mkdir -p "$TRACE"
+    RUST_LOG=vaudit=debug,hyper_util=debug gate "$wan" >/dev/null 2>"$TRACE/$1.log" || true
+  fi
   # The fastest runs too: the other jobs on a shared machine only ever add
   # time, and a slow LAN median alone moves the medians' figure by a round
   # trip.

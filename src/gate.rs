@@ -553,6 +553,13 @@ impl<'a> Wants<'a> {
     }
 }
 
+/// How many calls `gather` asks at once right after Login (the inventory's
+/// first page, the clock, the event history, the privilege and role lists,
+/// the perf catalog, the visibility question, the REST session, the Lookup
+/// Service's two): the connections the gate's session opens ahead, beside
+/// ServiceContent, so that none of them waits on a handshake.
+pub const AT_ONCE: usize = 10;
+
 /// One session's gathering: the inventory, the vCenter's time, the event
 /// history, the privilege answers for the targets, the REST probe. Every
 /// call runs in the caller's session.
@@ -635,81 +642,38 @@ pub async fn gather(
     // The REST probe (up to four calls in a row on its own connection)
     // runs beside both steps below, so it never holds up the SOAP ones.
     let work = async {
-        let (first, server_time, prelude, catalog, visibility, ip_holders) = tokio::join!(
-            inventory::first_pass(
-                client,
-                vcenter,
-                wants.inventory,
-                wants.events,
-                wants.limits,
-                on_progress
-            ),
-            client.current_time(),
-            privileges_prelude,
-            catalog,
-            visibility,
-            ip_holders,
-        );
-        let first = first?;
+        // What the questions about the targets need waits; the clock, the
+        // visibility question and the address search are only kept, so
+        // they go on beside everything below rather than hold it up.
+        let needed = async {
+            tokio::join!(
+                Box::pin(inventory::first_pass(
+                    client,
+                    vcenter,
+                    wants.inventory,
+                    wants.events,
+                    wants.limits,
+                    on_progress
+                )),
+                privileges_prelude,
+                catalog,
+            )
+        };
+        let kept = async { tokio::join!(client.current_time(), visibility, ip_holders) };
+        let asked = async {
+            let (first, prelude, catalog) = needed.await;
+            let first = first?;
+            let (prelude, catalog) = (prelude?, catalog?);
+            // Boxed: the gate's future nests deep enough to pass the
+            // compiler's layout depth otherwise.
+            Box::pin(ask_of_targets(
+                client, first, spec, wants, prelude, catalog, &root,
+            ))
+            .await
+        };
+        let (asked, (server_time, visibility, ip_holders)) = tokio::join!(asked, kept);
+        let (mut snap, (privileges, latency, appliance)) = asked?;
         let (server_time, visibility) = (server_time?, visibility?);
-        let (prelude, catalog) = (prelude?, catalog?);
-
-        // Then what depends on the targets found in it, again side by side.
-        let steps = async |snap: &Snapshot| {
-            let privileges = async {
-                match (wants.privileges, prelude) {
-                    (Some((manifest, user)), Some(prelude)) => {
-                        let (targets, errors) = inventory::resolve_each(snap, spec);
-                        // A target that does not exist is reported by the
-                        // targets check; asking about the others would judge
-                        // a partial set.
-                        if errors.is_empty() {
-                            inventory::privileges::gather_with(
-                                client, snap, &targets, manifest, user, prelude,
-                            )
-                            .await
-                            .map(Some)
-                        } else {
-                            Ok(None)
-                        }
-                    }
-                    _ => Ok(None),
-                }
-            };
-            let latency = async {
-                match catalog {
-                    Some(c) => gather_latency(client, snap, spec, c).await,
-                    None => Ok(None),
-                }
-            };
-            let appliance = async {
-                match wants.appliance {
-                    Some(cfg) => gather_appliance(client, snap, cfg, spec)
-                        .await
-                        .map(|a| Some(Box::new(a))),
-                    None => Ok(None),
-                }
-            };
-            tokio::join!(privileges, latency, appliance)
-        };
-        // Beside the templates' second pass when no question reads a VM
-        // (the template target and the appliance are VMs): the privileges
-        // and the latency need only the first pass's folders, pools and
-        // datastores, and over a WAN waiting for the second costs a round
-        // trip.
-        let early = first.has_second_pass() && spec.template.is_none() && wants.appliance.is_none();
-        let (mut snap, (privileges, latency, appliance)) = if early {
-            let provisional = first.provisional(root.clone());
-            let (snap, asked) = tokio::join!(
-                Box::pin(first.finish(client, wants.limits)),
-                steps(&provisional)
-            );
-            (snap?, asked)
-        } else {
-            let snap = Box::pin(first.finish(client, wants.limits)).await?;
-            let asked = steps(&snap).await;
-            (snap, asked)
-        };
         snap.server_time = Some(server_time);
         snap.visibility = visibility;
         // An object deleted since the inventory pass ends the checks that
@@ -762,6 +726,102 @@ pub async fn gather(
         },
     ))
 }
+
+/// The questions about the targets (privileges, latency, the appliance),
+/// and the snapshot. They need only the first pass's folders, pools and
+/// datastores, so they are asked beside the templates' second pass when
+/// no question reads a VM's name (the appliance search does): the
+/// privileges then ask about every template the first pass found, and
+/// keep the answers for the one the snapshot's template target names. Over
+/// a WAN, waiting for the second pass costs a round trip.
+async fn ask_of_targets(
+    client: &Client,
+    first: inventory::FirstPass<impl FnMut(usize)>,
+    spec: &TargetSpec,
+    wants: &Wants<'_>,
+    prelude: Option<inventory::privileges::Prelude>,
+    catalog: Option<vsphere::PerfCatalog>,
+    root: &MoRef,
+) -> Result<(Snapshot, Asked), vsphere::Error> {
+    let steps = async |snap: &Snapshot, spec: &TargetSpec, also: &[MoRef]| {
+        let privileges = async {
+            match (wants.privileges, prelude) {
+                (Some((manifest, user)), Some(prelude)) => {
+                    let (targets, errors) = inventory::resolve_each(snap, spec);
+                    // A target that does not exist is reported by the
+                    // targets check; asking about the others would judge
+                    // a partial set.
+                    if errors.is_empty() {
+                        inventory::privileges::gather_with(
+                            client, snap, &targets, manifest, user, prelude, also,
+                        )
+                        .await
+                        .map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                }
+                _ => Ok(None),
+            }
+        };
+        let latency = async {
+            match catalog {
+                Some(c) => gather_latency(client, snap, spec, c).await,
+                None => Ok(None),
+            }
+        };
+        let appliance = async {
+            match wants.appliance {
+                Some(cfg) => gather_appliance(client, snap, cfg, spec)
+                    .await
+                    .map(|a| Some(Box::new(a))),
+                None => Ok(None),
+            }
+        };
+        tokio::join!(privileges, latency, appliance)
+    };
+    if !first.has_second_pass() || wants.appliance.is_some() {
+        let snap = Box::pin(first.finish(client, wants.limits)).await?;
+        let asked = steps(&snap, spec, &[]).await;
+        return Ok((snap, asked));
+    }
+    let provisional = first.provisional(root.clone());
+    let templates = match spec.template {
+        Some(_) => first.templates(),
+        None => Vec::new(),
+    };
+    let early = TargetSpec {
+        template: None,
+        ..spec.clone()
+    };
+    let (snap, (privileges, latency, appliance)) = tokio::join!(
+        Box::pin(first.finish(client, wants.limits)),
+        steps(&provisional, &early, &templates)
+    );
+    let snap = snap?;
+    let privileges = match (privileges, wants.privileges) {
+        (Ok(Some(answers)), Some((manifest, _))) if spec.template.is_some() => {
+            let (targets, errors) = inventory::resolve_each(&snap, spec);
+            let root = inventory::privileges::root_entity(&snap);
+            let placements = inventory::checked_on::placements(&manifest.kinds(), &targets, &root);
+            // As the sequential order would have: nothing when a target
+            // is missing, else the answers for the targets alone.
+            Ok(match errors.is_empty() {
+                true => answers.keep_only(inventory::checked_on::entities_to_query(&placements)),
+                false => None,
+            })
+        }
+        (other, _) => other,
+    };
+    Ok((snap, (privileges, latency, appliance)))
+}
+
+/// The answers `ask_of_targets` gathers: privileges, latency, appliance.
+type Asked = (
+    Result<Option<inventory::privileges::PrivilegeAnswers>, vsphere::Error>,
+    Result<Option<DatastoreLatency>, vsphere::Error>,
+    Result<Option<Box<Appliance>>, vsphere::Error>,
+);
 
 /// A step's answer, or none when it found an object deleted since it was
 /// seen (kept in `vanished` for `checks`).

@@ -13,6 +13,9 @@ pub use super::settings::env_first;
 pub struct Connection {
     pub settings: Settings,
     pub options: ConnectOptions,
+    /// Connections to open beside ServiceContent (`Client::connect_warm`):
+    /// the gate's, for the calls it asks at once after Login.
+    pub warm: usize,
 }
 
 impl Connection {
@@ -29,6 +32,7 @@ impl Connection {
         Ok(Connection {
             options: settings.connect_options(),
             settings,
+            warm: 0,
         })
     }
 
@@ -68,7 +72,7 @@ impl Connection {
         };
         tokio::pin!(stopped);
         let opened = async {
-            let mut client = Client::connect(&self.options).await?;
+            let mut client = Client::connect_warm(&self.options, self.warm).await?;
             match client.login(self.username(), self.password()).await {
                 Ok(_) => Ok::<_, Error>(client),
                 Err(e) if e.is_invalid_login() => Err(Error::Login {
@@ -122,7 +126,10 @@ impl Connection {
         keyring: Keyring,
     ) -> Result<Result<Connection, crate::checks::Finding>, Error> {
         match Self::resolve_with(args, Some(config), keyring) {
-            Ok(c) => Ok(Ok(c)),
+            Ok(c) => Ok(Ok(Connection {
+                warm: crate::gate::AT_ONCE,
+                ..c
+            })),
             Err(e) if e.is_interrupted() => Err(e),
             Err(e) => Ok(Err(crate::checks::Finding::new(
                 crate::checks::connection::CHECK,

@@ -109,6 +109,18 @@ impl<F: FnMut(usize)> FirstPass<F> {
         self.read.chosen.iter().any(|c| !c.is_empty())
     }
 
+    /// The templates the first pass found (`config.template` true): the
+    /// objects the second pass reads the names and places of.
+    pub fn templates(&self) -> Vec<MoRef> {
+        self.read
+            .passes
+            .iter()
+            .zip(&self.read.chosen)
+            .filter(|(p, _)| p.kind == "VirtualMachine" && p.when == "config.template")
+            .flat_map(|(_, c)| c.iter().cloned())
+            .collect()
+    }
+
     /// The first pass's objects of every type but `VirtualMachine`, as a
     /// snapshot: what a question about the targets other than a template
     /// (a folder, a pool, a datastore…) reads, before the second pass adds

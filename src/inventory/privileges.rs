@@ -123,6 +123,19 @@ pub async fn membership(
 }
 
 impl PrivilegeAnswers {
+    /// The answers for `entities` alone, in their order (as if only they
+    /// had been asked); `None` when one of them was not asked.
+    pub fn keep_only(mut self, entities: Vec<MoRef>) -> Option<PrivilegeAnswers> {
+        if !entities.iter().all(|m| self.entities.contains(m)) {
+            return None;
+        }
+        let at = |m: &MoRef| entities.iter().position(|e| e == m);
+        self.granted.retain(|g| at(&g.entity).is_some());
+        self.granted.sort_by_key(|g| at(&g.entity));
+        self.entities = entities;
+        Some(self)
+    }
+
     /// Whether these answers cover every question the placements and the
     /// manifest ask, for the same principal.
     pub fn covers(&self, placements: &[Placement], ids: &[String], user: Option<&str>) -> bool {
@@ -218,7 +231,7 @@ pub async fn gather(
         prelude(client, for_user),
         membership(client, &sso, credentials, for_user)
     );
-    let mut answers = gather_with(client, snap, targets, manifest, for_user, p?).await?;
+    let mut answers = gather_with(client, snap, targets, manifest, for_user, p?, &[]).await?;
     answers.membership = Some(groups);
     Ok(answers)
 }
@@ -226,7 +239,9 @@ pub async fn gather(
 /// The answers for these targets, given the prelude. The privilege call and
 /// the permissions of the folder and the pool do not depend on each other:
 /// they are asked at once. The membership is left for the caller to add
-/// (`membership`, asked beside).
+/// (`membership`, asked beside). `also` are entities asked about beside
+/// the placements' (every template of a first pass, before the second
+/// says which one the template target names); `keep_only` trims them off.
 pub async fn gather_with(
     client: &Client,
     snap: &Snapshot,
@@ -234,6 +249,7 @@ pub async fn gather_with(
     manifest: &Manifest,
     for_user: Option<&str>,
     prelude: Prelude,
+    also: &[MoRef],
 ) -> Result<PrivilegeAnswers, Error> {
     let Prelude {
         known,
@@ -243,7 +259,12 @@ pub async fn gather_with(
     let root = root_entity(snap);
     let placements = privileges::placements(&manifest.kinds(), targets, &root);
     let ids = privileges::ids_to_query(manifest, &known);
-    let entities = privileges::entities_to_query(&placements);
+    let mut entities = privileges::entities_to_query(&placements);
+    for m in also {
+        if !entities.contains(m) {
+            entities.push(m.clone());
+        }
+    }
     let user = match for_user {
         Some(u) => u.to_string(),
         None => client

@@ -203,10 +203,6 @@ pub struct Request {
     /// result token): after a re-login they are meaningless, so the caller,
     /// not the transport, decides how to start over.
     pub session_bound: bool,
-    /// Set for a call sent beside Login (ServiceContent): a session cookie
-    /// its answer sets is not the one Login authenticates, so it is not
-    /// kept.
-    pub beside_login: bool,
 }
 
 impl Request {
@@ -229,7 +225,6 @@ impl Request {
             header: None,
             secret: false,
             session_bound: false,
-            beside_login: false,
         }
     }
 

@@ -26,7 +26,15 @@ impl Client {
     /// Connects and reads `ServiceContent`: the first round trip proves the
     /// URL, the TLS trust and that a vSphere SOAP endpoint answers.
     pub async fn connect(opts: &ConnectOptions) -> Result<Client, Error> {
+        Self::connect_warm(opts, 0).await
+    }
+
+    /// As `connect`, with `warm` more connections opened beside it
+    /// (`Transport::warm`), for a caller that will ask that many calls at
+    /// once after Login.
+    pub async fn connect_warm(opts: &ConnectOptions, warm: usize) -> Result<Client, Error> {
         let transport = Transport::new(opts)?;
+        transport.warm(warm);
         let req = Request::new("RetrieveServiceContent", &service_instance());
         let body = transport.call(req).await?;
         let node = transport.decode_tree("RetrieveServiceContent", &body)?;

@@ -52,6 +52,10 @@ impl BodySink for NoSink {
 
 const COOKIE_NAME: &str = "vmware_soap_session";
 
+/// The most of a warming answer read (`Transport::warm`): the file is a
+/// few hundred bytes; past this the connection is dropped, not kept.
+const WARM_BODY: usize = 64 * 1024;
+
 /// Long enough for a load balancer to move on, short enough not to matter.
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 
@@ -219,6 +223,45 @@ impl Transport {
                 .map(tls::ca_subjects)
                 .unwrap_or_default(),
         })
+    }
+
+    /// Opens `n` connections in the background, each with a GET of the
+    /// endpoint's `vimServiceVersions.xml` (public on every vCenter; its
+    /// answer, or a 404, is read and dropped): the pool then holds them
+    /// when the calls asked at once after Login go out, so none waits on
+    /// a TLS handshake (a round trip over a WAN, two with TLS 1.2) where
+    /// it would otherwise open its own. No credential, cookie or session
+    /// key rides on them, so they may go before the endpoint has proved
+    /// to be vSphere; a failure is only traced (the first call reports
+    /// what is wrong with the endpoint).
+    pub fn warm(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut url = self.url.clone();
+        let path = format!(
+            "{}/vimServiceVersions.xml",
+            url.path().trim_end_matches('/')
+        );
+        url.set_path(&path);
+        for _ in 0..n {
+            let (http, url) = (self.http.clone(), url.clone());
+            tokio::spawn(async move {
+                match http.get(url).send().await {
+                    // Read to the end (bounded) so the connection is kept.
+                    Ok(mut r) => {
+                        let mut read = 0;
+                        while let Ok(Some(c)) = r.chunk().await {
+                            read += c.len();
+                            if read > WARM_BODY {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => tracing::debug!("a connection opened ahead failed: {e}"),
+                }
+            });
+        }
     }
 
     /// The proxy the session goes through, and where it was named.
@@ -405,9 +448,7 @@ impl Transport {
         }
         let started = std::time::Instant::now();
         let resp = builder.send().await.map_err(|e| self.classify(e, step))?;
-        if !req.beside_login {
-            self.keep_cookie(resp.headers());
-        }
+        self.keep_cookie(resp.headers());
         let status = resp.status();
         let content_type = resp
             .headers()
