@@ -743,27 +743,29 @@ async fn ask_of_targets(
     catalog: Option<vsphere::PerfCatalog>,
     root: &MoRef,
 ) -> Result<(Snapshot, Asked), vsphere::Error> {
-    let steps = async |snap: &Snapshot, spec: &TargetSpec, also: &[MoRef]| {
-        let privileges = async {
-            match (wants.privileges, prelude) {
-                (Some((manifest, user)), Some(prelude)) => {
-                    let (targets, errors) = inventory::resolve_each(snap, spec);
-                    // A target that does not exist is reported by the
-                    // targets check; asking about the others would judge
-                    // a partial set.
-                    if errors.is_empty() {
-                        inventory::privileges::gather_with(
-                            client, snap, &targets, manifest, user, prelude, also,
-                        )
-                        .await
-                        .map(Some)
-                    } else {
-                        Ok(None)
-                    }
+    let privileges = async |snap: &Snapshot,
+                            spec: &TargetSpec,
+                            prelude: Option<inventory::privileges::Prelude>,
+                            also: &[MoRef]| {
+        match (wants.privileges, prelude) {
+            (Some((manifest, user)), Some(prelude)) => {
+                let (targets, errors) = inventory::resolve_each(snap, spec);
+                // A target that does not exist is reported by the targets
+                // check; asking about the others would judge a partial set.
+                if errors.is_empty() {
+                    inventory::privileges::gather_with(
+                        client, snap, &targets, manifest, user, prelude, also,
+                    )
+                    .await
+                    .map(Some)
+                } else {
+                    Ok(None)
                 }
-                _ => Ok(None),
             }
-        };
+            _ => Ok(None),
+        }
+    };
+    let others = async |snap: &Snapshot| {
         let latency = async {
             match catalog {
                 Some(c) => gather_latency(client, snap, spec, c).await,
@@ -778,29 +780,32 @@ async fn ask_of_targets(
                 None => Ok(None),
             }
         };
-        tokio::join!(privileges, latency, appliance)
+        tokio::join!(latency, appliance)
     };
     if !first.has_second_pass() || wants.appliance.is_some() {
         let snap = Box::pin(first.finish(client, wants.limits)).await?;
-        let asked = steps(&snap, spec, &[]).await;
-        return Ok((snap, asked));
+        let (privileges, (latency, appliance)) =
+            tokio::join!(privileges(&snap, spec, prelude, &[]), others(&snap));
+        return Ok((snap, (privileges, latency, appliance)));
     }
     let provisional = first.provisional(root.clone());
-    let templates = match spec.template {
-        Some(_) => first.templates(),
-        None => Vec::new(),
-    };
+    let named = spec.template.is_some();
+    let templates = if named { first.templates() } else { Vec::new() };
     let early = TargetSpec {
         template: None,
         ..spec.clone()
     };
-    let (snap, (privileges, latency, appliance)) = tokio::join!(
-        Box::pin(first.finish(client, wants.limits)),
-        steps(&provisional, &early, &templates)
-    );
+    let again = prelude.clone();
+    let (snap, (asked, (latency, appliance))) =
+        tokio::join!(Box::pin(first.finish(client, wants.limits)), async {
+            tokio::join!(
+                privileges(&provisional, &early, prelude, &templates),
+                others(&provisional)
+            )
+        });
     let snap = snap?;
-    let privileges = match (privileges, wants.privileges) {
-        (Ok(Some(answers)), Some((manifest, _))) if spec.template.is_some() => {
+    let privileges = match (asked, wants.privileges) {
+        (Ok(Some(answers)), Some((manifest, _))) if named => {
             let (targets, errors) = inventory::resolve_each(&snap, spec);
             let root = inventory::privileges::root_entity(&snap);
             let placements = inventory::checked_on::placements(&manifest.kinds(), &targets, &root);
@@ -810,6 +815,12 @@ async fn ask_of_targets(
                 true => answers.keep_only(inventory::checked_on::entities_to_query(&placements)),
                 false => None,
             })
+        }
+        // A template deleted between the passes made the call fail: the
+        // snapshot no longer holds it, so ask as the sequential order does
+        // (a round trip more, only in that race).
+        (Err(e), _) if named && e.is_managed_object_not_found() => {
+            privileges(&snap, spec, again, &[]).await
         }
         (other, _) => other,
     };

@@ -179,6 +179,7 @@ pub fn distance(snap: &Snapshot, entity: &MoRef, defined_on: Option<&MoRef>) -> 
 /// `--user`). None of it needs the inventory, so the gate asks it while
 /// the inventory is being read. The group membership (`membership`) is
 /// asked beside it and added to the answers at the end.
+#[derive(Clone)]
 pub struct Prelude {
     known: BTreeSet<String>,
     roles: Vec<Role>,
@@ -324,4 +325,50 @@ pub async fn gather_with(
         granted,
         permissions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(entities: &[&str]) -> PrivilegeAnswers {
+        let m = |v: &str| MoRef::new("VirtualMachine", v);
+        PrivilegeAnswers {
+            user: "u@vsphere.local".into(),
+            for_user: false,
+            known: BTreeSet::new(),
+            roles: vec![],
+            entities: entities.iter().map(|e| m(e)).collect(),
+            ids: vec!["A.b".into()],
+            granted: entities
+                .iter()
+                .map(|e| EntityPrivilege {
+                    entity: m(e),
+                    granted: vec![("A.b".into(), e.ends_with('1'))],
+                })
+                .collect(),
+            permissions: vec![],
+            principals: None,
+            membership: None,
+        }
+    }
+
+    /// Asked about every template, kept for the named one: as if only it
+    /// had been asked, in the order asked for.
+    #[test]
+    fn kept_answers_are_those_of_the_entities_named_in_their_order() {
+        let kept = answers(&["vm-0", "vm-1", "vm-2", "vm-9"])
+            .keep_only(vec![
+                MoRef::new("VirtualMachine", "vm-9"),
+                MoRef::new("VirtualMachine", "vm-1"),
+            ])
+            .unwrap();
+        assert_eq!(kept, answers(&["vm-9", "vm-1"]));
+    }
+
+    #[test]
+    fn an_entity_not_asked_about_keeps_nothing() {
+        let none = answers(&["vm-0"]).keep_only(vec![MoRef::new("VirtualMachine", "vm-1")]);
+        assert!(none.is_none());
+    }
 }

@@ -844,6 +844,38 @@ async fn the_gate_logs_out_once_after_its_last_soap_call() {
     assert!(closed, "the REST session was left open");
 }
 
+/// The gate opens its connections ahead, beside ServiceContent: one GET
+/// of `vimServiceVersions.xml` each (a 404 here), as many as it asks calls
+/// at once after Login, and none carries a credential, a cookie or a
+/// session key (they may go before the endpoint proved to be vSphere).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gate_opens_its_connections_ahead_with_no_credential() {
+    let (server, run) = gate_with_rest(None).await;
+    assert!(
+        run.stdout.contains("\"schema\": \"vaudit/v1\""),
+        "{}",
+        run.stderr
+    );
+    let received = server.received_requests().await.unwrap();
+    let warming: Vec<_> = received
+        .iter()
+        .filter(|r| r.url.path() == "/sdk/vimServiceVersions.xml")
+        .collect();
+    // Each is sent as soon as its connection is up; one still on its way
+    // when the run ends (a loaded machine) is not an error.
+    assert!(
+        (1..=vaudit::gate::AT_ONCE).contains(&warming.len()),
+        "{warming:?}"
+    );
+    for r in warming {
+        assert_eq!(r.method.as_str(), "GET");
+        assert!(r.body.is_empty());
+        for h in ["cookie", "authorization", "vmware-api-session-id"] {
+            assert!(!r.headers.contains_key(h), "{h} on {r:?}");
+        }
+    }
+}
+
 /// A SOAP step that fails ends the session all the same, once.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gate_logs_out_once_when_a_soap_step_fails() {

@@ -1274,3 +1274,129 @@ fn privileges_and_the_gate_agree_on_an_unknown_principal() {
     );
     assert_eq!(code, 2);
 }
+
+/// The privilege questions go beside the templates' second pass (every
+/// template the first pass found is asked about, and the named one's
+/// answers kept); `--save` reads every VM whole, so there is no second
+/// pass and they go after the inventory. Both orders give the same rows,
+/// verdicts and findings, for a deployer whose rights differ from one
+/// template to the next.
+#[test]
+fn privileges_asked_beside_the_second_pass_are_those_asked_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = users_file(dir.path());
+    let sim = Sim::start_with_env(
+        &["-users", &users, "-template", "3"],
+        &[("VCSIM_DEPLOYER_PASSWORD", DEPLOYER_PASSWORD)],
+    );
+    let admin = crate::admin::Admin::connect(&sim);
+    let all = manifest_ids();
+    // Deploying from the template is left out everywhere but on the other
+    // template.
+    let partial: Vec<String> = all
+        .iter()
+        .filter(|i| *i != "VirtualMachine.Provisioning.DeployTemplate")
+        .cloned()
+        .collect();
+    let full = admin.role("arc-full", &all);
+    let part = admin.role("arc-partial", &partial);
+    admin.grant(&admin.root(), DEPLOYER, false, part, true);
+    // Another template holds what the named one lacks: its answers must
+    // not stand in for the named one's.
+    let other = admin.by_name("VirtualMachine", "arc-template-2");
+    admin.grant(&other, DEPLOYER, false, full, true);
+    let args = [
+        "check",
+        "--only",
+        "privileges",
+        "--folder",
+        "/DC0/vm/Arc",
+        "--pool",
+        "/DC0/host/DC0_C0/Resources",
+        "--datastore",
+        "LocalDS_0",
+        "--network",
+        "DC0_DVPG0",
+        "--template",
+        "arc-template-1",
+        "-o",
+        "json",
+    ];
+    let beside = run(as_user(&sim, DEPLOYER, &args));
+    let saved = dir.path().join("s.json");
+    let after = run(as_user(
+        &sim,
+        DEPLOYER,
+        &[&args[..], &["--save", saved.to_str().unwrap()]].concat(),
+    ));
+    assert_eq!(beside.code, 1, "{}\n{}", beside.stderr, beside.stdout);
+    assert_eq!(after.code, beside.code, "{}", after.stderr);
+    let (mut b, mut a) = (beside.json(), after.json());
+    for v in [&mut b, &mut a] {
+        v.as_object_mut().unwrap().remove("elapsed_seconds");
+    }
+    assert_eq!(b, a);
+    let missing: Vec<(&str, &str)> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "missing-privilege")
+        .map(|f| {
+            (
+                f["entity"]["name"].as_str().unwrap_or_default(),
+                f["privilege"]["id"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // Asked on the folder too; never on the other template.
+    let deploy = "VirtualMachine.Provisioning.DeployTemplate";
+    assert_eq!(
+        missing,
+        [("Arc", deploy), ("arc-template-1", deploy)],
+        "the named template's gap, not the other's grant: {}",
+        b["findings"]
+    );
+}
+
+/// The named template deleted between the passes, after the privilege
+/// call beside the second pass named it among every template: the call's
+/// ManagedObjectNotFound is that race, not a connection failure. The run
+/// ends as the sequential order ends it: the template not found, the
+/// privileges not judged on a partial set of targets.
+#[test]
+fn a_template_deleted_while_its_privileges_were_asked_beside_the_second_pass_is_not_found() {
+    let sim = Sim::start(&["-template", "3", "-template-flip", "arc-template-1=gone"]);
+    let r = run(sim.vaudit(&[
+        "check",
+        "--only",
+        "privileges,targets",
+        "--folder",
+        "/DC0/vm/Arc",
+        "--template",
+        "arc-template-1",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 2, "{}\n{}", r.stderr, r.stdout);
+    let v = r.json();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["target-not-found"], "{v}");
+    let privileges = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "privileges")
+        .unwrap();
+    assert_eq!(privileges["status"], "not-verified", "{privileges}");
+    let reason = privileges["reason"].as_str().unwrap();
+    assert!(
+        !reason.contains("deleted or changed during the run"),
+        "judged as the sequential order judges it: {reason}"
+    );
+    assert!(reason.contains("a target was not found"), "{reason}");
+}
