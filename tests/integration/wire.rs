@@ -344,7 +344,7 @@ fn run_blocking(args: Vec<String>, env: Vec<(String, String)>) -> Run {
         cmd.env(k, v);
     }
     crate::common::keep_on_loopback(&mut cmd);
-    let mut child = cmd.spawn().expect("spawn vaudit");
+    let mut child = crate::common::spawn(&mut cmd).expect("spawn vaudit");
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
     let t_out = std::thread::spawn(move || {
