@@ -807,12 +807,12 @@ async fn ask_of_targets(
     let privileges = match (asked, wants.privileges) {
         (Ok(Some(answers)), Some((manifest, _))) if named => {
             let (targets, errors) = inventory::resolve_each(&snap, spec);
-            let root = inventory::privileges::root_entity(&snap);
-            let placements = inventory::checked_on::placements(&manifest.kinds(), &targets, &root);
             // As the sequential order would have: nothing when a target
             // is missing, else the answers for the targets alone.
             Ok(match errors.is_empty() {
-                true => answers.keep_only(inventory::checked_on::entities_to_query(&placements)),
+                true => answers.keep_only(inventory::privileges::entities_asked(
+                    &snap, &targets, manifest,
+                )),
                 false => None,
             })
         }

@@ -154,6 +154,13 @@ impl PrivilegeAnswers {
     }
 }
 
+/// The entities the privilege call asks about for these targets: where the
+/// manifest's kinds are placed (a stand-in where a target is not given).
+pub fn entities_asked(snap: &Snapshot, targets: &Targets<'_>, manifest: &Manifest) -> Vec<MoRef> {
+    let root = root_entity(snap);
+    privileges::entities_to_query(&privileges::placements(&manifest.kinds(), targets, &root))
+}
+
 /// The root folder as an entity, for placements.
 pub fn root_entity(snap: &Snapshot) -> Entity {
     privileges::root_entity(&snap.root)
@@ -257,10 +264,8 @@ pub async fn gather_with(
         roles,
         principals,
     } = prelude;
-    let root = root_entity(snap);
-    let placements = privileges::placements(&manifest.kinds(), targets, &root);
     let ids = privileges::ids_to_query(manifest, &known);
-    let mut entities = privileges::entities_to_query(&placements);
+    let mut entities = entities_asked(snap, targets, manifest);
     for m in also {
         if !entities.contains(m) {
             entities.push(m.clone());

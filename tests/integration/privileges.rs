@@ -1386,12 +1386,7 @@ fn a_template_deleted_while_its_privileges_were_asked_beside_the_second_pass_is_
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["target-not-found"], "{v}");
-    let privileges = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "privileges")
-        .unwrap();
+    let privileges = crate::check::check_named(&v, "privileges");
     assert_eq!(privileges["status"], "not-verified", "{privileges}");
     let reason = privileges["reason"].as_str().unwrap();
     assert!(
